@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import type { Config } from './config/config.js';
+import { openDatabase, type Database } from './db/kysely.js';
+import { migrateToLatest } from './db/migrate.js';
+import { Metrics } from './lib/metrics.js';
+import { PasswordHasher } from './lib/password-hasher.js';
+import { ApiKeyService } from './modules/api-keys/api-key.service.js';
+import { TenantService } from './modules/tenants/tenant.service.js';
+import { UserService } from './modules/users/user.service.js';
+
+/** Everything below HTTP: the database, the services and the metrics. The CLI uses it without a server. */
+export interface Core {
+  database: Database;
+  metrics: Metrics;
+  tenants: TenantService;
+  apiKeys: ApiKeyService;
+  users: UserService;
+  isReady(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface CoreOptions {
+  config: Config;
+  /** An already open database (tests); otherwise opened from the config. */
+  database?: Database;
+  migrate?: boolean;
+}
+
+export function databaseFromConfig(config: Config): Database {
+  return openDatabase(
+    config.databaseUrl
+      ? { postgresUrl: config.databaseUrl, poolSize: config.dbPoolSize }
+      : { sqlitePath: `${config.dataDir}/roster.sqlite` },
+  );
+}
+
+/** Composition root: builds repositories' callers (services) over one database. */
+export async function createCore({ config, database = databaseFromConfig(config), migrate = true }: CoreOptions): Promise<Core> {
+  if (migrate) await migrateToLatest(database);
+  const hasher = new PasswordHasher(config.argon2);
+  const metrics = new Metrics(() => hasher.pending);
+  const tenants = new TenantService(database.db);
+  const apiKeys = new ApiKeyService(database.db);
+  const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated: (n) => metrics.usersCreated.inc(n) });
+  return {
+    database,
+    metrics,
+    tenants,
+    apiKeys,
+    users,
+    isReady: async () => {
+      await sql`select 1`.execute(database.db);
+      return true;
+    },
+    close: () => database.close(),
+  };
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+
+/** Validated, frozen process configuration. Every field comes from one environment variable (README "Configuration"). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** PostgreSQL connection string; when unset Roster uses SQLite in `dataDir`. */
+  databaseUrl: string | undefined;
+  dbPoolSize: number;
+  adminKey: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+}
+
+/** Raised for a bad environment value; `main` prints it and exits with status 1. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const ADMIN_KEY_PATTERN = /^rst_[A-Za-z0-9_-]{48,}$/;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Env = Record<string, string | undefined>;
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readString(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+/**
+ * Reads and validates the configuration.
+ * @throws ConfigError naming the variable and the accepted values.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = readString(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const adminKey = readString(env, 'ROSTER_ADMIN_KEY');
+  if (adminKey !== undefined && !ADMIN_KEY_PATTERN.test(adminKey)) {
+    throw new ConfigError('ROSTER_ADMIN_KEY must be "rst_" followed by at least 48 characters from A-Z a-z 0-9 _ -, e.g. rst_$(openssl rand -hex 32)');
+  }
+  const logLevel = readString(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  return Object.freeze({
+    port: readInt(env, 'PORT', 8080, 0, 65535),
+    host: readString(env, 'HOST') ?? '127.0.0.1',
+    dataDir: path.resolve(readString(env, 'ROSTER_DATA_DIR') ?? './data'),
+    databaseUrl,
+    dbPoolSize: readInt(env, 'ROSTER_DB_POOL_SIZE', 10, 1, 500),
+    adminKey,
+    logLevel: logLevel as Config['logLevel'],
+    bodyLimitBytes: readInt(env, 'ROSTER_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+    requestTimeoutMs: readInt(env, 'ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    argon2: Object.freeze({
+      memoryCost: readInt(env, 'ROSTER_ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
+      timeCost: readInt(env, 'ROSTER_ARGON2_TIME_COST', 2, 1, 100),
+      parallelism: readInt(env, 'ROSTER_ARGON2_PARALLELISM', 1, 1, 64),
+    }),
+  });
+}

@@ -1,0 +1,22 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ApiKeyTable } from '../modules/api-keys/api-key.table.js';
+import type { RoleTable, UserRoleTable } from '../modules/roles/role.table.js';
+import type { TenantTable } from '../modules/tenants/tenant.table.js';
+import type { UserIdentifierTable, UserTable } from '../modules/users/user.table.js';
+import type { SequenceTable } from './sequence.table.js';
+
+/** Every table, camelCase on this side; CamelCasePlugin maps to the snake_case names in SQL. */
+export interface DB {
+  tenants: TenantTable;
+  apiKeys: ApiKeyTable;
+  roles: RoleTable;
+  userRoles: UserRoleTable;
+  users: UserTable;
+  userIdentifiers: UserIdentifierTable;
+  sequences: SequenceTable;
+}
+
+export type Db = Kysely<DB>;
+/** Repositories take either, so the caller decides whether a call runs inside a transaction. */
+export type Executor = Kysely<DB> | Transaction<DB>;
+export type Dialect = 'sqlite' | 'postgres';

@@ -1,0 +1,29 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './kysely.js';
+import * as m0001 from './migrations/0001_core.js';
+
+const migrations = { '0001_core': m0001 };
+
+/** Migrations are imported statically (not read from a folder) so they survive bundling and `dist/`. */
+class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly database: Database) {}
+
+  getMigrations(): Promise<Record<string, Migration>> {
+    const dialect = this.database.dialect;
+    return Promise.resolve(
+      Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) }])),
+    );
+  }
+}
+
+/**
+ * Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock.
+ * @returns the names of the migrations this call applied.
+ */
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  // Migrations write snake_case themselves, so they run without the CamelCasePlugin.
+  const migrator = new Migrator({ db: database.db.withoutPlugins(), provider: new StaticMigrationProvider(database) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/app-error.js';
+import type { Principal, TenantContext } from '../modules/context.js';
+import type { ApiKeyService } from '../modules/api-keys/api-key.service.js';
+import type { TenantService } from '../modules/tenants/tenant.service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export const TENANT_HEADER = 'x-roster-tenant';
+
+/** Adds Bearer-key authentication to every route of `scope`: 401 before any handler runs. */
+export function requireApiKey(scope: FastifyInstance, apiKeys: ApiKeyService): void {
+  scope.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const principal = match?.[1] ? await apiKeys.authenticate(match[1]) : undefined;
+    if (!principal) throw new AppError('UNAUTHENTICATED', { detail: 'Send an API key as "Authorization: Bearer rst_…"' });
+    request.principal = principal;
+  });
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHENTICATED');
+  return request.principal;
+}
+
+/**
+ * The tenant a request acts on: the key's own tenant, or for a platform key the tenant named
+ * (by slug or id) in X-Roster-Tenant. A tenant key naming another tenant is refused without
+ * saying whether that tenant exists.
+ * @throws TENANT_REQUIRED; TENANT_NOT_FOUND; TENANT_ACCESS_DENIED.
+ */
+export async function tenantContextOf(request: FastifyRequest, tenants: TenantService): Promise<TenantContext> {
+  const principal = principalOf(request);
+  const raw = request.headers[TENANT_HEADER];
+  const named = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined;
+  const requestId = String(request.id);
+  if (principal.tenantId !== null) {
+    if (named !== undefined && named !== principal.tenantId) {
+      const tenant = await tenants.findTenant(named);
+      if (tenant?.id !== principal.tenantId) throw new AppError('TENANT_ACCESS_DENIED');
+    }
+    return { tenantId: principal.tenantId, principal, requestId };
+  }
+  if (named === undefined) throw new AppError('TENANT_REQUIRED');
+  const tenant = await tenants.getTenant(named);
+  return { tenantId: tenant.id, principal, requestId };
+}

@@ -1,0 +1,23 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * OpenAPI 3.1 at /openapi.json, generated from the TypeBox schemas the routes validate with, and a
+ * reference page at /docs. Register before the routes so they are collected.
+ */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Roster API',
+        version,
+        description: 'Multi-tenant user directory and provisioning. Errors are RFC 9457 problem documents; codes are listed in docs/errors.md.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Roster API key (rst_…)' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

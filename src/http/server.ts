@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Core } from '../app.js';
+import type { Config } from '../config/config.js';
+import { apiKeyRoutes } from '../modules/api-keys/api-key.routes.js';
+import { healthRoutes } from '../modules/health/health.routes.js';
+import { tenantRoutes } from '../modules/tenants/tenant.routes.js';
+import { userRoutes } from '../modules/users/user.routes.js';
+import { requireApiKey } from './auth.js';
+import { registerErrorHandler } from './error-handler.js';
+import { registerOpenApi } from './openapi.js';
+import { createValidatorCompiler } from './validation.js';
+
+export interface HttpOptions {
+  /** Where logs go (tests capture them); stdout by default. */
+  logStream?: Writable;
+  version?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// Secrets that could ride along in a logged object; the default request serializer logs no headers or bodies anyway.
+const REDACT = [
+  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
+  'password', '*.password', 'passwordHash', '*.passwordHash', 'secret', '*.secret', 'body', '*.body',
+];
+
+export async function buildHttpServer(core: Core, config: Config, options: HttpOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.decorateRequest('principal', null);
+  // text/plain is not a JSON body; only adapters that accept it (e.g. Rollout) register a parser for it.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  registerErrorHandler(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };
+    core.metrics.httpRequests.inc(labels);
+    core.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  await registerOpenApi(app, options.version ?? '0.1.0');
+  await app.register(healthRoutes, { isReady: core.isReady, metrics: core.metrics });
+  await app.register(
+    async (v1) => {
+      requireApiKey(v1, core.apiKeys);
+      await v1.register(tenantRoutes, { tenants: core.tenants });
+      await v1.register(apiKeyRoutes, { apiKeys: core.apiKeys, tenants: core.tenants });
+      await v1.register(userRoutes, { users: core.users, tenants: core.tenants });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

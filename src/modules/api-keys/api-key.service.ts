@@ -1,0 +1,121 @@
+import type { Db } from '../../db/database.js';
+import { AppError, fieldError } from '../../errors/app-error.js';
+import { isUuid, newId } from '../../lib/ids.js';
+import { digestsEqual, randomBase62, sha256Hex } from '../../lib/secrets.js';
+import { nowIso, toIso } from '../../lib/time.js';
+import { actorRef, requirePermission, type Principal } from '../context.js';
+import { PLATFORM_ADMIN_ROLE, platformPermissions } from '../roles/permissions.js';
+import { permissionsOfRole } from '../roles/role.service.js';
+import * as keys from './api-key.repository.js';
+import type { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-key.schemas.js';
+import type { ApiKeyRow } from './api-key.table.js';
+
+const PREFIX_LENGTH = 20;
+const ENV_ADMIN_KEY_NAME = 'ROSTER_ADMIN_KEY';
+
+/** A new key: `rst_` + 48 base62 characters (286 bits). */
+export function generateApiKey(): string {
+  return `rst_${randomBase62(48)}`;
+}
+
+function toApiKeyResponse(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    name: row.name,
+    role: row.role,
+    prefix: row.prefix,
+    createdAt: toIso(row.createdAt),
+    createdBy: row.createdBy,
+    revokedAt: row.revokedAt === null ? null : toIso(row.revokedAt),
+  };
+}
+
+export class ApiKeyService {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Resolves a presented bearer token to its principal, or undefined when it is unknown or revoked.
+   * The stored SHA-256 is compared in constant time.
+   */
+  async authenticate(token: string): Promise<Principal | undefined> {
+    if (!token.startsWith('rst_') || token.length < PREFIX_LENGTH + 8 || token.length > 512) return undefined;
+    const row = await keys.findByPrefix(this.db, token.slice(0, PREFIX_LENGTH));
+    if (!row || row.revokedAt !== null || !digestsEqual(row.secretHash, sha256Hex(token))) return undefined;
+    const permissions =
+      row.tenantId === null ? [...platformPermissions] : ((await permissionsOfRole(this.db, row.tenantId, row.role)) ?? []);
+    return { kind: 'api_key', id: row.id, tenantId: row.tenantId, role: row.role, permissions: new Set(permissions) };
+  }
+
+  /**
+   * Creates a key for the tenant (or a platform key when `tenantId` is null) and returns its secret once.
+   * A caller may only hand out a role whose permissions it holds itself.
+   * @throws PERMISSION_DENIED; VALIDATION_FAILED (ROLE_UNKNOWN).
+   */
+  async createKey(principal: Principal, tenantId: string | null, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+    let role = PLATFORM_ADMIN_ROLE;
+    if (tenantId === null) {
+      requirePermission(principal, 'tenants:manage');
+    } else {
+      requirePermission(principal, 'keys:manage');
+      role = input.role ?? 'admin';
+      const permissions = await permissionsOfRole(this.db, tenantId, role);
+      if (!permissions) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/role', 'ROLE_UNKNOWN', `No role named "${role}"`)] });
+      const missing = permissions.find((p) => !principal.permissions.has(p));
+      if (missing) throw new AppError('PERMISSION_DENIED', { detail: `Granting role "${role}" needs the "${missing}" permission`, details: { permission: missing } });
+    }
+    const secret = generateApiKey();
+    const row = await this.insertKey(tenantId, input.name, role, secret, actorRef(principal));
+    return { ...toApiKeyResponse(row), secret };
+  }
+
+  /** @throws PERMISSION_DENIED */
+  async listKeys(principal: Principal, tenantId: string | null): Promise<ApiKey[]> {
+    requirePermission(principal, tenantId === null ? 'tenants:manage' : 'keys:manage');
+    return (await keys.list(this.db, tenantId)).map(toApiKeyResponse);
+  }
+
+  /** @throws PERMISSION_DENIED; API_KEY_NOT_FOUND */
+  async revokeKey(principal: Principal, tenantId: string | null, id: string): Promise<void> {
+    requirePermission(principal, tenantId === null ? 'tenants:manage' : 'keys:manage');
+    const row = isUuid(id) ? await keys.findById(this.db, tenantId, id) : undefined;
+    if (!row) throw new AppError('API_KEY_NOT_FOUND', { details: { id } });
+    await keys.revoke(this.db, row.id, nowIso());
+  }
+
+  /**
+   * Start-up: makes the key in ROSTER_ADMIN_KEY a live platform key (replacing the previous one),
+   * or, when no key exists at all and none is configured, creates one and returns it to be shown once.
+   */
+  async ensureAdminKey(configured: string | undefined): Promise<string | undefined> {
+    if (configured !== undefined) {
+      const current = await keys.findActiveByName(this.db, null, ENV_ADMIN_KEY_NAME);
+      if (current && digestsEqual(current.secretHash, sha256Hex(configured))) return undefined;
+      await this.db.transaction().execute(async (trx) => {
+        if (current) await keys.revoke(trx, current.id, nowIso());
+        const clash = await keys.findByPrefix(trx, configured.slice(0, PREFIX_LENGTH));
+        if (clash) throw new Error('ROSTER_ADMIN_KEY shares its first 20 characters with another key; choose a new value');
+        await this.insertKey(null, ENV_ADMIN_KEY_NAME, PLATFORM_ADMIN_ROLE, configured, 'config', trx);
+      });
+      return undefined;
+    }
+    if ((await keys.countAll(this.db)) > 0) return undefined;
+    const secret = generateApiKey();
+    await this.insertKey(null, 'bootstrap', PLATFORM_ADMIN_ROLE, secret, 'bootstrap');
+    return secret;
+  }
+
+  private insertKey(tenantId: string | null, name: string, role: string, secret: string, createdBy: string, db: Parameters<typeof keys.insert>[0] = this.db): Promise<ApiKeyRow> {
+    return keys.insert(db, {
+      id: newId(),
+      tenantId,
+      name,
+      role,
+      prefix: secret.slice(0, PREFIX_LENGTH),
+      secretHash: sha256Hex(secret),
+      createdAt: nowIso(),
+      createdBy,
+      revokedAt: null,
+    });
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Every permission Roster checks. Tenant roles hold a subset of `tenantPermissions`; only platform
+ * keys hold `tenants:manage`.
+ */
+export const tenantPermissions = [
+  'users:create',
+  'users:read',
+  'users:update',
+  'users:delete',
+  'users:set-active',
+  'keys:manage',
+] as const;
+
+export const platformPermissions = [...tenantPermissions, 'tenants:manage'] as const;
+
+export type Permission = (typeof platformPermissions)[number];
+
+export const PLATFORM_ADMIN_ROLE = 'platform-admin';
+
+/** The roles every tenant starts with. `admin` holds every tenant permission; `user` may read the directory. */
+export const builtinRoles: ReadonlyArray<{ name: string; description: string; permissions: readonly Permission[] }> = [
+  { name: 'admin', description: 'Manages users and API keys of the tenant', permissions: tenantPermissions },
+  { name: 'user', description: 'A member of the directory', permissions: ['users:read'] },
+];

@@ -1,0 +1,83 @@
+import type { Db } from '../../db/database.js';
+import { reserveSeq } from '../../db/sequences.js';
+import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
+import { isUuid, newId } from '../../lib/ids.js';
+import { nowIso, toIso } from '../../lib/time.js';
+import { canonicalLocale, canonicalTimezone } from '../../rules/locale.js';
+import { isValidSlug } from '../../rules/slug.js';
+import { requirePermission, type Principal } from '../context.js';
+import { createBuiltinRoles } from '../roles/role.service.js';
+import * as tenants from './tenant.repository.js';
+import type { CreateTenantInput, Tenant } from './tenant.schemas.js';
+import type { TenantRow } from './tenant.table.js';
+
+export function toTenantResponse(row: TenantRow): Tenant {
+  return {
+    id: row.id,
+    seq: Number(row.seq),
+    slug: row.slug,
+    name: row.name,
+    defaultLocale: row.defaultLocale,
+    defaultTimezone: row.defaultTimezone,
+    createdAt: toIso(row.createdAt),
+    updatedAt: toIso(row.updatedAt),
+  };
+}
+
+export class TenantService {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Creates a tenant with its built-in roles.
+   * @throws PERMISSION_DENIED without `tenants:manage`; VALIDATION_FAILED; TENANT_SLUG_TAKEN.
+   */
+  async createTenant(principal: Principal, input: CreateTenantInput): Promise<Tenant> {
+    requirePermission(principal, 'tenants:manage');
+    const errors: FieldError[] = [];
+    if (!isValidSlug(input.slug)) errors.push(fieldError('/slug', 'SLUG_INVALID'));
+    const locale = canonicalLocale(input.defaultLocale ?? 'en');
+    if (!locale) errors.push(fieldError('/defaultLocale', 'LOCALE_INVALID'));
+    const timezone = canonicalTimezone(input.defaultTimezone ?? 'UTC');
+    if (!timezone) errors.push(fieldError('/defaultTimezone', 'TIMEZONE_INVALID'));
+    throwIfFieldErrors(errors);
+
+    const seq = await reserveSeq(this.db, 'platform', 'tenants');
+    const now = nowIso();
+    const row = await this.db.transaction().execute(async (trx) => {
+      const tenant = await tenants.insert(trx, {
+        id: newId(),
+        seq,
+        slug: input.slug,
+        name: input.name ?? input.slug,
+        defaultLocale: locale as string,
+        defaultTimezone: timezone as string,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await createBuiltinRoles(trx, tenant.id);
+      return tenant;
+    });
+    return toTenantResponse(row);
+  }
+
+  /** @throws PERMISSION_DENIED without `tenants:manage`. */
+  async listTenants(principal: Principal, options: { cursor?: string | undefined; limit: number }): Promise<{ data: Tenant[]; nextCursor: string | null }> {
+    requirePermission(principal, 'tenants:manage');
+    const rows = await tenants.list(this.db, { after: options.cursor, limit: options.limit + 1 });
+    const page = rows.slice(0, options.limit);
+    return { data: page.map(toTenantResponse), nextCursor: rows.length > options.limit ? (page.at(-1)?.id ?? null) : null };
+  }
+
+  /** Finds a tenant by id or slug (the `X-Roster-Tenant` header accepts either). */
+  async findTenant(ref: string): Promise<Tenant | undefined> {
+    const row = isUuid(ref) ? await tenants.findById(this.db, ref.toLowerCase()) : await tenants.findBySlug(this.db, ref);
+    return row ? toTenantResponse(row) : undefined;
+  }
+
+  /** @throws TENANT_NOT_FOUND */
+  async getTenant(ref: string): Promise<Tenant> {
+    const tenant = await this.findTenant(ref);
+    if (!tenant) throw new AppError('TENANT_NOT_FOUND', { details: { tenant: ref } });
+    return tenant;
+  }
+}

@@ -1,0 +1,88 @@
+import type { Executor } from '../../db/database.js';
+import type { NewUserRow, UserRow, UserTable } from './user.table.js';
+import type { Updateable } from 'kysely';
+
+export const userColumns = [
+  'tenantId', 'id', 'seq', 'email', 'emailNormalized', 'username', 'usernameNormalized', 'passwordHash',
+  'givenName', 'familyName', 'displayName', 'nickname', 'bio', 'phone', 'locale', 'timezone', 'address',
+  'active', 'emailVerified', 'requirePasswordChange', 'externalId', 'attributes', 'createdAt', 'updatedAt',
+  'createdBy', 'version', 'deletedAt',
+] as const;
+
+export async function insert(db: Executor, row: NewUserRow): Promise<void> {
+  await db.insertInto('users').values(row).execute();
+}
+
+/** A live (not deleted) user of the tenant. */
+export function findById(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .select(userColumns)
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', id)
+    .where('deletedAt', 'is', null)
+    .executeTakeFirst();
+}
+
+export interface UserFilter {
+  emailNormalized?: string | undefined;
+  usernameNormalized?: string | undefined;
+  externalId?: string | undefined;
+  active?: boolean | undefined;
+  afterId?: string | undefined;
+  limit: number;
+}
+
+export function list(db: Executor, tenantId: string, filter: UserFilter): Promise<UserRow[]> {
+  let query = db.selectFrom('users').select(userColumns).where('tenantId', '=', tenantId).where('deletedAt', 'is', null);
+  if (filter.emailNormalized !== undefined) query = query.where('emailNormalized', '=', filter.emailNormalized);
+  if (filter.usernameNormalized !== undefined) query = query.where('usernameNormalized', '=', filter.usernameNormalized);
+  if (filter.externalId !== undefined) query = query.where('externalId', '=', filter.externalId);
+  if (filter.active !== undefined) query = query.where('active', '=', filter.active);
+  if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+  return query.orderBy('id').limit(filter.limit).execute();
+}
+
+/** Updates a user only if it is still at `version`; returns false when another change came first. */
+export async function updateAtVersion(db: Executor, tenantId: string, id: string, version: number, changes: Updateable<UserTable>): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ ...changes, version: version + 1 })
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', id)
+    .where('version', '=', version)
+    .where('deletedAt', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Claims identifiers for a user. Rows that another live user already holds are skipped by the
+ * primary key (`ON CONFLICT DO NOTHING`), so the caller learns of every conflict without the
+ * transaction aborting; on PostgreSQL a concurrent claim waits for the other transaction to end.
+ * @returns the values that were claimed.
+ */
+export async function claimIdentifiers(db: Executor, tenantId: string, userId: string, values: string[]): Promise<Set<string>> {
+  if (values.length === 0) return new Set();
+  const rows = await db
+    .insertInto('userIdentifiers')
+    .values(values.map((value) => ({ tenantId, userId, value })))
+    .onConflict((oc) => oc.columns(['tenantId', 'value']).doNothing())
+    .returning('value')
+    .execute();
+  return new Set(rows.map((r) => r.value));
+}
+
+export async function releaseIdentifiers(db: Executor, tenantId: string, userId: string, values?: string[]): Promise<void> {
+  if (values?.length === 0) return;
+  let query = db.deleteFrom('userIdentifiers').where('tenantId', '=', tenantId).where('userId', '=', userId);
+  if (values) query = query.where('value', 'in', values);
+  await query.execute();
+}
+
+/** Identifiers among `values` that live users already hold: a cheap early answer before hashing a password. */
+export async function findTakenIdentifiers(db: Executor, tenantId: string, values: string[]): Promise<Set<string>> {
+  if (values.length === 0) return new Set();
+  const rows = await db.selectFrom('userIdentifiers').select('value').where('tenantId', '=', tenantId).where('value', 'in', values).execute();
+  return new Set(rows.map((r) => r.value));
+}

@@ -1,0 +1,48 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Bool, Json, Timestamp } from '../../db/column-types.js';
+
+export interface UserTable {
+  tenantId: string;
+  id: string;
+  seq: number;
+  /** As given, with the domain lower-cased. */
+  email: string | null;
+  /** Lookup form: wholly lower-cased. */
+  emailNormalized: string | null;
+  username: string | null;
+  usernameNormalized: string | null;
+  passwordHash: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  displayName: string | null;
+  nickname: string | null;
+  bio: string | null;
+  phone: string | null;
+  locale: string;
+  timezone: string;
+  address: Json | null;
+  active: Bool;
+  emailVerified: Bool;
+  requirePasswordChange: Bool;
+  externalId: string | null;
+  attributes: Json;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  createdBy: string;
+  version: number;
+  deletedAt: Timestamp | null;
+}
+
+/**
+ * One row per identifier (normalised email or username) held by a live user. Its primary key
+ * `(tenant_id, value)` is what makes emails and usernames unique, and unique against each other,
+ * under any concurrency; a soft delete removes the rows and so frees the identifiers.
+ */
+export interface UserIdentifierTable {
+  tenantId: string;
+  value: string;
+  userId: string;
+}
+
+export type UserRow = Selectable<UserTable>;
+export type NewUserRow = Insertable<UserTable>;

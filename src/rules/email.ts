@@ -1,0 +1,31 @@
+import { domainToASCII } from 'node:url';
+
+export interface NormalizedEmail {
+  /** As given, with the domain lower-cased: what the user sees. */
+  display: string;
+  /** Wholly lower-cased: what uniqueness and look-ups compare. */
+  normalized: string;
+}
+
+// The WHATWG HTML "valid e-mail address" grammar: no quoted local parts, no comments, no display names.
+const LOCAL_PART = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$/;
+const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Checks an email address and returns its display and lookup forms, or undefined when invalid.
+ * Internationalised domains are accepted and compared in their ASCII (punycode) form.
+ */
+export function normalizeEmail(input: string): NormalizedEmail | undefined {
+  const value = input.trim();
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at === value.length - 1 || value.indexOf('@') !== at) return undefined;
+  const local = value.slice(0, at);
+  const domain = domainToASCII(value.slice(at + 1).toLowerCase());
+  if (!domain || local.length > 64 || !LOCAL_PART.test(local)) return undefined;
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return undefined;
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((l) => DNS_LABEL.test(l))) return undefined;
+  const display = `${local}@${domain}`;
+  if (display.length > 254) return undefined;
+  return { display, normalized: display.toLowerCase() };
+}

@@ -1,0 +1,28 @@
+/** Canonical BCP 47 form of a language tag (`en-us` → `en-US`), or undefined when it is not one. */
+export function canonicalLocale(input: string): string | undefined {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(input);
+    return canonical;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The IANA name of a time zone as the runtime spells it, or undefined when the zone is unknown. */
+export function canonicalTimezone(input: string): string | undefined {
+  if (input.trim() === '') return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: input }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+
+/** Upper-cased ISO 3166-1 alpha-2 code, or undefined when the runtime's ICU data does not know it. */
+export function countryCode(input: string): string | undefined {
+  const code = input.trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(code)) return undefined;
+  return regionNames.of(code) === undefined ? undefined : code;
+}
