@@ -22,7 +22,12 @@ class StaticMigrationProvider implements MigrationProvider {
  */
 export async function migrateToLatest(database: Database): Promise<string[]> {
   // Migrations write snake_case themselves, so they run without the CamelCasePlugin.
-  const migrator = new Migrator({ db: database.db.withoutPlugins(), provider: new StaticMigrationProvider(database) });
+  // With an explicit schema, Kysely must be told: its check for its own tables otherwise looks in every schema.
+  const migrator = new Migrator({
+    db: database.db.withoutPlugins(),
+    provider: new StaticMigrationProvider(database),
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

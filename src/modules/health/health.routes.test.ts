@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../testing/test-app.js';
+import { testDialects } from '../../testing/test-db.js';
+
+for (const dialect of testDialects) {
+  describe.skipIf(!dialect.available)(`${dialect.name}: operations endpoints`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(dialect);
+    });
+    afterAll(async () => t?.close());
+
+    it('should answer /healthz and /readyz, and /readyz 503 once the database is gone', async () => {
+      expect((await t.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+      expect((await t.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
+    });
+
+    it('should count requests, latency and created users in /metrics', async () => {
+      const { key } = await t.tenantWithKey();
+      await t.request(key, { method: 'POST', url: '/v1/users', payload: { username: 'metered', password: 'long enough pw' } });
+      const res = await t.app.inject({ url: '/metrics' });
+      expect(res.headers['content-type']).toContain('text/plain');
+      expect(res.body).toMatch(/roster_http_requests_total\{method="POST",route="\/v1\/users",status_code="201"\} 1/);
+      expect(res.body).toContain('roster_http_request_duration_seconds_bucket');
+      expect(res.body).toMatch(/roster_users_created_total \d+/);
+      expect(res.body).toContain('roster_password_hash_queue_depth 0');
+    });
+
+    it('should serve an OpenAPI 3.1 document built from the route schemas, and a reference page', async () => {
+      const doc = (await t.app.inject({ url: '/openapi.json' })).json();
+      expect(doc.openapi).toBe('3.1.0');
+      const create = doc.paths['/v1/users'].post;
+      expect(create.requestBody.content['application/json'].schema.properties).toHaveProperty('email');
+      expect(create.responses['201']).toBeDefined();
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/users/{id}', '/v1/tenants', '/v1/api-keys', '/healthz']));
+      const page = await t.app.inject({ url: '/docs/' });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('swagger');
+    });
+
+    it('should echo a sane x-request-id and replace an unsafe one', async () => {
+      expect((await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123' } })).headers['x-request-id']).toBe('abc-123');
+      expect((await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id\n' } })).headers['x-request-id']).not.toContain('bad');
+    });
+  });
+}
+
+describe('readiness without a database', () => {
+  it('should answer 503 SERVICE_UNAVAILABLE when the database is closed', async () => {
+    const t = await createTestApp(testDialects[0]!);
+    await t.core.database.close();
+    const res = await t.app.inject({ url: '/readyz' });
+    expect([res.statusCode, res.json().code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+    await t.app.close();
+  });
+});
