@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +56,24 @@ describe('roster CLI (SQLite)', () => {
     expect(list.json().data.map((u: { email: string }) => u.email)).toEqual(['Grace@example.com']);
     await app.close();
     await core.close();
+  });
+
+  it('should serve HTTP and exit 0 on SIGTERM after finishing', async () => {
+    const port = 19000 + Math.floor(Math.random() * 1000);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+      cwd: root,
+      env: { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '', PORT: String(port), LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let ready = false;
+    for (let i = 0; i < 100 && !ready; i++) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('should explain a usage error without a stack trace', () => {

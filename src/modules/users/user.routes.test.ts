@@ -125,6 +125,29 @@ for (const dialect of testDialects) {
         expect(problem.errors).toContainEqual(expect.objectContaining({ path, code }));
       });
 
+      it.each([
+        ['email', 321], ['username', 257], ['password', 1025], ['givenName', 201], ['familyName', 201], ['displayName', 201],
+        ['nickname', 201], ['bio', 4001], ['phone', 65], ['locale', 36], ['timezone', 65], ['externalId', 257],
+      ])('should bound %s to its maximum length and type', async (field, over) => {
+        const { key } = await t.tenantWithKey();
+        const long = await post(key, { username: unique(), [field]: 'x'.repeat(over) });
+        expect(long.json().errors).toContainEqual(expect.objectContaining({ path: `/${field}`, code: 'FIELD_TOO_LONG' }));
+        const wrongType = await post(key, { username: unique(), [field]: 12 });
+        expect(wrongType.json().errors).toContainEqual(expect.objectContaining({ path: `/${field}`, code: 'FIELD_TYPE' }));
+      });
+
+      it.each(['active', 'emailVerified', 'requirePasswordChange'])('should refuse a non-boolean %s', async (field) => {
+        const { key } = await t.tenantWithKey();
+        const res = await post(key, { username: unique(), [field]: 1 });
+        expect(res.json().errors).toContainEqual(expect.objectContaining({ path: `/${field}`, code: 'FIELD_TYPE' }));
+      });
+
+      it('should refuse roles that are not a list of names, and more than 50', async () => {
+        const { key } = await t.tenantWithKey();
+        expect((await post(key, { username: unique(), roles: 'admin' })).json().errors[0]).toMatchObject({ path: '/roles', code: 'FIELD_TYPE' });
+        expect((await post(key, { username: unique(), roles: Array(51).fill('user') })).json().errors[0]).toMatchObject({ path: '/roles', code: 'FIELD_TOO_LONG' });
+      });
+
       it('should list every field error of a request at once', async () => {
         const { key } = await t.tenantWithKey();
         const res = await post(key, { email: 'bad', username: 'bad name', password: 'short', phone: 'x', locale: '!!', timezone: 'Nowhere/City', roles: ['nope'] });
