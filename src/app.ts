@@ -5,6 +5,9 @@ import { migrateToLatest } from './db/migrate.js';
 import { Metrics } from './lib/metrics.js';
 import { PasswordHasher } from './lib/password-hasher.js';
 import { ApiKeyService } from './modules/api-keys/api-key.service.js';
+import { AttributeService } from './modules/attributes/attribute.service.js';
+import { GroupService } from './modules/groups/group.service.js';
+import { RoleService } from './modules/roles/role.service.js';
 import { TenantService } from './modules/tenants/tenant.service.js';
 import { UserService } from './modules/users/user.service.js';
 
@@ -15,6 +18,9 @@ export interface Core {
   tenants: TenantService;
   apiKeys: ApiKeyService;
   users: UserService;
+  roles: RoleService;
+  groups: GroupService;
+  attributes: AttributeService;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -48,6 +54,9 @@ export async function createCore({ config, database = databaseFromConfig(config)
     tenants,
     apiKeys,
     users,
+    roles: new RoleService(database.db),
+    groups: new GroupService(database.db),
+    attributes: new AttributeService(database.db),
     isReady: async () => {
       await sql`select 1`.execute(database.db);
       return true;

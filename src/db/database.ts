@@ -1,4 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { AttributeDefinitionTable, UserAttributeClaimTable } from '../modules/attributes/attribute.table.js';
+import type { GroupTable, UserGroupTable } from '../modules/groups/group.table.js';
+import type { SessionTable } from '../modules/sessions/session.table.js';
 import type { ApiKeyTable } from '../modules/api-keys/api-key.table.js';
 import type { RoleTable, UserRoleTable } from '../modules/roles/role.table.js';
 import type { TenantTable } from '../modules/tenants/tenant.table.js';
@@ -14,6 +17,11 @@ export interface DB {
   users: UserTable;
   userIdentifiers: UserIdentifierTable;
   sequences: SequenceTable;
+  groups: GroupTable;
+  userGroups: UserGroupTable;
+  attributeDefinitions: AttributeDefinitionTable;
+  userAttributeClaims: UserAttributeClaimTable;
+  sessions: SessionTable;
 }
 
 export type Db = Kysely<DB>;

@@ -1,8 +1,9 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './kysely.js';
 import * as m0001 from './migrations/0001_core.js';
+import * as m0002 from './migrations/0002_policies.js';
 
-const migrations = { '0001_core': m0001 };
+const migrations = { '0001_core': m0001, '0002_policies': m0002 };
 
 /** Migrations are imported statically (not read from a folder) so they survive bundling and `dist/`. */
 class StaticMigrationProvider implements MigrationProvider {

@@ -8,6 +8,10 @@ import { apiKeyRoutes } from '../modules/api-keys/api-key.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
 import { tenantRoutes } from '../modules/tenants/tenant.routes.js';
 import { userRoutes } from '../modules/users/user.routes.js';
+import { attributeRoutes } from '../modules/attributes/attribute.routes.js';
+import { groupRoutes } from '../modules/groups/group.routes.js';
+import { roleRoutes } from '../modules/roles/role.routes.js';
+import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { requireApiKey } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
@@ -71,6 +75,10 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
       await v1.register(tenantRoutes, { tenants: core.tenants });
       await v1.register(apiKeyRoutes, { apiKeys: core.apiKeys, tenants: core.tenants });
       await v1.register(userRoutes, { users: core.users, tenants: core.tenants });
+      await v1.register(settingsRoutes, { tenants: core.tenants });
+      await v1.register(roleRoutes, { roles: core.roles, tenants: core.tenants });
+      await v1.register(groupRoutes, { groups: core.groups, tenants: core.tenants });
+      await v1.register(attributeRoutes, { attributes: core.attributes, tenants: core.tenants });
     },
     { prefix: '/v1' },
   );

@@ -1,4 +1,7 @@
 import { domainToASCII } from 'node:url';
+import type { FieldErrorCode } from '../errors/codes.js';
+import type { EmailPolicy } from '../modules/settings/settings.schemas.js';
+import { domainInList, isDisposableDomain, isFreeMailDomain } from './email-domains.js';
 
 export interface NormalizedEmail {
   /** As given, with the domain lower-cased: what the user sees. */
@@ -28,4 +31,16 @@ export function normalizeEmail(input: string): NormalizedEmail | undefined {
   const display = `${local}@${domain}`;
   if (display.length > 254) return undefined;
   return { display, normalized: display.toLowerCase() };
+}
+
+/** Which domain rule of the tenant an (already normalised) address breaks, if any. The deny-list wins over the allow-list. */
+export function checkEmailDomain(email: string, policy: EmailPolicy): FieldErrorCode | undefined {
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  if (domainInList(domain, policy.deniedDomains)) return 'EMAIL_DOMAIN_DENIED';
+  if (policy.allowedDomains.length > 0 && !domainInList(domain, policy.allowedDomains)) return 'EMAIL_DOMAIN_NOT_ALLOWED';
+  // An explicitly allowed domain is trusted even if a public list calls it disposable or free.
+  if (domainInList(domain, policy.allowedDomains)) return undefined;
+  if (policy.blockDisposable && isDisposableDomain(domain)) return 'EMAIL_DOMAIN_DISPOSABLE';
+  if (policy.blockFreeMail && isFreeMailDomain(domain)) return 'EMAIL_DOMAIN_FREE_MAIL';
+  return undefined;
 }

@@ -1,16 +1,69 @@
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
+import * as zxcvbnEn from '@zxcvbn-ts/language-en';
 import { fieldError, type FieldError } from '../errors/app-error.js';
+import { randomBase62 } from '../lib/secrets.js';
+import type { PasswordPolicy } from '../modules/settings/settings.schemas.js';
 
-export const PASSWORD_MIN_LENGTH = 8;
-/** Bytes, not characters: argon2 input size is what costs. */
-export const PASSWORD_MAX_BYTES = 256;
+const zxcvbn = new ZxcvbnFactory({
+  dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
+  graphs: zxcvbnCommon.adjacencyGraphs,
+  translations: zxcvbnEn.translations,
+});
 
-/** The one password check every create and update path calls. */
-export function checkPassword(password: string, path = '/password'): FieldError[] {
-  if ([...password].length < PASSWORD_MIN_LENGTH) {
-    return [fieldError(path, 'PASSWORD_TOO_SHORT', `Passwords need at least ${PASSWORD_MIN_LENGTH} characters`)];
+export interface PasswordOwner {
+  username?: string | null | undefined;
+  email?: string | null | undefined;
+}
+
+/** Parts of the owner's identity a password must not contain (3+ characters, case-insensitive). */
+function userInfoParts(owner: PasswordOwner): string[] {
+  const parts = [owner.username, owner.email?.split('@')[0]];
+  return parts.filter((p): p is string => typeof p === 'string' && p.length >= 3).map((p) => p.toLowerCase());
+}
+
+/**
+ * The one password policy check: create, update, batch, SCIM and every contract call it. Each
+ * broken rule gives its own code; all are reported together. Imported hashes never come here.
+ */
+export function checkPassword(password: string, policy: PasswordPolicy, owner: PasswordOwner = {}, path = '/password'): FieldError[] {
+  const errors: FieldError[] = [];
+  if ([...password].length < policy.minLength) {
+    errors.push(fieldError(path, 'PASSWORD_TOO_SHORT', `Passwords need at least ${policy.minLength} characters`));
   }
-  if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
-    return [fieldError(path, 'PASSWORD_TOO_LONG', `Passwords may be at most ${PASSWORD_MAX_BYTES} bytes`)];
+  if (Buffer.byteLength(password, 'utf8') > policy.maxBytes) {
+    // Nothing else is worth checking on an oversized input, and zxcvbn's cost grows with length.
+    return [fieldError(path, 'PASSWORD_TOO_LONG', `Passwords may be at most ${policy.maxBytes} bytes`)];
   }
-  return [];
+  if (policy.requireUppercase && !/\p{Lu}/u.test(password)) errors.push(fieldError(path, 'PASSWORD_MISSING_UPPERCASE'));
+  if (policy.requireLowercase && !/\p{Ll}/u.test(password)) errors.push(fieldError(path, 'PASSWORD_MISSING_LOWERCASE'));
+  if (policy.requireDigit && !/\p{Nd}/u.test(password)) errors.push(fieldError(path, 'PASSWORD_MISSING_DIGIT'));
+  if (policy.requireSymbol && !/[^\p{L}\p{N}\s]/u.test(password)) errors.push(fieldError(path, 'PASSWORD_MISSING_SYMBOL'));
+  const lower = password.toLowerCase();
+  if (policy.forbidUserInfo && userInfoParts(owner).some((part) => lower.includes(part))) {
+    errors.push(fieldError(path, 'PASSWORD_CONTAINS_USER_INFO'));
+  }
+  if (policy.forbidCommon || policy.minStrength > 0) {
+    const result = zxcvbn.check(password);
+    const [only] = result.sequence;
+    const common = result.sequence.length === 1 && only?.pattern === 'dictionary' && String(only.dictionaryName).startsWith('passwords');
+    if (policy.forbidCommon && common) errors.push(fieldError(path, 'PASSWORD_COMMON'));
+    else if (result.score < policy.minStrength) {
+      errors.push(fieldError(path, 'PASSWORD_TOO_WEAK', `Password strength ${result.score}/4 is below the required ${policy.minStrength}`));
+    }
+  }
+  return errors;
+}
+
+const SYMBOLS = '!#$%&*+-.:=?@^_~';
+
+/** A random password that satisfies the policy: 24 base62 characters plus one of each required class. */
+export function generatePassword(policy: PasswordPolicy): string {
+  const length = Math.max(24, policy.minLength);
+  let password = randomBase62(length);
+  if (policy.requireSymbol) password += SYMBOLS[randomBase62(1).charCodeAt(0) % SYMBOLS.length];
+  if (policy.requireDigit) password += String(randomBase62(1).charCodeAt(0) % 10);
+  if (policy.requireUppercase) password += 'K';
+  if (policy.requireLowercase) password += 'q';
+  return password;
 }

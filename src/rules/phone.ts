@@ -1,7 +1,10 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
-/** E.164 form of a phone number (`+14155550123`), or undefined when it is not a valid number. Needs a `+` country code. */
-export function normalizePhone(input: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(input.trim());
+/**
+ * E.164 form of a phone number (`+14155550123`), or undefined when it is not a valid number. Spaces,
+ * dashes and brackets are accepted; a number without `+country code` needs `region`.
+ */
+export function normalizePhone(input: string, region?: string | null): string | undefined {
+  const parsed = parsePhoneNumberFromString(input.trim(), region ? { defaultCountry: region as CountryCode } : undefined);
   return parsed?.isValid() ? parsed.number : undefined;
 }

@@ -9,6 +9,10 @@ export const tenantPermissions = [
   'users:delete',
   'users:set-active',
   'keys:manage',
+  'roles:manage',
+  'groups:manage',
+  'attributes:manage',
+  'settings:manage',
 ] as const;
 
 export const platformPermissions = [...tenantPermissions, 'tenants:manage'] as const;

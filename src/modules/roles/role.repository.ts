@@ -1,41 +1,81 @@
-import { readJson } from '../../db/column-types.js';
+import { readBool, readJson } from '../../db/column-types.js';
 import type { Executor } from '../../db/database.js';
-import type { NewRoleRow } from './role.table.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { AppError } from '../../errors/app-error.js';
+import { tenantPermissions } from './permissions.js';
+import type { NewRoleRow, RoleRow } from './role.table.js';
 
 export interface RoleRecord {
   id: string;
   name: string;
+  description: string;
   permissions: string[];
+  builtin: boolean;
+  createdAt: string | Date;
 }
 
+const columns = ['id', 'name', 'description', 'permissions', 'builtin', 'createdAt'] as const;
+
+function toRecord(row: Pick<RoleRow, (typeof columns)[number]>): RoleRecord {
+  const builtin = readBool(row.builtin);
+  // The built-in admin always holds every tenant permission, including ones added after the tenant was created.
+  const permissions = builtin && row.name === 'admin' ? [...tenantPermissions] : readJson<string[]>(row.permissions);
+  return { id: row.id, name: row.name, description: row.description, permissions, builtin, createdAt: row.createdAt };
+}
+
+/** @throws ROLE_NAME_TAKEN */
 export async function insertMany(db: Executor, rows: NewRoleRow[]): Promise<void> {
-  if (rows.length > 0) await db.insertInto('roles').values(rows).execute();
+  if (rows.length === 0) return;
+  try {
+    await db.insertInto('roles').values(rows).execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError('ROLE_NAME_TAKEN');
+    throw error;
+  }
+}
+
+export async function list(db: Executor, tenantId: string): Promise<RoleRecord[]> {
+  return (await db.selectFrom('roles').select(columns).where('tenantId', '=', tenantId).orderBy('name').execute()).map(toRecord);
+}
+
+export async function findById(db: Executor, tenantId: string, id: string): Promise<RoleRecord | undefined> {
+  const row = await db.selectFrom('roles').select(columns).where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
 }
 
 export async function findByNames(db: Executor, tenantId: string, names: string[]): Promise<RoleRecord[]> {
   if (names.length === 0) return [];
-  const rows = await db
-    .selectFrom('roles')
-    .select(['id', 'name', 'permissions'])
-    .where('tenantId', '=', tenantId)
-    .where('name', 'in', names)
-    .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, permissions: readJson<string[]>(r.permissions) }));
+  const rows = await db.selectFrom('roles').select(columns).where('tenantId', '=', tenantId).where('name', 'in', names).execute();
+  return rows.map(toRecord);
 }
 
-/** Role names of each given user, in one query. */
-export async function listNamesByUser(db: Executor, tenantId: string, userIds: string[]): Promise<Map<string, string[]>> {
-  const result = new Map<string, string[]>(userIds.map((id) => [id, []]));
+/** @throws ROLE_NAME_TAKEN */
+export async function update(db: Executor, tenantId: string, id: string, changes: { name: string; description: string; permissions: string }): Promise<void> {
+  try {
+    await db.updateTable('roles').set(changes).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError('ROLE_NAME_TAKEN');
+    throw error;
+  }
+}
+
+export async function remove(db: Executor, tenantId: string, id: string): Promise<void> {
+  await db.deleteFrom('roles').where('tenantId', '=', tenantId).where('id', '=', id).execute();
+}
+
+/** Roles of each given user, in one query. */
+export async function listByUsers(db: Executor, tenantId: string, userIds: string[]): Promise<Map<string, RoleRecord[]>> {
+  const result = new Map<string, RoleRecord[]>(userIds.map((id) => [id, []]));
   if (userIds.length === 0) return result;
   const rows = await db
     .selectFrom('userRoles')
     .innerJoin('roles', (j) => j.onRef('roles.tenantId', '=', 'userRoles.tenantId').onRef('roles.id', '=', 'userRoles.roleId'))
-    .select(['userRoles.userId', 'roles.name'])
+    .select(['userRoles.userId', 'roles.id', 'roles.name', 'roles.description', 'roles.permissions', 'roles.builtin', 'roles.createdAt'])
     .where('userRoles.tenantId', '=', tenantId)
     .where('userRoles.userId', 'in', userIds)
     .orderBy('roles.name')
     .execute();
-  for (const row of rows) result.get(row.userId)?.push(row.name);
+  for (const row of rows) result.get(row.userId)?.push(toRecord(row));
   return result;
 }
 
@@ -46,8 +86,5 @@ export async function replaceUserRoles(db: Executor, tenantId: string, userId: s
 
 export async function assignMany(db: Executor, tenantId: string, pairs: Array<{ userId: string; roleId: string }>): Promise<void> {
   if (pairs.length === 0) return;
-  await db
-    .insertInto('userRoles')
-    .values(pairs.map((p) => ({ tenantId, userId: p.userId, roleId: p.roleId })))
-    .execute();
+  await db.insertInto('userRoles').values(pairs.map((p) => ({ tenantId, userId: p.userId, roleId: p.roleId }))).execute();
 }

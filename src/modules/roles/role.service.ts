@@ -1,27 +1,37 @@
-import { fieldError, type FieldError } from '../../errors/app-error.js';
-import type { Executor } from '../../db/database.js';
-import { newId } from '../../lib/ids.js';
-import { nowIso } from '../../lib/time.js';
+import type { Db, Executor } from '../../db/database.js';
+import { AppError, fieldError, type FieldError } from '../../errors/app-error.js';
+import { isUuid, newId } from '../../lib/ids.js';
+import { nowIso, toIso } from '../../lib/time.js';
+import { requirePermission, type Principal, type TenantContext } from '../context.js';
 import { builtinRoles } from './permissions.js';
 import * as roles from './role.repository.js';
 import type { RoleRecord } from './role.repository.js';
+import type { CreateRoleInput, PatchRoleInput, Role } from './role.schemas.js';
 
 export type { RoleRecord } from './role.repository.js';
+
+function toRoleResponse(record: RoleRecord): Role {
+  return { id: record.id, name: record.name, description: record.description, permissions: record.permissions, builtin: record.builtin, createdAt: toIso(record.createdAt) };
+}
+
+/**
+ * The privilege guard: a caller may only hand out (to a role, a key or a user) permissions it holds itself.
+ * @throws PERMISSION_DENIED naming the first permission the caller lacks.
+ */
+export function assertCanGrant(principal: Principal, permissions: Iterable<string>, what: string): void {
+  for (const permission of permissions) {
+    if (!principal.permissions.has(permission)) {
+      throw new AppError('PERMISSION_DENIED', { detail: `Granting ${what} needs the "${permission}" permission`, details: { permission } });
+    }
+  }
+}
 
 /** Creates the built-in roles of a new tenant, inside the caller's transaction. */
 export async function createBuiltinRoles(db: Executor, tenantId: string): Promise<void> {
   const createdAt = nowIso();
   await roles.insertMany(
     db,
-    builtinRoles.map((r) => ({
-      tenantId,
-      id: newId(),
-      name: r.name,
-      description: r.description,
-      permissions: JSON.stringify(r.permissions),
-      builtin: true,
-      createdAt,
-    })),
+    builtinRoles.map((r) => ({ tenantId, id: newId(), name: r.name, description: r.description, permissions: JSON.stringify(r.permissions), builtin: true, createdAt })),
   );
 }
 
@@ -29,12 +39,7 @@ export async function createBuiltinRoles(db: Executor, tenantId: string): Promis
  * Resolves role names to roles of the tenant. Unknown names become ROLE_UNKNOWN field errors at
  * `path/<index>` so one response can report them beside every other field error.
  */
-export async function resolveRoles(
-  db: Executor,
-  tenantId: string,
-  names: string[],
-  path: string,
-): Promise<{ roles: RoleRecord[]; errors: FieldError[] }> {
+export async function resolveRoles(db: Executor, tenantId: string, names: string[], path: string): Promise<{ roles: RoleRecord[]; errors: FieldError[] }> {
   const unique = [...new Set(names)];
   const found = await roles.findByNames(db, tenantId, unique);
   const byName = new Map(found.map((r) => [r.name, r]));
@@ -49,4 +54,57 @@ export async function permissionsOfRole(db: Executor, tenantId: string, name: st
 
 export const assignRoles = roles.assignMany;
 export const replaceUserRoles = roles.replaceUserRoles;
-export const roleNamesByUser = roles.listNamesByUser;
+export const rolesByUser = roles.listByUsers;
+
+/** Custom roles of a tenant (`/v1/roles`). */
+export class RoleService {
+  constructor(private readonly db: Db) {}
+
+  /** @throws PERMISSION_DENIED; ROLE_NAME_TAKEN */
+  async createRole(ctx: TenantContext, input: CreateRoleInput): Promise<Role> {
+    requirePermission(ctx.principal, 'roles:manage');
+    assertCanGrant(ctx.principal, input.permissions, `role "${input.name}"`);
+    const record = { id: newId(), name: input.name, description: input.description ?? '', permissions: [...input.permissions], builtin: false, createdAt: nowIso() };
+    await roles.insertMany(this.db, [{ tenantId: ctx.tenantId, ...record, permissions: JSON.stringify(record.permissions) }]);
+    return toRoleResponse(record);
+  }
+
+  /** @throws PERMISSION_DENIED */
+  async listRoles(ctx: TenantContext): Promise<Role[]> {
+    requirePermission(ctx.principal, 'users:read');
+    return (await roles.list(this.db, ctx.tenantId)).map(toRoleResponse);
+  }
+
+  /** @throws PERMISSION_DENIED; ROLE_NOT_FOUND */
+  async getRole(ctx: TenantContext, id: string): Promise<Role> {
+    requirePermission(ctx.principal, 'users:read');
+    return toRoleResponse(await this.find(ctx.tenantId, id));
+  }
+
+  /** @throws PERMISSION_DENIED; ROLE_NOT_FOUND; ROLE_BUILTIN; ROLE_NAME_TAKEN */
+  async updateRole(ctx: TenantContext, id: string, patch: PatchRoleInput): Promise<Role> {
+    requirePermission(ctx.principal, 'roles:manage');
+    const current = await this.find(ctx.tenantId, id);
+    if (current.builtin) throw new AppError('ROLE_BUILTIN');
+    // Changing a role changes what its holders may do, so both the old and the new set must be the caller's.
+    if (patch.permissions) assertCanGrant(ctx.principal, [...current.permissions, ...patch.permissions], `role "${current.name}"`);
+    const next = { ...current, ...patch, permissions: patch.permissions ? [...patch.permissions] : current.permissions };
+    await roles.update(this.db, ctx.tenantId, id, { name: next.name, description: next.description, permissions: JSON.stringify(next.permissions) });
+    return toRoleResponse(next);
+  }
+
+  /** Deleting a role takes it from every user and key that had it. @throws PERMISSION_DENIED; ROLE_NOT_FOUND; ROLE_BUILTIN */
+  async deleteRole(ctx: TenantContext, id: string): Promise<void> {
+    requirePermission(ctx.principal, 'roles:manage');
+    const current = await this.find(ctx.tenantId, id);
+    if (current.builtin) throw new AppError('ROLE_BUILTIN');
+    assertCanGrant(ctx.principal, current.permissions, `role "${current.name}"`);
+    await roles.remove(this.db, ctx.tenantId, id);
+  }
+
+  private async find(tenantId: string, id: string): Promise<RoleRecord> {
+    const record = isUuid(id) ? await roles.findById(this.db, tenantId, id.toLowerCase()) : undefined;
+    if (!record) throw new AppError('ROLE_NOT_FOUND', { details: { id } });
+    return record;
+  }
+}

@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { AppError } from '../../errors/app-error.js';
 import type { NewTenantRow, TenantRow } from './tenant.table.js';
 
-const columns = ['id', 'seq', 'slug', 'name', 'defaultLocale', 'defaultTimezone', 'createdAt', 'updatedAt'] as const;
+const columns = ['id', 'seq', 'slug', 'name', 'defaultLocale', 'defaultTimezone', 'settings', 'createdAt', 'updatedAt'] as const;
 
 /** @throws TENANT_SLUG_TAKEN when the slug exists (decided by the unique index). */
 export async function insert(db: Executor, row: NewTenantRow): Promise<TenantRow> {
@@ -27,4 +27,8 @@ export function list(db: Executor, options: { after?: string | undefined; limit:
   let query = db.selectFrom('tenants').select(columns).orderBy('id').limit(options.limit);
   if (options.after) query = query.where('id', '>', options.after);
   return query.execute();
+}
+
+export async function updateSettings(db: Executor, id: string, changes: { defaultLocale: string; defaultTimezone: string; settings: string; updatedAt: string }): Promise<void> {
+  await db.updateTable('tenants').set(changes).where('id', '=', id).execute();
 }

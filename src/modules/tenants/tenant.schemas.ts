@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { TenantSettingsSchema } from '../settings/settings.schemas.js';
 
 export const TenantSchema = Type.Object(
   {
@@ -8,6 +9,7 @@ export const TenantSchema = Type.Object(
     name: Type.String(),
     defaultLocale: Type.String(),
     defaultTimezone: Type.String(),
+    settings: TenantSettingsSchema,
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },

@@ -1,15 +1,34 @@
+import { readJson } from '../../db/column-types.js';
 import type { Db } from '../../db/database.js';
+import { defaultPolicies } from '../settings/settings.defaults.js';
+import type { TenantSettings } from '../settings/settings.schemas.js';
 import { reserveSeq } from '../../db/sequences.js';
 import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { canonicalLocale, canonicalTimezone } from '../../rules/locale.js';
 import { isValidSlug } from '../../rules/slug.js';
-import { requirePermission, type Principal } from '../context.js';
+import { applyMergePatch } from '../../lib/json-merge-patch.js';
+import { requirePermission, type Principal, type TenantContext } from '../context.js';
+import { normalizeSettings } from '../settings/settings.rules.js';
+import type { PatchSettingsInput } from '../settings/settings.schemas.js';
 import { createBuiltinRoles } from '../roles/role.service.js';
 import * as tenants from './tenant.repository.js';
 import type { CreateTenantInput, Tenant } from './tenant.schemas.js';
 import type { TenantRow } from './tenant.table.js';
+
+/** Defaults overlaid with what the tenant changed: a tenant always sees every policy member. */
+export function effectiveSettings(row: Pick<TenantRow, 'defaultLocale' | 'defaultTimezone' | 'settings'>): TenantSettings {
+  const stored = readJson<Partial<TenantSettings>>(row.settings) ?? {};
+  return {
+    defaultLocale: row.defaultLocale,
+    defaultTimezone: row.defaultTimezone,
+    defaultPhoneRegion: stored.defaultPhoneRegion ?? defaultPolicies.defaultPhoneRegion,
+    email: { ...defaultPolicies.email, ...stored.email },
+    username: { ...defaultPolicies.username, ...stored.username },
+    password: { ...defaultPolicies.password, ...stored.password },
+  };
+}
 
 export function toTenantResponse(row: TenantRow): Tenant {
   return {
@@ -19,6 +38,7 @@ export function toTenantResponse(row: TenantRow): Tenant {
     name: row.name,
     defaultLocale: row.defaultLocale,
     defaultTimezone: row.defaultTimezone,
+    settings: effectiveSettings(row),
     createdAt: toIso(row.createdAt),
     updatedAt: toIso(row.updatedAt),
   };
@@ -51,6 +71,7 @@ export class TenantService {
         name: input.name ?? input.slug,
         defaultLocale: locale as string,
         defaultTimezone: timezone as string,
+        settings: '{}',
         createdAt: now,
         updatedAt: now,
       });
@@ -68,6 +89,40 @@ export class TenantService {
     return { data: page.map(toTenantResponse), nextCursor: rows.length > options.limit ? (page.at(-1)?.id ?? null) : null };
   }
 
+  /**
+   * The tenant's settings with every default filled in.
+   * @throws PERMISSION_DENIED without `settings:manage`.
+   */
+  async getSettings(ctx: TenantContext): Promise<TenantSettings> {
+    requirePermission(ctx.principal, 'settings:manage');
+    return (await this.getTenant(ctx.tenantId)).settings;
+  }
+
+  /**
+   * Applies a JSON Merge Patch to the settings (null resets a member to its default) and validates the result.
+   * @throws PERMISSION_DENIED; VALIDATION_FAILED.
+   */
+  async updateSettings(ctx: TenantContext, patch: PatchSettingsInput): Promise<TenantSettings> {
+    requirePermission(ctx.principal, 'settings:manage');
+    const row = await tenants.findById(this.db, ctx.tenantId);
+    if (!row) throw new AppError('TENANT_NOT_FOUND');
+    const stored = (readJson<Record<string, unknown>>(row.settings) ?? {}) as Record<string, unknown>;
+    const { defaultLocale, defaultTimezone, ...policyPatch } = patch;
+    const merged = applyMergePatch(stored, policyPatch) as Partial<TenantSettings>;
+    const { settings, errors } = normalizeSettings(
+      effectiveSettings({ defaultLocale: defaultLocale ?? row.defaultLocale, defaultTimezone: defaultTimezone ?? row.defaultTimezone, settings: merged }),
+    );
+    throwIfFieldErrors(errors);
+    // Store only the members the tenant set (in canonical form), so later default changes reach the rest.
+    const toStore: Record<string, unknown> = {};
+    if (merged.defaultPhoneRegion !== undefined) toStore.defaultPhoneRegion = settings.defaultPhoneRegion;
+    for (const key of ['email', 'username', 'password'] as const) {
+      if (merged[key] !== undefined) toStore[key] = pick(settings[key], Object.keys(merged[key]));
+    }
+    await tenants.updateSettings(this.db, row.id, { defaultLocale: settings.defaultLocale, defaultTimezone: settings.defaultTimezone, settings: JSON.stringify(toStore), updatedAt: nowIso() });
+    return settings;
+  }
+
   /** Finds a tenant by id or slug (the `X-Roster-Tenant` header accepts either). */
   async findTenant(ref: string): Promise<Tenant | undefined> {
     const row = isUuid(ref) ? await tenants.findById(this.db, ref.toLowerCase()) : await tenants.findBySlug(this.db, ref);
@@ -80,4 +135,8 @@ export class TenantService {
     if (!tenant) throw new AppError('TENANT_NOT_FOUND', { details: { tenant: ref } });
     return tenant;
   }
+}
+
+function pick(source: object, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(source).filter(([k]) => keys.includes(k)));
 }

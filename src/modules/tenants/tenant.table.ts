@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Timestamp } from '../../db/column-types.js';
+import type { Json, Timestamp } from '../../db/column-types.js';
 
 export interface TenantTable {
   id: string;
@@ -8,6 +8,8 @@ export interface TenantTable {
   name: string;
   defaultLocale: string;
   defaultTimezone: string;
+  /** Only the policy members a tenant changed; defaults fill the rest when read. */
+  settings: Json;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }

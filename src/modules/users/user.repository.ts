@@ -6,7 +6,7 @@ export const userColumns = [
   'tenantId', 'id', 'seq', 'email', 'emailNormalized', 'username', 'usernameNormalized', 'passwordHash',
   'givenName', 'familyName', 'displayName', 'nickname', 'bio', 'phone', 'locale', 'timezone', 'address',
   'active', 'emailVerified', 'requirePasswordChange', 'externalId', 'attributes', 'createdAt', 'updatedAt',
-  'createdBy', 'version', 'deletedAt',
+  'createdBy', 'version', 'deletedAt', 'position', 'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth',
 ] as const;
 
 export async function insert(db: Executor, row: NewUserRow): Promise<void> {

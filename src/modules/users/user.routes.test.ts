@@ -17,6 +17,10 @@ for (const dialect of testDialects) {
     describe('POST /v1/users', () => {
       it('should create a user with every field and answer 201 with Location and ETag', async () => {
         const { key, tenantId } = await t.tenantWithKey();
+        for (const definition of [{ key: 'team', type: 'string' }, { key: 'level', type: 'integer' }, { key: 'tags', type: 'string-list' }]) {
+          expect((await t.request(key, { method: 'POST', url: '/v1/attributes', payload: definition })).statusCode).toBe(201);
+        }
+        const office = (await t.request(key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code: 'LON', name: 'London' } })).json();
         const name = unique();
         const res = await post(key, {
           email: `${name}@Example.COM`,
@@ -37,6 +41,13 @@ for (const dialect of testDialects) {
           roles: ['admin', 'user'],
           externalId: 'hr-42',
           attributes: { team: 'math', level: 3, tags: ['a'] },
+          position: 'Analyst',
+          arrivalDate: '2024-01-15',
+          departureDate: '2025-06-30T17:00:00Z',
+          dateOfBirth: '1815-12-10',
+          cityOfBirth: 'London',
+          countryOfBirth: 'gb',
+          groups: ['office:LON'],
         });
         expect(res.statusCode).toBe(201);
         const user = res.json();
@@ -63,8 +74,16 @@ for (const dialect of testDialects) {
           roles: ['admin', 'user'],
           externalId: 'hr-42',
           attributes: { team: 'math', level: 3, tags: ['a'] },
+          position: 'Analyst',
+          arrivalDate: '2024-01-15',
+          departureDate: '2025-06-30',
+          dateOfBirth: '1815-12-10',
+          cityOfBirth: 'London',
+          countryOfBirth: 'GB',
+          groups: [{ id: office.id, type: 'office', code: 'LON', name: 'London' }],
           version: 1,
         });
+        expect(user.permissions).toEqual(expect.arrayContaining(['users:create', 'users:read', 'settings:manage']));
         expect(user.createdBy).toMatch(/^api_key:/);
         expect(user).not.toHaveProperty('password');
         expect(user).not.toHaveProperty('passwordHash');
@@ -153,7 +172,7 @@ for (const dialect of testDialects) {
         const res = await post(key, { email: 'bad', username: 'bad name', password: 'short', phone: 'x', locale: '!!', timezone: 'Nowhere/City', roles: ['nope'] });
         expect(res.statusCode).toBe(400);
         expect(res.json().errors.map((e: { code: string }) => e.code).sort()).toEqual(
-          ['EMAIL_INVALID', 'LOCALE_INVALID', 'PASSWORD_TOO_SHORT', 'PHONE_INVALID', 'ROLE_UNKNOWN', 'TIMEZONE_INVALID', 'USERNAME_INVALID'],
+          ['EMAIL_INVALID', 'LOCALE_INVALID', 'PASSWORD_TOO_SHORT', 'PASSWORD_TOO_WEAK', 'PHONE_INVALID', 'ROLE_UNKNOWN', 'TIMEZONE_INVALID', 'USERNAME_INVALID'],
         );
       });
 
@@ -169,15 +188,19 @@ for (const dialect of testDialects) {
       it('should reject a duplicate username in any letter case or width with 409 USER_USERNAME_TAKEN', async () => {
         const { key } = await t.tenantWithKey();
         expect((await post(key, { username: 'Admin.Ops' })).statusCode).toBe(201);
-        for (const lookalike of ['admin.ops', 'ＡＤＭＩＮ.ops', 'ad\u200Bmin.ops']) {
+        for (const lookalike of ['admin.ops', 'ＡＤＭＩＮ.ops', '\u0410dmin.ops']) {
           const res = await post(key, { username: lookalike });
           expect(res.statusCode).toBe(409);
           expect(res.json().code).toBe('USER_USERNAME_TAKEN');
         }
+        // Invisible characters fail the default pattern, so they cannot shadow a name either.
+        expect((await post(key, { username: 'ad\u200Bmin.ops' })).json().errors[0].code).toBe('USERNAME_INVALID');
       });
 
       it("should refuse a username equal to another user's email, and the reverse", async () => {
         const { key } = await t.tenantWithKey();
+        const settings = await t.request(key, { method: 'PATCH', url: '/v1/settings', payload: { username: { pattern: '^[\\p{L}\\p{N}._@+-]{3,254}$' } } });
+        expect(settings.statusCode).toBe(200);
         const name = unique();
         expect((await post(key, { email: `${name}@example.com` })).statusCode).toBe(201);
         const res = await post(key, { username: `${name}@Example.com` });
@@ -189,11 +212,14 @@ for (const dialect of testDialects) {
         expect((await post(key, { email: `${other}@example.org` })).json().code).toBe('USER_EMAIL_TAKEN');
       });
 
-      it('should let one user hold the same value as email and username', async () => {
+      it('should make the email the username in email-as-username mode', async () => {
         const { key } = await t.tenantWithKey();
-        const email = `${unique()}@example.com`;
-        const res = await post(key, { email, username: email });
+        await t.request(key, { method: 'PATCH', url: '/v1/settings', payload: { username: { emailAsUsername: true } } });
+        const email = `${unique()}@Example.com`;
+        const res = await post(key, { email });
         expect(res.statusCode).toBe(201);
+        expect(res.json()).toMatchObject({ email: email.replace('Example', 'example'), username: email.replace('Example', 'example') });
+        expect((await post(key, { email: `${unique()}@example.com`, username: 'someone-else' })).json().errors[0].code).toBe('USERNAME_MUST_BE_EMAIL');
       });
 
       it('should allow the same email in two tenants', async () => {
@@ -304,16 +330,18 @@ for (const dialect of testDialects) {
     describe('PATCH /v1/users/:id', () => {
       it('should merge the patch, remove members set to null and bump version and ETag', async () => {
         const { key } = await t.tenantWithKey();
-        const user = (await post(key, { username: unique(), phone: '+14155550132', attributes: { a: 1, b: { c: 2, d: 3 } }, address: { city: 'Paris', country: 'FR' } })).json();
+        for (const k of ['a', 'b', 'c']) await t.request(key, { method: 'POST', url: '/v1/attributes', payload: { key: k, type: 'string' } });
+        const user = (await post(key, { username: unique(), phone: '+14155550132', attributes: { a: 'one', b: 'two' }, address: { city: 'Paris', country: 'FR' } })).json();
         const res = await t.request(key, {
           method: 'PATCH',
           url: `/v1/users/${user.id}`,
           headers: { 'content-type': 'application/merge-patch+json' },
-          payload: JSON.stringify({ phone: null, displayName: 'New Name', attributes: { b: { c: null, e: 4 } }, address: { city: null }, roles: ['admin'] }),
+          payload: JSON.stringify({ phone: null, displayName: 'New Name', attributes: { b: null, c: 'three' }, address: { city: null }, roles: ['admin'] }),
         });
         expect(res.statusCode).toBe(200);
         expect(res.headers.etag).toBe('"2"');
-        expect(res.json()).toMatchObject({ phone: null, displayName: 'New Name', attributes: { a: 1, b: { d: 3, e: 4 } }, address: { country: 'FR' }, roles: ['admin'], version: 2 });
+        expect(res.json()).toMatchObject({ phone: null, displayName: 'New Name', attributes: { a: 'one', c: 'three' }, address: { country: 'FR' }, roles: ['admin'], version: 2 });
+        expect(res.json().attributes).not.toHaveProperty('b');
       });
 
       it('should answer 412 when If-Match does not carry the current ETag', async () => {

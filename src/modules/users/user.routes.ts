@@ -4,7 +4,7 @@ import { tenantContextOf } from '../../http/auth.js';
 import { bearer, errorResponses, IdParams, tenantHeader } from '../../http/route-helpers.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import { etagOf } from './user.mapper.js';
-import { CreateUserSchema, ListUsersQuerySchema, PatchUserSchema, UserListSchema, UserSchema } from './user.schemas.js';
+import { CreatedUserSchema, CreateUserSchema, ListUsersQuerySchema, PatchUserSchema, UserListSchema, UserSchema } from './user.schemas.js';
 import type { UserService } from './user.service.js';
 
 export interface UserRoutesOptions {
@@ -20,7 +20,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
       summary: 'Create a user',
       description: 'Needs `users:create` (and `users:set-active` for `active: false`). Every field error is reported at once.',
       tags, security: bearer, headers: tenantHeader, body: CreateUserSchema,
-      response: { 201: UserSchema, ...errorResponses },
+      response: { 201: CreatedUserSchema, ...errorResponses },
     },
   }, async (request, reply) => {
     const user = await users.createUser(await tenantContextOf(request, tenants), request.body);

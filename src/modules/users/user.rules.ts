@@ -1,15 +1,18 @@
 import { fieldError, type FieldError } from '../../errors/app-error.js';
-import { normalizeEmail } from '../../rules/email.js';
+import { checkEmailDomain, normalizeEmail } from '../../rules/email.js';
+import { calendarDate, todayUtc } from '../../rules/dates.js';
 import { canonicalLocale, canonicalTimezone, countryCode } from '../../rules/locale.js';
 import { checkPassword } from '../../rules/password.js';
 import { normalizePhone } from '../../rules/phone.js';
-import { usernameKey, validateUsername } from '../../rules/username.js';
+import { checkUsername, usernameKey } from '../../rules/username.js';
+import type { TenantSettings } from '../settings/settings.schemas.js';
 import type { Address } from './user.schemas.js';
 
-/** The profile a caller asks for, after a create body or a merged patch; no I/O-dependent fields. */
+/** The profile a caller asks for, after a create body or a merged patch; no fields that need I/O to check. */
 export interface UserDraft {
   email?: string | undefined;
   username?: string | undefined;
+  /** A new plaintext password to check (never an imported hash). */
   password?: string | undefined;
   givenName?: string | undefined;
   familyName?: string | undefined;
@@ -17,11 +20,18 @@ export interface UserDraft {
   nickname?: string | undefined;
   bio?: string | undefined;
   phone?: string | undefined;
+  /** Region for a phone number written without `+country code`; not stored. */
+  phoneCountry?: string | undefined;
   locale?: string | undefined;
   timezone?: string | undefined;
   address?: Address | undefined;
+  position?: string | undefined;
+  arrivalDate?: string | undefined;
+  departureDate?: string | undefined;
+  dateOfBirth?: string | undefined;
+  cityOfBirth?: string | undefined;
+  countryOfBirth?: string | undefined;
   externalId?: string | undefined;
-  attributes?: object | undefined;
 }
 
 export interface PreparedProfile {
@@ -38,13 +48,13 @@ export interface PreparedProfile {
   locale: string;
   timezone: string;
   address: Address | null;
+  position: string | null;
+  arrivalDate: string | null;
+  departureDate: string | null;
+  dateOfBirth: string | null;
+  cityOfBirth: string | null;
+  countryOfBirth: string | null;
   externalId: string | null;
-  attributes: Record<string, unknown>;
-}
-
-export interface TenantDefaults {
-  locale: string;
-  timezone: string;
 }
 
 const optionalText = (value: string | undefined): string | null => {
@@ -52,41 +62,75 @@ const optionalText = (value: string | undefined): string | null => {
   return trimmed ? trimmed : null;
 };
 
-/**
- * Validates and normalises every profile field of a draft, collecting all field errors at once.
- * This is the one place these rules run: single create, update, and every adapter go through it.
- */
-export function prepareProfile(draft: UserDraft, defaults: TenantDefaults): { profile: PreparedProfile; errors: FieldError[] } {
-  const errors: FieldError[] = [];
+function optionalDate(value: string | undefined, path: string, errors: FieldError[]): string | null {
+  const text = optionalText(value);
+  if (text === null) return null;
+  const date = calendarDate(text);
+  if (!date) errors.push(fieldError(path, 'DATE_INVALID'));
+  return date ?? null;
+}
 
+function optionalCountry(value: string | undefined, path: string, errors: FieldError[]): string | null {
+  const text = optionalText(value);
+  if (text === null) return null;
+  const code = countryCode(text);
+  if (!code) errors.push(fieldError(path, 'COUNTRY_INVALID'));
+  return code ?? null;
+}
+
+function prepareIdentity(draft: UserDraft, settings: TenantSettings, errors: FieldError[]) {
   const email = draft.email === undefined ? undefined : normalizeEmail(draft.email);
   if (draft.email !== undefined && !email) errors.push(fieldError('/email', 'EMAIL_INVALID'));
+  if (email) {
+    const domainError = checkEmailDomain(email.normalized, settings.email);
+    if (domainError) errors.push(fieldError('/email', domainError));
+  }
 
-  const username = draft.username === undefined ? undefined : validateUsername(draft.username);
-  if (draft.username !== undefined && !username) errors.push(fieldError('/username', 'USERNAME_INVALID'));
-
+  let username = draft.username?.trim().normalize('NFC');
+  if (settings.username.emailAsUsername) {
+    // The email is the username; a different one sent alongside is a mistake worth reporting.
+    if (username !== undefined && (!email || usernameKey(username) !== email.normalized)) errors.push(fieldError('/username', 'USERNAME_MUST_BE_EMAIL'));
+    username = email?.display;
+  } else if (username !== undefined) {
+    const usernameError = checkUsername(username, settings.username);
+    if (usernameError) errors.push(fieldError('/username', usernameError));
+  }
   if (draft.email === undefined && draft.username === undefined) errors.push(fieldError('/email', 'IDENTIFIER_REQUIRED'));
-  if (draft.password !== undefined) errors.push(...checkPassword(draft.password));
+  return { email, username };
+}
+
+/**
+ * Validates and normalises every profile field of a draft under the tenant's policies, collecting
+ * all field errors at once. This is the one place these rules run: create, update, batch and every
+ * adapter go through it.
+ */
+export function prepareProfile(draft: UserDraft, settings: TenantSettings): { profile: PreparedProfile; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const { email, username } = prepareIdentity(draft, settings, errors);
+  if (draft.password !== undefined) errors.push(...checkPassword(draft.password, settings.password, { username, email: email?.display }));
 
   const phone = optionalText(draft.phone);
-  const e164 = phone === null ? null : normalizePhone(phone);
+  const region = draft.phoneCountry === undefined ? settings.defaultPhoneRegion : optionalCountry(draft.phoneCountry, '/phoneCountry', errors);
+  const e164 = phone === null ? null : normalizePhone(phone, region);
   if (phone !== null && !e164) errors.push(fieldError('/phone', 'PHONE_INVALID'));
 
-  const locale = canonicalLocale(draft.locale ?? defaults.locale);
+  const locale = canonicalLocale(draft.locale ?? settings.defaultLocale);
   if (!locale) errors.push(fieldError('/locale', 'LOCALE_INVALID'));
-  const timezone = canonicalTimezone(draft.timezone ?? defaults.timezone);
+  const timezone = canonicalTimezone(draft.timezone ?? settings.defaultTimezone);
   if (!timezone) errors.push(fieldError('/timezone', 'TIMEZONE_INVALID'));
 
   let address: Address | null = null;
   if (draft.address !== undefined) {
     address = Object.fromEntries(Object.entries(draft.address).flatMap(([k, v]) => (optionalText(v) === null ? [] : [[k, optionalText(v)]])));
-    if (address.country !== undefined) {
-      const country = countryCode(address.country);
-      if (country) address.country = country;
-      else errors.push(fieldError('/address/country', 'COUNTRY_INVALID'));
-    }
+    if (address.country !== undefined) address.country = optionalCountry(address.country, '/address/country', errors) ?? address.country;
     if (Object.keys(address).length === 0) address = null;
   }
+
+  const arrivalDate = optionalDate(draft.arrivalDate, '/arrivalDate', errors);
+  const departureDate = optionalDate(draft.departureDate, '/departureDate', errors);
+  if (arrivalDate && departureDate && departureDate < arrivalDate) errors.push(fieldError('/departureDate', 'DATE_RANGE_INVALID'));
+  const dateOfBirth = optionalDate(draft.dateOfBirth, '/dateOfBirth', errors);
+  if (dateOfBirth && dateOfBirth > todayUtc()) errors.push(fieldError('/dateOfBirth', 'DATE_IN_FUTURE'));
 
   return {
     errors,
@@ -104,8 +148,13 @@ export function prepareProfile(draft: UserDraft, defaults: TenantDefaults): { pr
       locale: locale ?? '',
       timezone: timezone ?? '',
       address,
+      position: optionalText(draft.position),
+      arrivalDate,
+      departureDate,
+      dateOfBirth,
+      cityOfBirth: optionalText(draft.cityOfBirth),
+      countryOfBirth: optionalCountry(draft.countryOfBirth, '/countryOfBirth', errors),
       externalId: optionalText(draft.externalId),
-      attributes: (draft.attributes ?? {}) as Record<string, unknown>,
     },
   };
 }

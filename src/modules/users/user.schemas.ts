@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { GroupRefSchema } from '../groups/group.schemas.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const text = (maxLength: number, description?: string) => Type.String({ maxLength, ...(description ? { description } : {}) });
@@ -27,8 +28,38 @@ const phone = text(64, 'International format with country code; stored as E.164'
 const locale = text(35, 'BCP 47 tag; defaults to the tenant default');
 const timezone = text(64, 'IANA zone; defaults to the tenant default');
 const externalId = text(256, 'Identifier of the user in another system');
-const attributes = Type.Object({}, { additionalProperties: true, maxProperties: 200, description: 'Free-form JSON object' });
+const attributes = Type.Object({}, { additionalProperties: true, maxProperties: 200, description: 'Values of attributes defined with /v1/attributes' });
 const roles = Type.Array(text(100), { maxItems: 50, description: 'Role names of the tenant' });
+const groups = Type.Array(text(200), { maxItems: 200, description: 'Group ids or `type:code` references' });
+const date = (description: string) => text(40, `${description}; a date (YYYY-MM-DD) or ISO 8601 date-time, stored as the date`);
+const country = text(2, 'ISO 3166-1 alpha-2 code');
+const phoneCountry = text(2, 'Region (ISO 3166-1 alpha-2) of a phone number written without +country code; defaults to the tenant `defaultPhoneRegion`');
+
+/** An imported hash: a PHC/MCF string (`$2b$…`, `$argon2id$…`, `$scrypt$…`, `$pbkdf2-sha256$…`) or its parts. */
+export const PasswordHashSchema = Type.Union([
+  Type.String({ maxLength: 1024 }),
+  Type.Object(
+    {
+      algorithm: Type.Union(['bcrypt', 'argon2id', 'argon2i', 'scrypt', 'pbkdf2-sha256', 'pbkdf2-sha512', 'sha256', 'sha512'].map((a) => Type.Literal(a))),
+      value: text(1024, 'The hash (hex or base64), or the whole PHC/MCF string for bcrypt and argon2'),
+      salt: Type.Optional(text(512, 'hex or base64, as `encoding`')),
+      encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')], { description: 'Of value and salt; default hex' })),
+      iterations: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'pbkdf2' })),
+      saltPosition: Type.Optional(Type.Union([Type.Literal('prefix'), Type.Literal('suffix')], { description: 'sha256/sha512: salt before or after the password (default suffix)' })),
+      cost: Type.Optional(Type.Object({ N: Type.Integer({ minimum: 2 }), r: Type.Integer({ minimum: 1 }), p: Type.Integer({ minimum: 1 }) }, { additionalProperties: false, description: 'scrypt parameters' })),
+    },
+    { additionalProperties: false },
+  ),
+], { description: 'A password hash from another system; stored as given and verified at login (then upgraded to argon2id). Not checked against the password policy.' });
+
+const hrFields = {
+  position: text(200, 'Job title'),
+  arrivalDate: date('Start date'),
+  departureDate: date('End date; not before arrivalDate'),
+  dateOfBirth: date('Date of birth; not in the future'),
+  cityOfBirth: text(200),
+  countryOfBirth: country,
+};
 
 export const CreateUserSchema = Type.Object(
   {
@@ -43,11 +74,22 @@ export const CreateUserSchema = Type.Object(
     phone: Type.Optional(phone),
     locale: Type.Optional(locale),
     timezone: Type.Optional(timezone),
+    phoneCountry: Type.Optional(phoneCountry),
     address: Type.Optional(AddressSchema),
+    position: Type.Optional(hrFields.position),
+    arrivalDate: Type.Optional(hrFields.arrivalDate),
+    departureDate: Type.Optional(hrFields.departureDate),
+    dateOfBirth: Type.Optional(hrFields.dateOfBirth),
+    cityOfBirth: Type.Optional(hrFields.cityOfBirth),
+    countryOfBirth: Type.Optional(hrFields.countryOfBirth),
+    generatePassword: Type.Optional(Type.Boolean({ description: 'Create a strong random password, returned once as `generatedPassword`' })),
+    passwordHash: Type.Optional(PasswordHashSchema),
+    groups: Type.Optional(groups),
+    joinDefaultGroups: Type.Optional(Type.Boolean({ description: 'Join the groups marked isDefault (default true)' })),
     active: Type.Optional(Type.Boolean({ description: 'Default true. Creating an inactive user needs `users:set-active`.' })),
     emailVerified: Type.Optional(Type.Boolean({ description: 'Default false' })),
     requirePasswordChange: Type.Optional(Type.Boolean({ description: 'Default false' })),
-    roles: Type.Optional(Type.Array(text(100), { maxItems: 50, description: 'Role names of the tenant; default `["user"]`' })),
+    roles: Type.Optional(Type.Array(text(100), { maxItems: 50, description: 'Role names of the tenant; default `["user"]`. Only roles whose permissions the caller holds.' })),
     externalId: Type.Optional(externalId),
     attributes: Type.Optional(attributes),
   },
@@ -73,6 +115,14 @@ export const PatchUserSchema = Type.Object(
     phone: Type.Optional(Nullable(phone)),
     locale: Type.Optional(Nullable(locale)),
     timezone: Type.Optional(Nullable(timezone)),
+    phoneCountry: Type.Optional(phoneCountry),
+    position: Type.Optional(Nullable(hrFields.position)),
+    arrivalDate: Type.Optional(Nullable(hrFields.arrivalDate)),
+    departureDate: Type.Optional(Nullable(hrFields.departureDate)),
+    dateOfBirth: Type.Optional(Nullable(hrFields.dateOfBirth)),
+    cityOfBirth: Type.Optional(Nullable(hrFields.cityOfBirth)),
+    countryOfBirth: Type.Optional(Nullable(hrFields.countryOfBirth)),
+    groups: Type.Optional(groups),
     address: Type.Optional(Nullable(Type.Object(Object.fromEntries(Object.entries(AddressSchema.properties).map(([k, v]) => [k, Type.Optional(Nullable(v))])), { additionalProperties: false }))),
     active: Type.Optional(Type.Boolean({ description: 'Needs `users:set-active`' })),
     emailVerified: Type.Optional(Type.Boolean()),
@@ -101,13 +151,21 @@ export const UserSchema = Type.Object(
     locale: Type.String(),
     timezone: Type.String(),
     address: Nullable(AddressSchema),
+    position: Nullable(Type.String()),
+    arrivalDate: Nullable(Type.String({ format: 'date' })),
+    departureDate: Nullable(Type.String({ format: 'date' })),
+    dateOfBirth: Nullable(Type.String({ format: 'date' })),
+    cityOfBirth: Nullable(Type.String()),
+    countryOfBirth: Nullable(Type.String()),
     active: Type.Boolean(),
     emailVerified: Type.Boolean(),
     requirePasswordChange: Type.Boolean(),
     hasPassword: Type.Boolean(),
     roles: Type.Array(Type.String()),
+    groups: Type.Array(GroupRefSchema),
+    permissions: Type.Array(Type.String(), { description: 'Effective permissions: the union of the roles' }),
     externalId: Nullable(Type.String()),
-    attributes: Type.Object({}, { additionalProperties: true }),
+    attributes: Type.Object({}, { additionalProperties: true, description: 'Values of the tenant-defined attributes the caller may see' }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
     createdBy: Type.String({ description: '`api_key:<id>` or `cli`' }),
@@ -116,6 +174,12 @@ export const UserSchema = Type.Object(
   { additionalProperties: false },
 );
 export type User = Static<typeof UserSchema>;
+
+export const CreatedUserSchema = Type.Object(
+  { ...UserSchema.properties, generatedPassword: Type.Optional(Type.String({ description: 'Only with `generatePassword: true`; shown this once' })) },
+  { additionalProperties: false },
+);
+export type CreatedUser = Static<typeof CreatedUserSchema>;
 
 export const ListUsersQuerySchema = Type.Object(
   {

@@ -1,19 +1,27 @@
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import { reserveSeq } from '../../db/sequences.js';
 import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import { applyMergePatch } from '../../lib/json-merge-patch.js';
 import type { PasswordHasher } from '../../lib/password-hasher.js';
+import { normalizeImportedHash } from '../../lib/password-hashes.js';
 import { nowIso } from '../../lib/time.js';
 import { normalizeEmail } from '../../rules/email.js';
+import { generatePassword } from '../../rules/password.js';
 import { usernameKey } from '../../rules/username.js';
-import { actorRef, requirePermission, type TenantContext } from '../context.js';
-import { assignRoles, replaceUserRoles, resolveRoles, roleNamesByUser } from '../roles/role.service.js';
+import {
+  claimAttributeValues, findTakenAttributeValues, listAttributeDefinitions, prepareAttributes, releaseAttributeValues, visibleAttributes,
+  type AttributeClaim,
+} from '../attributes/attribute.service.js';
+import { actorRef, requirePermission, type Principal, type TenantContext } from '../context.js';
+import { addGroupMembers, defaultGroups, groupsByUser, replaceUserGroups, resolveGroups, toGroupRef } from '../groups/group.service.js';
+import { assertCanGrant, assignRoles, replaceUserRoles, resolveRoles, rolesByUser, type RoleRecord } from '../roles/role.service.js';
+import type { TenantSettings } from '../settings/settings.schemas.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import { etagOf, toUserResponse } from './user.mapper.js';
 import * as users from './user.repository.js';
 import { identifiersOf, prepareProfile, type IdentifierClaim, type PreparedProfile, type UserDraft } from './user.rules.js';
-import type { CreateUserInput, ListUsersQuery, PatchUserInput, User, UserList } from './user.schemas.js';
+import type { CreatedUser, CreateUserInput, ListUsersQuery, PatchUserInput, User, UserList } from './user.schemas.js';
 import type { UserRow } from './user.table.js';
 
 export interface UserServiceDeps {
@@ -25,37 +33,49 @@ export interface UserServiceDeps {
 }
 
 const MAX_UPDATE_ATTEMPTS = 3;
+const DRAFT_TEXT_FIELDS = [
+  'email', 'username', 'givenName', 'familyName', 'displayName', 'nickname', 'bio', 'phone', 'position',
+  'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth', 'externalId',
+] as const;
 
-/** The 409 for identifiers another live user holds, or nothing when every claim succeeded. */
-function conflictError(claims: IdentifierClaim[], claimed: Set<string>): AppError | undefined {
+/** The 409 for identifiers or unique attribute values another live user holds, or nothing. */
+function conflictError(claims: IdentifierClaim[], claimed: Set<string>, lostAttributes: AttributeClaim[] = []): AppError | undefined {
   const errors: FieldError[] = claims
     .filter((c) => !claimed.has(c.value))
     .flatMap((c) => c.fields.map((f) => fieldError(`/${f}`, f === 'email' ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN')));
+  errors.push(...lostAttributes.map((c) => fieldError(`/attributes/${c.key}`, 'ATTRIBUTE_TAKEN')));
   if (errors.length === 0) return undefined;
-  const code = errors.some((e) => e.code === 'EMAIL_TAKEN') ? 'USER_EMAIL_TAKEN' : 'USER_USERNAME_TAKEN';
+  const code = errors.some((e) => e.code === 'EMAIL_TAKEN') ? 'USER_EMAIL_TAKEN' : errors.some((e) => e.code === 'USERNAME_TAKEN') ? 'USER_USERNAME_TAKEN' : 'USER_ATTRIBUTE_TAKEN';
   return new AppError(code, { errors });
 }
 
 function profileColumns(profile: PreparedProfile) {
-  return {
-    ...profile,
-    address: profile.address === null ? null : JSON.stringify(profile.address),
-    attributes: JSON.stringify(profile.attributes),
-  };
+  return { ...profile, address: profile.address === null ? null : JSON.stringify(profile.address) };
 }
 
 /** The draft a stored user corresponds to, so a patch can be merged and re-checked by the same rules. */
-function draftOf(row: UserRow, user: User): UserDraft {
-  const draft: UserDraft = {};
-  for (const key of ['email', 'username', 'givenName', 'familyName', 'displayName', 'nickname', 'bio', 'phone', 'externalId'] as const) {
+function draftOf(row: UserRow): UserDraft {
+  const draft: UserDraft = { locale: row.locale, timezone: row.timezone };
+  for (const key of DRAFT_TEXT_FIELDS) {
     const value = row[key];
     if (value !== null) draft[key] = value;
   }
-  draft.locale = row.locale;
-  draft.timezone = row.timezone;
-  if (user.address) draft.address = user.address;
-  draft.attributes = user.attributes;
+  if (row.address !== null) draft.address = typeof row.address === 'string' ? JSON.parse(row.address) : (row.address as UserDraft['address']);
   return draft;
+}
+
+function storedAttributes(row: UserRow): Record<string, unknown> {
+  return (typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes) as Record<string, unknown>;
+}
+
+/** Exactly one way of giving a password; an imported hash must be in a supported format. */
+function passwordSource(input: Pick<CreateUserInput, 'password' | 'passwordHash' | 'generatePassword'>, errors: FieldError[]): { importedHash?: string } {
+  const given = [input.password !== undefined, input.passwordHash !== undefined, input.generatePassword === true].filter(Boolean).length;
+  if (given > 1) errors.push(fieldError('/password', 'PASSWORD_CONFLICT'));
+  if (input.passwordHash === undefined) return {};
+  const importedHash = normalizeImportedHash(input.passwordHash);
+  if (!importedHash) errors.push(fieldError('/passwordHash', 'PASSWORD_HASH_UNSUPPORTED'));
+  return importedHash ? { importedHash } : {};
 }
 
 export class UserService {
@@ -65,78 +85,110 @@ export class UserService {
     return this.deps.db;
   }
 
-  private async defaults(tenantId: string) {
-    const tenant = await this.deps.tenants.getTenant(tenantId);
-    return { locale: tenant.defaultLocale, timezone: tenant.defaultTimezone };
+  private async settings(tenantId: string): Promise<TenantSettings> {
+    return (await this.deps.tenants.getTenant(tenantId)).settings;
+  }
+
+  /** Roles must exist and hold only permissions the caller has (the privilege guard). */
+  private async checkRoles(db: Executor, ctx: TenantContext, names: string[], errors: FieldError[]): Promise<RoleRecord[]> {
+    const resolved = await resolveRoles(db, ctx.tenantId, names, '/roles');
+    errors.push(...resolved.errors);
+    return resolved.roles;
   }
 
   /**
-   * Creates one user: every rule checked with all field errors reported together, the password
-   * hashed off the event loop, and uniqueness decided by the database.
-   * @throws PERMISSION_DENIED; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN.
+   * Creates one user: every rule and tenant policy checked with all field errors reported together,
+   * the password hashed off the event loop, and uniqueness decided by the database.
+   * @throws PERMISSION_DENIED; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
-  async createUser(ctx: TenantContext, input: CreateUserInput): Promise<User> {
+  async createUser(ctx: TenantContext, input: CreateUserInput): Promise<CreatedUser> {
     const { tenantId, principal } = ctx;
     requirePermission(principal, 'users:create');
     if (input.active === false) requirePermission(principal, 'users:set-active');
 
-    const { profile, errors } = prepareProfile(input, await this.defaults(tenantId));
-    const roleNames = input.roles ?? ['user'];
-    const resolved = await resolveRoles(this.db, tenantId, roleNames, '/roles');
-    throwIfFieldErrors([...errors, ...resolved.errors]);
+    const settings = await this.settings(tenantId);
+    const { profile, errors } = prepareProfile(input, settings);
+    const { importedHash } = passwordSource(input, errors);
+    const roles = await this.checkRoles(this.db, ctx, input.roles ?? ['user'], errors);
+    const groups = await resolveGroups(this.db, tenantId, input.groups ?? [], '/groups');
+    errors.push(...groups.errors);
+    if (input.joinDefaultGroups !== false) {
+      for (const group of await defaultGroups(this.db, tenantId)) if (!groups.groups.some((g) => g.id === group.id)) groups.groups.push(group);
+    }
+    const definitions = await listAttributeDefinitions(this.db, tenantId);
+    const sent = (input.attributes ?? {}) as Record<string, unknown>;
+    const attributes = prepareAttributes(definitions, principal, sent, sent, true);
+    errors.push(...attributes.errors);
+    throwIfFieldErrors(errors);
+    for (const role of roles) assertCanGrant(principal, role.permissions, `role "${role.name}"`);
 
     const claims = identifiersOf(profile);
-    // Fail fast before spending a password hash; the claim in the transaction below is what decides.
-    const taken = await users.findTakenIdentifiers(this.db, tenantId, claims.map((c) => c.value));
-    const early = conflictError(claims, new Set(claims.map((c) => c.value).filter((v) => !taken.has(v))));
-    if (early) throw early;
+    await this.failFastOnConflicts(tenantId, claims, attributes.claims);
 
-    const passwordHash = input.password === undefined ? null : await this.deps.hasher.hash(input.password);
+    const generatedPassword = input.generatePassword ? generatePassword(settings.password) : undefined;
+    const plaintext = input.password ?? generatedPassword;
+    const passwordHash = plaintext !== undefined ? await this.deps.hasher.hash(plaintext) : (importedHash ?? null);
     const seq = await reserveSeq(this.db, tenantId, 'users');
     const now = nowIso();
     const id = newId();
-    const row = {
-      tenantId,
-      id,
-      seq,
-      ...profileColumns(profile),
-      passwordHash,
-      active: input.active ?? true,
-      emailVerified: input.emailVerified ?? false,
-      requirePasswordChange: input.requirePasswordChange ?? false,
-      createdAt: now,
-      updatedAt: now,
-      createdBy: actorRef(principal),
-      version: 1,
-      deletedAt: null,
-    };
     await this.db.transaction().execute(async (trx) => {
-      await users.insert(trx, row);
-      const conflict = conflictError(claims, await users.claimIdentifiers(trx, tenantId, id, claims.map((c) => c.value)));
+      await users.insert(trx, {
+        tenantId, id, seq, ...profileColumns(profile), attributes: JSON.stringify(attributes.values), passwordHash,
+        active: input.active ?? true, emailVerified: input.emailVerified ?? false, requirePasswordChange: input.requirePasswordChange ?? false,
+        createdAt: now, updatedAt: now, createdBy: actorRef(principal), version: 1, deletedAt: null,
+      });
+      const claimed = await users.claimIdentifiers(trx, tenantId, id, claims.map((c) => c.value));
+      const lost = await claimAttributeValues(trx, tenantId, id, attributes.claims);
+      const conflict = conflictError(claims, claimed, lost);
       if (conflict) throw conflict;
-      await assignRoles(trx, tenantId, resolved.roles.map((r) => ({ userId: id, roleId: r.id })));
+      await assignRoles(trx, tenantId, roles.map((r) => ({ userId: id, roleId: r.id })));
+      await addGroupMembers(trx, tenantId, groups.groups.map((g) => ({ userId: id, groupId: g.id })));
     });
     this.deps.onUsersCreated?.(1);
-    return this.getUserInternal(tenantId, id);
+    const user = await this.getUserInternal(ctx, id);
+    return generatedPassword === undefined ? user : { ...user, generatedPassword };
+  }
+
+  /** A cheap early answer before spending a password hash; the claims in the transaction are what decide. */
+  private async failFastOnConflicts(tenantId: string, claims: IdentifierClaim[], attributeClaims: AttributeClaim[]): Promise<void> {
+    const taken = await users.findTakenIdentifiers(this.db, tenantId, claims.map((c) => c.value));
+    const takenAttributes = await findTakenAttributeValues(this.db, tenantId, attributeClaims);
+    const conflict = conflictError(claims, new Set(claims.map((c) => c.value).filter((v) => !taken.has(v))), takenAttributes);
+    if (conflict) throw conflict;
   }
 
   /** @throws PERMISSION_DENIED; USER_NOT_FOUND (also for users of other tenants). */
   async getUser(ctx: TenantContext, id: string): Promise<User> {
     requirePermission(ctx.principal, 'users:read');
-    return this.getUserInternal(ctx.tenantId, id);
+    return this.getUserInternal(ctx, id);
   }
 
-  private async findUser(tenantId: string, id: string): Promise<{ row: UserRow; user: User } | undefined> {
-    const row = isUuid(id) ? await users.findById(this.db, tenantId, id.toLowerCase()) : undefined;
-    if (!row) return undefined;
-    const roles = await roleNamesByUser(this.db, tenantId, [row.id]);
-    return { row, user: toUserResponse(row, roles.get(row.id) ?? []) };
+  /** Resources for rows of one tenant, with roles, groups and visible attributes loaded in one query each. */
+  private async toResources(db: Executor, tenantId: string, principal: Principal, rows: UserRow[]): Promise<User[]> {
+    const ids = rows.map((r) => r.id);
+    const [roles, groups, definitions] = await Promise.all([
+      rolesByUser(db, tenantId, ids),
+      groupsByUser(db, tenantId, ids),
+      listAttributeDefinitions(db, tenantId),
+    ]);
+    return rows.map((row) =>
+      toUserResponse(row, {
+        roles: roles.get(row.id) ?? [],
+        groups: (groups.get(row.id) ?? []).map(toGroupRef),
+        attributes: visibleAttributes(definitions, principal, storedAttributes(row)),
+      }),
+    );
   }
 
-  private async getUserInternal(tenantId: string, id: string): Promise<User> {
-    const found = await this.findUser(tenantId, id);
-    if (!found) throw new AppError('USER_NOT_FOUND', { details: { id } });
-    return found.user;
+  private async findRow(tenantId: string, id: string): Promise<UserRow | undefined> {
+    return isUuid(id) ? users.findById(this.db, tenantId, id.toLowerCase()) : undefined;
+  }
+
+  private async getUserInternal(ctx: TenantContext, id: string): Promise<User> {
+    const row = await this.findRow(ctx.tenantId, id);
+    if (!row) throw new AppError('USER_NOT_FOUND', { details: { id } });
+    const [user] = await this.toResources(this.db, ctx.tenantId, ctx.principal, [row]);
+    return user as User;
   }
 
   /**
@@ -160,42 +212,50 @@ export class UserService {
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);
-    const roles = await roleNamesByUser(this.db, ctx.tenantId, page.map((r) => r.id));
     const last = page.at(-1);
     return {
-      data: page.map((r) => toUserResponse(r, roles.get(r.id) ?? [])),
+      data: await this.toResources(this.db, ctx.tenantId, ctx.principal, page),
       nextCursor: rows.length > limit && last ? Buffer.from(last.id, 'utf8').toString('base64url') : null,
     };
   }
 
   /**
-   * Applies a JSON Merge Patch. The merged user passes the same rules as a new one; with `ifMatch`
-   * the change applies only to that version.
-   * @throws PERMISSION_DENIED; USER_NOT_FOUND; USER_VERSION_MISMATCH; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN.
+   * Applies a JSON Merge Patch. The merged user passes the same rules and policies as a new one;
+   * with `ifMatch` the change applies only to that version.
+   * @throws PERMISSION_DENIED; USER_NOT_FOUND; USER_VERSION_MISMATCH; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
   async updateUser(ctx: TenantContext, id: string, patch: PatchUserInput, ifMatch?: string): Promise<User> {
     const { tenantId, principal } = ctx;
     requirePermission(principal, 'users:update');
     if (patch.active !== undefined) requirePermission(principal, 'users:set-active');
-    const defaults = await this.defaults(tenantId);
+    const settings = await this.settings(tenantId);
 
     for (let attempt = 1; ; attempt += 1) {
-      const found = await this.findUser(tenantId, id);
-      if (!found) throw new AppError('USER_NOT_FOUND', { details: { id } });
-      const { row, user } = found;
-      if (ifMatch !== undefined && ifMatch !== etagOf(user) && ifMatch !== '*') {
-        throw new AppError('USER_VERSION_MISMATCH', { details: { etag: etagOf(user) } });
+      const row = await this.findRow(tenantId, id);
+      if (!row) throw new AppError('USER_NOT_FOUND', { details: { id } });
+      if (ifMatch !== undefined && ifMatch !== etagOf(row) && ifMatch !== '*') {
+        throw new AppError('USER_VERSION_MISMATCH', { details: { etag: etagOf(row) } });
       }
 
-      const { password, roles, active, emailVerified, requirePasswordChange, ...profilePatch } = patch;
-      const draft = applyMergePatch(draftOf(row, user), profilePatch) as UserDraft;
+      const { password, roles, groups, attributes: attributePatch, active, emailVerified, requirePasswordChange, phoneCountry, ...profilePatch } = patch;
+      const draft = applyMergePatch(draftOf(row), profilePatch) as UserDraft;
       if (typeof password === 'string') draft.password = password;
-      const { profile, errors } = prepareProfile(draft, defaults);
-      const resolved = roles === undefined ? undefined : await resolveRoles(this.db, tenantId, roles, '/roles');
-      throwIfFieldErrors([...errors, ...(resolved?.errors ?? [])]);
+      if (phoneCountry !== undefined) draft.phoneCountry = phoneCountry;
+      const { profile, errors } = prepareProfile(draft, settings);
+      const newRoles = roles === undefined ? undefined : await this.checkRoles(this.db, ctx, roles, errors);
+      const newGroups = groups === undefined ? undefined : await resolveGroups(this.db, tenantId, groups, '/groups');
+      errors.push(...(newGroups?.errors ?? []));
+      const definitions = await listAttributeDefinitions(this.db, tenantId);
+      const currentAttributes = storedAttributes(row);
+      const mergedAttributes = attributePatch === undefined ? currentAttributes : (applyMergePatch(currentAttributes, attributePatch) as Record<string, unknown>);
+      const attributes = prepareAttributes(definitions, principal, (attributePatch ?? {}) as Record<string, unknown>, mergedAttributes, false);
+      errors.push(...attributes.errors);
+      throwIfFieldErrors(errors);
+      for (const role of newRoles ?? []) assertCanGrant(principal, role.permissions, `role "${role.name}"`);
 
       const changes = {
         ...profileColumns(profile),
+        attributes: JSON.stringify(attributes.values),
         ...(active === undefined ? {} : { active }),
         ...(emailVerified === undefined ? {} : { emailVerified }),
         ...(requirePasswordChange === undefined ? {} : { requirePasswordChange }),
@@ -206,16 +266,24 @@ export class UserService {
       const after = identifiersOf(profile);
       const release = before.filter((c) => !after.some((a) => a.value === c.value)).map((c) => c.value);
       const claims = after.filter((c) => !before.some((b) => b.value === c.value));
+      const oldClaims = prepareAttributes(definitions, principal, {}, currentAttributes, false).claims;
+      const sameClaim = (a: AttributeClaim, b: AttributeClaim) => a.key === b.key && a.value === b.value;
+      const releaseAttrs = oldClaims.filter((c) => !attributes.claims.some((n) => sameClaim(c, n)));
+      const claimAttrs = attributes.claims.filter((c) => !oldClaims.some((o) => sameClaim(c, o)));
 
       const updated = await this.db.transaction().execute(async (trx) => {
         if (!(await users.updateAtVersion(trx, tenantId, row.id, row.version, changes))) return false;
         await users.releaseIdentifiers(trx, tenantId, row.id, release);
-        const conflict = conflictError(claims, await users.claimIdentifiers(trx, tenantId, row.id, claims.map((c) => c.value)));
+        await releaseAttributeValues(trx, tenantId, row.id, releaseAttrs);
+        const claimed = await users.claimIdentifiers(trx, tenantId, row.id, claims.map((c) => c.value));
+        const lost = await claimAttributeValues(trx, tenantId, row.id, claimAttrs);
+        const conflict = conflictError(claims, claimed, lost);
         if (conflict) throw conflict;
-        if (resolved) await replaceUserRoles(trx, tenantId, row.id, resolved.roles.map((r) => r.id));
+        if (newRoles) await replaceUserRoles(trx, tenantId, row.id, newRoles.map((r) => r.id));
+        if (newGroups) await replaceUserGroups(trx, tenantId, row.id, newGroups.groups.map((g) => g.id));
         return true;
       });
-      if (updated) return this.getUserInternal(tenantId, row.id);
+      if (updated) return this.getUserInternal(ctx, row.id);
       // Someone else changed the user between our read and our write.
       if (ifMatch !== undefined && ifMatch !== '*') throw new AppError('USER_VERSION_MISMATCH');
       if (attempt >= MAX_UPDATE_ATTEMPTS) throw new AppError('USER_VERSION_MISMATCH', { detail: 'The user kept changing; retry the request' });
@@ -223,17 +291,20 @@ export class UserService {
   }
 
   /**
-   * Soft-deletes a user: the row stays for audit, its email and username are free again at once.
+   * Soft-deletes a user: the row stays for audit; its email, username and unique attribute values are free again at once.
    * @throws PERMISSION_DENIED; USER_NOT_FOUND.
    */
   async deleteUser(ctx: TenantContext, id: string): Promise<void> {
     requirePermission(ctx.principal, 'users:delete');
-    const found = await this.findUser(ctx.tenantId, id);
-    if (!found) throw new AppError('USER_NOT_FOUND', { details: { id } });
+    const row = await this.findRow(ctx.tenantId, id);
+    if (!row) throw new AppError('USER_NOT_FOUND', { details: { id } });
     const now = nowIso();
     const deleted = await this.db.transaction().execute(async (trx) => {
-      const ok = await users.updateAtVersion(trx, ctx.tenantId, found.row.id, found.row.version, { deletedAt: now, updatedAt: now });
-      if (ok) await users.releaseIdentifiers(trx, ctx.tenantId, found.row.id);
+      const ok = await users.updateAtVersion(trx, ctx.tenantId, row.id, row.version, { deletedAt: now, updatedAt: now });
+      if (ok) {
+        await users.releaseIdentifiers(trx, ctx.tenantId, row.id);
+        await releaseAttributeValues(trx, ctx.tenantId, row.id);
+      }
       return ok;
     });
     if (!deleted) throw new AppError('USER_NOT_FOUND', { details: { id } });

@@ -24,6 +24,12 @@ export interface UserTable {
   active: Bool;
   emailVerified: Bool;
   requirePasswordChange: Bool;
+  position: string | null;
+  arrivalDate: string | null;
+  departureDate: string | null;
+  dateOfBirth: string | null;
+  cityOfBirth: string | null;
+  countryOfBirth: string | null;
   externalId: string | null;
   attributes: Json;
   createdAt: Timestamp;

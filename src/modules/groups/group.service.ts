@@ -1,0 +1,97 @@
+import { readBool } from '../../db/column-types.js';
+import type { Db, Executor } from '../../db/database.js';
+import { AppError, fieldError, type FieldError } from '../../errors/app-error.js';
+import { isUuid, newId } from '../../lib/ids.js';
+import { nowIso, toIso } from '../../lib/time.js';
+import { requirePermission, type TenantContext } from '../context.js';
+import * as groups from './group.repository.js';
+import type { CreateGroupInput, Group, GroupRef, PatchGroupInput } from './group.schemas.js';
+import type { GroupRow } from './group.table.js';
+
+function toGroupResponse(row: GroupRow): Group {
+  return {
+    id: row.id, type: row.type, code: row.code, name: row.name, description: row.description,
+    isDefault: readBool(row.isDefault), createdAt: toIso(row.createdAt), updatedAt: toIso(row.updatedAt),
+  };
+}
+
+export function toGroupRef(row: GroupRow): GroupRef {
+  return { id: row.id, type: row.type, code: row.code, name: row.name };
+}
+
+/**
+ * Resolves group references (ids or `type:code`) to groups of the tenant; unknown ones become
+ * GROUP_UNKNOWN field errors at `path/<index>`.
+ */
+export async function resolveGroups(db: Executor, tenantId: string, refs: string[], path: string): Promise<{ groups: GroupRow[]; errors: FieldError[] }> {
+  const parsed = refs.map((ref) => {
+    const colon = ref.indexOf(':');
+    return isUuid(ref) ? { id: ref.toLowerCase() } : colon > 0 ? { type: ref.slice(0, colon), code: ref.slice(colon + 1) } : {};
+  });
+  const found = await groups.findByRefs(
+    db,
+    tenantId,
+    parsed.flatMap((p) => (p.id ? [p.id] : [])),
+    parsed.flatMap((p) => (p.type !== undefined && p.code !== undefined ? [{ type: p.type, code: p.code }] : [])),
+  );
+  const errors: FieldError[] = [];
+  const matched = new Map<string, GroupRow>();
+  parsed.forEach((p, i) => {
+    const row = found.find((g) => (p.id ? g.id === p.id : g.type === p.type && g.code === p.code));
+    if (row) matched.set(row.id, row);
+    else errors.push(fieldError(`${path}/${i}`, 'GROUP_UNKNOWN', `No group "${refs[i]}"`));
+  });
+  return { groups: [...matched.values()], errors };
+}
+
+export const defaultGroups = groups.listDefaults;
+export const groupsByUser = groups.listByUsers;
+export const addGroupMembers = groups.addMembers;
+export const replaceUserGroups = groups.replaceUserGroups;
+
+/** Groups of a tenant (`/v1/groups`): teams, offices, departments, locations, channels. */
+export class GroupService {
+  constructor(private readonly db: Db) {}
+
+  /** @throws PERMISSION_DENIED; GROUP_CODE_TAKEN */
+  async createGroup(ctx: TenantContext, input: CreateGroupInput): Promise<Group> {
+    requirePermission(ctx.principal, 'groups:manage');
+    const now = nowIso();
+    const row = { tenantId: ctx.tenantId, id: newId(), type: input.type, code: input.code, name: input.name, description: input.description ?? null, isDefault: input.isDefault ?? false, createdAt: now, updatedAt: now };
+    await groups.insert(this.db, row);
+    return toGroupResponse(row);
+  }
+
+  /** @throws PERMISSION_DENIED */
+  async listGroups(ctx: TenantContext, type?: string): Promise<Group[]> {
+    requirePermission(ctx.principal, 'users:read');
+    return (await groups.list(this.db, ctx.tenantId, type)).map(toGroupResponse);
+  }
+
+  /** @throws PERMISSION_DENIED; GROUP_NOT_FOUND */
+  async getGroup(ctx: TenantContext, id: string): Promise<Group> {
+    requirePermission(ctx.principal, 'users:read');
+    return toGroupResponse(await this.find(ctx.tenantId, id));
+  }
+
+  /** @throws PERMISSION_DENIED; GROUP_NOT_FOUND; GROUP_CODE_TAKEN */
+  async updateGroup(ctx: TenantContext, id: string, patch: PatchGroupInput): Promise<Group> {
+    requirePermission(ctx.principal, 'groups:manage');
+    const current = await this.find(ctx.tenantId, id);
+    const changes = { ...patch, updatedAt: nowIso() };
+    await groups.update(this.db, ctx.tenantId, current.id, changes);
+    return toGroupResponse({ ...current, ...changes });
+  }
+
+  /** Deleting a group removes its memberships. @throws PERMISSION_DENIED; GROUP_NOT_FOUND */
+  async deleteGroup(ctx: TenantContext, id: string): Promise<void> {
+    requirePermission(ctx.principal, 'groups:manage');
+    await groups.remove(this.db, ctx.tenantId, (await this.find(ctx.tenantId, id)).id);
+  }
+
+  private async find(tenantId: string, id: string): Promise<GroupRow> {
+    const row = isUuid(id) ? await groups.findById(this.db, tenantId, id.toLowerCase()) : undefined;
+    if (!row) throw new AppError('GROUP_NOT_FOUND', { details: { id } });
+    return row;
+  }
+}

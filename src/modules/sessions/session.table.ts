@@ -1,0 +1,11 @@
+import type { Timestamp } from '../../db/column-types.js';
+
+/** A login session; only the SHA-256 of its token is stored. */
+export interface SessionTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  tokenHash: string;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+}

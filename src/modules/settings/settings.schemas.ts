@@ -1,0 +1,69 @@
+import { Type, type Static } from 'typebox';
+
+const domainList = (description: string) =>
+  Type.Array(Type.String({ maxLength: 253 }), { maxItems: 1000, description });
+
+export const EmailPolicySchema = Type.Object(
+  {
+    blockDisposable: Type.Boolean({ description: 'Refuse throw-away mailbox domains (list from the `mailchecker` package). Default true.' }),
+    blockFreeMail: Type.Boolean({ description: 'Refuse personal/free-mail domains such as gmail.com (list from `email-providers`). Default false.' }),
+    allowedDomains: domainList('When not empty, only these domains (and their subdomains) are accepted. Default [].'),
+    deniedDomains: domainList('These domains (and their subdomains) are refused. Default [].'),
+  },
+  { additionalProperties: false },
+);
+
+export const UsernamePolicySchema = Type.Object(
+  {
+    pattern: Type.String({ maxLength: 200, description: 'Regular expression (Unicode mode) a normalised username must match. Default `^[\\p{L}\\p{N}._-]{3,64}$`.' }),
+    reserved: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000, description: 'Names refused besides admin, administrator, root, system, user. Default [].' }),
+    emailAsUsername: Type.Boolean({ description: 'The username is the email address. Default false.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const PasswordPolicySchema = Type.Object(
+  {
+    minLength: Type.Integer({ minimum: 1, maximum: 256, description: 'Fewest characters. Default 8.' }),
+    maxBytes: Type.Integer({ minimum: 8, maximum: 1024, description: 'Most UTF-8 bytes. Default 256.' }),
+    requireUppercase: Type.Boolean({ description: 'Default false.' }),
+    requireLowercase: Type.Boolean({ description: 'Default false.' }),
+    requireDigit: Type.Boolean({ description: 'Default false.' }),
+    requireSymbol: Type.Boolean({ description: 'Default false.' }),
+    minStrength: Type.Integer({ minimum: 0, maximum: 4, description: 'Lowest zxcvbn score (0-4) accepted. Default 2.' }),
+    forbidUserInfo: Type.Boolean({ description: 'Refuse passwords containing the username or the email local part. Default true.' }),
+    forbidCommon: Type.Boolean({ description: 'Refuse passwords from the common-password lists. Default true.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const TenantSettingsSchema = Type.Object(
+  {
+    defaultLocale: Type.String({ description: 'BCP 47 locale of users created without one' }),
+    defaultTimezone: Type.String({ description: 'IANA zone of users created without one' }),
+    defaultPhoneRegion: Type.Union([Type.String(), Type.Null()], { description: 'ISO 3166-1 alpha-2 region for phone numbers given without +country code. Default null.' }),
+    email: EmailPolicySchema,
+    username: UsernamePolicySchema,
+    password: PasswordPolicySchema,
+  },
+  { additionalProperties: false },
+);
+export type TenantSettings = Static<typeof TenantSettingsSchema>;
+export type EmailPolicy = TenantSettings['email'];
+export type UsernamePolicy = TenantSettings['username'];
+export type PasswordPolicy = TenantSettings['password'];
+
+
+/** A JSON Merge Patch of the settings: every member optional, null resets it to the default. */
+export const PatchSettingsSchema = Type.Object(
+  {
+    defaultLocale: Type.Optional(Type.String({ maxLength: 35 })),
+    defaultTimezone: Type.Optional(Type.String({ maxLength: 64 })),
+    defaultPhoneRegion: Type.Optional(Type.Union([Type.String({ maxLength: 2 }), Type.Null()])),
+    email: Type.Optional(Type.Union([Type.Partial(EmailPolicySchema), Type.Null()])),
+    username: Type.Optional(Type.Union([Type.Partial(UsernamePolicySchema), Type.Null()])),
+    password: Type.Optional(Type.Union([Type.Partial(PasswordPolicySchema), Type.Null()])),
+  },
+  { additionalProperties: false, examples: [{ email: { blockFreeMail: true }, password: { minLength: 12, requireDigit: true } }] },
+);
+export type PatchSettingsInput = Static<typeof PatchSettingsSchema>;
