@@ -8,6 +8,7 @@ import { ApiKeyService } from './modules/api-keys/api-key.service.js';
 import { AttributeService } from './modules/attributes/attribute.service.js';
 import { GroupService } from './modules/groups/group.service.js';
 import { RoleService } from './modules/roles/role.service.js';
+import { SessionService } from './modules/sessions/session.service.js';
 import { TenantService } from './modules/tenants/tenant.service.js';
 import { UserService } from './modules/users/user.service.js';
 
@@ -21,6 +22,7 @@ export interface Core {
   roles: RoleService;
   groups: GroupService;
   attributes: AttributeService;
+  sessions: SessionService;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -57,6 +59,10 @@ export async function createCore({ config, database = databaseFromConfig(config)
     roles: new RoleService(database.db),
     groups: new GroupService(database.db),
     attributes: new AttributeService(database.db),
+    sessions: new SessionService({
+      db: database.db, hasher, tenants, users, argon2: config.argon2, ttlSeconds: config.sessionTtlSeconds,
+      maxFailuresPerAccount: config.loginMaxFailuresPerAccount, maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+    }),
     isReady: async () => {
       await sql`select 1`.execute(database.db);
       return true;

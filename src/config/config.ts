@@ -13,6 +13,10 @@ export interface Config {
   bodyLimitBytes: number;
   requestTimeoutMs: number;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  sessionTtlSeconds: number;
+  /** Failed logins allowed per account, and per client address, in a 15-minute window. */
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerAddress: number;
 }
 
 /** Raised for a bad environment value; `main` prints it and exits with status 1. */
@@ -69,6 +73,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     bodyLimitBytes: readInt(env, 'ROSTER_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     requestTimeoutMs: readInt(env, 'ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
+    loginMaxFailuresPerAccount: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1000),
+    loginMaxFailuresPerAddress: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 100_000),
     argon2: Object.freeze({
       memoryCost: readInt(env, 'ROSTER_ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
       timeCost: readInt(env, 'ROSTER_ARGON2_TIME_COST', 2, 1, 100),

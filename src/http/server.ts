@@ -12,6 +12,7 @@ import { attributeRoutes } from '../modules/attributes/attribute.routes.js';
 import { groupRoutes } from '../modules/groups/group.routes.js';
 import { roleRoutes } from '../modules/roles/role.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
+import { sessionRoutes } from '../modules/sessions/session.routes.js';
 import { requireApiKey } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
@@ -82,5 +83,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
     },
     { prefix: '/v1' },
   );
+  // Logins carry no API key, so they live outside the key-checking scope.
+  await app.register(sessionRoutes, { prefix: '/v1', sessions: core.sessions });
   return app;
 }

@@ -86,3 +86,21 @@ export async function findTakenIdentifiers(db: Executor, tenantId: string, value
   const rows = await db.selectFrom('userIdentifiers').select('value').where('tenantId', '=', tenantId).where('value', 'in', values).execute();
   return new Set(rows.map((r) => r.value));
 }
+
+/** The live user holding any of these identifiers (normalised email or username key). */
+export async function findByIdentifier(db: Executor, tenantId: string, values: string[]): Promise<UserRow | undefined> {
+  if (values.length === 0) return undefined;
+  return db
+    .selectFrom('userIdentifiers')
+    .innerJoin('users', (j) => j.onRef('users.tenantId', '=', 'userIdentifiers.tenantId').onRef('users.id', '=', 'userIdentifiers.userId'))
+    .select(userColumns.map((c) => `users.${c}` as const))
+    .where('userIdentifiers.tenantId', '=', tenantId)
+    .where('userIdentifiers.value', 'in', values)
+    .where('users.deletedAt', 'is', null)
+    .executeTakeFirst();
+}
+
+/** Replaces a stored hash (an upgrade to argon2id at login); not a change the user's version records. */
+export async function updatePasswordHash(db: Executor, tenantId: string, id: string, passwordHash: string): Promise<void> {
+  await db.updateTable('users').set({ passwordHash }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+}

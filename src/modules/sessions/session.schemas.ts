@@ -1,0 +1,22 @@
+import { Type, type Static } from 'typebox';
+import { UserSchema } from '../users/user.schemas.js';
+
+export const LoginSchema = Type.Object(
+  {
+    login: Type.String({ minLength: 1, maxLength: 320, description: 'Email or username' }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false, examples: [{ login: 'ada@example.com', password: 'correct horse battery' }] },
+);
+export type LoginInput = Static<typeof LoginSchema>;
+
+export const SessionSchema = Type.Object(
+  {
+    token: Type.String({ description: 'Session token (rss_…); shown once, only its hash is stored' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+    passwordChangeRequired: Type.Boolean({ description: 'The user must change the password (requirePasswordChange)' }),
+    user: UserSchema,
+  },
+  { additionalProperties: false },
+);
+export type Session = Static<typeof SessionSchema>;
