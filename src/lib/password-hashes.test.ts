@@ -2,9 +2,12 @@ import { hash as argon2Hash } from '@node-rs/argon2';
 import { describe, expect, it } from 'vitest';
 import { needsRehash, normalizeImportedHash, verifyStoredHash } from './password-hashes.js';
 
-// Published vectors: bcrypt from the OpenBSD test set, PBKDF2-HMAC-SHA256 and scrypt from RFC 7914,
+// Published vectors: argon2 from its reference implementation, bcrypt from the OpenBSD test set, PBKDF2-HMAC-SHA256 and scrypt from RFC 7914,
 // SHA-256/SHA-512 of "password" from FIPS 180-4 implementations.
 const vectors = [
+  // From the Argon2 reference implementation's README (phc-winner-argon2).
+  { name: 'argon2i', password: 'password', hash: '$argon2i$v=19$m=65536,t=2,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG' },
+  { name: 'argon2id', password: 'password', hash: '$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc' },
   { name: 'bcrypt $2a$', password: 'U*U', hash: '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW' },
   { name: 'bcrypt $2b$', password: 'U*U', hash: '$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW' },
   { name: 'bcrypt $2y$', password: 'U*U', hash: '$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW' },
