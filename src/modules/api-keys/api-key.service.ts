@@ -5,7 +5,7 @@ import { digestsEqual, randomBase62, sha256Hex } from '../../lib/secrets.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { actorRef, requirePermission, type Principal } from '../context.js';
 import { PLATFORM_ADMIN_ROLE, platformPermissions } from '../roles/permissions.js';
-import { permissionsOfRole } from '../roles/role.service.js';
+import { assertCanGrant, permissionsOfRole } from '../roles/role.service.js';
 import * as keys from './api-key.repository.js';
 import type { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-key.schemas.js';
 import type { ApiKeyRow } from './api-key.table.js';
@@ -61,8 +61,7 @@ export class ApiKeyService {
       role = input.role ?? 'admin';
       const permissions = await permissionsOfRole(this.db, tenantId, role);
       if (!permissions) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/role', 'ROLE_UNKNOWN', `No role named "${role}"`)] });
-      const missing = permissions.find((p) => !principal.permissions.has(p));
-      if (missing) throw new AppError('PERMISSION_DENIED', { detail: `Granting role "${role}" needs the "${missing}" permission`, details: { permission: missing } });
+      assertCanGrant(principal, permissions, `role "${role}"`);
     }
     const secret = generateApiKey();
     const row = await this.insertKey(tenantId, input.name, role, secret, actorRef(principal));
