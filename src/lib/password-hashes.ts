@@ -1,7 +1,7 @@
 import { createHash, pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { verify as verifyArgon2 } from '@node-rs/argon2';
-import { verify as verifyBcrypt } from '@node-rs/bcrypt';
+import bcrypt from 'bcryptjs';
 
 const pbkdf2Async = promisify(pbkdf2);
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -80,10 +80,10 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Checks a password against any stored hash form. Slow algorithms run off the event loop. */
+/** Checks a password against any stored hash form. argon2, scrypt and pbkdf2 run on the thread pool; bcryptjs yields to the event loop between rounds. */
 export async function verifyStoredHash(stored: string, password: string): Promise<boolean> {
   if (stored.startsWith('$argon2')) return verifyArgon2(stored, password);
-  if (stored.startsWith('$2')) return verifyBcrypt(password, stored.replace(/^\$2y\$/, '$2b$'));
+  if (stored.startsWith('$2')) return bcrypt.compare(password, stored.replace(/^\$2y\$/, '$2b$'));
   const s = SCRYPT.exec(stored);
   if (s) {
     const [, ln, r, p, salt, hash] = s as unknown as [string, string, string, string, string, string];
