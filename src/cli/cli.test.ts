@@ -23,7 +23,8 @@ function roster(args: string[], input?: string) {
 describe('roster CLI (SQLite)', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('should migrate, create a tenant, a key and a user through the same services as the API', async () => {
+  // Each step starts a Node process, which is slow on a loaded 2-core machine.
+  it('should migrate, create a tenant, a key and a user through the same services as the API', { timeout: 180_000 }, async () => {
     const migrate = roster(['migrate']);
     expect(migrate.stdout).toContain('Applied: 0001_core');
     expect(roster(['migrate']).stdout).toContain('up to date');
@@ -58,7 +59,7 @@ describe('roster CLI (SQLite)', () => {
     await core.close();
   });
 
-  it('should serve HTTP and exit 0 on SIGTERM after finishing', async () => {
+  it('should serve HTTP and exit 0 on SIGTERM after finishing', { timeout: 60_000 }, async () => {
     const port = 19000 + Math.floor(Math.random() * 1000);
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
       cwd: root,

@@ -5,11 +5,17 @@ import { fieldError, type FieldError } from '../errors/app-error.js';
 import { randomBase62 } from '../lib/secrets.js';
 import type { PasswordPolicy } from '../modules/settings/settings.schemas.js';
 
-const zxcvbn = new ZxcvbnFactory({
-  dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
-  graphs: zxcvbnCommon.adjacencyGraphs,
-  translations: zxcvbnEn.translations,
-});
+let zxcvbn: ZxcvbnFactory | undefined;
+
+/** Built on first use: its dictionaries take a while to index, which commands that never check a password should not pay. */
+function estimator(): ZxcvbnFactory {
+  zxcvbn ??= new ZxcvbnFactory({
+    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
+    graphs: zxcvbnCommon.adjacencyGraphs,
+    translations: zxcvbnEn.translations,
+  });
+  return zxcvbn;
+}
 
 export interface PasswordOwner {
   username?: string | null | undefined;
@@ -44,7 +50,7 @@ export function checkPassword(password: string, policy: PasswordPolicy, owner: P
     errors.push(fieldError(path, 'PASSWORD_CONTAINS_USER_INFO'));
   }
   if (policy.forbidCommon || policy.minStrength > 0) {
-    const result = zxcvbn.check(password);
+    const result = estimator().check(password);
     const [only] = result.sequence;
     const common = result.sequence.length === 1 && only?.pattern === 'dictionary' && String(only.dictionaryName).startsWith('passwords');
     if (policy.forbidCommon && common) errors.push(fieldError(path, 'PASSWORD_COMMON'));

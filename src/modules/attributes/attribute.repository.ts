@@ -45,14 +45,19 @@ export interface AttributeClaim {
  * @returns the claims that could not be made.
  */
 export async function claimValues(db: Executor, tenantId: string, userId: string, claims: AttributeClaim[]): Promise<AttributeClaim[]> {
+  const won = await claimValuesMany(db, tenantId, claims.map((c) => ({ ...c, userId })));
+  return claims.filter((c) => !won.some((r) => r.key === c.key && r.value === c.value));
+}
+
+/** Claims for many users in one statement; returns the claims that succeeded. */
+export async function claimValuesMany(db: Executor, tenantId: string, claims: Array<AttributeClaim & { userId: string }>): Promise<Array<AttributeClaim & { userId: string }>> {
   if (claims.length === 0) return [];
-  const rows = await db
+  return db
     .insertInto('userAttributeClaims')
-    .values(claims.map((c) => ({ tenantId, userId, key: c.key, value: c.value })))
+    .values(claims.map((c) => ({ tenantId, userId: c.userId, key: c.key, value: c.value })))
     .onConflict((oc) => oc.columns(['tenantId', 'key', 'value']).doNothing())
-    .returning(['key', 'value'])
+    .returning(['userId', 'key', 'value'])
     .execute();
-  return claims.filter((c) => !rows.some((r) => r.key === c.key && r.value === c.value));
 }
 
 export async function releaseValues(db: Executor, tenantId: string, userId: string, claims?: AttributeClaim[]): Promise<void> {

@@ -9,6 +9,7 @@ import type { AttributeDefinition, CreateAttributeInput, PatchAttributeInput } f
 
 export type { AttributeClaim } from './attribute.repository.js';
 export const claimAttributeValues = attributes.claimValues;
+export const claimAttributeValuesMany = attributes.claimValuesMany;
 export const releaseAttributeValues = attributes.releaseValues;
 export const findTakenAttributeValues = attributes.findTakenValues;
 export const listAttributeDefinitions = attributes.list;

@@ -19,29 +19,40 @@ export function toGroupRef(row: GroupRow): GroupRef {
   return { id: row.id, type: row.type, code: row.code, name: row.name };
 }
 
-/**
- * Resolves group references (ids or `type:code`) to groups of the tenant; unknown ones become
- * GROUP_UNKNOWN field errors at `path/<index>`.
- */
-export async function resolveGroups(db: Executor, tenantId: string, refs: string[], path: string): Promise<{ groups: GroupRow[]; errors: FieldError[] }> {
-  const parsed = refs.map((ref) => {
-    const colon = ref.indexOf(':');
-    return isUuid(ref) ? { id: ref.toLowerCase() } : colon > 0 ? { type: ref.slice(0, colon), code: ref.slice(colon + 1) } : {};
-  });
-  const found = await groups.findByRefs(
+type ParsedRef = { id?: string; type?: string; code?: string };
+
+function parseRef(ref: string): ParsedRef {
+  const colon = ref.indexOf(':');
+  return isUuid(ref) ? { id: ref.toLowerCase() } : colon > 0 ? { type: ref.slice(0, colon), code: ref.slice(colon + 1) } : {};
+}
+
+/** The groups any of these references (ids or `type:code`) name: one query for a whole batch. */
+export async function loadGroups(db: Executor, tenantId: string, refs: Iterable<string>): Promise<GroupRow[]> {
+  const parsed = [...new Set(refs)].map(parseRef);
+  return groups.findByRefs(
     db,
     tenantId,
     parsed.flatMap((p) => (p.id ? [p.id] : [])),
     parsed.flatMap((p) => (p.type !== undefined && p.code !== undefined ? [{ type: p.type, code: p.code }] : [])),
   );
+}
+
+/** Picks one item's groups out of loaded ones; unknown references become GROUP_UNKNOWN at `path/<index>`. */
+export function matchGroups(found: GroupRow[], refs: string[], path: string): { groups: GroupRow[]; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const matched = new Map<string, GroupRow>();
-  parsed.forEach((p, i) => {
-    const row = found.find((g) => (p.id ? g.id === p.id : g.type === p.type && g.code === p.code));
+  refs.forEach((ref, i) => {
+    const p = parseRef(ref);
+    const row = found.find((g) => (p.id ? g.id === p.id : p.type !== undefined && g.type === p.type && g.code === p.code));
     if (row) matched.set(row.id, row);
-    else errors.push(fieldError(`${path}/${i}`, 'GROUP_UNKNOWN', `No group "${refs[i]}"`));
+    else errors.push(fieldError(`${path}/${i}`, 'GROUP_UNKNOWN', `No group "${ref}"`));
   });
   return { groups: [...matched.values()], errors };
+}
+
+/** Resolves one list of group references; see `loadGroups` and `matchGroups`. */
+export async function resolveGroups(db: Executor, tenantId: string, refs: string[], path: string): Promise<{ groups: GroupRow[]; errors: FieldError[] }> {
+  return matchGroups(await loadGroups(db, tenantId, refs), refs, path);
 }
 
 export const defaultGroups = groups.listDefaults;

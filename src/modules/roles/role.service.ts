@@ -40,11 +40,19 @@ export async function createBuiltinRoles(db: Executor, tenantId: string): Promis
  * `path/<index>` so one response can report them beside every other field error.
  */
 export async function resolveRoles(db: Executor, tenantId: string, names: string[], path: string): Promise<{ roles: RoleRecord[]; errors: FieldError[] }> {
-  const unique = [...new Set(names)];
-  const found = await roles.findByNames(db, tenantId, unique);
-  const byName = new Map(found.map((r) => [r.name, r]));
+  return matchRoles(await loadRoles(db, tenantId, names), names, path);
+}
+
+/** The roles of the tenant with any of these names, by name: one query for a whole batch. */
+export async function loadRoles(db: Executor, tenantId: string, names: Iterable<string>): Promise<Map<string, RoleRecord>> {
+  const found = await roles.findByNames(db, tenantId, [...new Set(names)]);
+  return new Map(found.map((r) => [r.name, r]));
+}
+
+/** Picks one item's roles out of loaded ones; unknown names become ROLE_UNKNOWN at `path/<index>`. */
+export function matchRoles(byName: Map<string, RoleRecord>, names: string[], path: string): { roles: RoleRecord[]; errors: FieldError[] } {
   const errors = names.flatMap((name, i) => (byName.has(name) ? [] : [fieldError(`${path}/${i}`, 'ROLE_UNKNOWN', `No role named "${name}"`)]));
-  return { roles: unique.flatMap((n) => byName.get(n) ?? []), errors };
+  return { roles: [...new Set(names)].flatMap((n) => byName.get(n) ?? []), errors };
 }
 
 export async function permissionsOfRole(db: Executor, tenantId: string, name: string): Promise<string[] | undefined> {

@@ -13,6 +13,21 @@ export async function insert(db: Executor, row: NewUserRow): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }
 
+/** One multi-row insert; callers keep chunks small enough for the drivers' parameter limits. */
+export async function insertMany(db: Executor, rows: NewUserRow[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('users').values(rows).execute();
+}
+
+/** Removes rows inserted earlier in the same transaction (batch items that lost a uniqueness race). */
+export async function deleteMany(db: Executor, tenantId: string, ids: string[]): Promise<void> {
+  if (ids.length > 0) await db.deleteFrom('users').where('tenantId', '=', tenantId).where('id', 'in', ids).execute();
+}
+
+export function findByIds(db: Executor, tenantId: string, ids: string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('users').select(userColumns).where('tenantId', '=', tenantId).where('id', 'in', ids).where('deletedAt', 'is', null).execute();
+}
+
 /** A live (not deleted) user of the tenant. */
 export function findById(db: Executor, tenantId: string, id: string): Promise<UserRow | undefined> {
   return db
@@ -63,14 +78,19 @@ export async function updateAtVersion(db: Executor, tenantId: string, id: string
  * @returns the values that were claimed.
  */
 export async function claimIdentifiers(db: Executor, tenantId: string, userId: string, values: string[]): Promise<Set<string>> {
-  if (values.length === 0) return new Set();
-  const rows = await db
+  const claimed = await claimIdentifiersMany(db, tenantId, values.map((value) => ({ userId, value })));
+  return new Set(claimed.map((c) => c.value));
+}
+
+/** `claimIdentifiers` for many users in one statement; returns the claims that succeeded. */
+export async function claimIdentifiersMany(db: Executor, tenantId: string, claims: Array<{ userId: string; value: string }>): Promise<Array<{ userId: string; value: string }>> {
+  if (claims.length === 0) return [];
+  return db
     .insertInto('userIdentifiers')
-    .values(values.map((value) => ({ tenantId, userId, value })))
+    .values(claims.map((c) => ({ tenantId, userId: c.userId, value: c.value })))
     .onConflict((oc) => oc.columns(['tenantId', 'value']).doNothing())
-    .returning('value')
+    .returning(['userId', 'value'])
     .execute();
-  return new Set(rows.map((r) => r.value));
 }
 
 export async function releaseIdentifiers(db: Executor, tenantId: string, userId: string, values?: string[]): Promise<void> {
@@ -82,9 +102,13 @@ export async function releaseIdentifiers(db: Executor, tenantId: string, userId:
 
 /** Identifiers among `values` that live users already hold: a cheap early answer before hashing a password. */
 export async function findTakenIdentifiers(db: Executor, tenantId: string, values: string[]): Promise<Set<string>> {
-  if (values.length === 0) return new Set();
-  const rows = await db.selectFrom('userIdentifiers').select('value').where('tenantId', '=', tenantId).where('value', 'in', values).execute();
-  return new Set(rows.map((r) => r.value));
+  const taken = new Set<string>();
+  for (let i = 0; i < values.length; i += 1000) {
+    const slice = values.slice(i, i + 1000);
+    const rows = await db.selectFrom('userIdentifiers').select('value').where('tenantId', '=', tenantId).where('value', 'in', slice).execute();
+    for (const row of rows) taken.add(row.value);
+  }
+  return taken;
 }
 
 /** The live user holding any of these identifiers (normalised email or username key). */

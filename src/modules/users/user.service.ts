@@ -1,26 +1,24 @@
 import type { Db, Executor } from '../../db/database.js';
-import { reserveSeq } from '../../db/sequences.js';
 import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
-import { isUuid, newId } from '../../lib/ids.js';
+import { isUuid } from '../../lib/ids.js';
 import { applyMergePatch } from '../../lib/json-merge-patch.js';
 import type { PasswordHasher } from '../../lib/password-hasher.js';
-import { normalizeImportedHash } from '../../lib/password-hashes.js';
 import { nowIso } from '../../lib/time.js';
 import { normalizeEmail } from '../../rules/email.js';
-import { generatePassword } from '../../rules/password.js';
 import { usernameKey } from '../../rules/username.js';
 import {
-  claimAttributeValues, findTakenAttributeValues, listAttributeDefinitions, prepareAttributes, releaseAttributeValues, visibleAttributes,
+  claimAttributeValues, listAttributeDefinitions, prepareAttributes, releaseAttributeValues, visibleAttributes,
   type AttributeClaim,
 } from '../attributes/attribute.service.js';
-import { actorRef, requirePermission, type Principal, type TenantContext } from '../context.js';
-import { addGroupMembers, defaultGroups, groupsByUser, replaceUserGroups, resolveGroups, toGroupRef } from '../groups/group.service.js';
-import { assertCanGrant, assignRoles, replaceUserRoles, resolveRoles, rolesByUser, type RoleRecord } from '../roles/role.service.js';
+import { requirePermission, type Principal, type TenantContext } from '../context.js';
+import { groupsByUser, replaceUserGroups, resolveGroups, toGroupRef } from '../groups/group.service.js';
+import { assertCanGrant, replaceUserRoles, resolveRoles, rolesByUser, type RoleRecord } from '../roles/role.service.js';
 import type { TenantSettings } from '../settings/settings.schemas.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import { etagOf, toUserResponse } from './user.mapper.js';
+import { CHUNK_SIZE, conflictError, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
 import * as users from './user.repository.js';
-import { identifiersOf, prepareProfile, type IdentifierClaim, type PreparedProfile, type UserDraft } from './user.rules.js';
+import { identifiersOf, prepareProfile, type PreparedProfile, type UserDraft } from './user.rules.js';
 import type { CreatedUser, CreateUserInput, ListUsersQuery, PatchUserInput, User, UserList } from './user.schemas.js';
 import type { UserRow } from './user.table.js';
 
@@ -37,17 +35,6 @@ const DRAFT_TEXT_FIELDS = [
   'email', 'username', 'givenName', 'familyName', 'displayName', 'nickname', 'bio', 'phone', 'position',
   'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth', 'externalId',
 ] as const;
-
-/** The 409 for identifiers or unique attribute values another live user holds, or nothing. */
-function conflictError(claims: IdentifierClaim[], claimed: Set<string>, lostAttributes: AttributeClaim[] = []): AppError | undefined {
-  const errors: FieldError[] = claims
-    .filter((c) => !claimed.has(c.value))
-    .flatMap((c) => c.fields.map((f) => fieldError(`/${f}`, f === 'email' ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN')));
-  errors.push(...lostAttributes.map((c) => fieldError(`/attributes/${c.key}`, 'ATTRIBUTE_TAKEN')));
-  if (errors.length === 0) return undefined;
-  const code = errors.some((e) => e.code === 'EMAIL_TAKEN') ? 'USER_EMAIL_TAKEN' : errors.some((e) => e.code === 'USERNAME_TAKEN') ? 'USER_USERNAME_TAKEN' : 'USER_ATTRIBUTE_TAKEN';
-  return new AppError(code, { errors });
-}
 
 function profileColumns(profile: PreparedProfile) {
   return { ...profile, address: profile.address === null ? null : JSON.stringify(profile.address) };
@@ -68,18 +55,12 @@ function storedAttributes(row: UserRow): Record<string, unknown> {
   return (typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes) as Record<string, unknown>;
 }
 
-/** Exactly one way of giving a password; an imported hash must be in a supported format. */
-function passwordSource(input: Pick<CreateUserInput, 'password' | 'passwordHash' | 'generatePassword'>, errors: FieldError[]): { importedHash?: string } {
-  const given = [input.password !== undefined, input.passwordHash !== undefined, input.generatePassword === true].filter(Boolean).length;
-  if (given > 1) errors.push(fieldError('/password', 'PASSWORD_CONFLICT'));
-  if (input.passwordHash === undefined) return {};
-  const importedHash = normalizeImportedHash(input.passwordHash);
-  if (!importedHash) errors.push(fieldError('/passwordHash', 'PASSWORD_HASH_UNSUPPORTED'));
-  return importedHash ? { importedHash } : {};
-}
-
 export class UserService {
-  constructor(private readonly deps: UserServiceDeps) {}
+  private readonly creator: UserCreator;
+
+  constructor(private readonly deps: UserServiceDeps) {
+    this.creator = new UserCreator(deps.db, deps.hasher);
+  }
 
   private get db(): Db {
     return this.deps.db;
@@ -97,64 +78,37 @@ export class UserService {
   }
 
   /**
-   * Creates one user: every rule and tenant policy checked with all field errors reported together,
-   * the password hashed off the event loop, and uniqueness decided by the database.
+   * Creates one user: a batch of one through the shared create path, so every rule, policy and
+   * uniqueness check is the batch's.
    * @throws PERMISSION_DENIED; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
   async createUser(ctx: TenantContext, input: CreateUserInput): Promise<CreatedUser> {
-    const { tenantId, principal } = ctx;
-    requirePermission(principal, 'users:create');
-    if (input.active === false) requirePermission(principal, 'users:set-active');
-
-    const settings = await this.settings(tenantId);
-    const { profile, errors } = prepareProfile(input, settings);
-    const { importedHash } = passwordSource(input, errors);
-    const roles = await this.checkRoles(this.db, ctx, input.roles ?? ['user'], errors);
-    const groups = await resolveGroups(this.db, tenantId, input.groups ?? [], '/groups');
-    errors.push(...groups.errors);
-    if (input.joinDefaultGroups !== false) {
-      for (const group of await defaultGroups(this.db, tenantId)) if (!groups.groups.some((g) => g.id === group.id)) groups.groups.push(group);
-    }
-    const definitions = await listAttributeDefinitions(this.db, tenantId);
-    const sent = (input.attributes ?? {}) as Record<string, unknown>;
-    const attributes = prepareAttributes(definitions, principal, sent, sent, true);
-    errors.push(...attributes.errors);
-    throwIfFieldErrors(errors);
-    for (const role of roles) assertCanGrant(principal, role.permissions, `role "${role.name}"`);
-
-    const claims = identifiersOf(profile);
-    await this.failFastOnConflicts(tenantId, claims, attributes.claims);
-
-    const generatedPassword = input.generatePassword ? generatePassword(settings.password) : undefined;
-    const plaintext = input.password ?? generatedPassword;
-    const passwordHash = plaintext !== undefined ? await this.deps.hasher.hash(plaintext) : (importedHash ?? null);
-    const seq = await reserveSeq(this.db, tenantId, 'users');
-    const now = nowIso();
-    const id = newId();
-    await this.db.transaction().execute(async (trx) => {
-      await users.insert(trx, {
-        tenantId, id, seq, ...profileColumns(profile), attributes: JSON.stringify(attributes.values), passwordHash,
-        active: input.active ?? true, emailVerified: input.emailVerified ?? false, requirePasswordChange: input.requirePasswordChange ?? false,
-        createdAt: now, updatedAt: now, createdBy: actorRef(principal), version: 1, deletedAt: null,
-      });
-      const claimed = await users.claimIdentifiers(trx, tenantId, id, claims.map((c) => c.value));
-      const lost = await claimAttributeValues(trx, tenantId, id, attributes.claims);
-      const conflict = conflictError(claims, claimed, lost);
-      if (conflict) throw conflict;
-      await assignRoles(trx, tenantId, roles.map((r) => ({ userId: id, roleId: r.id })));
-      await addGroupMembers(trx, tenantId, groups.groups.map((g) => ({ userId: id, groupId: g.id })));
-    });
+    const [outcome] = await this.creator.create(ctx, await this.settings(ctx.tenantId), [input], { mode: 'atomic' });
+    if (!outcome || outcome.error || !outcome.userId) throw outcome?.error ?? new Error('create produced no outcome');
     this.deps.onUsersCreated?.(1);
-    const user = await this.getUserInternal(ctx, id);
-    return generatedPassword === undefined ? user : { ...user, generatedPassword };
+    const user = await this.getUserInternal(ctx, outcome.userId);
+    return outcome.generatedPassword === undefined ? user : { ...user, generatedPassword: outcome.generatedPassword };
   }
 
-  /** A cheap early answer before spending a password hash; the claims in the transaction are what decide. */
-  private async failFastOnConflicts(tenantId: string, claims: IdentifierClaim[], attributeClaims: AttributeClaim[]): Promise<void> {
-    const taken = await users.findTakenIdentifiers(this.db, tenantId, claims.map((c) => c.value));
-    const takenAttributes = await findTakenAttributeValues(this.db, tenantId, attributeClaims);
-    const conflict = conflictError(claims, new Set(claims.map((c) => c.value).filter((v) => !taken.has(v))), takenAttributes);
-    if (conflict) throw conflict;
+  /**
+   * Creates up to a batch of users. In `partial` mode valid items are created even when others fail;
+   * in `atomic` mode nothing is created unless every item can be. One outcome per item, in order.
+   * @throws PERMISSION_DENIED when the caller may not create users at all.
+   */
+  async createUsers(ctx: TenantContext, inputs: CreateUserInput[], options: CreateOptions): Promise<Array<ItemOutcome & { user?: CreatedUser }>> {
+    const outcomes = await this.creator.create(ctx, await this.settings(ctx.tenantId), inputs, options);
+    const created = outcomes.filter((o) => o.status === 'created' && o.userId);
+    if (created.length > 0) this.deps.onUsersCreated?.(created.length);
+    if (options.dryRun || created.length === 0) return outcomes;
+    const resources = new Map<string, User>();
+    for (let i = 0; i < created.length; i += CHUNK_SIZE) {
+      const rows = await users.findByIds(this.db, ctx.tenantId, created.slice(i, i + CHUNK_SIZE).map((o) => o.userId as string));
+      for (const user of await this.toResources(this.db, ctx.tenantId, ctx.principal, rows)) resources.set(user.id, user);
+    }
+    return outcomes.map((o) => {
+      const user = o.userId ? resources.get(o.userId) : undefined;
+      return user ? { ...o, user: o.generatedPassword ? { ...user, generatedPassword: o.generatedPassword } : user } : o;
+    });
   }
 
   /** @throws PERMISSION_DENIED; USER_NOT_FOUND (also for users of other tenants). */
@@ -277,7 +231,7 @@ export class UserService {
         await releaseAttributeValues(trx, tenantId, row.id, releaseAttrs);
         const claimed = await users.claimIdentifiers(trx, tenantId, row.id, claims.map((c) => c.value));
         const lost = await claimAttributeValues(trx, tenantId, row.id, claimAttrs);
-        const conflict = conflictError(claims, claimed, lost);
+        const conflict = conflictError(claims, new Set(claims.map((c) => c.value).filter((v) => !claimed.has(v))), lost);
         if (conflict) throw conflict;
         if (newRoles) await replaceUserRoles(trx, tenantId, row.id, newRoles.map((r) => r.id));
         if (newGroups) await replaceUserGroups(trx, tenantId, row.id, newGroups.groups.map((g) => g.id));

@@ -1,0 +1,251 @@
+import type { Db, Executor } from '../../db/database.js';
+import { reserveSeq } from '../../db/sequences.js';
+import { AppError, fieldError, type FieldError } from '../../errors/app-error.js';
+import { newId } from '../../lib/ids.js';
+import type { PasswordHasher } from '../../lib/password-hasher.js';
+import { normalizeImportedHash } from '../../lib/password-hashes.js';
+import { nowIso } from '../../lib/time.js';
+import { generatePassword } from '../../rules/password.js';
+import {
+  claimAttributeValuesMany, findTakenAttributeValues, listAttributeDefinitions, prepareAttributes, type AttributeClaim,
+} from '../attributes/attribute.service.js';
+import { actorRef, requirePermission, type TenantContext } from '../context.js';
+import { addGroupMembers, defaultGroups, loadGroups, matchGroups } from '../groups/group.service.js';
+import type { GroupRow } from '../groups/group.table.js';
+import { assertCanGrant, assignRoles, loadRoles, matchRoles, type RoleRecord } from '../roles/role.service.js';
+import type { TenantSettings } from '../settings/settings.schemas.js';
+import * as users from './user.repository.js';
+import { identifiersOf, prepareProfile, type IdentifierClaim, type PreparedProfile } from './user.rules.js';
+import type { CreateUserInput } from './user.schemas.js';
+import type { NewUserRow } from './user.table.js';
+
+/** Rows per multi-row insert: 500 users × ~40 columns stays under SQLite's and PostgreSQL's parameter limits. */
+export const CHUNK_SIZE = 500;
+
+export type CreateMode = 'partial' | 'atomic';
+
+export interface CreateOptions {
+  mode: CreateMode;
+  /** Check everything (rules, uniqueness against the database and within the batch) but create nothing. */
+  dryRun?: boolean;
+  /** Runs inside each chunk's transaction after its users are inserted (imports record progress there, so it is exactly-once). */
+  onChunk?: (trx: Executor, outcomes: ItemOutcome[]) => Promise<void>;
+}
+
+export interface ItemOutcome {
+  index: number;
+  /** `skipped`: valid, but not created because an atomic batch failed; `valid`: a dry run found no problem. */
+  status: 'created' | 'failed' | 'skipped' | 'valid';
+  userId?: string;
+  generatedPassword?: string;
+  error?: AppError;
+}
+
+interface Candidate {
+  index: number;
+  input: CreateUserInput;
+  profile: PreparedProfile;
+  claims: IdentifierClaim[];
+  attributeValues: Record<string, unknown>;
+  attributeClaims: AttributeClaim[];
+  roles: RoleRecord[];
+  groups: GroupRow[];
+  importedHash?: string;
+}
+
+/** The 409 for identifiers or unique attribute values held elsewhere, or nothing. */
+export function conflictError(claims: IdentifierClaim[], lostValues: Set<string>, lostAttributes: AttributeClaim[] = []): AppError | undefined {
+  const errors: FieldError[] = claims
+    .filter((c) => lostValues.has(c.value))
+    .flatMap((c) => c.fields.map((f) => fieldError(`/${f}`, f === 'email' ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN')));
+  errors.push(...lostAttributes.map((c) => fieldError(`/attributes/${c.key}`, 'ATTRIBUTE_TAKEN')));
+  if (errors.length === 0) return undefined;
+  const code = errors.some((e) => e.code === 'EMAIL_TAKEN') ? 'USER_EMAIL_TAKEN' : errors.some((e) => e.code === 'USERNAME_TAKEN') ? 'USER_USERNAME_TAKEN' : 'USER_ATTRIBUTE_TAKEN';
+  return new AppError(code, { errors });
+}
+
+/** Exactly one way of giving a password; an imported hash must be in a supported format. */
+function passwordSource(input: CreateUserInput, errors: FieldError[]): string | undefined {
+  const given = [input.password !== undefined, input.passwordHash !== undefined, input.generatePassword === true].filter(Boolean).length;
+  if (given > 1) errors.push(fieldError('/password', 'PASSWORD_CONFLICT'));
+  if (input.passwordHash === undefined) return undefined;
+  const importedHash = normalizeImportedHash(input.passwordHash);
+  if (!importedHash) errors.push(fieldError('/passwordHash', 'PASSWORD_HASH_UNSUPPORTED'));
+  return importedHash;
+}
+
+const claimKey = (c: AttributeClaim) => `${c.key}\u0000${c.value}`;
+
+/**
+ * The one create path: a single create is a batch of one. Work is proportional to the batch, not
+ * to its users: one query per lookup for the whole batch, one uniqueness round, one multi-row
+ * insert per chunk of 500, and passwords hashed concurrently on the thread pool.
+ */
+export class UserCreator {
+  constructor(
+    private readonly db: Db,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  /** @throws PERMISSION_DENIED when the caller may not create users (or inactive ones) at all. */
+  async create(ctx: TenantContext, settings: TenantSettings, inputs: CreateUserInput[], options: CreateOptions): Promise<ItemOutcome[]> {
+    const { tenantId, principal } = ctx;
+    requirePermission(principal, 'users:create');
+    if (inputs.some((i) => i.active === false)) requirePermission(principal, 'users:set-active');
+
+    const outcomes: ItemOutcome[] = inputs.map((_, index) => ({ index, status: 'failed' }));
+    const fail = (index: number, error: AppError) => Object.assign(outcomes[index] as ItemOutcome, { status: 'failed', error });
+    const candidates = await this.validate(ctx, settings, inputs, fail);
+    const accepted = await this.checkUniqueness(tenantId, candidates, fail);
+
+    const failed = outcomes.some((o) => o.error);
+    if (options.dryRun || (options.mode === 'atomic' && failed)) {
+      for (const c of accepted) (outcomes[c.index] as ItemOutcome).status = options.dryRun ? 'valid' : 'skipped';
+      return outcomes;
+    }
+    await this.insert(ctx, settings, accepted, outcomes, options);
+    return outcomes;
+  }
+
+  /** Every rule, for every item, with the batch's lookups done once. */
+  private async validate(ctx: TenantContext, settings: TenantSettings, inputs: CreateUserInput[], fail: (i: number, e: AppError) => void): Promise<Candidate[]> {
+    const { tenantId, principal } = ctx;
+    const roleNames = inputs.map((i) => i.roles ?? ['user']);
+    const [rolesByName, groupRows, defaults, definitions] = await Promise.all([
+      loadRoles(this.db, tenantId, roleNames.flat()),
+      loadGroups(this.db, tenantId, inputs.flatMap((i) => i.groups ?? [])),
+      defaultGroups(this.db, tenantId),
+      listAttributeDefinitions(this.db, tenantId),
+    ]);
+    const candidates: Candidate[] = [];
+    inputs.forEach((input, index) => {
+      const { profile, errors } = prepareProfile(input, settings);
+      const importedHash = passwordSource(input, errors);
+      const roles = matchRoles(rolesByName, roleNames[index] as string[], '/roles');
+      const groups = matchGroups(groupRows, input.groups ?? [], '/groups');
+      const sent = (input.attributes ?? {}) as Record<string, unknown>;
+      const attributes = prepareAttributes(definitions, principal, sent, sent, true);
+      errors.push(...roles.errors, ...groups.errors, ...attributes.errors);
+      if (errors.length > 0) return fail(index, new AppError('VALIDATION_FAILED', { errors }));
+      try {
+        for (const role of roles.roles) assertCanGrant(principal, role.permissions, `role "${role.name}"`);
+      } catch (error) {
+        return fail(index, error as AppError);
+      }
+      if (input.joinDefaultGroups !== false) for (const g of defaults) if (!groups.groups.some((x) => x.id === g.id)) groups.groups.push(g);
+      candidates.push({
+        index, input, profile, claims: identifiersOf(profile), attributeValues: attributes.values, attributeClaims: attributes.claims,
+        roles: roles.roles, groups: groups.groups, ...(importedHash ? { importedHash } : {}),
+      });
+    });
+    return candidates;
+  }
+
+  /**
+   * Duplicates within the batch (reported against the later item), then one round against the
+   * database. This is an early answer; the claims made while inserting are what decide.
+   */
+  private async checkUniqueness(tenantId: string, candidates: Candidate[], fail: (i: number, e: AppError) => void): Promise<Candidate[]> {
+    const seenValues = new Set<string>();
+    const seenAttributes = new Set<string>();
+    const firstPass = candidates.filter((c) => {
+      const lost = new Set(c.claims.map((x) => x.value).filter((v) => seenValues.has(v)));
+      const lostAttributes = c.attributeClaims.filter((a) => seenAttributes.has(claimKey(a)));
+      const conflict = conflictError(c.claims, lost, lostAttributes);
+      if (conflict) return fail(c.index, conflict), false;
+      c.claims.forEach((x) => seenValues.add(x.value));
+      c.attributeClaims.forEach((a) => seenAttributes.add(claimKey(a)));
+      return true;
+    });
+    const taken = await users.findTakenIdentifiers(this.db, tenantId, firstPass.flatMap((c) => c.claims.map((x) => x.value)));
+    const takenAttributes = new Set((await findTakenAttributeValues(this.db, tenantId, firstPass.flatMap((c) => c.attributeClaims))).map(claimKey));
+    return firstPass.filter((c) => {
+      const conflict = conflictError(c.claims, new Set(c.claims.map((x) => x.value).filter((v) => taken.has(v))), c.attributeClaims.filter((a) => takenAttributes.has(claimKey(a))));
+      if (conflict) return fail(c.index, conflict), false;
+      return true;
+    });
+  }
+
+  private async insert(ctx: TenantContext, settings: TenantSettings, accepted: Candidate[], outcomes: ItemOutcome[], options: CreateOptions): Promise<void> {
+    const { tenantId, principal } = ctx;
+    // Plain passwords are hashed concurrently; libuv's pool spreads them over the cores.
+    const hashes = await Promise.all(
+      accepted.map(async (c) => {
+        const generated = c.input.generatePassword ? generatePassword(settings.password) : undefined;
+        const plaintext = c.input.password ?? generated;
+        return { generated, hash: plaintext !== undefined ? await this.hasher.hash(plaintext) : (c.importedHash ?? null) };
+      }),
+    );
+    const firstSeq = accepted.length > 0 ? await reserveSeq(this.db, tenantId, 'users', accepted.length) : 0;
+    const now = nowIso();
+    const createdBy = actorRef(principal);
+    const rows = accepted.map((c, i): NewUserRow & { id: string } => ({
+      tenantId, id: newId(), seq: firstSeq + i, ...c.profile,
+      address: c.profile.address === null ? null : JSON.stringify(c.profile.address),
+      attributes: JSON.stringify(c.attributeValues), passwordHash: hashes[i]?.hash ?? null,
+      active: c.input.active ?? true, emailVerified: c.input.emailVerified ?? false, requirePasswordChange: c.input.requirePasswordChange ?? false,
+      createdAt: now, updatedAt: now, createdBy, version: 1, deletedAt: null,
+    }));
+
+    const chunks: number[][] = [];
+    for (let i = 0; i < accepted.length; i += CHUNK_SIZE) chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, accepted.length - i) }, (_, k) => i + k));
+    const runChunk = async (trx: Executor, positions: number[]) => {
+      const lost = await this.insertChunk(trx, tenantId, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
+      if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
+      const chunkOutcomes = positions.map((p) => {
+        const candidate = accepted[p] as Candidate;
+        const outcome = outcomes[candidate.index] as ItemOutcome;
+        const error = lost.get(candidate.index);
+        if (error) return Object.assign(outcome, { status: 'failed', error });
+        const generated = hashes[p]?.generated;
+        return Object.assign(outcome, { status: 'created', userId: (rows[p] as { id: string }).id }, generated ? { generatedPassword: generated } : {});
+      });
+      await options.onChunk?.(trx, chunkOutcomes);
+    };
+
+    try {
+      if (options.mode === 'atomic') await this.db.transaction().execute(async (trx) => { for (const chunk of chunks) await runChunk(trx, chunk); });
+      else for (const chunk of chunks) await this.db.transaction().execute((trx) => runChunk(trx, chunk));
+    } catch (error) {
+      if (!(error instanceof AtomicConflict)) throw error;
+      // The transaction rolled back: the racing items failed, the others were never created.
+      for (const c of accepted) {
+        const outcome = outcomes[c.index] as ItemOutcome;
+        const lostError = error.lost.get(c.index);
+        Object.assign(outcome, lostError ? { status: 'failed', error: lostError } : { status: 'skipped', userId: undefined, generatedPassword: undefined });
+      }
+    }
+  }
+
+  /**
+   * Inserts a chunk and claims its identifiers and unique values in one statement each. Items whose
+   * claims another transaction won are removed again before commit.
+   * @returns the items that lost a race, with their 409.
+   */
+  private async insertChunk(trx: Executor, tenantId: string, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
+    await users.insertMany(trx, items.map((i) => i.row));
+    const won = await users.claimIdentifiersMany(trx, tenantId, items.flatMap((i) => i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value }))));
+    const wonAttributes = await claimAttributeValuesMany(trx, tenantId, items.flatMap((i) => i.candidate.attributeClaims.map((c) => ({ ...c, userId: i.row.id }))));
+    const wonSet = new Set(won.map((w) => `${w.userId}\u0000${w.value}`));
+    const wonAttributeSet = new Set(wonAttributes.map((w) => `${w.userId}\u0000${claimKey(w)}`));
+    const lost = new Map<number, AppError>();
+    for (const { candidate, row } of items) {
+      const lostValues = new Set(candidate.claims.map((c) => c.value).filter((v) => !wonSet.has(`${row.id}\u0000${v}`)));
+      const lostAttributes = candidate.attributeClaims.filter((a) => !wonAttributeSet.has(`${row.id}\u0000${claimKey(a)}`));
+      const conflict = conflictError(candidate.claims, lostValues, lostAttributes);
+      if (conflict) lost.set(candidate.index, conflict);
+    }
+    const losers = items.filter((i) => lost.has(i.candidate.index)).map((i) => i.row.id);
+    await users.deleteMany(trx, tenantId, losers);
+    const survivors = items.filter((i) => !lost.has(i.candidate.index));
+    await assignRoles(trx, tenantId, survivors.flatMap((i) => i.candidate.roles.map((r) => ({ userId: i.row.id, roleId: r.id }))));
+    await addGroupMembers(trx, tenantId, survivors.flatMap((i) => i.candidate.groups.map((g) => ({ userId: i.row.id, groupId: g.id }))));
+    return lost;
+  }
+}
+
+class AtomicConflict extends Error {
+  constructor(readonly lost: Map<number, AppError>) {
+    super('an item of an atomic batch lost a uniqueness race');
+  }
+}
