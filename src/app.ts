@@ -7,6 +7,7 @@ import { PasswordHasher } from './lib/password-hasher.js';
 import { ApiKeyService } from './modules/api-keys/api-key.service.js';
 import { AttributeService } from './modules/attributes/attribute.service.js';
 import { GroupService } from './modules/groups/group.service.js';
+import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import { RoleService } from './modules/roles/role.service.js';
 import { SessionService } from './modules/sessions/session.service.js';
 import { TenantService } from './modules/tenants/tenant.service.js';
@@ -23,6 +24,7 @@ export interface Core {
   groups: GroupService;
   attributes: AttributeService;
   sessions: SessionService;
+  idempotency: IdempotencyService;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     roles: new RoleService(database.db),
     groups: new GroupService(database.db),
     attributes: new AttributeService(database.db),
+    idempotency: new IdempotencyService(database.db),
     sessions: new SessionService({
       db: database.db, hasher, tenants, users, argon2: config.argon2, ttlSeconds: config.sessionTtlSeconds,
       maxFailuresPerAccount: config.loginMaxFailuresPerAccount, maxFailuresPerAddress: config.loginMaxFailuresPerAddress,

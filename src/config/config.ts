@@ -11,6 +11,8 @@ export interface Config {
   adminKey: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimitBytes: number;
+  /** Body limit of POST /v1/users/batch, which carries up to 1000 users. */
+  batchBodyLimitBytes: number;
   requestTimeoutMs: number;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   sessionTtlSeconds: number;
@@ -72,6 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminKey,
     logLevel: logLevel as Config['logLevel'],
     bodyLimitBytes: readInt(env, 'ROSTER_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
+    batchBodyLimitBytes: readInt(env, 'ROSTER_BATCH_BODY_LIMIT_BYTES', 16_777_216, 1024, 1_073_741_824),
     requestTimeoutMs: readInt(env, 'ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
     sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
     loginMaxFailuresPerAccount: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1000),

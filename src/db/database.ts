@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AttributeDefinitionTable, UserAttributeClaimTable } from '../modules/attributes/attribute.table.js';
+import type { IdempotencyKeyTable } from '../modules/idempotency/idempotency.table.js';
 import type { GroupTable, UserGroupTable } from '../modules/groups/group.table.js';
 import type { SessionTable } from '../modules/sessions/session.table.js';
 import type { ApiKeyTable } from '../modules/api-keys/api-key.table.js';
@@ -22,6 +23,7 @@ export interface DB {
   attributeDefinitions: AttributeDefinitionTable;
   userAttributeClaims: UserAttributeClaimTable;
   sessions: SessionTable;
+  idempotencyKeys: IdempotencyKeyTable;
 }
 
 export type Db = Kysely<DB>;

@@ -2,8 +2,9 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './kysely.js';
 import * as m0001 from './migrations/0001_core.js';
 import * as m0002 from './migrations/0002_policies.js';
+import * as m0003 from './migrations/0003_batches.js';
 
-const migrations = { '0001_core': m0001, '0002_policies': m0002 };
+const migrations = { '0001_core': m0001, '0002_policies': m0002, '0003_batches': m0003 };
 
 /** Migrations are imported statically (not read from a folder) so they survive bundling and `dist/`. */
 class StaticMigrationProvider implements MigrationProvider {

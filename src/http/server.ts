@@ -8,6 +8,8 @@ import { apiKeyRoutes } from '../modules/api-keys/api-key.routes.js';
 import { healthRoutes } from '../modules/health/health.routes.js';
 import { tenantRoutes } from '../modules/tenants/tenant.routes.js';
 import { userRoutes } from '../modules/users/user.routes.js';
+import { userBatchRoutes } from '../modules/users/user-batch.routes.js';
+import { registerIdempotency } from './idempotency.js';
 import { attributeRoutes } from '../modules/attributes/attribute.routes.js';
 import { groupRoutes } from '../modules/groups/group.routes.js';
 import { roleRoutes } from '../modules/roles/role.routes.js';
@@ -73,9 +75,11 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   await app.register(
     async (v1) => {
       requireApiKey(v1, core.apiKeys);
+      registerIdempotency(v1, core.idempotency, core.tenants);
       await v1.register(tenantRoutes, { tenants: core.tenants });
       await v1.register(apiKeyRoutes, { apiKeys: core.apiKeys, tenants: core.tenants });
       await v1.register(userRoutes, { users: core.users, tenants: core.tenants });
+      await v1.register(userBatchRoutes, { users: core.users, tenants: core.tenants, bodyLimit: config.batchBodyLimitBytes });
       await v1.register(settingsRoutes, { tenants: core.tenants });
       await v1.register(roleRoutes, { roles: core.roles, tenants: core.tenants });
       await v1.register(groupRoutes, { groups: core.groups, tenants: core.tenants });

@@ -13,8 +13,22 @@ function makeAjv(options: Options): Ajv {
  * Bodies are validated strictly (a number is not a string, unknown members are refused);
  * query strings, params and headers arrive as text, so they are coerced.
  */
+const strict = makeAjv({ coerceTypes: false });
+const coercing = makeAjv({ coerceTypes: 'array' });
+
+export interface SchemaIssue {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/** A validator for values inside a body (batch items), with the same strictness as whole bodies. */
+export function compileBodyValidator(schema: object): (value: unknown) => SchemaIssue[] | undefined {
+  const validate = strict.compile(schema);
+  return (value) => (validate(value) ? undefined : ((validate.errors ?? []) as SchemaIssue[]));
+}
+
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = makeAjv({ coerceTypes: false });
-  const coercing = makeAjv({ coerceTypes: 'array' });
   return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
 }

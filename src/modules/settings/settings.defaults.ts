@@ -18,4 +18,5 @@ export const defaultPolicies: Omit<TenantSettings, 'defaultLocale' | 'defaultTim
     forbidUserInfo: true,
     forbidCommon: true,
   },
+  batch: { maxSize: 1000 },
 };

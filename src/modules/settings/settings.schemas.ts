@@ -37,6 +37,11 @@ export const PasswordPolicySchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const BatchPolicySchema = Type.Object(
+  { maxSize: Type.Integer({ minimum: 1, maximum: 1000, description: 'Most users in one POST /v1/users/batch (at most 1000). Default 1000.' }) },
+  { additionalProperties: false },
+);
+
 export const TenantSettingsSchema = Type.Object(
   {
     defaultLocale: Type.String({ description: 'BCP 47 locale of users created without one' }),
@@ -45,6 +50,7 @@ export const TenantSettingsSchema = Type.Object(
     email: EmailPolicySchema,
     username: UsernamePolicySchema,
     password: PasswordPolicySchema,
+    batch: BatchPolicySchema,
   },
   { additionalProperties: false },
 );
@@ -63,6 +69,7 @@ export const PatchSettingsSchema = Type.Object(
     email: Type.Optional(Type.Union([Type.Partial(EmailPolicySchema), Type.Null()])),
     username: Type.Optional(Type.Union([Type.Partial(UsernamePolicySchema), Type.Null()])),
     password: Type.Optional(Type.Union([Type.Partial(PasswordPolicySchema), Type.Null()])),
+    batch: Type.Optional(Type.Union([Type.Partial(BatchPolicySchema), Type.Null()])),
   },
   { additionalProperties: false, examples: [{ email: { blockFreeMail: true }, password: { minLength: 12, requireDigit: true } }] },
 );

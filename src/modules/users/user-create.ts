@@ -88,13 +88,15 @@ export class UserCreator {
   ) {}
 
   /** @throws PERMISSION_DENIED when the caller may not create users (or inactive ones) at all. */
-  async create(ctx: TenantContext, settings: TenantSettings, inputs: CreateUserInput[], options: CreateOptions): Promise<ItemOutcome[]> {
+  async create(ctx: TenantContext, settings: TenantSettings, items: Array<CreateUserInput | AppError>, options: CreateOptions): Promise<ItemOutcome[]> {
     const { tenantId, principal } = ctx;
     requirePermission(principal, 'users:create');
-    if (inputs.some((i) => i.active === false)) requirePermission(principal, 'users:set-active');
+    if (items.some((i) => !(i instanceof AppError) && i.active === false)) requirePermission(principal, 'users:set-active');
 
-    const outcomes: ItemOutcome[] = inputs.map((_, index) => ({ index, status: 'failed' }));
+    const outcomes: ItemOutcome[] = items.map((_, index) => ({ index, status: 'failed' }));
     const fail = (index: number, error: AppError) => Object.assign(outcomes[index] as ItemOutcome, { status: 'failed', error });
+    const inputs: Array<{ index: number; input: CreateUserInput }> = [];
+    items.forEach((item, index) => (item instanceof AppError ? fail(index, item) : inputs.push({ index, input: item })));
     const candidates = await this.validate(ctx, settings, inputs, fail);
     const accepted = await this.checkUniqueness(tenantId, candidates, fail);
 
@@ -108,20 +110,19 @@ export class UserCreator {
   }
 
   /** Every rule, for every item, with the batch's lookups done once. */
-  private async validate(ctx: TenantContext, settings: TenantSettings, inputs: CreateUserInput[], fail: (i: number, e: AppError) => void): Promise<Candidate[]> {
+  private async validate(ctx: TenantContext, settings: TenantSettings, inputs: Array<{ index: number; input: CreateUserInput }>, fail: (i: number, e: AppError) => void): Promise<Candidate[]> {
     const { tenantId, principal } = ctx;
-    const roleNames = inputs.map((i) => i.roles ?? ['user']);
     const [rolesByName, groupRows, defaults, definitions] = await Promise.all([
-      loadRoles(this.db, tenantId, roleNames.flat()),
-      loadGroups(this.db, tenantId, inputs.flatMap((i) => i.groups ?? [])),
+      loadRoles(this.db, tenantId, inputs.flatMap(({ input }) => input.roles ?? ['user'])),
+      loadGroups(this.db, tenantId, inputs.flatMap(({ input }) => input.groups ?? [])),
       defaultGroups(this.db, tenantId),
       listAttributeDefinitions(this.db, tenantId),
     ]);
     const candidates: Candidate[] = [];
-    inputs.forEach((input, index) => {
+    inputs.forEach(({ index, input }) => {
       const { profile, errors } = prepareProfile(input, settings);
       const importedHash = passwordSource(input, errors);
-      const roles = matchRoles(rolesByName, roleNames[index] as string[], '/roles');
+      const roles = matchRoles(rolesByName, input.roles ?? ['user'], '/roles');
       const groups = matchGroups(groupRows, input.groups ?? [], '/groups');
       const sent = (input.attributes ?? {}) as Record<string, unknown>;
       const attributes = prepareAttributes(definitions, principal, sent, sent, true);

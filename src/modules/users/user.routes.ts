@@ -16,9 +16,10 @@ const tags = ['Users'];
 
 export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, { users, tenants }) => {
   app.post('/users', {
+    config: { idempotent: true },
     schema: {
       summary: 'Create a user',
-      description: 'Needs `users:create` (and `users:set-active` for `active: false`). Every field error is reported at once.',
+      description: 'Needs `users:create` (and `users:set-active` for `active: false`). Every field error is reported at once. Honours `Idempotency-Key`: a retry with the same key and body replays the first response (`Idempotent-Replayed: true`).',
       tags, security: bearer, headers: tenantHeader, body: CreateUserSchema,
       response: { 201: CreatedUserSchema, ...errorResponses },
     },

@@ -196,3 +196,46 @@ export type ListUsersQuery = Static<typeof ListUsersQuerySchema>;
 
 export const UserListSchema = Type.Object({ data: Type.Array(UserSchema), nextCursor: Nullable(Type.String()) });
 export type UserList = Static<typeof UserListSchema>;
+
+export const BatchCreateSchema = Type.Object(
+  {
+    users: Type.Array(Type.Unknown({ description: 'A user as for POST /v1/users; each is checked on its own' }), { minItems: 1, description: 'At most the tenant `batch.maxSize` (1000)' }),
+    mode: Type.Optional(Type.Union([Type.Literal('partial'), Type.Literal('atomic')], { description: '`partial` (default): create the valid users; `atomic`: all or nothing' })),
+  },
+  { additionalProperties: false, examples: [{ mode: 'partial', users: [{ email: 'a@example.com' }, { email: 'b@example.com', username: 'bee' }] }] },
+);
+export type BatchCreateInput = Static<typeof BatchCreateSchema>;
+
+const ItemErrorSchema = Type.Object(
+  {
+    code: Type.String(),
+    status: Type.Integer(),
+    title: Type.String(),
+    detail: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), code: Type.String(), message: Type.String() }))),
+  },
+  { additionalProperties: true },
+);
+
+export const BatchResultSchema = Type.Object(
+  {
+    mode: Type.String(),
+    total: Type.Integer(),
+    created: Type.Integer(),
+    failed: Type.Integer(),
+    skipped: Type.Integer({ description: 'Valid users not created because an atomic batch failed' }),
+    results: Type.Array(
+      Type.Object(
+        {
+          index: Type.Integer({ description: 'Position in the request' }),
+          status: Type.Union([Type.Literal('created'), Type.Literal('failed'), Type.Literal('skipped')]),
+          user: Type.Optional(CreatedUserSchema),
+          error: Type.Optional(ItemErrorSchema),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type BatchResult = Static<typeof BatchResultSchema>;
