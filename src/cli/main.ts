@@ -6,6 +6,8 @@ import { migrateToLatest } from '../db/migrate.js';
 import { AppError } from '../errors/app-error.js';
 import { serve } from '../serve.js';
 import { cliPrincipal, tenantContext, withCore } from './cli-context.js';
+import { exportUsers, importFile } from './import-export.js';
+import fs from 'node:fs';
 
 const program = new Command('roster').description('Roster user directory: server and administration').showHelpAfterError();
 
@@ -105,6 +107,43 @@ users
         const user = await core.users.createUser(ctx, input);
         print(!!opts.json, user, `Created user ${user.email ?? user.username} (${user.id})`);
       }),
+  );
+
+program
+  .command('import <file>')
+  .description('Create users from a CSV, NDJSON or JSON-array file, with the same rules as the API')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'ndjson', 'json']))
+  .option('--map <mapping>', 'rename columns: "E-mail=email,First name=givenName" (address.city, attributes.team nest; - skips)')
+  .option('--dry-run', 'validate every row (rules and uniqueness) without creating anything')
+  .option('--errors <file>', 'write failed rows to this CSV file (row, code, field, message)')
+  .option('--batch-size <n>', 'rows per batch', (v) => Number.parseInt(v, 10), 500)
+  .option('--json', 'print the totals as JSON')
+  .action((file: string, opts: { tenant: string; format?: 'csv' | 'ndjson' | 'json'; map?: string; dryRun?: boolean; errors?: string; batchSize: number; json?: boolean }) =>
+    withCore(async (core) => {
+      if (!fs.existsSync(file)) throw new CliUsageError(`no such file: ${file}`);
+      if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1 || opts.batchSize > 1000) throw new CliUsageError('--batch-size must be 1-1000');
+      const ctx = await tenantContext(core, opts.tenant);
+      const totals = await importFile(core, ctx, file, { ...opts });
+      print(!!opts.json, totals, `${opts.dryRun ? 'Checked' : 'Imported'} ${totals.processed} rows: ${totals.created} ${opts.dryRun ? 'valid' : 'created'}, ${totals.failed} failed`);
+      if (totals.failed > 0) process.exitCode = 2;
+    }),
+  );
+
+program
+  .command('export')
+  .description('Write every live user of a tenant to standard output (or --out)')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('ndjson'))
+  .option('--out <file>', 'write to this file instead of standard output')
+  .action((opts: { tenant: string; format: 'csv' | 'ndjson'; out?: string }) =>
+    withCore(async (core) => {
+      const ctx = await tenantContext(core, opts.tenant);
+      const out = opts.out ? fs.createWriteStream(opts.out) : process.stdout;
+      const count = await exportUsers(core, ctx, opts.format, out);
+      if (opts.out) await new Promise<void>((resolve) => out.end(resolve));
+      process.stderr.write(`Exported ${count} users\n`);
+    }),
   );
 
 class CliUsageError extends Error {}

@@ -1,49 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type FieldError } from '../errors/app-error.js';
+import { AppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/codes.js';
-import type { FieldErrorCode } from '../errors/codes.js';
+import { fieldErrorsFromIssues, type SchemaIssue } from '../lib/json-schema.js';
 import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from './problem.js';
 
-const READ_ONLY_FIELDS = new Set(['id', 'tenantId', 'seq', 'createdAt', 'updatedAt', 'createdBy', 'version', 'hasPassword']);
-
-const keywordCodes: Record<string, FieldErrorCode> = {
-  required: 'FIELD_REQUIRED',
-  additionalProperties: 'FIELD_UNKNOWN',
-  type: 'FIELD_TYPE',
-  anyOf: 'FIELD_TYPE',
-  maxLength: 'FIELD_TOO_LONG',
-  maxItems: 'FIELD_TOO_LONG',
-  maxProperties: 'FIELD_TOO_LONG',
-  minLength: 'FIELD_TOO_SHORT',
-  minItems: 'FIELD_TOO_SHORT',
-  minimum: 'FIELD_OUT_OF_RANGE',
-  maximum: 'FIELD_OUT_OF_RANGE',
-};
-
-interface AjvIssue {
-  instancePath: string;
-  keyword: string;
-  params: Record<string, unknown>;
-  message?: string;
-}
-
-/** ajv's errors → our field errors: one per path, the path pointing at the offending member itself. */
-export function fieldErrorsFromValidation(issues: AjvIssue[], context: string | undefined): Problem['errors'] {
-  const byPath = new Map<string, FieldError & { location?: string }>();
-  for (const issue of issues) {
-    let path = issue.instancePath;
-    let code = keywordCodes[issue.keyword] ?? 'FIELD_INVALID';
-    if (issue.keyword === 'required') path += `/${String(issue.params.missingProperty)}`;
-    if (issue.keyword === 'additionalProperties') {
-      const name = String(issue.params.additionalProperty);
-      path += `/${name}`;
-      if (issue.instancePath === '' && READ_ONLY_FIELDS.has(name)) code = 'FIELD_READ_ONLY';
-    }
-    if (byPath.has(path)) continue;
-    const message = code === 'FIELD_READ_ONLY' ? `${path.slice(1)} is set by the server` : `${path || 'value'} ${issue.message ?? 'is invalid'}`;
-    byPath.set(path, { path, code, message, ...(context && context !== 'body' ? { location: context === 'querystring' ? 'query' : context } : {}) });
-  }
-  return [...byPath.values()];
+/** ajv's errors of a request part → field errors; `location` says which part when it is not the body. */
+export function fieldErrorsFromValidation(issues: SchemaIssue[], context: string | undefined): Problem['errors'] {
+  return fieldErrorsFromIssues(issues, context && context !== 'body' ? (context === 'querystring' ? 'query' : context) : undefined);
 }
 
 function codeForFastifyError(error: FastifyError): ErrorCode {
@@ -75,7 +38,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return sendProblem(reply, toProblem(error.code, requestId, { detail: error.message, errors: error.errors, ...(error.details ? { details: error.details } : {}) }));
     }
     if (error.validation) {
-      const errors = fieldErrorsFromValidation(error.validation as AjvIssue[], error.validationContext);
+      const errors = fieldErrorsFromValidation(error.validation as SchemaIssue[], error.validationContext);
       return sendProblem(reply, toProblem('VALIDATION_FAILED', requestId, { errors }));
     }
     const code = codeForFastifyError(error);

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors/app-error.js';
 import { tenantContextOf } from '../../http/auth.js';
-import { fieldErrorsFromValidation } from '../../http/error-handler.js';
 import { toProblem } from '../../http/problem.js';
 import { bearer, errorResponses, tenantHeader } from '../../http/route-helpers.js';
-import { compileBodyValidator } from '../../http/validation.js';
+import { compileBodyValidator } from '../../lib/json-schema.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import { BatchCreateSchema, BatchResultSchema, CreateUserSchema, type BatchResult, type CreateUserInput } from './user.schemas.js';
 import type { UserService } from './user.service.js';
@@ -31,10 +30,11 @@ export const userBatchRoutes: FastifyPluginAsyncTypebox<{ users: UserService; te
   }, async (request): Promise<BatchResult> => {
     const ctx = await tenantContextOf(request, tenants);
     const mode = request.body.mode ?? 'partial';
+    await users.assertBatchSize(ctx, request.body.users.length);
     // Malformed items fail on their own, like a single create would, instead of failing the whole batch.
     const items = request.body.users.map((item): CreateUserInput | AppError => {
-      const issues = validateItem(item);
-      return issues ? new AppError('VALIDATION_FAILED', { errors: fieldErrorsFromValidation(issues, 'body') ?? [] }) : (item as CreateUserInput);
+      const errors = validateItem(item);
+      return errors ? new AppError('VALIDATION_FAILED', { errors }) : (item as CreateUserInput);
     });
     const outcomes = await users.createUsers(ctx, items, { mode });
     const results = outcomes.map((o) => ({

@@ -28,7 +28,11 @@ export interface CreateOptions {
   mode: CreateMode;
   /** Check everything (rules, uniqueness against the database and within the batch) but create nothing. */
   dryRun?: boolean;
-  /** Runs inside each chunk's transaction after its users are inserted (imports record progress there, so it is exactly-once). */
+  /**
+   * Runs inside each chunk's transaction after its users are inserted; the first chunk also gets the
+   * items that failed before inserting (with none to insert, it runs alone in a transaction). Import
+   * jobs record their progress there, so a row is counted exactly when its user is committed.
+   */
   onChunk?: (trx: Executor, outcomes: ItemOutcome[]) => Promise<void>;
 }
 
@@ -190,7 +194,8 @@ export class UserCreator {
 
     const chunks: number[][] = [];
     for (let i = 0; i < accepted.length; i += CHUNK_SIZE) chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, accepted.length - i) }, (_, k) => i + k));
-    const runChunk = async (trx: Executor, positions: number[]) => {
+    const failedEarly = outcomes.filter((o) => o.error);
+    const runChunk = async (trx: Executor, positions: number[], first: boolean) => {
       const lost = await this.insertChunk(trx, tenantId, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {
@@ -201,12 +206,13 @@ export class UserCreator {
         const generated = hashes[p]?.generated;
         return Object.assign(outcome, { status: 'created', userId: (rows[p] as { id: string }).id }, generated ? { generatedPassword: generated } : {});
       });
-      await options.onChunk?.(trx, chunkOutcomes);
+      await options.onChunk?.(trx, first ? [...failedEarly, ...chunkOutcomes] : chunkOutcomes);
     };
+    if (chunks.length === 0 && options.onChunk) chunks.push([]);
 
     try {
-      if (options.mode === 'atomic') await this.db.transaction().execute(async (trx) => { for (const chunk of chunks) await runChunk(trx, chunk); });
-      else for (const chunk of chunks) await this.db.transaction().execute((trx) => runChunk(trx, chunk));
+      if (options.mode === 'atomic') await this.db.transaction().execute(async (trx) => { for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0); });
+      else for (const [i, chunk] of chunks.entries()) await this.db.transaction().execute((trx) => runChunk(trx, chunk, i === 0));
     } catch (error) {
       if (!(error instanceof AtomicConflict)) throw error;
       // The transaction rolled back: the racing items failed, the others were never created.
@@ -224,6 +230,7 @@ export class UserCreator {
    * @returns the items that lost a race, with their 409.
    */
   private async insertChunk(trx: Executor, tenantId: string, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
+    if (items.length === 0) return new Map();
     await users.insertMany(trx, items.map((i) => i.row));
     const won = await users.claimIdentifiersMany(trx, tenantId, items.flatMap((i) => i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value }))));
     const wonAttributes = await claimAttributeValuesMany(trx, tenantId, items.flatMap((i) => i.candidate.attributeClaims.map((c) => ({ ...c, userId: i.row.id }))));

@@ -94,14 +94,10 @@ export class UserService {
    * Creates up to a batch of users. In `partial` mode valid items are created even when others fail;
    * in `atomic` mode nothing is created unless every item can be. One outcome per item, in order;
    * items an adapter already found malformed come in as their AppError and fail as such.
-   * @throws PERMISSION_DENIED when the caller may not create users at all; BATCH_TOO_LARGE.
+   * @throws PERMISSION_DENIED when the caller may not create users at all.
    */
   async createUsers(ctx: TenantContext, inputs: Array<CreateUserInput | AppError>, options: CreateOptions): Promise<Array<ItemOutcome & { user?: CreatedUser }>> {
-    const settings = await this.settings(ctx.tenantId);
-    if (inputs.length > settings.batch.maxSize) {
-      throw new AppError('BATCH_TOO_LARGE', { detail: `At most ${settings.batch.maxSize} users per batch`, details: { limit: settings.batch.maxSize } });
-    }
-    const outcomes = await this.creator.create(ctx, settings, inputs, options);
+    const outcomes = await this.creator.create(ctx, await this.settings(ctx.tenantId), inputs, options);
     const created = outcomes.filter((o) => o.status === 'created' && o.userId);
     if (created.length > 0) this.deps.onUsersCreated?.(created.length);
     if (options.dryRun || created.length === 0) return outcomes;
@@ -114,6 +110,15 @@ export class UserService {
       const user = o.userId ? resources.get(o.userId) : undefined;
       return user ? { ...o, user: o.generatedPassword ? { ...user, generatedPassword: o.generatedPassword } : user } : o;
     });
+  }
+
+  /**
+   * The tenant's limit on users per batch request (`batch.maxSize`, at most 1000).
+   * @throws BATCH_TOO_LARGE with the limit.
+   */
+  async assertBatchSize(ctx: TenantContext, size: number): Promise<void> {
+    const { maxSize } = (await this.settings(ctx.tenantId)).batch;
+    if (size > maxSize) throw new AppError('BATCH_TOO_LARGE', { detail: `At most ${maxSize} users per batch`, details: { limit: maxSize } });
   }
 
   /** @throws PERMISSION_DENIED; USER_NOT_FOUND (also for users of other tenants). */

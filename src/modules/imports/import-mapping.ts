@@ -1,0 +1,77 @@
+/** How file columns map to user fields: `--map "E-mail=email,First name=givenName"`. */
+export type ColumnMap = Map<string, string>;
+
+export function parseColumnMap(spec: string | undefined): ColumnMap {
+  const map: ColumnMap = new Map();
+  for (const pair of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.lastIndexOf('=');
+    if (eq <= 0 || eq === pair.length - 1) throw new Error(`--map entries look like "Column name=field", got "${pair}"`);
+    map.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+  }
+  return map;
+}
+
+// Columns `roster export` writes that the server sets itself: skipped unless mapped, so an export imports as it is.
+const SERVER_SET = new Set(['id', 'tenantId', 'seq', 'createdAt', 'updatedAt', 'createdBy', 'version', 'hasPassword', 'permissions']);
+const LIST_FIELDS = new Set(['roles', 'groups']);
+const BOOLEAN_FIELDS = new Set(['active', 'emailVerified', 'requirePasswordChange', 'generatePassword', 'joinDefaultGroups']);
+const TRUE = new Set(['true', '1', 'yes', 'y']);
+const FALSE = new Set(['false', '0', 'no', 'n']);
+
+/** A CSV cell for an attribute: JSON numbers, booleans, arrays and objects are read as such, the rest stays text. */
+function attributeValue(text: string): unknown {
+  if (/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|\[.*\]|\{.*\})$/s.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function cellValue(field: string, text: string): unknown {
+  if (LIST_FIELDS.has(field)) return text.split(/[;|]/).map((s) => s.trim()).filter(Boolean);
+  if (BOOLEAN_FIELDS.has(field)) {
+    const lower = text.toLowerCase();
+    return TRUE.has(lower) ? true : FALSE.has(lower) ? false : text;
+  }
+  if (field === 'attributes' || field === 'address' || field === 'passwordHash') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/**
+ * Turns a CSV record into a create body: columns renamed by the map, empty cells left out,
+ * `address.city` and `attributes.team` nested, roles and groups split on `;` or `|`, booleans read.
+ * Whatever does not fit is left for the create rules to report.
+ */
+export function csvRecordToInput(record: Record<string, string>, map: ColumnMap): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [column, raw] of Object.entries(record)) {
+    if (raw === undefined || raw === '') continue;
+    const field = map.get(column) ?? (SERVER_SET.has(column) ? '-' : column);
+    if (field === '' || field === '-') continue;
+    const dot = field.indexOf('.');
+    if (dot > 0) {
+      const parent = field.slice(0, dot);
+      const child = field.slice(dot + 1);
+      const nested = (input[parent] ??= {}) as Record<string, unknown>;
+      nested[child] = parent === 'attributes' ? attributeValue(raw) : raw;
+    } else {
+      input[field] = cellValue(field, raw);
+    }
+  }
+  return input;
+}
+
+/** JSON records keep their shape; the map only renames top-level members. */
+export function jsonRecordToInput(record: unknown, map: ColumnMap): unknown {
+  if (map.size === 0 || typeof record !== 'object' || record === null || Array.isArray(record)) return record;
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [map.get(k) ?? k, v]));
+}
