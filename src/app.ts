@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
 import type { Config } from './config/config.js';
 import { openDatabase, type Database } from './db/kysely.js';
@@ -8,6 +9,8 @@ import { ApiKeyService } from './modules/api-keys/api-key.service.js';
 import { AttributeService } from './modules/attributes/attribute.service.js';
 import { GroupService } from './modules/groups/group.service.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { ImportService } from './modules/imports/import.service.js';
+import { ImportWorker } from './jobs/import-worker.js';
 import { RoleService } from './modules/roles/role.service.js';
 import { SessionService } from './modules/sessions/session.service.js';
 import { TenantService } from './modules/tenants/tenant.service.js';
@@ -25,6 +28,9 @@ export interface Core {
   attributes: AttributeService;
   sessions: SessionService;
   idempotency: IdempotencyService;
+  imports: ImportService;
+  /** Background import runner; `serve` starts it, the CLI does not. */
+  importWorker: ImportWorker;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -34,7 +40,11 @@ export interface CoreOptions {
   /** An already open database (tests); otherwise opened from the config. */
   database?: Database;
   migrate?: boolean;
+  logger?: Pick<FastifyBaseLogger, 'info' | 'error'>;
+  importPollMs?: number;
 }
+
+const silentLogger = { info: () => undefined, error: () => undefined };
 
 export function databaseFromConfig(config: Config): Database {
   return openDatabase(
@@ -45,13 +55,14 @@ export function databaseFromConfig(config: Config): Database {
 }
 
 /** Composition root: builds repositories' callers (services) over one database. */
-export async function createCore({ config, database = databaseFromConfig(config), migrate = true }: CoreOptions): Promise<Core> {
+export async function createCore({ config, database = databaseFromConfig(config), migrate = true, logger, importPollMs }: CoreOptions): Promise<Core> {
   if (migrate) await migrateToLatest(database);
   const hasher = new PasswordHasher(config.argon2);
   const metrics = new Metrics(() => hasher.pending);
   const tenants = new TenantService(database.db);
   const apiKeys = new ApiKeyService(database.db);
   const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated: (n) => metrics.usersCreated.inc(n) });
+  const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
   return {
     database,
     metrics,
@@ -62,6 +73,8 @@ export async function createCore({ config, database = databaseFromConfig(config)
     groups: new GroupService(database.db),
     attributes: new AttributeService(database.db),
     idempotency: new IdempotencyService(database.db),
+    imports: new ImportService(database.db, () => importWorker.wake()),
+    importWorker,
     sessions: new SessionService({
       db: database.db, hasher, tenants, users, argon2: config.argon2, ttlSeconds: config.sessionTtlSeconds,
       maxFailuresPerAccount: config.loginMaxFailuresPerAccount, maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
@@ -70,6 +83,9 @@ export async function createCore({ config, database = databaseFromConfig(config)
       await sql`select 1`.execute(database.db);
       return true;
     },
-    close: () => database.close(),
+    close: async () => {
+      await importWorker.stop();
+      await database.close();
+    },
   };
 }

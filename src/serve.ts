@@ -15,6 +15,7 @@ export async function serve(): Promise<void> {
     );
   }
   const app = await buildHttpServer(core, config);
+  core.importWorker.start(app.log);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

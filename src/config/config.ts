@@ -13,6 +13,10 @@ export interface Config {
   bodyLimitBytes: number;
   /** Body limit of POST /v1/users/batch, which carries up to 1000 users. */
   batchBodyLimitBytes: number;
+  /** Largest upload of POST /v1/imports (streamed, so this bounds disk, not memory). */
+  importMaxBytes: number;
+  /** A running import not heard from for this long is taken over (its process is presumed dead). */
+  importStaleSeconds: number;
   requestTimeoutMs: number;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   sessionTtlSeconds: number;
@@ -75,6 +79,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     bodyLimitBytes: readInt(env, 'ROSTER_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     batchBodyLimitBytes: readInt(env, 'ROSTER_BATCH_BODY_LIMIT_BYTES', 16_777_216, 1024, 1_073_741_824),
+    importMaxBytes: readInt(env, 'ROSTER_IMPORT_MAX_BYTES', 1_073_741_824, 1024, 107_374_182_400),
+    importStaleSeconds: readInt(env, 'ROSTER_IMPORT_STALE_SECONDS', 30, 1, 86_400),
     requestTimeoutMs: readInt(env, 'ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
     sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
     loginMaxFailuresPerAccount: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1000),

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AttributeDefinitionTable, UserAttributeClaimTable } from '../modules/attributes/attribute.table.js';
 import type { IdempotencyKeyTable } from '../modules/idempotency/idempotency.table.js';
+import type { ImportErrorTable, ImportJobTable, ImportRowTable } from '../modules/imports/import.table.js';
 import type { GroupTable, UserGroupTable } from '../modules/groups/group.table.js';
 import type { SessionTable } from '../modules/sessions/session.table.js';
 import type { ApiKeyTable } from '../modules/api-keys/api-key.table.js';
@@ -24,6 +25,9 @@ export interface DB {
   userAttributeClaims: UserAttributeClaimTable;
   sessions: SessionTable;
   idempotencyKeys: IdempotencyKeyTable;
+  importJobs: ImportJobTable;
+  importRows: ImportRowTable;
+  importErrors: ImportErrorTable;
 }
 
 export type Db = Kysely<DB>;

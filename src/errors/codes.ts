@@ -19,6 +19,7 @@ export const errorCodes = {
   API_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
   ROLE_NOT_FOUND: { status: 404, title: 'Role not found' },
   GROUP_NOT_FOUND: { status: 404, title: 'Group not found' },
+  IMPORT_NOT_FOUND: { status: 404, title: 'Import job not found' },
   ATTRIBUTE_NOT_FOUND: { status: 404, title: 'Attribute definition not found' },
   TENANT_SLUG_TAKEN: { status: 409, title: 'A tenant with this slug already exists' },
   USER_EMAIL_TAKEN: { status: 409, title: 'Email already in use in this tenant' },

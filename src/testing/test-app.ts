@@ -36,7 +36,8 @@ export async function createTestApp(dialect: TestDialect, options: { poolSize?: 
   // Cheap argon2 parameters keep the suite fast; one test checks the configured defaults separately.
   const config = loadConfig({ LOG_LEVEL: 'info', ROSTER_ARGON2_MEMORY_KIB: '1024', ROSTER_ARGON2_TIME_COST: '1' });
   const database = await dialect.open(options);
-  const core = await createCore({ config, database, migrate: false });
+  const core = await createCore({ config, database, migrate: false, importPollMs: 100 });
+  core.importWorker.start();
   const logs = new LogCapture();
   const app = await buildHttpServer(core, config, { logStream: logs });
   const platformKey = (await core.apiKeys.createKey(cliPrincipal, null, { name: 'test-platform' })).secret;

@@ -2,7 +2,7 @@ import type { Executor } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
 import { compileBodyValidator } from '../../lib/json-schema.js';
 import type { TenantContext } from '../context.js';
-import { CHUNK_SIZE, type ItemOutcome } from '../users/user-create.js';
+import { CHUNK_SIZE, yieldToEventLoop, type ItemOutcome } from '../users/user-create.js';
 import { CreateUserSchema, type CreateUserInput } from '../users/user.schemas.js';
 import type { UserService } from '../users/user.service.js';
 import { csvRecordToInput, jsonRecordToInput, type ColumnMap } from './import-mapping.js';
@@ -86,6 +86,7 @@ export async function runImport(users: UserService, ctx: TenantContext, records:
     progress.created += delta.created;
     progress.failed += delta.failed;
     await options.onBatch?.(progress, errors, lastRow);
+    await yieldToEventLoop();
   };
 
   for await (const record of records) {

@@ -212,7 +212,12 @@ export class UserCreator {
 
     try {
       if (options.mode === 'atomic') await this.db.transaction().execute(async (trx) => { for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0); });
-      else for (const [i, chunk] of chunks.entries()) await this.db.transaction().execute((trx) => runChunk(trx, chunk, i === 0));
+      else {
+        for (const [i, chunk] of chunks.entries()) {
+          await this.db.transaction().execute((trx) => runChunk(trx, chunk, i === 0));
+          await yieldToEventLoop();
+        }
+      }
     } catch (error) {
       if (!(error instanceof AtomicConflict)) throw error;
       // The transaction rolled back: the racing items failed, the others were never created.
@@ -250,6 +255,14 @@ export class UserCreator {
     await addGroupMembers(trx, tenantId, survivors.flatMap((i) => i.candidate.groups.map((g) => ({ userId: i.row.id, groupId: g.id }))));
     return lost;
   }
+}
+
+/**
+ * better-sqlite3 answers synchronously, so a long run of awaits on it never lets the event loop
+ * serve other requests; a macrotask break between chunks does.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 class AtomicConflict extends Error {

@@ -1,0 +1,113 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { readJson } from '../db/column-types.js';
+import type { Db } from '../db/database.js';
+import { nowIso } from '../lib/time.js';
+import type { Principal, TenantContext } from '../modules/context.js';
+import type { ImportRecord } from '../modules/imports/import-records.js';
+import * as imports from '../modules/imports/import.repository.js';
+import type { ImportJobRow } from '../modules/imports/import.repository.js';
+import { runImport } from '../modules/imports/import-runner.js';
+import { columnMapOf } from '../modules/imports/import.service.js';
+import type { ImportFormat } from '../modules/imports/import-records.js';
+import type { UserService } from '../modules/users/user.service.js';
+
+const PAGE = 500;
+
+class Stopping extends Error {}
+
+/**
+ * Runs queued import jobs in the background. A chunk's users, the job's counters and its resume
+ * point are committed together, so a job killed at any moment resumes where it stopped and never
+ * creates a row twice. Several processes may run workers on one database: claims are exclusive.
+ */
+export class ImportWorker {
+  #timer: NodeJS.Timeout | undefined;
+  #busy: Promise<void> | undefined;
+  #stopping = false;
+  #again = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly users: UserService,
+    private log: Pick<FastifyBaseLogger, 'info' | 'error'>,
+    /** A running job not updated for this long belongs to a process that died: another may take it over. */
+    private readonly staleMs = 30_000,
+    private readonly pollMs = 2000,
+  ) {}
+
+  start(log?: Pick<FastifyBaseLogger, 'info' | 'error'>): void {
+    if (log) this.log = log;
+    this.#stopping = false;
+    this.#timer = setInterval(() => this.wake(), this.pollMs);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  /** Looks for work now (called when a job is queued). */
+  wake(): void {
+    if (this.#stopping) return;
+    if (this.#busy) {
+      this.#again = true;
+      return;
+    }
+    this.#busy = this.drain()
+      .catch((error: unknown) => this.log.error({ err: error }, 'import worker failed'))
+      .finally(() => {
+        this.#busy = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Stops between two chunks; an unfinished job goes back to the queue for the next start. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#busy;
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.#stopping) return;
+      const [job] = await imports.findRunnable(this.db, new Date(Date.now() - this.staleMs).toISOString(), 1);
+      if (!job) return;
+      if (await imports.claimJob(this.db, job, nowIso())) await this.run(job);
+    }
+  }
+
+  private async *records(job: ImportJobRow): AsyncGenerator<ImportRecord> {
+    let after = job.lastRow;
+    for (;;) {
+      if (this.#stopping) throw new Stopping();
+      const rows = await imports.rowsAfter(this.db, job.tenantId, job.id, after, PAGE);
+      if (rows.length === 0) return;
+      for (const { row, data } of rows) yield { row, ...(JSON.parse(data) as { value?: unknown; readError?: string }) };
+      after = rows.at(-1)?.row ?? after;
+    }
+  }
+
+  private async run(job: ImportJobRow): Promise<void> {
+    const snapshot = readJson<{ kind: Principal['kind']; id: string; role: string; permissions: string[] }>(job.principal);
+    const principal: Principal = { ...snapshot, tenantId: job.tenantId, permissions: new Set(snapshot.permissions) };
+    const ctx: TenantContext = { tenantId: job.tenantId, principal, requestId: `import:${job.id}` };
+    try {
+      await runImport(this.users, ctx, this.records(job), {
+        format: job.format as ImportFormat,
+        columnMap: columnMapOf(job),
+        batchSize: PAGE,
+        onChunk: (trx, delta, errors, lastRow) => imports.recordChunk(trx, job.tenantId, job.id, delta, lastRow, errors, nowIso()),
+      });
+      await imports.finishJob(this.db, job.tenantId, job.id, 'completed', null, nowIso());
+      this.log.info({ importId: job.id }, 'import completed');
+    } catch (error) {
+      if (error instanceof Stopping) {
+        await this.db.updateTable('importJobs').set({ status: 'queued', updatedAt: nowIso() }).where('tenantId', '=', job.tenantId).where('id', '=', job.id).execute();
+        return;
+      }
+      this.log.error({ err: error, importId: job.id }, 'import failed');
+      await imports.finishJob(this.db, job.tenantId, job.id, 'failed', 'The import stopped on an internal error; see the server log', nowIso());
+    }
+  }
+}

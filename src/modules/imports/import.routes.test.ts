@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../testing/test-app.js';
+import { testDialects } from '../../testing/test-db.js';
+
+for (const dialect of testDialects) {
+  describe.skipIf(!dialect.available)(`${dialect.name}: import jobs`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(dialect);
+    });
+    afterAll(async () => t?.close());
+
+    async function waitForJob(key: string, id: string) {
+      for (let i = 0; i < 300; i++) {
+        const job = (await t.request(key, { method: 'GET', url: `/v1/imports/${id}` })).json();
+        if (job.status === 'completed' || job.status === 'failed') return job;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('import did not finish');
+    }
+
+    it('should import a CSV upload in the background with progress and per-row errors', async () => {
+      const { key, tenantId } = await t.tenantWithKey();
+      const lines = ['Mail,First,Team', ...Array.from({ length: 1200 }, (_, i) => `csv${i}@example.com,Ann ${i},core`)];
+      lines[11] = 'not-an-email,Bad,core';
+      lines.push('csv5@EXAMPLE.com,Dup,core');
+      const res = await t.request(key, { method: 'POST', url: '/v1/imports?map=Mail%3Demail,First%3DgivenName,Team%3D-', headers: { 'content-type': 'text/csv' }, payload: lines.join('\n') });
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toMatchObject({ status: 'queued', totalRows: 1201, processed: 0 });
+      const job = await waitForJob(key, res.json().id);
+      expect(job).toMatchObject({ status: 'completed', totalRows: 1201, processed: 1201, created: 1199, failed: 2 });
+      const errors = (await t.request(key, { method: 'GET', url: `/v1/imports/${job.id}/errors` })).json();
+      expect(errors.data).toEqual([
+        { row: 11, code: 'EMAIL_INVALID', field: 'email', message: expect.any(String) },
+        { row: 1201, code: 'EMAIL_TAKEN', field: 'email', message: expect.any(String) },
+      ]);
+      const count = await t.core.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('tenantId', '=', tenantId).executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(1199);
+    });
+
+    it('should import NDJSON and report unreadable lines by number', async () => {
+      const { key } = await t.tenantWithKey();
+      const body = ['{"email":"nd1@example.com","roles":["user"]}', '{broken', '', '{"username":"nd.two","nickname":"two"}'].join('\n');
+      const res = await t.request(key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'application/x-ndjson' }, payload: body });
+      const job = await waitForJob(key, res.json().id);
+      expect(job).toMatchObject({ status: 'completed', created: 2, failed: 1 });
+      const errors = (await t.request(key, { method: 'GET', url: `/v1/imports/${job.id}/errors` })).json();
+      expect(errors.data).toEqual([expect.objectContaining({ row: 2, code: 'VALIDATION_FAILED' })]);
+    });
+
+    it('should refuse other content types, hide jobs from other tenants and need users:create', async () => {
+      const a = await t.tenantWithKey();
+      const b = await t.tenantWithKey();
+      const json = await t.request(a.key, { method: 'POST', url: '/v1/imports', payload: { users: [] } });
+      expect([json.statusCode, json.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+      const job = (await t.request(a.key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'application/x-ndjson' }, payload: '{"email":"iso@example.com"}' })).json();
+      expect((await t.request(b.key, { method: 'GET', url: `/v1/imports/${job.id}` })).json().code).toBe('IMPORT_NOT_FOUND');
+      const reader = await t.keyWithPermissions(a.tenantId, ['users:read']);
+      expect((await t.request(reader, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'text/csv' }, payload: 'email\nx@example.com' })).statusCode).toBe(403);
+    });
+  });
+}

@@ -1,0 +1,99 @@
+import type { Readable } from 'node:stream';
+import { readJson } from '../../db/column-types.js';
+import type { Db } from '../../db/database.js';
+import { AppError, fieldError } from '../../errors/app-error.js';
+import { isUuid, newId } from '../../lib/ids.js';
+import { nowIso, toIso } from '../../lib/time.js';
+import { actorRef, requirePermission, type TenantContext } from '../context.js';
+import { parseColumnMap } from './import-mapping.js';
+import { readRecords, type ImportFormat } from './import-records.js';
+import * as imports from './import.repository.js';
+import type { ImportJobRow } from './import.repository.js';
+import type { ImportJob } from './import.schemas.js';
+
+const UPLOAD_BATCH = 1000;
+
+export function toImportJob(row: ImportJobRow): ImportJob {
+  return {
+    id: row.id, status: row.status, format: row.format, totalRows: row.totalRows, processed: row.processed, created: row.created,
+    failed: row.failed, error: row.error, createdBy: row.createdBy, createdAt: toIso(row.createdAt), updatedAt: toIso(row.updatedAt),
+    finishedAt: row.finishedAt === null ? null : toIso(row.finishedAt),
+  };
+}
+
+/** Import jobs: the upload is stored row by row, then a worker feeds it to the create path. */
+export class ImportService {
+  constructor(
+    private readonly db: Db,
+    private readonly onQueued: () => void,
+  ) {}
+
+  /**
+   * Streams an upload into a new job (never holding the whole file) and queues it.
+   * @throws PERMISSION_DENIED; VALIDATION_FAILED (bad map, unreadable file).
+   */
+  async submit(ctx: TenantContext, source: Readable, format: ImportFormat, map: string | undefined): Promise<ImportJob> {
+    requirePermission(ctx.principal, 'users:create');
+    let columnMap: Map<string, string>;
+    try {
+      columnMap = parseColumnMap(map);
+    } catch (error) {
+      throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/map', 'FIELD_INVALID', (error as Error).message)] });
+    }
+    const id = newId();
+    const now = nowIso();
+    const { principal } = ctx;
+    // The job is created as 'failed' and only turned 'queued' once the upload is complete, so a broken upload never runs.
+    await imports.insertJob(this.db, {
+      tenantId: ctx.tenantId, id, status: 'failed', format, columnMap: JSON.stringify([...columnMap]),
+      principal: JSON.stringify({ kind: principal.kind, id: principal.id, role: principal.role, permissions: [...principal.permissions] }),
+      totalRows: 0, processed: 0, created: 0, failed: 0, lastRow: 0, error: 'upload incomplete', createdBy: actorRef(principal), createdAt: now, updatedAt: now, finishedAt: null,
+    });
+    let total = 0;
+    let pending: Array<{ row: number; data: string }> = [];
+    try {
+      for await (const record of readRecords(source, format)) {
+        pending.push({ row: record.row, data: JSON.stringify(record.readError !== undefined ? { readError: record.readError } : { value: record.value }) });
+        total = record.row;
+        if (pending.length >= UPLOAD_BATCH) {
+          await imports.insertRows(this.db, ctx.tenantId, id, pending);
+          pending = [];
+        }
+      }
+      await imports.insertRows(this.db, ctx.tenantId, id, pending);
+    } catch (error) {
+      await imports.finishJob(this.db, ctx.tenantId, id, 'failed', `The file could not be read: ${(error as Error).message}`, nowIso());
+      if (error instanceof AppError) throw error;
+      throw new AppError('VALIDATION_FAILED', { detail: `The file could not be read: ${(error as Error).message}`, details: { importId: id } });
+    }
+    await this.db.updateTable('importJobs').set({ error: null }).where('tenantId', '=', ctx.tenantId).where('id', '=', id).execute();
+    await imports.markQueued(this.db, ctx.tenantId, id, total, nowIso());
+    this.onQueued();
+    return this.getImport(ctx, id);
+  }
+
+  /** @throws PERMISSION_DENIED; IMPORT_NOT_FOUND */
+  async getImport(ctx: TenantContext, id: string): Promise<ImportJob> {
+    requirePermission(ctx.principal, 'users:read');
+    return toImportJob(await this.find(ctx.tenantId, id));
+  }
+
+  /** Failed rows in row order, a page at a time. @throws PERMISSION_DENIED; IMPORT_NOT_FOUND */
+  async listErrors(ctx: TenantContext, id: string, after: number, limit: number) {
+    requirePermission(ctx.principal, 'users:read');
+    const job = await this.find(ctx.tenantId, id);
+    const rows = await imports.listErrors(this.db, ctx.tenantId, job.id, after, limit + 1);
+    const page = rows.slice(0, limit);
+    return { data: page, nextCursor: rows.length > limit ? String(page.at(-1)?.row ?? '') : null };
+  }
+
+  private async find(tenantId: string, id: string): Promise<ImportJobRow> {
+    const row = isUuid(id) ? await imports.findJob(this.db, tenantId, id.toLowerCase()) : undefined;
+    if (!row) throw new AppError('IMPORT_NOT_FOUND', { details: { id } });
+    return row;
+  }
+}
+
+export function columnMapOf(row: ImportJobRow): Map<string, string> {
+  return new Map(readJson<Array<[string, string]>>(row.columnMap));
+}
