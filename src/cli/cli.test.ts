@@ -77,6 +77,35 @@ describe('roster CLI (SQLite)', () => {
     expect(await exited).toBe(0);
   });
 
+  it('should import a generated CSV with a column map, dry run and error report, and export it again', { timeout: 180_000 }, async () => {
+    expect(roster(['tenants', 'create', 'bulk-co']).status).toBe(0);
+    const rows = 5000;
+    const csv = path.join(dataDir, 'people.csv');
+    const lines = ['E-mail,First name,Last name,Roles,Active', ...Array.from({ length: rows }, (_, i) => `p${i}@example.com,Ada ${i},L,user,yes`)];
+    lines[1001] = 'broken-address,Bad,L,user,yes';
+    fs.writeFileSync(csv, `${lines.join('\n')}\n`);
+    const map = 'E-mail=email,First name=givenName,Last name=familyName,Roles=roles,Active=active';
+
+    const dry = roster(['import', csv, '--tenant', 'bulk-co', '--map', map, '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout)).toEqual({ processed: rows, created: rows - 1, failed: 1 });
+
+    const report = path.join(dataDir, 'errors.csv');
+    const run = roster(['import', csv, '--tenant', 'bulk-co', '--map', map, '--errors', report, '--json']);
+    expect(run.status).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({ processed: rows, created: rows - 1, failed: 1 });
+    expect(run.stderr).toMatch(/rows\/s/);
+    expect(fs.readFileSync(report, 'utf8').trim().split('\n')).toEqual(['row,code,field,message', '1001,EMAIL_INVALID,email,Not a valid email address']);
+
+    const again = roster(['import', csv, '--tenant', 'bulk-co', '--map', map, '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, failed: rows });
+
+    const out = path.join(dataDir, 'export.ndjson');
+    expect(roster(['export', '--tenant', 'bulk-co', '--format', 'ndjson', '--out', out]).stderr).toContain(`Exported ${rows - 1} users`);
+    const exported = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(exported).toHaveLength(rows - 1);
+    expect(exported[0]).toMatchObject({ email: 'p0@example.com', givenName: 'Ada 0', active: true, roles: ['user'] });
+  });
+
   it('should explain a usage error without a stack trace', () => {
     const res = roster(['keys', 'create']);
     expect(res.status).toBe(1);
