@@ -1,0 +1,89 @@
+// Shared by the bench scripts: start a fresh Roster process on loopback, measure argon2 on its own.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { hash } from '@node-rs/argon2';
+import pg from 'pg';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const argon2 = {
+  memoryCost: Number(process.env.ROSTER_ARGON2_MEMORY_KIB ?? 19456),
+  timeCost: Number(process.env.ROSTER_ARGON2_TIME_COST ?? 2),
+  parallelism: Number(process.env.ROSTER_ARGON2_PARALLELISM ?? 1),
+};
+
+/** argon2id hashes per second with the server's parameters, 4 in flight like libuv's pool. */
+export async function argon2HashesPerSecond(seconds = 5) {
+  const end = Date.now() + seconds * 1000;
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (Date.now() < end) {
+        await hash('correct horse battery staple', { algorithm: 2, ...argon2 });
+        count += 1;
+      }
+    }),
+  );
+  return count / seconds;
+}
+
+/** A fresh Roster (dist/) with a tenant `bench` and an admin key of it. */
+export async function startRoster(env) {
+  const adminKey = `rst_${randomBytes(32).toString('hex')}`;
+  const port = 18000 + Math.floor(Math.random() * 1000);
+  const child = spawn(process.execPath, [path.join(root, 'dist/main.js')], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ROSTER_ADMIN_KEY: adminKey },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(100);
+  }
+  const call = async (method, url, body, headers = {}, key = adminKey) => {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  await call('POST', '/v1/tenants', { slug: 'bench' });
+  const key = (await call('POST', '/v1/api-keys', { name: 'bench' }, { 'x-roster-tenant': 'bench' })).secret;
+  return {
+    base,
+    key,
+    call: (method, url, body) => call(method, url, body, {}, key),
+    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }),
+  };
+}
+
+/** A throw-away PostgreSQL database for one run, dropped by `drop()`. */
+export async function scratchPostgres(adminUrl) {
+  const name = `roster_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`drop database ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
