@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Config } from './config/config.js';
 import { openDatabase, type Database } from './db/kysely.js';
 import { migrateToLatest } from './db/migrate.js';
+import { StatisticsKeeper } from './db/statistics.js';
 import { Metrics } from './lib/metrics.js';
 import { PasswordHasher } from './lib/password-hasher.js';
 import { ApiKeyService } from './modules/api-keys/api-key.service.js';
@@ -61,7 +62,12 @@ export async function createCore({ config, database = databaseFromConfig(config)
   const metrics = new Metrics(() => hasher.pending);
   const tenants = new TenantService(database.db);
   const apiKeys = new ApiKeyService(database.db);
-  const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated: (n) => metrics.usersCreated.inc(n) });
+  const statistics = database.dialect === 'postgres' ? new StatisticsKeeper(database.db, (error) => (logger ?? silentLogger).error({ err: error }, 'analyze failed')) : undefined;
+  const onUsersCreated = (n: number) => {
+    metrics.usersCreated.inc(n);
+    statistics?.rowsWritten(n);
+  };
+  const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated });
   const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
   return {
     database,
@@ -85,6 +91,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     },
     close: async () => {
       await importWorker.stop();
+      await statistics?.settle();
       await database.close();
     },
   };

@@ -1,3 +1,4 @@
+import './lib/thread-pool.js';
 import { ConfigError } from './config/config.js';
 import { serve } from './serve.js';
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '../lib/thread-pool.js';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { databaseFromConfig } from '../app.js';

@@ -89,20 +89,23 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addPrimaryKeyConstraint('users_pkey', ['tenant_id', 'id'])
     .addUniqueConstraint('users_seq_key', ['tenant_id', 'seq'])
     .execute();
-  // Look-up indexes over live users. Uniqueness itself is user_identifiers' primary key, the one place that decides it.
+  // Look-up indexes over live users; uniqueness itself is user_identifiers' primary key, the one place that decides it.
+  // Each is partial on its own column being set. Otherwise, while a bulk load outruns the statistics, PostgreSQL may
+  // pick one of them (they all start with tenant_id) for a probe by primary key and read the whole tenant per row.
+  for (const column of ['email_normalized', 'username_normalized'] as const) {
+    await db.schema
+      .createIndex(`users_${column.replace('_normalized', '')}_live_idx`)
+      .on('users')
+      .columns(['tenant_id', column])
+      .where((eb) => eb.and([eb(sql.ref('deleted_at'), 'is', null), eb(sql.ref(column), 'is not', null)]))
+      .execute();
+  }
   await db.schema
-    .createIndex('users_email_live_idx')
+    .createIndex('users_external_id_idx')
     .on('users')
-    .columns(['tenant_id', 'email_normalized'])
-    .where(sql.ref('deleted_at'), 'is', null)
+    .columns(['tenant_id', 'external_id'])
+    .where(sql.ref('external_id'), 'is not', null)
     .execute();
-  await db.schema
-    .createIndex('users_username_live_idx')
-    .on('users')
-    .columns(['tenant_id', 'username_normalized'])
-    .where(sql.ref('deleted_at'), 'is', null)
-    .execute();
-  await db.schema.createIndex('users_external_id_idx').on('users').columns(['tenant_id', 'external_id']).execute();
 
   await db.schema
     .createTable('user_identifiers')
@@ -112,7 +115,8 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addPrimaryKeyConstraint('user_identifiers_pkey', ['tenant_id', 'value'])
     .addForeignKeyConstraint('user_identifiers_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
     .execute();
-  await db.schema.createIndex('user_identifiers_user_idx').on('user_identifiers').columns(['tenant_id', 'user_id']).execute();
+  // Secondary indexes of child tables lead with their own key, so no probe by tenant alone can stray into them.
+  await db.schema.createIndex('user_identifiers_user_idx').on('user_identifiers').columns(['user_id', 'tenant_id']).execute();
 
   await db.schema
     .createTable('user_roles')
@@ -123,5 +127,5 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addForeignKeyConstraint('user_roles_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
     .addForeignKeyConstraint('user_roles_role_fkey', ['tenant_id', 'role_id'], 'roles', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
     .execute();
-  await db.schema.createIndex('user_roles_role_idx').on('user_roles').columns(['tenant_id', 'role_id']).execute();
+  await db.schema.createIndex('user_roles_role_idx').on('user_roles').columns(['role_id', 'tenant_id']).execute();
 }

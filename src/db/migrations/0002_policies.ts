@@ -37,7 +37,7 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addForeignKeyConstraint('user_groups_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
     .addForeignKeyConstraint('user_groups_group_fkey', ['tenant_id', 'group_id'], 'groups', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
     .execute();
-  await db.schema.createIndex('user_groups_group_idx').on('user_groups').columns(['tenant_id', 'group_id']).execute();
+  await db.schema.createIndex('user_groups_group_idx').on('user_groups').columns(['group_id', 'tenant_id']).execute();
 
   await db.schema
     .createTable('attribute_definitions')
@@ -59,7 +59,7 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addPrimaryKeyConstraint('user_attribute_claims_pkey', ['tenant_id', 'key', 'value'])
     .addForeignKeyConstraint('user_attribute_claims_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
     .execute();
-  await db.schema.createIndex('user_attribute_claims_user_idx').on('user_attribute_claims').columns(['tenant_id', 'user_id']).execute();
+  await db.schema.createIndex('user_attribute_claims_user_idx').on('user_attribute_claims').columns(['user_id', 'tenant_id']).execute();
 
   await db.schema
     .createTable('sessions')

@@ -71,6 +71,7 @@ export async function runImport(users: UserService, ctx: TenantContext, records:
     const onChunk = options.onChunk;
     const outcomes = await users.createUsers(ctx, current.map((c) => c.item), {
       mode: 'partial',
+      returnUsers: false,
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(onChunk
         ? {

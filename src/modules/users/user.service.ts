@@ -26,7 +26,7 @@ export interface UserServiceDeps {
   db: Db;
   hasher: PasswordHasher;
   tenants: TenantService;
-  /** Called after a commit that created users (feeds the `roster_users_created_total` metric). */
+  /** Called after a commit that created users (feeds the metric, and PostgreSQL's statistics keeper). */
   onUsersCreated?: (count: number) => void;
 }
 
@@ -96,11 +96,15 @@ export class UserService {
    * items an adapter already found malformed come in as their AppError and fail as such.
    * @throws PERMISSION_DENIED when the caller may not create users at all.
    */
-  async createUsers(ctx: TenantContext, inputs: Array<CreateUserInput | AppError>, options: CreateOptions): Promise<Array<ItemOutcome & { user?: CreatedUser }>> {
+  async createUsers(
+    ctx: TenantContext,
+    inputs: Array<CreateUserInput | AppError>,
+    options: CreateOptions & { /** Imports need only the outcomes, not the created resources. */ returnUsers?: boolean },
+  ): Promise<Array<ItemOutcome & { user?: CreatedUser }>> {
     const outcomes = await this.creator.create(ctx, await this.settings(ctx.tenantId), inputs, options);
     const created = outcomes.filter((o) => o.status === 'created' && o.userId);
     if (created.length > 0) this.deps.onUsersCreated?.(created.length);
-    if (options.dryRun || created.length === 0) return outcomes;
+    if (options.dryRun || options.returnUsers === false || created.length === 0) return outcomes;
     const resources = new Map<string, User>();
     for (let i = 0; i < created.length; i += CHUNK_SIZE) {
       const rows = await users.findByIds(this.db, ctx.tenantId, created.slice(i, i + CHUNK_SIZE).map((o) => o.userId as string));
