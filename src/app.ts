@@ -12,6 +12,9 @@ import { GroupService } from './modules/groups/group.service.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import { ImportService } from './modules/imports/import.service.js';
 import { ImportWorker } from './jobs/import-worker.js';
+import { WebhookWorker } from './jobs/webhook-worker.js';
+import { EventService } from './modules/events/event.service.js';
+import { WebhookService } from './modules/webhooks/webhook.service.js';
 import { RoleService } from './modules/roles/role.service.js';
 import { SessionService } from './modules/sessions/session.service.js';
 import { TenantService } from './modules/tenants/tenant.service.js';
@@ -32,6 +35,10 @@ export interface Core {
   imports: ImportService;
   /** Background import runner; `serve` starts it, the CLI does not. */
   importWorker: ImportWorker;
+  events: EventService;
+  webhooks: WebhookService;
+  /** Delivers webhooks; `serve` starts it. */
+  webhookWorker: WebhookWorker;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -41,11 +48,12 @@ export interface CoreOptions {
   /** An already open database (tests); otherwise opened from the config. */
   database?: Database;
   migrate?: boolean;
-  logger?: Pick<FastifyBaseLogger, 'info' | 'error'>;
+  logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   importPollMs?: number;
+  webhookPollMs?: number;
 }
 
-const silentLogger = { info: () => undefined, error: () => undefined };
+const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export function databaseFromConfig(config: Config): Database {
   return openDatabase(
@@ -56,7 +64,7 @@ export function databaseFromConfig(config: Config): Database {
 }
 
 /** Composition root: builds repositories' callers (services) over one database. */
-export async function createCore({ config, database = databaseFromConfig(config), migrate = true, logger, importPollMs }: CoreOptions): Promise<Core> {
+export async function createCore({ config, database = databaseFromConfig(config), migrate = true, logger, importPollMs, webhookPollMs }: CoreOptions): Promise<Core> {
   if (migrate) await migrateToLatest(database);
   const hasher = new PasswordHasher(config.argon2);
   const metrics = new Metrics(() => hasher.pending);
@@ -68,6 +76,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     statistics?.rowsWritten(n);
   };
   const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated });
+  const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs }, logger ?? silentLogger);
   const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
   return {
     database,
@@ -81,6 +90,9 @@ export async function createCore({ config, database = databaseFromConfig(config)
     idempotency: new IdempotencyService(database.db),
     imports: new ImportService(database.db, () => importWorker.wake()),
     importWorker,
+    events: new EventService(database.db),
+    webhooks: new WebhookService(database.db, () => webhookWorker.wake()),
+    webhookWorker,
     sessions: new SessionService({
       db: database.db, hasher, tenants, users, argon2: config.argon2, ttlSeconds: config.sessionTtlSeconds,
       maxFailuresPerAccount: config.loginMaxFailuresPerAccount, maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
@@ -91,6 +103,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     },
     close: async () => {
       await importWorker.stop();
+      await webhookWorker.stop();
       await statistics?.settle();
       await database.close();
     },

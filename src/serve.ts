@@ -16,7 +16,11 @@ export async function serve(): Promise<void> {
   }
   const app = await buildHttpServer(core, config);
   core.importWorker.start(app.log);
-  const purge = setInterval(() => void core.idempotency.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'idempotency purge failed')), 3_600_000);
+  core.webhookWorker.start(app.log);
+  const purge = setInterval(() => {
+    core.idempotency.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'idempotency purge failed'));
+    core.events.purgeOlderThan(config.eventRetentionDays).catch((error: unknown) => app.log.error({ err: error }, 'event purge failed'));
+  }, 3_600_000);
   purge.unref();
   let closing = false;
   const shutdown = (signal: string) => {

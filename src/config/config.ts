@@ -19,6 +19,10 @@ export interface Config {
   importStaleSeconds: number;
   requestTimeoutMs: number;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Delays before each webhook retry, in ms. */
+  webhookRetrySchedule: number[];
+  webhookTimeoutMs: number;
+  eventRetentionDays: number;
   sessionTtlSeconds: number;
   /** Failed logins allowed per account, and per client address, in a 15-minute window. */
   loginMaxFailuresPerAccount: number;
@@ -45,6 +49,18 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A comma-separated list of durations such as `5s,1m,2h` (units ms, s, m, h). */
+function readDurations(env: Env, name: string, fallback: string): number[] {
+  const raw = readString(env, name) ?? fallback;
+  return raw.split(',').map((part) => {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(part.trim());
+    if (!match) throw new ConfigError(`${name} must be durations like 5s,1m,2h, got "${part.trim()}"`);
+    return Math.round(Number(match[1]) * (UNITS[match[2] as string] as number));
+  });
 }
 
 function readString(env: Env, name: string): string | undefined {
@@ -82,6 +98,9 @@ export function loadConfig(env: Env = process.env): Config {
     importMaxBytes: readInt(env, 'ROSTER_IMPORT_MAX_BYTES', 1_073_741_824, 1024, 107_374_182_400),
     importStaleSeconds: readInt(env, 'ROSTER_IMPORT_STALE_SECONDS', 30, 1, 86_400),
     requestTimeoutMs: readInt(env, 'ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    webhookRetrySchedule: readDurations(env, 'ROSTER_WEBHOOK_RETRY_SCHEDULE', '5s,1m,5m,30m,2h,5h,10h,10h'),
+    webhookTimeoutMs: readInt(env, 'ROSTER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    eventRetentionDays: readInt(env, 'ROSTER_EVENT_RETENTION_DAYS', 90, 1, 36_500),
     sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
     loginMaxFailuresPerAccount: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1000),
     loginMaxFailuresPerAddress: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 100_000),

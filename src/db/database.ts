@@ -2,6 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AttributeDefinitionTable, UserAttributeClaimTable } from '../modules/attributes/attribute.table.js';
 import type { IdempotencyKeyTable } from '../modules/idempotency/idempotency.table.js';
 import type { ImportErrorTable, ImportJobTable, ImportRowTable } from '../modules/imports/import.table.js';
+import type { EventTable } from '../modules/events/event.table.js';
+import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookTable } from '../modules/webhooks/webhook.table.js';
 import type { GroupTable, UserGroupTable } from '../modules/groups/group.table.js';
 import type { SessionTable } from '../modules/sessions/session.table.js';
 import type { ApiKeyTable } from '../modules/api-keys/api-key.table.js';
@@ -28,6 +30,10 @@ export interface DB {
   importJobs: ImportJobTable;
   importRows: ImportRowTable;
   importErrors: ImportErrorTable;
+  events: EventTable;
+  webhooks: WebhookTable;
+  webhookDeliveries: WebhookDeliveryTable;
+  webhookAttempts: WebhookAttemptTable;
 }
 
 export type Db = Kysely<DB>;

@@ -19,6 +19,8 @@ export const errorCodes = {
   API_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
   ROLE_NOT_FOUND: { status: 404, title: 'Role not found' },
   GROUP_NOT_FOUND: { status: 404, title: 'Group not found' },
+  WEBHOOK_NOT_FOUND: { status: 404, title: 'Webhook not found' },
+  DELIVERY_NOT_FOUND: { status: 404, title: 'Webhook delivery not found' },
   IMPORT_NOT_FOUND: { status: 404, title: 'Import job not found' },
   ATTRIBUTE_NOT_FOUND: { status: 404, title: 'Attribute definition not found' },
   TENANT_SLUG_TAKEN: { status: 409, title: 'A tenant with this slug already exists' },

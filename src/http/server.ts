@@ -15,6 +15,8 @@ import { groupRoutes } from '../modules/groups/group.routes.js';
 import { roleRoutes } from '../modules/roles/role.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { importRoutes } from '../modules/imports/import.routes.js';
+import { eventRoutes } from '../modules/events/event.routes.js';
+import { webhookRoutes } from '../modules/webhooks/webhook.routes.js';
 import { sessionRoutes } from '../modules/sessions/session.routes.js';
 import { requireApiKey } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
@@ -84,6 +86,8 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
       await v1.register(roleRoutes, { roles: core.roles, tenants: core.tenants });
       await v1.register(groupRoutes, { groups: core.groups, tenants: core.tenants });
       await v1.register(attributeRoutes, { attributes: core.attributes, tenants: core.tenants });
+      await v1.register(webhookRoutes, { webhooks: core.webhooks, tenants: core.tenants });
+      await v1.register(eventRoutes, { events: core.events, tenants: core.tenants });
       await v1.register(importRoutes, { imports: core.imports, tenants: core.tenants, maxBytes: config.importMaxBytes });
     },
     { prefix: '/v1' },

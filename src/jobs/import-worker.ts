@@ -7,7 +7,8 @@ import type { ImportRecord } from '../modules/imports/import-records.js';
 import * as imports from '../modules/imports/import.repository.js';
 import type { ImportJobRow } from '../modules/imports/import.repository.js';
 import { runImport } from '../modules/imports/import-runner.js';
-import { columnMapOf } from '../modules/imports/import.service.js';
+import { columnMapOf, toImportJob } from '../modules/imports/import.service.js';
+import { actorOf, recordEvents } from '../modules/events/event.service.js';
 import type { ImportFormat } from '../modules/imports/import-records.js';
 import type { UserService } from '../modules/users/user.service.js';
 
@@ -99,7 +100,11 @@ export class ImportWorker {
         batchSize: PAGE,
         onChunk: (trx, delta, errors, lastRow) => imports.recordChunk(trx, job.tenantId, job.id, delta, lastRow, errors, nowIso()),
       });
-      await imports.finishJob(this.db, job.tenantId, job.id, 'completed', null, nowIso());
+      await this.db.transaction().execute(async (trx) => {
+        await imports.finishJob(trx, job.tenantId, job.id, 'completed', null, nowIso());
+        const finished = await imports.findJob(trx, job.tenantId, job.id);
+        if (finished) await recordEvents(trx, job.tenantId, actorOf(principal, ctx.requestId), [{ type: 'import.completed', resourceType: 'import', resourceId: job.id, data: toImportJob(finished) }]);
+      });
       this.log.info({ importId: job.id }, 'import completed');
     } catch (error) {
       if (error instanceof Stopping) {

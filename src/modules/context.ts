@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error.js';
-import type { Permission } from './roles/permissions.js';
+import { platformPermissions, type Permission } from './roles/permissions.js';
 
 /** Who is acting: an API key, or the local CLI (which has platform rights, as it has the database). */
 export interface Principal {
@@ -34,3 +34,12 @@ export function parseActorRef(ref: string): { type: string; id: string | null } 
   const colon = ref.indexOf(':');
   return colon < 0 ? { type: ref, id: null } : { type: ref.slice(0, colon), id: ref.slice(colon + 1) };
 }
+
+/** Sees and may do everything in a tenant: used to render resources for events, which are not filtered per caller. */
+export const systemPrincipal: Principal = {
+  kind: 'cli',
+  id: 'system',
+  tenantId: null,
+  role: 'system',
+  permissions: new Set(platformPermissions),
+};

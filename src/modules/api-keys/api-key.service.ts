@@ -4,6 +4,7 @@ import { isUuid, newId } from '../../lib/ids.js';
 import { digestsEqual, randomBase62, sha256Hex } from '../../lib/secrets.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { actorRef, requirePermission, type Principal } from '../context.js';
+import { actorOf, recordEvents } from '../events/event.service.js';
 import { PLATFORM_ADMIN_ROLE, platformPermissions } from '../roles/permissions.js';
 import { assertCanGrant, permissionsOfRole } from '../roles/role.service.js';
 import * as keys from './api-key.repository.js';
@@ -64,7 +65,13 @@ export class ApiKeyService {
       assertCanGrant(principal, permissions, `role "${role}"`);
     }
     const secret = generateApiKey();
-    const row = await this.insertKey(tenantId, input.name, role, secret, actorRef(principal));
+    const row = await this.db.transaction().execute(async (trx) => {
+      const inserted = await this.insertKey(tenantId, input.name, role, secret, actorRef(principal), trx);
+      if (tenantId !== null) {
+        await recordEvents(trx, tenantId, actorOf(principal, null), [{ type: 'api_key.created', resourceType: 'api_key', resourceId: inserted.id, data: toApiKeyResponse(inserted) }]);
+      }
+      return inserted;
+    });
     return { ...toApiKeyResponse(row), secret };
   }
 
@@ -79,7 +86,13 @@ export class ApiKeyService {
     requirePermission(principal, tenantId === null ? 'tenants:manage' : 'keys:manage');
     const row = isUuid(id) ? await keys.findById(this.db, tenantId, id) : undefined;
     if (!row) throw new AppError('API_KEY_NOT_FOUND', { details: { id } });
-    await keys.revoke(this.db, row.id, nowIso());
+    const revokedAt = nowIso();
+    await this.db.transaction().execute(async (trx) => {
+      await keys.revoke(trx, row.id, revokedAt);
+      if (tenantId !== null) {
+        await recordEvents(trx, tenantId, actorOf(principal, null), [{ type: 'api_key.deleted', resourceType: 'api_key', resourceId: row.id, data: toApiKeyResponse({ ...row, revokedAt }) }]);
+      }
+    });
   }
 
   /**

@@ -4,6 +4,7 @@ import { AppError, fieldError, type FieldError } from '../../errors/app-error.js
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { requirePermission, type TenantContext } from '../context.js';
+import { recordFor } from '../events/event.service.js';
 import * as groups from './group.repository.js';
 import type { CreateGroupInput, Group, GroupRef, PatchGroupInput } from './group.schemas.js';
 import type { GroupRow } from './group.table.js';
@@ -69,7 +70,10 @@ export class GroupService {
     requirePermission(ctx.principal, 'groups:manage');
     const now = nowIso();
     const row = { tenantId: ctx.tenantId, id: newId(), type: input.type, code: input.code, name: input.name, description: input.description ?? null, isDefault: input.isDefault ?? false, createdAt: now, updatedAt: now };
-    await groups.insert(this.db, row);
+    await this.db.transaction().execute(async (trx) => {
+      await groups.insert(trx, row);
+      await recordFor(trx, ctx, [{ type: 'group.created', resourceType: 'group', resourceId: row.id, data: toGroupResponse(row) }]);
+    });
     return toGroupResponse(row);
   }
 
@@ -90,14 +94,22 @@ export class GroupService {
     requirePermission(ctx.principal, 'groups:manage');
     const current = await this.find(ctx.tenantId, id);
     const changes = { ...patch, updatedAt: nowIso() };
-    await groups.update(this.db, ctx.tenantId, current.id, changes);
-    return toGroupResponse({ ...current, ...changes });
+    const next = toGroupResponse({ ...current, ...changes });
+    await this.db.transaction().execute(async (trx) => {
+      await groups.update(trx, ctx.tenantId, current.id, changes);
+      await recordFor(trx, ctx, [{ type: 'group.updated', resourceType: 'group', resourceId: current.id, data: next }]);
+    });
+    return next;
   }
 
   /** Deleting a group removes its memberships. @throws PERMISSION_DENIED; GROUP_NOT_FOUND */
   async deleteGroup(ctx: TenantContext, id: string): Promise<void> {
     requirePermission(ctx.principal, 'groups:manage');
-    await groups.remove(this.db, ctx.tenantId, (await this.find(ctx.tenantId, id)).id);
+    const current = await this.find(ctx.tenantId, id);
+    await this.db.transaction().execute(async (trx) => {
+      await groups.remove(trx, ctx.tenantId, current.id);
+      await recordFor(trx, ctx, [{ type: 'group.deleted', resourceType: 'group', resourceId: current.id, data: toGroupResponse(current) }]);
+    });
   }
 
   private async find(tenantId: string, id: string): Promise<GroupRow> {

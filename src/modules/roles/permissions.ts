@@ -13,6 +13,8 @@ export const tenantPermissions = [
   'groups:manage',
   'attributes:manage',
   'settings:manage',
+  'webhooks:manage',
+  'events:read',
 ] as const;
 
 export const platformPermissions = [...tenantPermissions, 'tenants:manage'] as const;

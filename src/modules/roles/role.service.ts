@@ -3,6 +3,7 @@ import { AppError, fieldError, type FieldError } from '../../errors/app-error.js
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
+import { recordFor } from '../events/event.service.js';
 import { builtinRoles } from './permissions.js';
 import * as roles from './role.repository.js';
 import type { RoleRecord } from './role.repository.js';
@@ -73,7 +74,10 @@ export class RoleService {
     requirePermission(ctx.principal, 'roles:manage');
     assertCanGrant(ctx.principal, input.permissions, `role "${input.name}"`);
     const record = { id: newId(), name: input.name, description: input.description ?? '', permissions: [...input.permissions], builtin: false, createdAt: nowIso() };
-    await roles.insertMany(this.db, [{ tenantId: ctx.tenantId, ...record, permissions: JSON.stringify(record.permissions) }]);
+    await this.db.transaction().execute(async (trx) => {
+      await roles.insertMany(trx, [{ tenantId: ctx.tenantId, ...record, permissions: JSON.stringify(record.permissions) }]);
+      await recordFor(trx, ctx, [{ type: 'role.created', resourceType: 'role', resourceId: record.id, data: toRoleResponse(record) }]);
+    });
     return toRoleResponse(record);
   }
 
@@ -97,7 +101,10 @@ export class RoleService {
     // Changing a role changes what its holders may do, so both the old and the new set must be the caller's.
     if (patch.permissions) assertCanGrant(ctx.principal, [...current.permissions, ...patch.permissions], `role "${current.name}"`);
     const next = { ...current, ...patch, permissions: patch.permissions ? [...patch.permissions] : current.permissions };
-    await roles.update(this.db, ctx.tenantId, id, { name: next.name, description: next.description, permissions: JSON.stringify(next.permissions) });
+    await this.db.transaction().execute(async (trx) => {
+      await roles.update(trx, ctx.tenantId, current.id, { name: next.name, description: next.description, permissions: JSON.stringify(next.permissions) });
+      await recordFor(trx, ctx, [{ type: 'role.updated', resourceType: 'role', resourceId: current.id, data: toRoleResponse(next) }]);
+    });
     return toRoleResponse(next);
   }
 
@@ -107,7 +114,10 @@ export class RoleService {
     const current = await this.find(ctx.tenantId, id);
     if (current.builtin) throw new AppError('ROLE_BUILTIN');
     assertCanGrant(ctx.principal, current.permissions, `role "${current.name}"`);
-    await roles.remove(this.db, ctx.tenantId, id);
+    await this.db.transaction().execute(async (trx) => {
+      await roles.remove(trx, ctx.tenantId, current.id);
+      await recordFor(trx, ctx, [{ type: 'role.deleted', resourceType: 'role', resourceId: current.id, data: toRoleResponse(current) }]);
+    });
   }
 
   private async find(tenantId: string, id: string): Promise<RoleRecord> {

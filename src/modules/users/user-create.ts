@@ -10,6 +10,10 @@ import {
   claimAttributeValuesMany, findTakenAttributeValues, listAttributeDefinitions, prepareAttributes, type AttributeClaim,
 } from '../attributes/attribute.service.js';
 import { actorRef, requirePermission, type TenantContext } from '../context.js';
+import { recordFor } from '../events/event.service.js';
+import { toGroupRef } from '../groups/group.service.js';
+import { toUserResponse } from './user.mapper.js';
+import type { UserRow } from './user.table.js';
 import { addGroupMembers, defaultGroups, loadGroups, matchGroups } from '../groups/group.service.js';
 import type { GroupRow } from '../groups/group.table.js';
 import { assertCanGrant, assignRoles, loadRoles, matchRoles, type RoleRecord } from '../roles/role.service.js';
@@ -202,7 +206,7 @@ export class UserCreator {
     for (let i = 0; i < accepted.length; i += CHUNK_SIZE) chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, accepted.length - i) }, (_, k) => i + k));
     const failedEarly = outcomes.filter((o) => o.error);
     const runChunk = async (trx: Executor, positions: number[], first: boolean) => {
-      const lost = await this.insertChunk(trx, tenantId, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
+      const lost = await this.insertChunk(trx, ctx, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {
         const candidate = accepted[p] as Candidate;
@@ -240,8 +244,9 @@ export class UserCreator {
    * claims another transaction won are removed again before commit.
    * @returns the items that lost a race, with their 409.
    */
-  private async insertChunk(trx: Executor, tenantId: string, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
+  private async insertChunk(trx: Executor, ctx: TenantContext, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
     if (items.length === 0) return new Map();
+    const { tenantId } = ctx;
     await users.insertMany(trx, items.map((i) => i.row));
     const won = await users.claimIdentifiersMany(trx, tenantId, items.flatMap((i) => i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value }))));
     const wonAttributes = await claimAttributeValuesMany(trx, tenantId, items.flatMap((i) => i.candidate.attributeClaims.map((c) => ({ ...c, userId: i.row.id }))));
@@ -259,6 +264,13 @@ export class UserCreator {
     const survivors = items.filter((i) => !lost.has(i.candidate.index));
     await assignRoles(trx, tenantId, survivors.flatMap((i) => i.candidate.roles.map((r) => ({ userId: i.row.id, roleId: r.id }))));
     await addGroupMembers(trx, tenantId, survivors.flatMap((i) => i.candidate.groups.map((g) => ({ userId: i.row.id, groupId: g.id }))));
+    // Announced in the same transaction: committed users and their user.created events go together.
+    await recordFor(trx, ctx, survivors.map(({ candidate, row }) => ({
+      type: 'user.created' as const,
+      resourceType: 'user',
+      resourceId: row.id,
+      data: toUserResponse(row as unknown as UserRow, { roles: candidate.roles, groups: candidate.groups.map(toGroupRef), attributes: candidate.attributeValues }),
+    })));
     return lost;
   }
 }

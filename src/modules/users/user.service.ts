@@ -1,3 +1,4 @@
+import { readBool } from '../../db/column-types.js';
 import type { Db, Executor } from '../../db/database.js';
 import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
 import { isUuid } from '../../lib/ids.js';
@@ -10,12 +11,14 @@ import {
   claimAttributeValues, listAttributeDefinitions, prepareAttributes, releaseAttributeValues, visibleAttributes,
   type AttributeClaim,
 } from '../attributes/attribute.service.js';
-import { requirePermission, type Principal, type TenantContext } from '../context.js';
+import { systemPrincipal, requirePermission, type Principal, type TenantContext } from '../context.js';
 import { groupsByUser, replaceUserGroups, resolveGroups, toGroupRef } from '../groups/group.service.js';
 import { assertCanGrant, replaceUserRoles, resolveRoles, rolesByUser, type RoleRecord } from '../roles/role.service.js';
 import type { TenantSettings } from '../settings/settings.schemas.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import { etagOf, toUserResponse } from './user.mapper.js';
+import { recordFor } from '../events/event.service.js';
+import type { EventType } from '../events/event.catalog.js';
 import { CHUNK_SIZE, conflictError, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
 import * as users from './user.repository.js';
 import { identifiersOf, prepareProfile, type PreparedProfile, type UserDraft } from './user.rules.js';
@@ -148,6 +151,14 @@ export class UserService {
     );
   }
 
+  /** Records events about one user, carrying the user as it now stands, in the caller's transaction. */
+  private async announce(trx: Executor, ctx: TenantContext, id: string, types: EventType[]): Promise<void> {
+    const row = await users.findById(trx, ctx.tenantId, id);
+    if (!row) return;
+    const [resource] = await this.toResources(trx, ctx.tenantId, systemPrincipal, [row]);
+    await recordFor(trx, ctx, types.map((type) => ({ type, resourceType: 'user', resourceId: id, data: resource })));
+  }
+
   private async findRow(tenantId: string, id: string): Promise<UserRow | undefined> {
     return isUuid(id) ? users.findById(this.db, tenantId, id.toLowerCase()) : undefined;
   }
@@ -249,6 +260,12 @@ export class UserService {
         if (conflict) throw conflict;
         if (newRoles) await replaceUserRoles(trx, tenantId, row.id, newRoles.map((r) => r.id));
         if (newGroups) await replaceUserGroups(trx, tenantId, row.id, newGroups.groups.map((g) => g.id));
+        const types: EventType[] = ['user.updated'];
+        if (active !== undefined && active !== readBool(row.active)) types.push(active ? 'user.activated' : 'user.deactivated');
+        if (password !== undefined) types.push('user.password_changed');
+        if (roles !== undefined) types.push('user.roles_updated');
+        if (groups !== undefined) types.push('user.groups_updated');
+        await this.announce(trx, ctx, row.id, types);
         return true;
       });
       if (updated) return this.getUserInternal(ctx, row.id);
@@ -268,10 +285,12 @@ export class UserService {
     if (!row) throw new AppError('USER_NOT_FOUND', { details: { id } });
     const now = nowIso();
     const deleted = await this.db.transaction().execute(async (trx) => {
+      const [last] = await this.toResources(trx, ctx.tenantId, systemPrincipal, [row]);
       const ok = await users.updateAtVersion(trx, ctx.tenantId, row.id, row.version, { deletedAt: now, updatedAt: now });
       if (ok) {
         await users.releaseIdentifiers(trx, ctx.tenantId, row.id);
         await releaseAttributeValues(trx, ctx.tenantId, row.id);
+        await recordFor(trx, ctx, [{ type: 'user.deleted', resourceType: 'user', resourceId: row.id, data: last }]);
       }
       return ok;
     });

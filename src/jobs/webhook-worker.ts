@@ -1,0 +1,149 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { readBool } from '../db/column-types.js';
+import type { Db, Dialect } from '../db/database.js';
+import { nowIso } from '../lib/time.js';
+import { signWebhook } from '../lib/webhook-signature.js';
+import { findEventsByIds, recordEvents, toEventResource } from '../modules/events/event.service.js';
+import * as webhooks from '../modules/webhooks/webhook.repository.js';
+import type { DeliveryRow } from '../modules/webhooks/webhook.repository.js';
+import { toWebhookResource } from '../modules/webhooks/webhook.service.js';
+
+export interface WebhookWorkerOptions {
+  /** Delay before each retry, in ms: the first entry after the first failure, and so on. */
+  retrySchedule: number[];
+  timeoutMs: number;
+  pollMs?: number;
+}
+
+const BATCH = 10;
+const DAY_MS = 86_400_000;
+
+/**
+ * Delivers the outbox: due deliveries are claimed (exclusively, also across processes), POSTed with
+ * Standard Webhooks signatures, and retried with exponential back-off and jitter. A crash leaves the
+ * claim to run out, so every committed event is delivered at least once.
+ */
+export class WebhookWorker {
+  #timer: NodeJS.Timeout | undefined;
+  #busy: Promise<void> | undefined;
+  #again = false;
+  #stopping = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+    private readonly options: WebhookWorkerOptions,
+    private log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
+  ) {}
+
+  start(log?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>): void {
+    if (log) this.log = log;
+    this.#stopping = false;
+    this.#timer = setInterval(() => this.wake(), this.options.pollMs ?? 1000);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.#stopping || !this.#timer) return;
+    if (this.#busy) {
+      this.#again = true;
+      return;
+    }
+    this.#busy = this.drain()
+      .catch((error: unknown) => this.log.error({ err: error }, 'webhook worker failed'))
+      .finally(() => {
+        this.#busy = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#busy;
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.#stopping) {
+      const now = Date.now();
+      const claimed = await this.db.transaction().execute((trx) =>
+        webhooks.claimDue(trx, this.dialect, new Date(now).toISOString(), new Date(now + this.options.timeoutMs + 30_000).toISOString(), BATCH),
+      );
+      if (claimed.length === 0) return;
+      await Promise.all(claimed.map((d) => this.deliver(d).catch((error: unknown) => this.log.error({ err: error, deliveryId: d.id }, 'delivery failed'))));
+    }
+  }
+
+  /** The delay before retry number `attempt` (1-based), ±20 % so failing receivers are not hit in waves. */
+  private delayAfter(attempt: number): number | undefined {
+    const base = this.options.retrySchedule[attempt - 1];
+    return base === undefined ? undefined : Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  private async deliver(delivery: DeliveryRow): Promise<void> {
+    const webhook = await webhooks.findById(this.db, delivery.tenantId, delivery.webhookId);
+    const [event] = await findEventsByIds(this.db, delivery.tenantId, [delivery.eventId]);
+    if (!webhook || !event || (!readBool(webhook.active) && event.type !== 'webhook.ping')) {
+      await webhooks.updateDelivery(this.db, delivery.tenantId, delivery.id, { status: 'failed', lastError: 'webhook inactive or removed', lockedUntil: null, updatedAt: nowIso() });
+      return;
+    }
+    const body = JSON.stringify(toEventResource(event));
+    const attempt = delivery.attempts + 1;
+    const startedAt = nowIso();
+    const started = performance.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(webhook.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Roster-Webhooks/1', ...signWebhook(webhook.secret, event.id, Math.floor(Date.now() / 1000), body) },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      statusCode = response.status;
+      await response.body?.cancel();
+      if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
+    } catch (failure) {
+      error = failure instanceof Error ? (failure.name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : (failure.cause as Error | undefined)?.message ?? failure.message) : String(failure);
+    }
+    const latencyMs = Math.round(performance.now() - started);
+    const now = nowIso();
+    await webhooks.recordAttempt(this.db, { tenantId: delivery.tenantId, deliveryId: delivery.id, attempt, startedAt, statusCode, latencyMs, error });
+    if (error === null) {
+      await webhooks.updateDelivery(this.db, delivery.tenantId, delivery.id, { status: 'delivered', attempts: attempt, lastStatusCode: statusCode, lastError: null, deliveredAt: now, lockedUntil: null, updatedAt: now });
+      return;
+    }
+    const delay = this.delayAfter(attempt);
+    if (delay !== undefined) {
+      await webhooks.updateDelivery(this.db, delivery.tenantId, delivery.id, {
+        attempts: attempt, lastStatusCode: statusCode, lastError: error, nextAttemptAt: new Date(Date.now() + delay).toISOString(), lockedUntil: null, updatedAt: now,
+      });
+      return;
+    }
+    await webhooks.updateDelivery(this.db, delivery.tenantId, delivery.id, { status: 'failed', attempts: attempt, lastStatusCode: statusCode, lastError: error, lockedUntil: null, updatedAt: now });
+    this.log.warn({ deliveryId: delivery.id, webhookId: webhook.id }, 'webhook delivery gave up');
+    await this.disableIfDead(webhook.tenantId, webhook.id);
+  }
+
+  /** A webhook whose deliveries all fail for a day straight is turned off, and that is announced. */
+  private async disableIfDead(tenantId: string, webhookId: string): Promise<void> {
+    const outcome = await webhooks.recentOutcome(this.db, tenantId, webhookId, new Date(Date.now() - DAY_MS).toISOString());
+    if (outcome.delivered > 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      const webhook = await webhooks.findById(trx, tenantId, webhookId);
+      if (!webhook || !readBool(webhook.active)) return;
+      const reason = 'Deliveries kept failing after every retry';
+      const now = nowIso();
+      await webhooks.update(trx, tenantId, webhookId, { active: false, disabledReason: reason, updatedAt: now });
+      await recordEvents(trx, tenantId, { type: 'system', id: null, requestId: null }, [
+        { type: 'webhook.disabled', resourceType: 'webhook', resourceId: webhookId, data: toWebhookResource({ ...webhook, active: false, disabledReason: reason, updatedAt: now }) },
+      ]);
+    });
+  }
+}

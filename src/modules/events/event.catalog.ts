@@ -1,0 +1,20 @@
+/** Every event type Roster emits. Webhooks subscribe to these names (or to all). */
+export const eventTypes = [
+  'user.created', 'user.updated', 'user.deleted', 'user.activated', 'user.deactivated', 'user.password_changed',
+  'user.roles_updated', 'user.groups_updated',
+  'role.created', 'role.updated', 'role.deleted',
+  'group.created', 'group.updated', 'group.deleted',
+  'api_key.created', 'api_key.deleted',
+  'webhook.created', 'webhook.updated', 'webhook.deleted', 'webhook.disabled',
+  'import.completed',
+] as const;
+
+export type EventType = (typeof eventTypes)[number];
+
+/** An event about to be recorded: its resource and the resource's API representation. */
+export interface NewEvent {
+  type: EventType;
+  resourceType: string;
+  resourceId: string;
+  data: unknown;
+}

@@ -1,0 +1,39 @@
+import type { Executor } from '../../db/database.js';
+import type { EventTable } from './event.table.js';
+import type { Insertable, Selectable } from 'kysely';
+
+export type EventRow = Selectable<EventTable>;
+
+export async function insertMany(db: Executor, rows: Array<Insertable<EventTable>>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) await db.insertInto('events').values(rows.slice(i, i + 500)).execute();
+}
+
+export interface EventFilter {
+  type?: string | undefined;
+  actorId?: string | undefined;
+  resourceId?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  afterId?: string | undefined;
+  limit: number;
+}
+
+export function list(db: Executor, tenantId: string, filter: EventFilter): Promise<EventRow[]> {
+  let query = db.selectFrom('events').selectAll().where('tenantId', '=', tenantId);
+  if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+  if (filter.actorId !== undefined) query = query.where('actorId', '=', filter.actorId);
+  if (filter.resourceId !== undefined) query = query.where('resourceId', '=', filter.resourceId);
+  if (filter.since !== undefined) query = query.where('occurredAt', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('occurredAt', '<', filter.until);
+  if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+  return query.orderBy('id').limit(filter.limit).execute();
+}
+
+export function findByIds(db: Executor, tenantId: string, ids: string[]): Promise<EventRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('events').selectAll().where('tenantId', '=', tenantId).where('id', 'in', ids).execute();
+}
+
+export async function deleteOlderThan(db: Executor, before: string): Promise<void> {
+  await db.deleteFrom('events').where('occurredAt', '<', before).execute();
+}

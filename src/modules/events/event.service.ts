@@ -1,0 +1,78 @@
+import type { Db, Executor } from '../../db/database.js';
+import { AppError, fieldError } from '../../errors/app-error.js';
+import { readJson } from '../../db/column-types.js';
+import { isUuid, newId } from '../../lib/ids.js';
+import { nowIso, toIso } from '../../lib/time.js';
+import { requirePermission, type Principal, type TenantContext } from '../context.js';
+import { enqueueDeliveries } from '../webhooks/webhook.service.js';
+import type { NewEvent } from './event.catalog.js';
+import * as events from './event.repository.js';
+import type { EventRow } from './event.repository.js';
+import type { EventList, EventResource, ListEventsQuery } from './event.schemas.js';
+
+/** Who caused an event, as recorded on it. */
+export interface Actor {
+  type: string;
+  id: string | null;
+  requestId: string | null;
+}
+
+export function actorOf(principal: Principal, requestId: string | null): Actor {
+  return { type: principal.kind, id: principal.kind === 'cli' ? null : principal.id, requestId };
+}
+
+export function toEventResource(row: EventRow): EventResource {
+  return {
+    id: row.id,
+    type: row.type,
+    tenantId: row.tenantId,
+    occurredAt: toIso(row.occurredAt),
+    actor: { type: row.actorType, id: row.actorId, requestId: row.requestId },
+    resource: { type: row.resourceType, id: row.resourceId },
+    data: readJson<unknown>(row.data),
+  };
+}
+
+/**
+ * Records events in the caller's transaction, with one webhook delivery per subscribed webhook: if
+ * the change commits, so do its events and deliveries; if it rolls back, nothing is announced.
+ */
+export async function recordEvents(trx: Executor, tenantId: string, actor: Actor, list: NewEvent[]): Promise<void> {
+  if (list.length === 0) return;
+  const occurredAt = nowIso();
+  const rows = list.map((e) => ({
+    tenantId, id: newId(), type: e.type, occurredAt, actorType: actor.type, actorId: actor.id, requestId: actor.requestId,
+    resourceType: e.resourceType, resourceId: e.resourceId, data: JSON.stringify(e.data),
+  }));
+  await events.insertMany(trx, rows);
+  await enqueueDeliveries(trx, tenantId, rows.map((r) => ({ id: r.id, type: r.type })));
+}
+
+/** Shorthand for services: events of one context. */
+export function recordFor(trx: Executor, ctx: TenantContext, list: NewEvent[]): Promise<void> {
+  return recordEvents(trx, ctx.tenantId, actorOf(ctx.principal, ctx.requestId), list);
+}
+
+export const findEventsByIds = events.findByIds;
+
+/** The audit log (`GET /v1/events`). */
+export class EventService {
+  constructor(private readonly db: Db) {}
+
+  /** @throws PERMISSION_DENIED; VALIDATION_FAILED for a malformed cursor. */
+  async listEvents(ctx: TenantContext, query: ListEventsQuery): Promise<EventList> {
+    requirePermission(ctx.principal, 'events:read');
+    if (query.cursor !== undefined && !isUuid(query.cursor)) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/cursor', 'FIELD_INVALID')] });
+    const limit = query.limit ?? 50;
+    const rows = await events.list(this.db, ctx.tenantId, {
+      type: query.type, actorId: query.actorId, resourceId: query.resourceId, since: query.since, until: query.until, afterId: query.cursor, limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    return { data: page.map(toEventResource), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+  }
+
+  /** Drops events older than the retention period. */
+  async purgeOlderThan(days: number): Promise<void> {
+    await events.deleteOlderThan(this.db, new Date(Date.now() - days * 86_400_000).toISOString());
+  }
+}

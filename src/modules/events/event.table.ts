@@ -1,0 +1,16 @@
+import type { Json, Timestamp } from '../../db/column-types.js';
+
+/** The event log: audit trail and webhook outbox in one. Written in the transaction of the change. */
+export interface EventTable {
+  tenantId: string;
+  id: string;
+  type: string;
+  occurredAt: Timestamp;
+  actorType: string;
+  actorId: string | null;
+  requestId: string | null;
+  resourceType: string;
+  resourceId: string;
+  /** The resource as the API returns it (never a password or hash). */
+  data: Json;
+}
