@@ -68,8 +68,10 @@ export class ImportService {
     }
     await this.db.updateTable('importJobs').set({ error: null }).where('tenantId', '=', ctx.tenantId).where('id', '=', id).execute();
     await imports.markQueued(this.db, ctx.tenantId, id, total, nowIso());
+    // Read before waking the worker, so the answer describes the job as queued, not a moment later.
+    const job = await this.getImport(ctx, id);
     this.onQueued();
-    return this.getImport(ctx, id);
+    return job;
   }
 
   /** @throws PERMISSION_DENIED; IMPORT_NOT_FOUND */
