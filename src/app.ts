@@ -13,6 +13,8 @@ import { IdempotencyService } from './modules/idempotency/idempotency.service.js
 import { ImportService } from './modules/imports/import.service.js';
 import { ImportWorker } from './jobs/import-worker.js';
 import { WebhookWorker } from './jobs/webhook-worker.js';
+import { MailWorker } from './jobs/mail-worker.js';
+import { MailService } from './modules/mail/mail.service.js';
 import { EventService } from './modules/events/event.service.js';
 import { WebhookService } from './modules/webhooks/webhook.service.js';
 import { RoleService } from './modules/roles/role.service.js';
@@ -39,6 +41,8 @@ export interface Core {
   webhooks: WebhookService;
   /** Delivers webhooks; `serve` starts it. */
   webhookWorker: WebhookWorker;
+  mail: MailService;
+  mailWorker: MailWorker;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -51,6 +55,7 @@ export interface CoreOptions {
   logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   importPollMs?: number;
   webhookPollMs?: number;
+  mailPollMs?: number;
 }
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -64,7 +69,7 @@ export function databaseFromConfig(config: Config): Database {
 }
 
 /** Composition root: builds repositories' callers (services) over one database. */
-export async function createCore({ config, database = databaseFromConfig(config), migrate = true, logger, importPollMs, webhookPollMs }: CoreOptions): Promise<Core> {
+export async function createCore({ config, database = databaseFromConfig(config), migrate = true, logger, importPollMs, webhookPollMs, mailPollMs }: CoreOptions): Promise<Core> {
   if (migrate) await migrateToLatest(database);
   const hasher = new PasswordHasher(config.argon2);
   const metrics = new Metrics(() => hasher.pending);
@@ -75,7 +80,8 @@ export async function createCore({ config, database = databaseFromConfig(config)
     metrics.usersCreated.inc(n);
     statistics?.rowsWritten(n);
   };
-  const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated });
+  const mailWorker = new MailWorker(database.db, config.smtpUrl, logger ?? silentLogger, mailPollMs);
+  const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated, publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() });
   const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs }, logger ?? silentLogger);
   const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
   return {
@@ -93,6 +99,8 @@ export async function createCore({ config, database = databaseFromConfig(config)
     events: new EventService(database.db),
     webhooks: new WebhookService(database.db, () => webhookWorker.wake()),
     webhookWorker,
+    mail: new MailService(database.db, tenants, hasher),
+    mailWorker,
     sessions: new SessionService({
       db: database.db, hasher, tenants, users, argon2: config.argon2, ttlSeconds: config.sessionTtlSeconds,
       maxFailuresPerAccount: config.loginMaxFailuresPerAccount, maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
@@ -104,6 +112,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     close: async () => {
       await importWorker.stop();
       await webhookWorker.stop();
+      await mailWorker.stop();
       await statistics?.settle();
       await database.close();
     },

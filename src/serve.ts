@@ -17,6 +17,7 @@ export async function serve(): Promise<void> {
   const app = await buildHttpServer(core, config);
   core.importWorker.start(app.log);
   core.webhookWorker.start(app.log);
+  core.mailWorker.start(app.log);
   const purge = setInterval(() => {
     core.idempotency.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'idempotency purge failed'));
     core.events.purgeOlderThan(config.eventRetentionDays).catch((error: unknown) => app.log.error({ err: error }, 'event purge failed'));

@@ -23,6 +23,10 @@ export interface Config {
   webhookRetrySchedule: number[];
   webhookTimeoutMs: number;
   eventRetentionDays: number;
+  /** SMTP server for outgoing mail; without it mail is stored and readable through GET /v1/mail. */
+  smtpUrl: string | undefined;
+  /** Base of the links in mails. */
+  publicUrl: string;
   sessionTtlSeconds: number;
   /** Failed logins allowed per account, and per client address, in a 15-minute window. */
   loginMaxFailuresPerAccount: number;
@@ -81,6 +85,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminKey !== undefined && !ADMIN_KEY_PATTERN.test(adminKey)) {
     throw new ConfigError('ROSTER_ADMIN_KEY must be "rst_" followed by at least 48 characters from A-Z a-z 0-9 _ -, e.g. rst_$(openssl rand -hex 32)');
   }
+  const smtpUrl = readString(env, 'SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('SMTP_URL must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.com:587');
   const logLevel = readString(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -100,6 +106,8 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: readInt(env, 'ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
     webhookRetrySchedule: readDurations(env, 'ROSTER_WEBHOOK_RETRY_SCHEDULE', '5s,1m,5m,30m,2h,5h,10h,10h'),
     webhookTimeoutMs: readInt(env, 'ROSTER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    smtpUrl,
+    publicUrl: (readString(env, 'ROSTER_PUBLIC_URL') ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
     eventRetentionDays: readInt(env, 'ROSTER_EVENT_RETENTION_DAYS', 90, 1, 36_500),
     sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
     loginMaxFailuresPerAccount: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1000),

@@ -3,6 +3,7 @@ import type { AttributeDefinitionTable, UserAttributeClaimTable } from '../modul
 import type { IdempotencyKeyTable } from '../modules/idempotency/idempotency.table.js';
 import type { ImportErrorTable, ImportJobTable, ImportRowTable } from '../modules/imports/import.table.js';
 import type { EventTable } from '../modules/events/event.table.js';
+import type { MailMessageTable, UserTokenTable } from '../modules/mail/mail.table.js';
 import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookTable } from '../modules/webhooks/webhook.table.js';
 import type { GroupTable, UserGroupTable } from '../modules/groups/group.table.js';
 import type { SessionTable } from '../modules/sessions/session.table.js';
@@ -34,6 +35,8 @@ export interface DB {
   webhooks: WebhookTable;
   webhookDeliveries: WebhookDeliveryTable;
   webhookAttempts: WebhookAttemptTable;
+  userTokens: UserTokenTable;
+  mailMessages: MailMessageTable;
 }
 
 export type Db = Kysely<DB>;

@@ -7,6 +7,7 @@ export const errorCodes = {
   VALIDATION_FAILED: { status: 400, title: 'The request has invalid fields' },
   BAD_REQUEST: { status: 400, title: 'The request is malformed' },
   MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  TOKEN_INVALID: { status: 400, title: 'The link is unknown, used or expired' },
   TENANT_REQUIRED: { status: 400, title: 'A platform key must name a tenant in the X-Roster-Tenant header' },
   UNAUTHENTICATED: { status: 401, title: 'Missing or invalid credentials' },
   INVALID_CREDENTIALS: { status: 401, title: 'Unknown user or wrong password' },

@@ -16,6 +16,7 @@ import { roleRoutes } from '../modules/roles/role.routes.js';
 import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { importRoutes } from '../modules/imports/import.routes.js';
 import { eventRoutes } from '../modules/events/event.routes.js';
+import { mailLinkRoutes, mailRoutes } from '../modules/mail/mail.routes.js';
 import { webhookRoutes } from '../modules/webhooks/webhook.routes.js';
 import { sessionRoutes } from '../modules/sessions/session.routes.js';
 import { requireApiKey } from './auth.js';
@@ -88,11 +89,13 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
       await v1.register(attributeRoutes, { attributes: core.attributes, tenants: core.tenants });
       await v1.register(webhookRoutes, { webhooks: core.webhooks, tenants: core.tenants });
       await v1.register(eventRoutes, { events: core.events, tenants: core.tenants });
+      await v1.register(mailRoutes, { mail: core.mail, tenants: core.tenants });
       await v1.register(importRoutes, { imports: core.imports, tenants: core.tenants, maxBytes: config.importMaxBytes });
     },
     { prefix: '/v1' },
   );
   // Logins carry no API key, so they live outside the key-checking scope.
   await app.register(sessionRoutes, { prefix: '/v1', sessions: core.sessions });
+  await app.register(mailLinkRoutes, { prefix: '/v1', mail: core.mail });
   return app;
 }

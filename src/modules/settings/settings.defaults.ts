@@ -19,4 +19,5 @@ export const defaultPolicies: Omit<TenantSettings, 'defaultLocale' | 'defaultTim
     forbidCommon: true,
   },
   batch: { maxSize: 1000 },
+  mail: { from: 'Roster <no-reply@localhost>', tokenTtlHours: 72, templates: {} },
 };

@@ -42,6 +42,21 @@ export const BatchPolicySchema = Type.Object(
   { additionalProperties: false },
 );
 
+const MailTemplateSchema = Type.Object({ subject: Type.String({ maxLength: 300 }), text: Type.String({ maxLength: 20_000 }) }, { additionalProperties: false });
+
+export const MailPolicySchema = Type.Object(
+  {
+    from: Type.String({ maxLength: 320, description: 'Sender of welcome and verification mails. Default `Roster <no-reply@localhost>`.' }),
+    tokenTtlHours: Type.Integer({ minimum: 1, maximum: 720, description: 'Validity of the links in those mails. Default 72.' }),
+    templates: Type.Record(
+      Type.String({ maxLength: 35 }),
+      Type.Partial(Type.Object({ welcome: MailTemplateSchema, welcome_set_password: MailTemplateSchema, verify_email: MailTemplateSchema }), { additionalProperties: false }),
+      { description: 'Per locale (`fr`, `de-CH`…), templates replacing the built-in ones; placeholders {{name}}, {{tenant}}, {{login}}, {{link}}, {{expires}}. Default {}.' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const TenantSettingsSchema = Type.Object(
   {
     defaultLocale: Type.String({ description: 'BCP 47 locale of users created without one' }),
@@ -51,6 +66,7 @@ export const TenantSettingsSchema = Type.Object(
     username: UsernamePolicySchema,
     password: PasswordPolicySchema,
     batch: BatchPolicySchema,
+    mail: MailPolicySchema,
   },
   { additionalProperties: false },
 );
@@ -70,6 +86,7 @@ export const PatchSettingsSchema = Type.Object(
     username: Type.Optional(Type.Union([Type.Partial(UsernamePolicySchema), Type.Null()])),
     password: Type.Optional(Type.Union([Type.Partial(PasswordPolicySchema), Type.Null()])),
     batch: Type.Optional(Type.Union([Type.Partial(BatchPolicySchema), Type.Null()])),
+    mail: Type.Optional(Type.Union([Type.Partial(MailPolicySchema), Type.Null()])),
   },
   { additionalProperties: false, examples: [{ email: { blockFreeMail: true }, password: { minLength: 12, requireDigit: true } }] },
 );

@@ -28,6 +28,7 @@ export function effectiveSettings(row: Pick<TenantRow, 'defaultLocale' | 'defaul
     username: { ...defaultPolicies.username, ...stored.username },
     password: { ...defaultPolicies.password, ...stored.password },
     batch: { ...defaultPolicies.batch, ...stored.batch },
+    mail: { ...defaultPolicies.mail, ...stored.mail },
   };
 }
 
@@ -117,7 +118,7 @@ export class TenantService {
     // Store only the members the tenant set (in canonical form), so later default changes reach the rest.
     const toStore: Record<string, unknown> = {};
     if (merged.defaultPhoneRegion !== undefined) toStore.defaultPhoneRegion = settings.defaultPhoneRegion;
-    for (const key of ['email', 'username', 'password', 'batch'] as const) {
+    for (const key of ['email', 'username', 'password', 'batch', 'mail'] as const) {
       if (merged[key] !== undefined) toStore[key] = pick(settings[key], Object.keys(merged[key]));
     }
     await tenants.updateSettings(this.db, row.id, { defaultLocale: settings.defaultLocale, defaultTimezone: settings.defaultTimezone, settings: JSON.stringify(toStore), updatedAt: nowIso() });

@@ -18,6 +18,8 @@ import { addGroupMembers, defaultGroups, loadGroups, matchGroups } from '../grou
 import type { GroupRow } from '../groups/group.table.js';
 import { assertCanGrant, assignRoles, loadRoles, matchRoles, type RoleRecord } from '../roles/role.service.js';
 import type { TenantSettings } from '../settings/settings.schemas.js';
+import type { Tenant } from '../tenants/tenant.schemas.js';
+import { queueUserMail } from '../mail/mail.service.js';
 import * as users from './user.repository.js';
 import { identifiersOf, prepareProfile, type IdentifierClaim, type PreparedProfile } from './user.rules.js';
 import type { CreateUserInput } from './user.schemas.js';
@@ -93,11 +95,13 @@ export class UserCreator {
   constructor(
     private readonly db: Db,
     private readonly hasher: PasswordHasher,
+    private readonly publicUrl: string,
   ) {}
 
   /** @throws PERMISSION_DENIED when the caller may not create users (or inactive ones) at all. */
-  async create(ctx: TenantContext, settings: TenantSettings, items: Array<CreateUserInput | AppError>, options: CreateOptions): Promise<ItemOutcome[]> {
+  async create(ctx: TenantContext, tenant: Tenant, items: Array<CreateUserInput | AppError>, options: CreateOptions): Promise<ItemOutcome[]> {
     const { tenantId, principal } = ctx;
+    const { settings } = tenant;
     requirePermission(principal, 'users:create');
     if (items.some((i) => !(i instanceof AppError) && i.active === false)) requirePermission(principal, 'users:set-active');
 
@@ -113,7 +117,7 @@ export class UserCreator {
       for (const c of accepted) (outcomes[c.index] as ItemOutcome).status = options.dryRun ? 'valid' : 'skipped';
       return outcomes;
     }
-    await this.insert(ctx, settings, accepted, outcomes, options);
+    await this.insert(ctx, tenant, accepted, outcomes, options);
     return outcomes;
   }
 
@@ -181,8 +185,9 @@ export class UserCreator {
     });
   }
 
-  private async insert(ctx: TenantContext, settings: TenantSettings, accepted: Candidate[], outcomes: ItemOutcome[], options: CreateOptions): Promise<void> {
+  private async insert(ctx: TenantContext, tenant: Tenant, accepted: Candidate[], outcomes: ItemOutcome[], options: CreateOptions): Promise<void> {
     const { tenantId, principal } = ctx;
+    const { settings } = tenant;
     // Plain passwords are hashed concurrently; libuv's pool spreads them over the cores.
     const hashes = await Promise.all(
       accepted.map(async (c) => {
@@ -206,7 +211,7 @@ export class UserCreator {
     for (let i = 0; i < accepted.length; i += CHUNK_SIZE) chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, accepted.length - i) }, (_, k) => i + k));
     const failedEarly = outcomes.filter((o) => o.error);
     const runChunk = async (trx: Executor, positions: number[], first: boolean) => {
-      const lost = await this.insertChunk(trx, ctx, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
+      const lost = await this.insertChunk(trx, ctx, tenant, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {
         const candidate = accepted[p] as Candidate;
@@ -244,7 +249,7 @@ export class UserCreator {
    * claims another transaction won are removed again before commit.
    * @returns the items that lost a race, with their 409.
    */
-  private async insertChunk(trx: Executor, ctx: TenantContext, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
+  private async insertChunk(trx: Executor, ctx: TenantContext, tenant: Tenant, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
     if (items.length === 0) return new Map();
     const { tenantId } = ctx;
     await users.insertMany(trx, items.map((i) => i.row));
@@ -270,6 +275,17 @@ export class UserCreator {
       resourceType: 'user',
       resourceId: row.id,
       data: toUserResponse(row as unknown as UserRow, { roles: candidate.roles, groups: candidate.groups.map(toGroupRef), attributes: candidate.attributeValues }),
+    })));
+    const mailed = survivors.filter(({ candidate }) => candidate.input.sendWelcomeEmail || candidate.input.sendVerificationEmail);
+    await queueUserMail(trx, ctx, { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug }, this.publicUrl, mailed.map(({ candidate, row }) => ({
+      userId: row.id,
+      email: candidate.profile.email,
+      name: candidate.profile.displayName ?? candidate.profile.givenName ?? candidate.profile.username ?? candidate.profile.email ?? '',
+      login: candidate.profile.username ?? candidate.profile.email ?? '',
+      locale: candidate.profile.locale,
+      hasPassword: row.passwordHash !== null && row.passwordHash !== undefined,
+      welcome: candidate.input.sendWelcomeEmail === true,
+      verify: candidate.input.sendVerificationEmail === true,
     })));
     return lost;
   }

@@ -86,6 +86,8 @@ export const CreateUserSchema = Type.Object(
     passwordHash: Type.Optional(PasswordHashSchema),
     groups: Type.Optional(groups),
     joinDefaultGroups: Type.Optional(Type.Boolean({ description: 'Join the groups marked isDefault (default true)' })),
+    sendWelcomeEmail: Type.Optional(Type.Boolean({ description: 'Mail a welcome message; without a password it carries a single-use link to choose one' })),
+    sendVerificationEmail: Type.Optional(Type.Boolean({ description: 'Mail a single-use link that confirms the address (POST /v1/email-verifications/:token)' })),
     active: Type.Optional(Type.Boolean({ description: 'Default true. Creating an inactive user needs `users:set-active`.' })),
     emailVerified: Type.Optional(Type.Boolean({ description: 'Default false' })),
     requirePasswordChange: Type.Optional(Type.Boolean({ description: 'Default false' })),

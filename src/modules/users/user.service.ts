@@ -31,6 +31,10 @@ export interface UserServiceDeps {
   tenants: TenantService;
   /** Called after a commit that created users (feeds the metric, and PostgreSQL's statistics keeper). */
   onUsersCreated?: (count: number) => void;
+  /** Base of links in welcome and verification mails. */
+  publicUrl?: string;
+  /** Called after commits that queued mail, so the mail worker looks at once. */
+  onMailQueued?: () => void;
 }
 
 const MAX_UPDATE_ATTEMPTS = 3;
@@ -62,7 +66,7 @@ export class UserService {
   private readonly creator: UserCreator;
 
   constructor(private readonly deps: UserServiceDeps) {
-    this.creator = new UserCreator(deps.db, deps.hasher);
+    this.creator = new UserCreator(deps.db, deps.hasher, deps.publicUrl ?? 'http://127.0.0.1:8080');
   }
 
   private get db(): Db {
@@ -86,7 +90,8 @@ export class UserService {
    * @throws PERMISSION_DENIED; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
   async createUser(ctx: TenantContext, input: CreateUserInput): Promise<CreatedUser> {
-    const [outcome] = await this.creator.create(ctx, await this.settings(ctx.tenantId), [input], { mode: 'atomic' });
+    const [outcome] = await this.creator.create(ctx, await this.deps.tenants.getTenant(ctx.tenantId), [input], { mode: 'atomic' });
+    if (input.sendWelcomeEmail || input.sendVerificationEmail) this.deps.onMailQueued?.();
     if (!outcome || outcome.error || !outcome.userId) throw outcome?.error ?? new Error('create produced no outcome');
     this.deps.onUsersCreated?.(1);
     const user = await this.getUserInternal(ctx, outcome.userId);
@@ -104,7 +109,8 @@ export class UserService {
     inputs: Array<CreateUserInput | AppError>,
     options: CreateOptions & { /** Imports need only the outcomes, not the created resources. */ returnUsers?: boolean },
   ): Promise<Array<ItemOutcome & { user?: CreatedUser }>> {
-    const outcomes = await this.creator.create(ctx, await this.settings(ctx.tenantId), inputs, options);
+    const outcomes = await this.creator.create(ctx, await this.deps.tenants.getTenant(ctx.tenantId), inputs, options);
+    this.deps.onMailQueued?.();
     const created = outcomes.filter((o) => o.status === 'created' && o.userId);
     if (created.length > 0) this.deps.onUsersCreated?.(created.length);
     if (options.dryRun || options.returnUsers === false || created.length === 0) return outcomes;

@@ -1,0 +1,73 @@
+import type { FastifyBaseLogger } from 'fastify';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Db } from '../db/database.js';
+import { nowIso } from '../lib/time.js';
+
+const MAX_ATTEMPTS = 8;
+const BATCH = 20;
+
+/**
+ * Sends the mail outbox through SMTP_URL. Without it, pending mail is marked `stored` and stays
+ * readable through GET /v1/mail, so nothing is ever silently dropped.
+ */
+export class MailWorker {
+  #timer: NodeJS.Timeout | undefined;
+  #busy: Promise<void> | undefined;
+  readonly #transport: Transporter | undefined;
+
+  constructor(
+    private readonly db: Db,
+    smtpUrl: string | undefined,
+    private log: Pick<FastifyBaseLogger, 'error'>,
+    private readonly pollMs = 1000,
+  ) {
+    this.#transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : undefined;
+  }
+
+  start(log?: Pick<FastifyBaseLogger, 'error'>): void {
+    if (log) this.log = log;
+    this.#timer = setInterval(() => this.wake(), this.pollMs);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  wake(): void {
+    if (!this.#timer || this.#busy) return;
+    this.#busy = this.drain()
+      .catch((error: unknown) => this.log.error({ err: error }, 'mail worker failed'))
+      .finally(() => (this.#busy = undefined));
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#busy;
+    this.#transport?.close();
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const pending = await this.db.selectFrom('mailMessages').selectAll().where('status', '=', 'pending').orderBy('createdAt').limit(BATCH).execute();
+      if (pending.length === 0) return;
+      for (const message of pending) {
+        if (!this.#transport) {
+          await this.db.updateTable('mailMessages').set({ status: 'stored' }).where('tenantId', '=', message.tenantId).where('id', '=', message.id).execute();
+          continue;
+        }
+        try {
+          await this.#transport.sendMail({ from: message.fromAddress, to: message.toAddress, subject: message.subject, text: message.textBody });
+          await this.db.updateTable('mailMessages').set({ status: 'sent', sentAt: nowIso(), attempts: message.attempts + 1 }).where('tenantId', '=', message.tenantId).where('id', '=', message.id).execute();
+        } catch (error) {
+          const attempts = message.attempts + 1;
+          await this.db
+            .updateTable('mailMessages')
+            .set({ attempts, lastError: error instanceof Error ? error.message : String(error), status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending' })
+            .where('tenantId', '=', message.tenantId)
+            .where('id', '=', message.id)
+            .execute();
+          return; // the server is likely down: try again on the next tick
+        }
+      }
+    }
+  }
+}

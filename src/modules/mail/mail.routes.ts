@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { tenantContextOf } from '../../http/auth.js';
+import { bearer, errorResponses, tenantHeader } from '../../http/route-helpers.js';
+import type { TenantService } from '../tenants/tenant.service.js';
+import type { MailService } from './mail.service.js';
+
+const MailSchema = Type.Object({
+  id: Type.String(), userId: Type.Union([Type.String(), Type.Null()]), kind: Type.String(), from: Type.String(), to: Type.String(), subject: Type.String(),
+  text: Type.String(), status: Type.String({ description: 'pending, sent, stored (no SMTP_URL) or failed' }), createdAt: Type.String(), sentAt: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** The outbox view; needs an API key. */
+export const mailRoutes: FastifyPluginAsyncTypebox<{ mail: MailService; tenants: TenantService }> = async (app, { mail, tenants }) => {
+  app.get('/mail', {
+    schema: {
+      summary: 'Mail of the tenant', description: 'Newest first. Without SMTP_URL this is where mail goes (status `stored`). Needs `settings:manage`.',
+      tags: ['Mail'], security: bearer, headers: tenantHeader,
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ data: Type.Array(MailSchema) }), ...errorResponses },
+    },
+  }, async (request) => ({ data: await mail.listMail(await tenantContextOf(request, tenants), request.query.limit ?? 50) }));
+};
+
+const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
+const TenantOnly = Type.Object({ 'x-roster-tenant': Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** What mailed links lead to: no API key, the token is the credential. */
+export const mailLinkRoutes: FastifyPluginAsyncTypebox<{ mail: MailService }> = async (app, { mail }) => {
+  app.post('/email-verifications/:token', {
+    schema: { summary: 'Confirm an email address with a mailed token', tags: ['Mail'], headers: TenantOnly, params: TokenParams, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (request, reply) => {
+    await mail.verifyEmail(request.headers['x-roster-tenant'], request.params.token);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/password-setups/:token', {
+    schema: {
+      summary: 'Choose a password with a mailed token', description: 'The password must meet the tenant password policy.',
+      tags: ['Mail'], headers: TenantOnly, params: TokenParams,
+      body: Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }), response: { 204: Type.Null(), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    await mail.setPassword(request.headers['x-roster-tenant'], request.params.token, request.body.password);
+    return reply.code(204).send(null);
+  });
+};
