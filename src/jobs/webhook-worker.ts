@@ -6,6 +6,8 @@ import { signWebhook } from '../lib/webhook-signature.js';
 import { findEventsByIds, recordEvents, toEventResource } from '../modules/events/event.service.js';
 import * as webhooks from '../modules/webhooks/webhook.repository.js';
 import type { DeliveryRow } from '../modules/webhooks/webhook.repository.js';
+import type { WebhookAttemptTable, WebhookDeliveryTable } from '../modules/webhooks/webhook.table.js';
+import type { Insertable, Updateable } from 'kysely';
 import { toWebhookResource } from '../modules/webhooks/webhook.service.js';
 
 export interface WebhookWorkerOptions {
@@ -15,7 +17,16 @@ export interface WebhookWorkerOptions {
   pollMs?: number;
 }
 
-const BATCH = 10;
+const BATCH = 50;
+
+interface DeliveryResult {
+  tenantId: string;
+  deliveryId: string;
+  attempt?: Insertable<WebhookAttemptTable>;
+  changes: Updateable<WebhookDeliveryTable>;
+  /** Set when the last retry failed: the webhook to check for disabling. */
+  gaveUp?: string;
+}
 const DAY_MS = 86_400_000;
 
 /**
@@ -75,7 +86,16 @@ export class WebhookWorker {
         webhooks.claimDue(trx, this.dialect, new Date(now).toISOString(), new Date(now + this.options.timeoutMs + 30_000).toISOString(), BATCH),
       );
       if (claimed.length === 0) return;
-      await Promise.all(claimed.map((d) => this.deliver(d).catch((error: unknown) => this.log.error({ err: error, deliveryId: d.id }, 'delivery failed'))));
+      const results = await Promise.all(claimed.map((d) => this.deliver(d)));
+      // One transaction for the whole batch's outcomes: on SQLite each commit is an fsync, and the
+      // writer is shared with user creation.
+      await this.db.transaction().execute(async (trx) => {
+        for (const result of results) {
+          if (result.attempt) await webhooks.recordAttempt(trx, result.attempt);
+          await webhooks.updateDelivery(trx, result.tenantId, result.deliveryId, result.changes);
+        }
+      });
+      for (const result of results) if (result.gaveUp) await this.disableIfDead(result.tenantId, result.gaveUp);
     }
   }
 
@@ -85,12 +105,13 @@ export class WebhookWorker {
     return base === undefined ? undefined : Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
-  private async deliver(delivery: DeliveryRow): Promise<void> {
+  /** Sends one delivery and says what to record; writes nothing itself. */
+  private async deliver(delivery: DeliveryRow): Promise<DeliveryResult> {
+    const base = { tenantId: delivery.tenantId, deliveryId: delivery.id };
     const webhook = await webhooks.findById(this.db, delivery.tenantId, delivery.webhookId);
     const [event] = await findEventsByIds(this.db, delivery.tenantId, [delivery.eventId]);
     if (!webhook || !event || (!readBool(webhook.active) && event.type !== 'webhook.ping')) {
-      await webhooks.updateDelivery(this.db, delivery.tenantId, delivery.id, { status: 'failed', lastError: 'webhook inactive or removed', lockedUntil: null, updatedAt: nowIso() });
-      return;
+      return { ...base, changes: { status: 'failed', lastError: 'webhook inactive or removed', lockedUntil: null, updatedAt: nowIso() } };
     }
     const body = JSON.stringify(toEventResource(event));
     const attempt = delivery.attempts + 1;
@@ -114,21 +135,19 @@ export class WebhookWorker {
     }
     const latencyMs = Math.round(performance.now() - started);
     const now = nowIso();
-    await webhooks.recordAttempt(this.db, { tenantId: delivery.tenantId, deliveryId: delivery.id, attempt, startedAt, statusCode, latencyMs, error });
+    const record = { tenantId: delivery.tenantId, deliveryId: delivery.id, attempt, startedAt, statusCode, latencyMs, error };
     if (error === null) {
-      await webhooks.updateDelivery(this.db, delivery.tenantId, delivery.id, { status: 'delivered', attempts: attempt, lastStatusCode: statusCode, lastError: null, deliveredAt: now, lockedUntil: null, updatedAt: now });
-      return;
+      return { ...base, attempt: record, changes: { status: 'delivered', attempts: attempt, lastStatusCode: statusCode, lastError: null, deliveredAt: now, lockedUntil: null, updatedAt: now } };
     }
     const delay = this.delayAfter(attempt);
     if (delay !== undefined) {
-      await webhooks.updateDelivery(this.db, delivery.tenantId, delivery.id, {
-        attempts: attempt, lastStatusCode: statusCode, lastError: error, nextAttemptAt: new Date(Date.now() + delay).toISOString(), lockedUntil: null, updatedAt: now,
-      });
-      return;
+      return {
+        ...base, attempt: record,
+        changes: { attempts: attempt, lastStatusCode: statusCode, lastError: error, nextAttemptAt: new Date(Date.now() + delay).toISOString(), lockedUntil: null, updatedAt: now },
+      };
     }
-    await webhooks.updateDelivery(this.db, delivery.tenantId, delivery.id, { status: 'failed', attempts: attempt, lastStatusCode: statusCode, lastError: error, lockedUntil: null, updatedAt: now });
     this.log.warn({ deliveryId: delivery.id, webhookId: webhook.id }, 'webhook delivery gave up');
-    await this.disableIfDead(webhook.tenantId, webhook.id);
+    return { ...base, attempt: record, gaveUp: webhook.id, changes: { status: 'failed', attempts: attempt, lastStatusCode: statusCode, lastError: error, lockedUntil: null, updatedAt: now } };
   }
 
   /** A webhook whose deliveries all fail for a day straight is turned off, and that is announced. */
