@@ -7,6 +7,7 @@ import type { ImportRecord } from '../modules/imports/import-records.js';
 import * as imports from '../modules/imports/import.repository.js';
 import type { ImportJobRow } from '../modules/imports/import.repository.js';
 import { runImport } from '../modules/imports/import-runner.js';
+import { PollingLoop } from './polling-loop.js';
 import { columnMapOf, toImportJob } from '../modules/imports/import.service.js';
 import { actorOf, recordEvents } from '../modules/events/event.service.js';
 import type { ImportFormat } from '../modules/imports/import-records.js';
@@ -22,10 +23,8 @@ class Stopping extends Error {}
  * creates a row twice. Several processes may run workers on one database: claims are exclusive.
  */
 export class ImportWorker {
-  #timer: NodeJS.Timeout | undefined;
-  #busy: Promise<void> | undefined;
   #stopping = false;
-  #again = false;
+  readonly #loop: PollingLoop;
 
   constructor(
     private readonly db: Db,
@@ -33,40 +32,26 @@ export class ImportWorker {
     private log: Pick<FastifyBaseLogger, 'info' | 'error'>,
     /** A running job not updated for this long belongs to a process that died: another may take it over. */
     private readonly staleMs = 30_000,
-    private readonly pollMs = 2000,
-  ) {}
+    pollMs = 2000,
+  ) {
+    this.#loop = new PollingLoop(() => this.drain(), pollMs, (error) => this.log.error({ err: error }, 'import worker failed'));
+  }
 
   start(log?: Pick<FastifyBaseLogger, 'info' | 'error'>): void {
     if (log) this.log = log;
     this.#stopping = false;
-    this.#timer = setInterval(() => this.wake(), this.pollMs);
-    this.#timer.unref();
-    this.wake();
+    this.#loop.start();
   }
 
   /** Looks for work now (called when a job is queued). */
   wake(): void {
-    if (this.#stopping) return;
-    if (this.#busy) {
-      this.#again = true;
-      return;
-    }
-    this.#busy = this.drain()
-      .catch((error: unknown) => this.log.error({ err: error }, 'import worker failed'))
-      .finally(() => {
-        this.#busy = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        }
-      });
+    this.#loop.wake();
   }
 
   /** Stops between two chunks; an unfinished job goes back to the queue for the next start. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    if (this.#timer) clearInterval(this.#timer);
-    await this.#busy;
+    await this.#loop.stop();
   }
 
   private async drain(): Promise<void> {

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../db/database.js';
 import { nowIso } from '../lib/time.js';
+import { PollingLoop } from './polling-loop.js';
 
 const MAX_ATTEMPTS = 8;
 const BATCH = 20;
@@ -11,37 +12,30 @@ const BATCH = 20;
  * readable through GET /v1/mail, so nothing is ever silently dropped.
  */
 export class MailWorker {
-  #timer: NodeJS.Timeout | undefined;
-  #busy: Promise<void> | undefined;
   readonly #transport: Transporter | undefined;
+  readonly #loop: PollingLoop;
 
   constructor(
     private readonly db: Db,
     smtpUrl: string | undefined,
     private log: Pick<FastifyBaseLogger, 'error'>,
-    private readonly pollMs = 1000,
+    pollMs = 1000,
   ) {
     this.#transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : undefined;
+    this.#loop = new PollingLoop(() => this.drain(), pollMs, (error) => this.log.error({ err: error }, 'mail worker failed'));
   }
 
   start(log?: Pick<FastifyBaseLogger, 'error'>): void {
     if (log) this.log = log;
-    this.#timer = setInterval(() => this.wake(), this.pollMs);
-    this.#timer.unref();
-    this.wake();
+    this.#loop.start();
   }
 
   wake(): void {
-    if (!this.#timer || this.#busy) return;
-    this.#busy = this.drain()
-      .catch((error: unknown) => this.log.error({ err: error }, 'mail worker failed'))
-      .finally(() => (this.#busy = undefined));
+    this.#loop.wake();
   }
 
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#busy;
+    await this.#loop.stop();
     this.#transport?.close();
   }
 

@@ -9,6 +9,7 @@ import type { DeliveryRow } from '../modules/webhooks/webhook.repository.js';
 import type { WebhookAttemptTable, WebhookDeliveryTable } from '../modules/webhooks/webhook.table.js';
 import type { Insertable, Updateable } from 'kysely';
 import { toWebhookResource } from '../modules/webhooks/webhook.service.js';
+import { PollingLoop } from './polling-loop.js';
 
 export interface WebhookWorkerOptions {
   /** Delay before each retry, in ms: the first entry after the first failure, and so on. */
@@ -35,48 +36,31 @@ const DAY_MS = 86_400_000;
  * claim to run out, so every committed event is delivered at least once.
  */
 export class WebhookWorker {
-  #timer: NodeJS.Timeout | undefined;
-  #busy: Promise<void> | undefined;
-  #again = false;
   #stopping = false;
+  readonly #loop: PollingLoop;
 
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
     private readonly options: WebhookWorkerOptions,
     private log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
-  ) {}
+  ) {
+    this.#loop = new PollingLoop(() => this.drain(), options.pollMs ?? 1000, (error) => this.log.error({ err: error }, 'webhook worker failed'));
+  }
 
   start(log?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>): void {
     if (log) this.log = log;
     this.#stopping = false;
-    this.#timer = setInterval(() => this.wake(), this.options.pollMs ?? 1000);
-    this.#timer.unref();
-    this.wake();
+    this.#loop.start();
   }
 
   wake(): void {
-    if (this.#stopping || !this.#timer) return;
-    if (this.#busy) {
-      this.#again = true;
-      return;
-    }
-    this.#busy = this.drain()
-      .catch((error: unknown) => this.log.error({ err: error }, 'webhook worker failed'))
-      .finally(() => {
-        this.#busy = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        }
-      });
+    this.#loop.wake();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#busy;
+    await this.#loop.stop();
   }
 
   private async drain(): Promise<void> {
