@@ -110,6 +110,10 @@ for (const dialect of testDialects) {
       await t.request(key, { method: 'POST', url: '/v1/users/batch', payload: { users: [{ username: 'b.one' }, { username: 'bad name' }, { username: 'b.two' }] } });
       const rows = await t.core.database.db.selectFrom('events').select('type').where('tenantId', '=', tenantId).where('type', '=', 'user.created').execute();
       expect(rows).toHaveLength(2);
+      // An atomic batch that fails rolls back, and with it every event it would have announced.
+      await t.request(key, { method: 'POST', url: '/v1/users/batch', payload: { mode: 'atomic', users: [{ username: 'c.one' }, { username: 'b.one' }] } });
+      const after = await t.core.database.db.selectFrom('events').select('type').where('tenantId', '=', tenantId).where('type', '=', 'user.created').execute();
+      expect(after).toHaveLength(2);
     });
 
     it('should send a ping, redeliver on request, and disable a webhook whose deliveries keep failing', async () => {
