@@ -7,7 +7,7 @@ import type { ImportRecord } from '../modules/imports/import-records.js';
 import * as imports from '../modules/imports/import.repository.js';
 import type { ImportJobRow } from '../modules/imports/import.repository.js';
 import { runImport } from '../modules/imports/import-runner.js';
-import { PollingLoop } from './polling-loop.js';
+import { BackgroundWorker } from './background-worker.js';
 import { columnMapOf, toImportJob } from '../modules/imports/import.service.js';
 import { actorOf, recordEvents } from '../modules/events/event.service.js';
 import type { ImportFormat } from '../modules/imports/import-records.js';
@@ -22,41 +22,21 @@ class Stopping extends Error {}
  * point are committed together, so a job killed at any moment resumes where it stopped and never
  * creates a row twice. Several processes may run workers on one database: claims are exclusive.
  */
-export class ImportWorker {
-  #stopping = false;
-  readonly #loop: PollingLoop;
-
+export class ImportWorker extends BackgroundWorker {
   constructor(
     private readonly db: Db,
     private readonly users: UserService,
-    private log: Pick<FastifyBaseLogger, 'info' | 'error'>,
+    log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
     /** A running job not updated for this long belongs to a process that died: another may take it over. */
     private readonly staleMs = 30_000,
     pollMs = 2000,
   ) {
-    this.#loop = new PollingLoop(() => this.drain(), pollMs, (error) => this.log.error({ err: error }, 'import worker failed'));
+    super(log, pollMs, 'import worker');
   }
 
-  start(log?: Pick<FastifyBaseLogger, 'info' | 'error'>): void {
-    if (log) this.log = log;
-    this.#stopping = false;
-    this.#loop.start();
-  }
-
-  /** Looks for work now (called when a job is queued). */
-  wake(): void {
-    this.#loop.wake();
-  }
-
-  /** Stops between two chunks; an unfinished job goes back to the queue for the next start. */
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    await this.#loop.stop();
-  }
-
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     for (;;) {
-      if (this.#stopping) return;
+      if (this.stopping) return;
       const [job] = await imports.findRunnable(this.db, new Date(Date.now() - this.staleMs).toISOString(), 1);
       if (!job) return;
       if (await imports.claimJob(this.db, job, nowIso())) await this.run(job);
@@ -66,7 +46,7 @@ export class ImportWorker {
   private async *records(job: ImportJobRow): AsyncGenerator<ImportRecord> {
     let after = job.lastRow;
     for (;;) {
-      if (this.#stopping) throw new Stopping();
+      if (this.stopping) throw new Stopping();
       const rows = await imports.rowsAfter(this.db, job.tenantId, job.id, after, PAGE);
       if (rows.length === 0) return;
       for (const { row, data } of rows) yield { row, ...(JSON.parse(data) as { value?: unknown; readError?: string }) };

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Db } from '../db/database.js';
 import { nowIso } from '../lib/time.js';
-import { PollingLoop } from './polling-loop.js';
+import { BackgroundWorker } from './background-worker.js';
 
 const MAX_ATTEMPTS = 8;
 const BATCH = 20;
@@ -11,35 +11,25 @@ const BATCH = 20;
  * Sends the mail outbox through SMTP_URL. Without it, pending mail is marked `stored` and stays
  * readable through GET /v1/mail, so nothing is ever silently dropped.
  */
-export class MailWorker {
+export class MailWorker extends BackgroundWorker {
   readonly #transport: Transporter | undefined;
-  readonly #loop: PollingLoop;
 
   constructor(
     private readonly db: Db,
     smtpUrl: string | undefined,
-    private log: Pick<FastifyBaseLogger, 'error'>,
+    log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
     pollMs = 1000,
   ) {
+    super(log, pollMs, 'mail worker');
     this.#transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : undefined;
-    this.#loop = new PollingLoop(() => this.drain(), pollMs, (error) => this.log.error({ err: error }, 'mail worker failed'));
   }
 
-  start(log?: Pick<FastifyBaseLogger, 'error'>): void {
-    if (log) this.log = log;
-    this.#loop.start();
-  }
-
-  wake(): void {
-    this.#loop.wake();
-  }
-
-  async stop(): Promise<void> {
-    await this.#loop.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     this.#transport?.close();
   }
 
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     for (;;) {
       const pending = await this.db.selectFrom('mailMessages').selectAll().where('status', '=', 'pending').orderBy('createdAt').limit(BATCH).execute();
       if (pending.length === 0) return;

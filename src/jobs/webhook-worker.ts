@@ -9,7 +9,7 @@ import type { DeliveryRow } from '../modules/webhooks/webhook.repository.js';
 import type { WebhookAttemptTable, WebhookDeliveryTable } from '../modules/webhooks/webhook.table.js';
 import type { Insertable, Updateable } from 'kysely';
 import { toWebhookResource } from '../modules/webhooks/webhook.service.js';
-import { PollingLoop } from './polling-loop.js';
+import { BackgroundWorker } from './background-worker.js';
 
 export interface WebhookWorkerOptions {
   /** Delay before each retry, in ms: the first entry after the first failure, and so on. */
@@ -35,36 +35,18 @@ const DAY_MS = 86_400_000;
  * Standard Webhooks signatures, and retried with exponential back-off and jitter. A crash leaves the
  * claim to run out, so every committed event is delivered at least once.
  */
-export class WebhookWorker {
-  #stopping = false;
-  readonly #loop: PollingLoop;
-
+export class WebhookWorker extends BackgroundWorker {
   constructor(
     private readonly db: Db,
     private readonly dialect: Dialect,
     private readonly options: WebhookWorkerOptions,
-    private log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
+    log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>,
   ) {
-    this.#loop = new PollingLoop(() => this.drain(), options.pollMs ?? 1000, (error) => this.log.error({ err: error }, 'webhook worker failed'));
+    super(log, options.pollMs ?? 1000, 'webhook worker');
   }
 
-  start(log?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>): void {
-    if (log) this.log = log;
-    this.#stopping = false;
-    this.#loop.start();
-  }
-
-  wake(): void {
-    this.#loop.wake();
-  }
-
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    await this.#loop.stop();
-  }
-
-  private async drain(): Promise<void> {
-    while (!this.#stopping) {
+  protected async drain(): Promise<void> {
+    while (!this.stopping) {
       const now = Date.now();
       const claimed = await this.db.transaction().execute((trx) =>
         webhooks.claimDue(trx, this.dialect, new Date(now).toISOString(), new Date(now + this.options.timeoutMs + 30_000).toISOString(), BATCH),
