@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import { readBool } from '../db/column-types.js';
 import type { Db, Dialect } from '../db/database.js';
@@ -19,6 +20,9 @@ export interface WebhookWorkerOptions {
 }
 
 const BATCH = 50;
+/** Above this share of busy event-loop time, the worker pauses BUSY_PAUSE_MS between batches. */
+const BUSY_UTILIZATION = 0.5;
+const BUSY_PAUSE_MS = 1000;
 
 interface DeliveryResult {
   tenantId: string;
@@ -45,8 +49,23 @@ export class WebhookWorker extends BackgroundWorker {
     super(log, options.pollMs ?? 1000, 'webhook worker');
   }
 
+  /**
+   * Deliveries share the process with the API. When the event loop has been busy most of the time
+   * since the last batch, the worker waits a little: deliveries then lag behind a burst of writes and
+   * catch up afterwards, instead of taking the API's CPU.
+   */
+  async #yieldWhenBusy(): Promise<void> {
+    const now = performance.eventLoopUtilization();
+    const recent = performance.eventLoopUtilization(now, this.#lastUtilization);
+    this.#lastUtilization = now;
+    if (recent.utilization > BUSY_UTILIZATION) await new Promise((r) => setTimeout(r, BUSY_PAUSE_MS));
+  }
+
+  #lastUtilization = performance.eventLoopUtilization();
+
   protected async drain(): Promise<void> {
     while (!this.stopping) {
+      await this.#yieldWhenBusy();
       const now = Date.now();
       const claimed = await this.db.transaction().execute((trx) =>
         webhooks.claimDue(trx, this.dialect, new Date(now).toISOString(), new Date(now + this.options.timeoutMs + 30_000).toISOString(), BATCH),
