@@ -5,14 +5,16 @@
 //
 //   npm run build && node bench/webhooks.mjs
 //
-// Knobs: DURATION (s per phase, default 10), CONNECTIONS (default 10).
+// Knobs: DURATION (s per phase, default 10), CONNECTIONS (default 10), SEPARATE_WORKER=1 (the server runs
+// with ROSTER_RUN_WORKERS=false and a `roster worker` process delivers).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { scratchPostgres, startRoster } from './lib.mjs';
+import { spawn } from 'node:child_process';
+import { root, scratchPostgres, startRoster } from './lib.mjs';
 
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
@@ -53,7 +55,11 @@ if (process.env.BENCH_DATABASE_URL) {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-bench-'));
   env = { ROSTER_DATA_DIR: dataDir, DATABASE_URL: '' };
 }
-const roster = await startRoster(env);
+const separate = process.env.SEPARATE_WORKER === '1';
+const roster = await startRoster(separate ? { ...env, ROSTER_RUN_WORKERS: 'false' } : env);
+const worker = separate
+  ? spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'worker'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
+  : undefined;
 const rows = [];
 try {
   const none = await load(roster.base, roster.key);
@@ -63,12 +69,13 @@ try {
   rows.push({ webhooks: 5, created: five['2xx'], rate: five['2xx'] / DURATION, p99: five.latency.p99 });
 } finally {
   await roster.stop();
+  if (worker && worker.exitCode === null) await new Promise((resolve) => { worker.once('exit', resolve); worker.kill('SIGTERM'); });
   receiver.close();
   if (scratch) await scratch.drop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
-console.log(`\nSingle creates without and with 5 webhooks, ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${CONNECTIONS} connections, ${DURATION}s each`);
+console.log(`\nSingle creates without and with 5 webhooks, ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${CONNECTIONS} connections, ${DURATION}s each${separate ? ', workers in a separate process' : ''}`);
 console.log('\n| active webhooks | users created | creates/s | p99 ms |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.webhooks} | ${r.created} | ${r.rate.toFixed(0)} | ${r.p99} |`);
 console.log(`\nwith 5 webhooks: ${((rows[1].rate / rows[0].rate) * 100).toFixed(0)}% of the rate without; deliveries received during the run: ${received}`);

@@ -56,6 +56,8 @@ export interface CoreOptions {
   importPollMs?: number;
   webhookPollMs?: number;
   mailPollMs?: number;
+  /** The process runs only workers (`roster worker`): they need not give way to an API. */
+  dedicatedWorkers?: boolean;
 }
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -69,7 +71,7 @@ export function databaseFromConfig(config: Config): Database {
 }
 
 /** Composition root: builds repositories' callers (services) over one database. */
-export async function createCore({ config, database = databaseFromConfig(config), migrate = true, logger, importPollMs, webhookPollMs, mailPollMs }: CoreOptions): Promise<Core> {
+export async function createCore({ config, database = databaseFromConfig(config), migrate = true, logger, importPollMs, webhookPollMs, mailPollMs, dedicatedWorkers = false }: CoreOptions): Promise<Core> {
   if (migrate) await migrateToLatest(database);
   const hasher = new PasswordHasher(config.argon2);
   const metrics = new Metrics(() => hasher.pending);
@@ -82,7 +84,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
   };
   const mailWorker = new MailWorker(database.db, config.smtpUrl, logger ?? silentLogger, mailPollMs);
   const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated, publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() });
-  const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs }, logger ?? silentLogger);
+  const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs, pauseWhenBusy: !dedicatedWorkers }, logger ?? silentLogger);
   const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
   return {
     database,

@@ -1,8 +1,41 @@
-import { createCore } from './app.js';
-import { loadConfig } from './config/config.js';
+import pino from 'pino';
+import { createCore, type Core } from './app.js';
+import { loadConfig, type Config } from './config/config.js';
 import { buildHttpServer } from './http/server.js';
 
-/** Starts the HTTP server with migrations applied, and stops it cleanly on SIGTERM/SIGINT. */
+type Log = Pick<pino.Logger, 'info' | 'warn' | 'error'>;
+
+/** Starts the background workers (imports, webhooks, mail) and the hourly purges. */
+function startWorkers(core: Core, config: Config, log: Log): void {
+  core.importWorker.start(log);
+  core.webhookWorker.start(log);
+  core.mailWorker.start(log);
+  const purge = setInterval(() => {
+    core.idempotency.purgeExpired().catch((error: unknown) => log.error({ err: error }, 'idempotency purge failed'));
+    core.events.purgeOlderThan(config.eventRetentionDays).catch((error: unknown) => log.error({ err: error }, 'event purge failed'));
+  }, 3_600_000);
+  purge.unref();
+}
+
+/** Runs `stop` once on SIGTERM/SIGINT, then exits. */
+function onSignals(log: Log, stop: () => Promise<void>): void {
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Starts the HTTP server with migrations applied (and the workers unless ROSTER_RUN_WORKERS=false). */
 export async function serve(): Promise<void> {
   const config = loadConfig();
   const core = await createCore({ config });
@@ -15,30 +48,29 @@ export async function serve(): Promise<void> {
     );
   }
   const app = await buildHttpServer(core, config);
-  core.importWorker.start(app.log);
-  core.webhookWorker.start(app.log);
-  core.mailWorker.start(app.log);
-  const purge = setInterval(() => {
-    core.idempotency.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'idempotency purge failed'));
-    core.events.purgeOlderThan(config.eventRetentionDays).catch((error: unknown) => app.log.error({ err: error }, 'event purge failed'));
-  }, 3_600_000);
-  purge.unref();
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    app
-      .close()
-      .then(() => core.close())
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  if (config.runWorkers) startWorkers(core, config, app.log);
+  onSignals(app.log, async () => {
+    await app.close();
+    await core.close();
+  });
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ database: core.database.dialect }, 'Roster is ready');
+  app.log.info({ database: core.database.dialect, workers: config.runWorkers }, 'Roster is ready');
+}
+
+/**
+ * `roster worker`: only the background workers, no HTTP. Run it beside servers started with
+ * ROSTER_RUN_WORKERS=false to keep deliveries and imports off the API's processes.
+ */
+export async function work(): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel });
+  const core = await createCore({ config, logger: log, dedicatedWorkers: true });
+  startWorkers(core, config, log);
+  // The workers' timers do not hold the process open (they must not keep a stopped server alive); this does.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  onSignals(log, async () => {
+    clearInterval(keepAlive);
+    await core.close();
+  });
+  log.info({ database: core.database.dialect }, 'Roster workers are running');
 }

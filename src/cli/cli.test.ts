@@ -106,6 +106,41 @@ describe('roster CLI (SQLite)', () => {
     expect(exported[0]).toMatchObject({ email: 'p0@example.com', givenName: 'Ada 0', active: true, roles: ['user'] });
   });
 
+  it('should leave background work to a separate `roster worker` when serve runs with ROSTER_RUN_WORKERS=false', { timeout: 120_000 }, async () => {
+    const port = 19500 + Math.floor(Math.random() * 400);
+    const key = `rst_${'w'.repeat(16)}${Math.random().toString(36).slice(2).padEnd(40, 'x')}`;
+    const env = { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', ROSTER_ADMIN_KEY: key };
+    const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], { cwd: root, env: { ...env, PORT: String(port), ROSTER_RUN_WORKERS: 'false' }, stdio: 'ignore' });
+    let worker: ReturnType<typeof spawn> | undefined;
+    const stop = async (child: ReturnType<typeof spawn> | undefined) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    };
+    try {
+      for (let i = 0; i < 200; i++) {
+        if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const headers = { authorization: `Bearer ${key}`, 'x-roster-tenant': 'cli-co' };
+      const job = (await (await fetch(`http://127.0.0.1:${port}/v1/imports`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-ndjson' }, body: '{"email":"w1@example.com"}\n{"email":"w2@example.com"}' })).json()) as { id: string };
+      const status = async () => ((await (await fetch(`http://127.0.0.1:${port}/v1/imports/${job.id}`, { headers })).json()) as { status: string }).status;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await status()).toBe('queued');
+      worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], { cwd: root, env, stdio: 'ignore' });
+      let done = '';
+      for (let i = 0; i < 300 && done !== 'completed'; i++) {
+        done = await status();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(done).toBe('completed');
+    } finally {
+      await stop(worker);
+      await stop(server);
+    }
+  });
+
   it('should explain a usage error without a stack trace', () => {
     const res = roster(['keys', 'create']);
     expect(res.status).toBe(1);

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { databaseFromConfig } from '../app.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { AppError } from '../errors/app-error.js';
-import { serve } from '../serve.js';
+import { serve, work } from '../serve.js';
 import { cliPrincipal, tenantContext, withCore } from './cli-context.js';
 import { exportUsers, importFile } from './import-export.js';
 import fs from 'node:fs';
@@ -23,6 +23,7 @@ async function readStdin(): Promise<string> {
 }
 
 program.command('serve').description('Run the HTTP server (same as npm start)').action(() => serve());
+program.command('worker').description('Run only the background workers (imports, webhooks, mail); pair with ROSTER_RUN_WORKERS=false on servers').action(() => work());
 
 program
   .command('migrate')

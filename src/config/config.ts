@@ -23,6 +23,8 @@ export interface Config {
   webhookRetrySchedule: number[];
   webhookTimeoutMs: number;
   eventRetentionDays: number;
+  /** Whether `serve` runs the background workers itself (false when `roster worker` runs them). */
+  runWorkers: boolean;
   /** SMTP server for outgoing mail; without it mail is stored and readable through GET /v1/mail. */
   smtpUrl: string | undefined;
   /** Base of the links in mails. */
@@ -67,6 +69,14 @@ function readDurations(env: Env, name: string, fallback: string): number[] {
   });
 }
 
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = readString(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
 function readString(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
@@ -108,6 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookTimeoutMs: readInt(env, 'ROSTER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     smtpUrl,
     publicUrl: (readString(env, 'ROSTER_PUBLIC_URL') ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    runWorkers: readBool(env, 'ROSTER_RUN_WORKERS', true),
     eventRetentionDays: readInt(env, 'ROSTER_EVENT_RETENTION_DAYS', 90, 1, 36_500),
     sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
     loginMaxFailuresPerAccount: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1000),

@@ -17,6 +17,8 @@ export interface WebhookWorkerOptions {
   retrySchedule: number[];
   timeoutMs: number;
   pollMs?: number;
+  /** Pause while the event loop is busy: for a worker sharing its process with the API (default true). */
+  pauseWhenBusy?: boolean;
 }
 
 const BATCH = 50;
@@ -55,6 +57,7 @@ export class WebhookWorker extends BackgroundWorker {
    * catch up afterwards, instead of taking the API's CPU.
    */
   async #yieldWhenBusy(): Promise<void> {
+    if (this.options.pauseWhenBusy === false) return;
     const now = performance.eventLoopUtilization();
     const recent = performance.eventLoopUtilization(now, this.#lastUtilization);
     this.#lastUtilization = now;
