@@ -13,7 +13,8 @@ export type EventType = (typeof eventTypes)[number];
 
 /** An event about to be recorded: its resource and the resource's API representation. */
 export interface NewEvent {
-  type: EventType;
+  /** `webhook.ping` is recorded like any event but only delivered to the webhook pinged. */
+  type: EventType | 'webhook.ping';
   resourceType: string;
   resourceId: string;
   data: unknown;

@@ -36,21 +36,24 @@ export function toEventResource(row: EventRow): EventResource {
 /**
  * Records events in the caller's transaction, with one webhook delivery per subscribed webhook: if
  * the change commits, so do its events and deliveries; if it rolls back, nothing is announced.
+ * `fanOut: false` records without deliveries (a ping queues its one delivery itself).
+ * @returns the new events' ids, in order.
  */
-export async function recordEvents(trx: Executor, tenantId: string, actor: Actor, list: NewEvent[]): Promise<void> {
-  if (list.length === 0) return;
+export async function recordEvents(trx: Executor, tenantId: string, actor: Actor, list: NewEvent[], options: { fanOut?: boolean } = {}): Promise<string[]> {
+  if (list.length === 0) return [];
   const occurredAt = nowIso();
   const rows = list.map((e) => ({
     tenantId, id: newId(), type: e.type, occurredAt, actorType: actor.type, actorId: actor.id, requestId: actor.requestId,
     resourceType: e.resourceType, resourceId: e.resourceId, data: JSON.stringify(e.data),
   }));
   await events.insertMany(trx, rows);
-  await enqueueDeliveries(trx, tenantId, rows.map((r) => ({ id: r.id, type: r.type })));
+  if (options.fanOut !== false) await enqueueDeliveries(trx, tenantId, rows.map((r) => ({ id: r.id, type: r.type })));
+  return rows.map((r) => r.id);
 }
 
 /** Shorthand for services: events of one context. */
-export function recordFor(trx: Executor, ctx: TenantContext, list: NewEvent[]): Promise<void> {
-  return recordEvents(trx, ctx.tenantId, actorOf(ctx.principal, ctx.requestId), list);
+export async function recordFor(trx: Executor, ctx: TenantContext, list: NewEvent[]): Promise<void> {
+  await recordEvents(trx, ctx.tenantId, actorOf(ctx.principal, ctx.requestId), list);
 }
 
 export const findEventsByIds = events.findByIds;

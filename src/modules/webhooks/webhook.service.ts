@@ -5,7 +5,7 @@ import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { generateWebhookSecret, isWebhookSecret } from '../../lib/webhook-signature.js';
 import { requirePermission, type TenantContext } from '../context.js';
-import { recordFor } from '../events/event.service.js';
+import { actorOf, recordEvents, recordFor } from '../events/event.service.js';
 import * as webhooks from './webhook.repository.js';
 import type { DeliveryRow, WebhookRow } from './webhook.repository.js';
 import type { CreateWebhookInput, Delivery, PatchWebhookInput, Webhook } from './webhook.schemas.js';
@@ -26,6 +26,14 @@ function checkUrl(url: string, errors: FieldError[]): void {
   }
 }
 
+/** A delivery due now, not yet attempted. */
+function pendingDelivery(tenantId: string, webhookId: string, eventId: string, now: string) {
+  return {
+    tenantId, id: newId(), webhookId, eventId, status: 'pending' as const, attempts: 0, nextAttemptAt: now,
+    lockedUntil: null, lastStatusCode: null, lastError: null, createdAt: now, updatedAt: now, deliveredAt: null,
+  };
+}
+
 const subscribed = (row: WebhookRow, type: string) => row.eventTypes === null || readJson<string[]>(row.eventTypes).includes(type);
 
 /**
@@ -38,12 +46,7 @@ export async function enqueueDeliveries(trx: Executor, tenantId: string, events:
   const now = nowIso();
   await webhooks.insertDeliveries(
     trx,
-    events.flatMap((event) =>
-      active.filter((w) => subscribed(w, event.type)).map((w) => ({
-        tenantId, id: newId(), webhookId: w.id, eventId: event.id, status: 'pending' as const, attempts: 0, nextAttemptAt: now,
-        lockedUntil: null, lastStatusCode: null, lastError: null, createdAt: now, updatedAt: now, deliveredAt: null,
-      })),
-    ),
+    events.flatMap((event) => active.filter((w) => subscribed(w, event.type)).map((w) => pendingDelivery(tenantId, w.id, event.id, now))),
   );
 }
 
@@ -143,21 +146,16 @@ export class WebhookService {
   async ping(ctx: TenantContext, id: string): Promise<{ eventId: string; deliveryId: string }> {
     requirePermission(ctx.principal, 'webhooks:manage');
     const webhook = await this.find(ctx.tenantId, id);
-    const now = nowIso();
-    const eventId = newId();
-    const deliveryId = newId();
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('events').values({
-        tenantId: ctx.tenantId, id: eventId, type: 'webhook.ping', occurredAt: now, actorType: ctx.principal.kind, actorId: ctx.principal.id,
-        requestId: ctx.requestId, resourceType: 'webhook', resourceId: webhook.id, data: JSON.stringify(toWebhookResource(webhook)),
-      }).execute();
-      await webhooks.insertDeliveries(trx, [{
-        tenantId: ctx.tenantId, id: deliveryId, webhookId: webhook.id, eventId, status: 'pending', attempts: 0, nextAttemptAt: now,
-        lockedUntil: null, lastStatusCode: null, lastError: null, createdAt: now, updatedAt: now, deliveredAt: null,
-      }]);
+    const result = await this.db.transaction().execute(async (trx) => {
+      const [eventId] = await recordEvents(trx, ctx.tenantId, actorOf(ctx.principal, ctx.requestId), [
+        { type: 'webhook.ping', resourceType: 'webhook', resourceId: webhook.id, data: toWebhookResource(webhook) },
+      ], { fanOut: false });
+      const delivery = pendingDelivery(ctx.tenantId, webhook.id, eventId as string, nowIso());
+      await webhooks.insertDeliveries(trx, [delivery]);
+      return { eventId: eventId as string, deliveryId: delivery.id };
     });
     this.onQueued();
-    return { eventId, deliveryId };
+    return result;
   }
 
   private async find(tenantId: string, id: string): Promise<WebhookRow> {
