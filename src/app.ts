@@ -21,6 +21,8 @@ import { RoleService } from './modules/roles/role.service.js';
 import { SessionService } from './modules/sessions/session.service.js';
 import { TenantService } from './modules/tenants/tenant.service.js';
 import { UserService } from './modules/users/user.service.js';
+import type { Principal } from './modules/context.js';
+import { SESSION_TOKEN_PREFIX } from './modules/sessions/session.service.js';
 
 /** Everything below HTTP: the database, the services and the metrics. The CLI uses it without a server. */
 export interface Core {
@@ -43,6 +45,8 @@ export interface Core {
   webhookWorker: WebhookWorker;
   mail: MailService;
   mailWorker: MailWorker;
+  /** An API key, or a session / personal access token (`rss_…`), → who is acting. */
+  authenticate(token: string): Promise<Principal | undefined>;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -86,9 +90,14 @@ export async function createCore({ config, database = databaseFromConfig(config)
   const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated, publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() });
   const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs, pauseWhenBusy: !dedicatedWorkers }, logger ?? silentLogger);
   const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
+  const sessions = new SessionService({
+    db: database.db, hasher, tenants, users, argon2: config.argon2, ttlSeconds: config.sessionTtlSeconds,
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount, maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+  });
   return {
     database,
     metrics,
+    authenticate: (token) => (token.startsWith(SESSION_TOKEN_PREFIX) ? sessions.authenticate(token) : apiKeys.authenticate(token)),
     tenants,
     apiKeys,
     users,
@@ -103,10 +112,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     webhookWorker,
     mail: new MailService(database.db, tenants, hasher),
     mailWorker,
-    sessions: new SessionService({
-      db: database.db, hasher, tenants, users, argon2: config.argon2, ttlSeconds: config.sessionTtlSeconds,
-      maxFailuresPerAccount: config.loginMaxFailuresPerAccount, maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
-    }),
+    sessions,
     isReady: async () => {
       await sql`select 1`.execute(database.db);
       return true;

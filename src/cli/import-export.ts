@@ -83,7 +83,7 @@ const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
 const CSV_COLUMNS = [
   'id', 'seq', 'email', 'username', 'givenName', 'familyName', 'displayName', 'nickname', 'phone', 'locale', 'timezone',
   'position', 'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth', 'active', 'emailVerified',
-  'requirePasswordChange', 'externalId', 'roles', 'groups', 'address', 'attributes', 'createdAt', 'updatedAt',
+  'requirePasswordChange', 'externalId', 'userType', 'pictureUrl', 'roles', 'groups', 'address', 'attributes', 'createdAt', 'updatedAt',
 ] as const;
 
 function csvCells(user: User): unknown[] {

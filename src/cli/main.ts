@@ -66,12 +66,13 @@ keys
   .option('--role <role>', 'role of the key in the tenant', 'admin')
   .option('--platform', 'create a platform key instead (acts on any tenant)')
   .option('--name <name>', 'a name to recognise the key by', 'cli')
+  .option('--prefix <prefix>', 'start the key with this instead of rst_ (e.g. flt_sk_)')
   .option('--json', 'print the key as JSON')
-  .action((opts: { tenant?: string; role: string; platform?: boolean; name: string; json?: boolean }) =>
+  .action((opts: { tenant?: string; role: string; platform?: boolean; name: string; prefix?: string; json?: boolean }) =>
     withCore(async (core) => {
       if (!opts.platform && !opts.tenant) throw new CliUsageError('give --tenant <slug> or --platform');
       const tenantId = opts.platform ? null : (await tenantContext(core, opts.tenant as string)).tenantId;
-      const key = await core.apiKeys.createKey(cliPrincipal, tenantId, { name: opts.name, role: opts.role });
+      const key = await core.apiKeys.createKey(cliPrincipal, tenantId, { name: opts.name, role: opts.role, ...(opts.prefix ? { prefix: opts.prefix } : {}) });
       print(!!opts.json, key, key.secret);
     }),
   );

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import type { Principal, TenantContext } from '../modules/context.js';
-import type { ApiKeyService } from '../modules/api-keys/api-key.service.js';
 import type { TenantService } from '../modules/tenants/tenant.service.js';
 
 declare module 'fastify' {
@@ -12,12 +11,20 @@ declare module 'fastify' {
 
 export const TENANT_HEADER = 'x-roster-tenant';
 
-/** Adds Bearer-key authentication to every route of `scope`: 401 before any handler runs. */
-export function requireApiKey(scope: FastifyInstance, apiKeys: ApiKeyService): void {
+/** Turns a presented secret (an API key, a session or personal access token) into its principal. */
+export type Authenticate = (token: string) => Promise<Principal | undefined>;
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what the header holds. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** Adds Bearer authentication (API key or user token) to every route of `scope`: 401 before any handler runs. */
+export function requireApiKey(scope: FastifyInstance, authenticate: Authenticate): void {
   scope.addHook('onRequest', async (request) => {
-    const header = request.headers.authorization;
-    const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const principal = match?.[1] ? await apiKeys.authenticate(match[1]) : undefined;
+    const token = bearerToken(request.headers.authorization);
+    const principal = token ? await authenticate(token) : undefined;
     if (!principal) throw new AppError('UNAUTHENTICATED', { detail: 'Send an API key as "Authorization: Bearer rst_…"' });
     request.principal = principal;
   });

@@ -18,7 +18,7 @@ import { importRoutes } from '../modules/imports/import.routes.js';
 import { eventRoutes } from '../modules/events/event.routes.js';
 import { mailLinkRoutes, mailRoutes } from '../modules/mail/mail.routes.js';
 import { webhookRoutes } from '../modules/webhooks/webhook.routes.js';
-import { sessionRoutes } from '../modules/sessions/session.routes.js';
+import { personalTokenRoutes, sessionRoutes } from '../modules/sessions/session.routes.js';
 import { requireApiKey } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
@@ -77,7 +77,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   await app.register(healthRoutes, { isReady: core.isReady, metrics: core.metrics });
   await app.register(
     async (v1) => {
-      requireApiKey(v1, core.apiKeys);
+      requireApiKey(v1, core.authenticate);
       registerIdempotency(v1, core.idempotency, core.tenants);
       await v1.register(tenantRoutes, { tenants: core.tenants });
       await v1.register(apiKeyRoutes, { apiKeys: core.apiKeys, tenants: core.tenants });
@@ -90,6 +90,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
       await v1.register(webhookRoutes, { webhooks: core.webhooks, tenants: core.tenants });
       await v1.register(eventRoutes, { events: core.events, tenants: core.tenants });
       await v1.register(mailRoutes, { mail: core.mail, tenants: core.tenants });
+      await v1.register(personalTokenRoutes, { sessions: core.sessions, tenants: core.tenants });
       await v1.register(importRoutes, { imports: core.imports, tenants: core.tenants, maxBytes: config.importMaxBytes });
     },
     { prefix: '/v1' },

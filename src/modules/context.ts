@@ -1,9 +1,12 @@
 import { AppError } from '../errors/app-error.js';
 import { platformPermissions, type Permission } from './roles/permissions.js';
 
-/** Who is acting: an API key, or the local CLI (which has platform rights, as it has the database). */
+/**
+ * Who is acting: an API key, a signed-in user (a login session or a personal access token, with
+ * the permissions of the user's roles), or the local CLI (which has platform rights, as it has the database).
+ */
 export interface Principal {
-  kind: 'api_key' | 'cli';
+  kind: 'api_key' | 'cli' | 'user';
   id: string;
   /** null for platform principals. */
   tenantId: string | null;
@@ -25,9 +28,9 @@ export function requirePermission(principal: Principal, permission: Permission):
   }
 }
 
-/** How a principal is recorded in `created_by` columns: `api_key:<id>` or `cli`. */
+/** How a principal is recorded in `created_by` columns: `api_key:<id>`, `user:<id>` or `cli`. */
 export function actorRef(principal: Principal): string {
-  return principal.kind === 'cli' ? 'cli' : `api_key:${principal.id}`;
+  return principal.kind === 'cli' ? 'cli' : `${principal.kind}:${principal.id}`;
 }
 
 export function parseActorRef(ref: string): { type: string; id: string | null } {

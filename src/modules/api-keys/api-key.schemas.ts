@@ -6,7 +6,7 @@ export const ApiKeySchema = Type.Object(
     tenantId: Type.Union([Type.String(), Type.Null()], { description: 'null for platform keys' }),
     name: Type.String(),
     role: Type.String({ description: 'A role of the tenant, or `platform-admin`' }),
-    prefix: Type.String({ description: 'The first 20 characters of the key, to recognise it' }),
+    prefix: Type.String({ description: 'The start of the key (its prefix and 16 random characters), to recognise it' }),
     createdAt: Type.String({ format: 'date-time' }),
     createdBy: Type.String(),
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -26,6 +26,10 @@ export const CreateApiKeySchema = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200, examples: ['hr-sync'] }),
     role: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Role of the tenant the key acts as (default `admin`)' })),
     platform: Type.Optional(Type.Boolean({ description: 'Create a platform key (needs a platform key; no tenant)' })),
+    prefix: Type.Optional(Type.String({
+      pattern: '^[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?$', maxLength: 22,
+      description: 'Text the key starts with instead of `rst_`, for clients that expect their own key form (e.g. `flt_sk_` for Fleet). The key is this prefix and 48 random characters.',
+    })),
   },
   { additionalProperties: false },
 );

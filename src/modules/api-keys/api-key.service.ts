@@ -12,11 +12,22 @@ import type { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-key.schemas
 import type { ApiKeyRow } from './api-key.table.js';
 
 const PREFIX_LENGTH = 20;
+const DEFAULT_PREFIX = 'rst_';
+const RANDOM_LENGTH = 48;
+/** How much of a custom-prefixed key is stored in clear to find it: all of it but the last 32 random characters. */
+const HIDDEN_LENGTH = 32;
+const CUSTOM_PREFIX = /^[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?$/;
+const CUSTOM_KEY = /^[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?[A-Za-z0-9]{48}$/;
+
+/** The stored, indexed part of a key: `rst_` keys (also configured ones, which may be longer) keep 20 characters. */
+function lookupPart(token: string): string {
+  return token.startsWith(DEFAULT_PREFIX) ? token.slice(0, PREFIX_LENGTH) : token.slice(0, token.length - HIDDEN_LENGTH);
+}
 const ENV_ADMIN_KEY_NAME = 'ROSTER_ADMIN_KEY';
 
-/** A new key: `rst_` + 48 base62 characters (286 bits). */
-export function generateApiKey(): string {
-  return `rst_${randomBase62(48)}`;
+/** A new key: `rst_` (or a custom prefix) + 48 base62 characters (286 bits). */
+export function generateApiKey(prefix = DEFAULT_PREFIX): string {
+  return `${prefix}${randomBase62(RANDOM_LENGTH)}`;
 }
 
 function toApiKeyResponse(row: ApiKeyRow): ApiKey {
@@ -40,8 +51,9 @@ export class ApiKeyService {
    * The stored SHA-256 is compared in constant time.
    */
   async authenticate(token: string): Promise<Principal | undefined> {
-    if (!token.startsWith('rst_') || token.length < PREFIX_LENGTH + 8 || token.length > 512) return undefined;
-    const row = await keys.findByPrefix(this.db, token.slice(0, PREFIX_LENGTH));
+    const usual = token.startsWith(DEFAULT_PREFIX) && token.length >= PREFIX_LENGTH + 8 && token.length <= 512;
+    if (!usual && !CUSTOM_KEY.test(token)) return undefined;
+    const row = await keys.findByPrefix(this.db, lookupPart(token));
     if (!row || row.revokedAt !== null || !digestsEqual(row.secretHash, sha256Hex(token))) return undefined;
     const permissions =
       row.tenantId === null ? [...platformPermissions] : ((await permissionsOfRole(this.db, row.tenantId, row.role)) ?? []);
@@ -64,7 +76,10 @@ export class ApiKeyService {
       if (!permissions) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/role', 'ROLE_UNKNOWN', `No role named "${role}"`)] });
       assertCanGrant(principal, permissions, `role "${role}"`);
     }
-    const secret = generateApiKey();
+    if (input.prefix !== undefined && !CUSTOM_PREFIX.test(input.prefix)) {
+      throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/prefix', 'FIELD_INVALID', 'A prefix is lower-case letters and digits ending in "_", such as "flt_sk_"')] });
+    }
+    const secret = generateApiKey(input.prefix ?? DEFAULT_PREFIX);
     const row = await this.db.transaction().execute(async (trx) => {
       const inserted = await this.insertKey(tenantId, input.name, role, secret, actorRef(principal), trx);
       if (tenantId !== null) {
@@ -123,7 +138,7 @@ export class ApiKeyService {
       tenantId,
       name,
       role,
-      prefix: secret.slice(0, PREFIX_LENGTH),
+      prefix: lookupPart(secret),
       secretHash: sha256Hex(secret),
       createdAt: nowIso(),
       createdBy,

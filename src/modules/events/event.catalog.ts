@@ -7,6 +7,8 @@ export const eventTypes = [
   'api_key.created', 'api_key.deleted',
   'webhook.created', 'webhook.updated', 'webhook.deleted', 'webhook.disabled',
   'import.completed',
+  // Pulse's name for a created user, recorded beside user.created for users created through /compat/pulse.
+  'user_created',
 ] as const;
 
 export type EventType = (typeof eventTypes)[number];

@@ -4,7 +4,7 @@ import { AppError } from '../../errors/app-error.js';
 import type { GroupRow, GroupTable, NewGroupRow } from './group.table.js';
 import type { Updateable } from 'kysely';
 
-const columns = ['id', 'type', 'code', 'name', 'description', 'isDefault', 'createdAt', 'updatedAt', 'tenantId'] as const;
+const columns = ['id', 'seq', 'type', 'code', 'name', 'description', 'isDefault', 'createdAt', 'updatedAt', 'tenantId'] as const;
 
 function mapConflict(error: unknown): never {
   if (isUniqueViolation(error)) throw new AppError('GROUP_CODE_TAKEN');

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox';
 export const GroupSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
+    seq: Type.Union([Type.Integer(), Type.Null()], { description: 'Per-tenant number (contracts that show integer ids)' }),
     type: Type.String(),
     code: Type.String(),
     name: Type.String(),
@@ -16,7 +17,7 @@ export const GroupSchema = Type.Object(
 export type Group = Static<typeof GroupSchema>;
 
 /** How a user resource shows its groups. */
-export const GroupRefSchema = Type.Object({ id: Type.String(), type: Type.String(), code: Type.String(), name: Type.String() }, { additionalProperties: false });
+export const GroupRefSchema = Type.Object({ id: Type.String(), seq: Type.Union([Type.Integer(), Type.Null()]), type: Type.String(), code: Type.String(), name: Type.String() }, { additionalProperties: false });
 export type GroupRef = Static<typeof GroupRefSchema>;
 
 export const CreateGroupSchema = Type.Object(

@@ -1,6 +1,7 @@
 import { readBool } from '../../db/column-types.js';
 import type { Db, Executor } from '../../db/database.js';
 import { AppError, fieldError, type FieldError } from '../../errors/app-error.js';
+import { reserveSeq } from '../../db/sequences.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { requirePermission, type TenantContext } from '../context.js';
@@ -11,13 +12,13 @@ import type { GroupRow } from './group.table.js';
 
 function toGroupResponse(row: GroupRow): Group {
   return {
-    id: row.id, type: row.type, code: row.code, name: row.name, description: row.description,
+    id: row.id, seq: row.seq === null ? null : Number(row.seq), type: row.type, code: row.code, name: row.name, description: row.description,
     isDefault: readBool(row.isDefault), createdAt: toIso(row.createdAt), updatedAt: toIso(row.updatedAt),
   };
 }
 
 export function toGroupRef(row: GroupRow): GroupRef {
-  return { id: row.id, type: row.type, code: row.code, name: row.name };
+  return { id: row.id, seq: row.seq === null ? null : Number(row.seq), type: row.type, code: row.code, name: row.name };
 }
 
 type ParsedRef = { id?: string; type?: string; code?: string };
@@ -69,7 +70,8 @@ export class GroupService {
   async createGroup(ctx: TenantContext, input: CreateGroupInput): Promise<Group> {
     requirePermission(ctx.principal, 'groups:manage');
     const now = nowIso();
-    const row = { tenantId: ctx.tenantId, id: newId(), type: input.type, code: input.code, name: input.name, description: input.description ?? null, isDefault: input.isDefault ?? false, createdAt: now, updatedAt: now };
+    const seq = await reserveSeq(this.db, ctx.tenantId, 'groups');
+    const row = { tenantId: ctx.tenantId, id: newId(), seq, type: input.type, code: input.code, name: input.name, description: input.description ?? null, isDefault: input.isDefault ?? false, createdAt: now, updatedAt: now };
     await this.db.transaction().execute(async (trx) => {
       await groups.insert(trx, row);
       await recordFor(trx, ctx, [{ type: 'group.created', resourceType: 'group', resourceId: row.id, data: toGroupResponse(row) }]);

@@ -4,6 +4,8 @@ import type { Bool, Timestamp } from '../../db/column-types.js';
 export interface GroupTable {
   tenantId: string;
   id: string;
+  /** Per-tenant number, for contracts that show groups with integer ids (Pulse `teamId`). */
+  seq: number | null;
   /** team, office, department, location, channel, or any tenant-defined type. */
   type: string;
   /** Unique per tenant and type; lets clients name a group as `type:code`. */

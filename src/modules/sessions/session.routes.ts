@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../errors/app-error.js';
-import { errorResponses } from '../../http/route-helpers.js';
-import { LoginSchema, SessionSchema } from './session.schemas.js';
+import { tenantContextOf } from '../../http/auth.js';
+import { bearer, errorResponses, IdParams, tenantHeader } from '../../http/route-helpers.js';
+import type { TenantService } from '../tenants/tenant.service.js';
+import { CreatePersonalTokenSchema, LoginSchema, PersonalTokenSchema, SessionSchema } from './session.schemas.js';
 import type { SessionService } from './session.service.js';
 
 export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionService }> = async (app, { sessions }) => {
@@ -25,5 +27,33 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionService
       if (error instanceof AppError && error.code === 'TOO_MANY_ATTEMPTS') reply.header('retry-after', String(error.details?.retryAfter ?? 60));
       throw error;
     }
+  });
+};
+
+/** Personal access tokens: a user's credentials for clients that sign in as a user (Rocket.Chat's X-User-Id/X-Auth-Token). */
+export const personalTokenRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionService; tenants: TenantService }> = async (app, { sessions, tenants }) => {
+  const tags = ['Sessions'];
+  app.post('/users/:id/tokens', {
+    schema: {
+      summary: 'Issue a personal access token acting as a user',
+      description: 'Needs `keys:manage` and every permission of the user\'s roles. The token authenticates like an API key (`Authorization: Bearer rss_…`) and as Rocket.Chat\'s `X-Auth-Token`; it lasts until revoked, the user is deactivated or deleted.',
+      tags, security: bearer, headers: tenantHeader, params: IdParams, body: CreatePersonalTokenSchema,
+      response: { 201: PersonalTokenSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const token = await sessions.issuePersonalToken(await tenantContextOf(request, tenants), request.params.id, request.body.name);
+    return reply.code(201).send(token);
+  });
+
+  app.delete('/users/:id/tokens/:tokenId', {
+    schema: {
+      summary: 'Revoke a personal access token',
+      tags, security: bearer, headers: tenantHeader,
+      params: Type.Object({ id: Type.String({ maxLength: 100 }), tokenId: Type.String({ maxLength: 100 }) }),
+      response: { 204: Type.Null(), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    await sessions.revokePersonalToken(await tenantContextOf(request, tenants), request.params.id, request.params.tokenId);
+    return reply.code(204).send(null);
   });
 };

@@ -20,3 +20,20 @@ export const SessionSchema = Type.Object(
   { additionalProperties: false },
 );
 export type Session = Static<typeof SessionSchema>;
+
+export const CreatePersonalTokenSchema = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200, description: 'What the token is for' }) },
+  { additionalProperties: false, examples: [{ name: 'rocket.chat sync' }] },
+);
+
+export const PersonalTokenSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    userId: Type.String({ format: 'uuid' }),
+    name: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    token: Type.String({ description: 'The token (rss_…), acting as the user with the permissions of its roles. Shown once; only its hash is stored.' }),
+  },
+  { additionalProperties: false },
+);
+export type PersonalToken = Static<typeof PersonalTokenSchema>;

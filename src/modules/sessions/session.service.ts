@@ -12,9 +12,19 @@ import { platformPermissions } from '../roles/permissions.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import * as users from '../users/user.repository.js';
 import type { UserService } from '../users/user.service.js';
-import type { LoginInput, Session } from './session.schemas.js';
+import type { LoginInput, PersonalToken, Session } from './session.schemas.js';
+import * as sessions from './session.repository.js';
+import { nowIso } from '../../lib/time.js';
+import { rolesByUser } from '../roles/role.service.js';
+import { assertCanGrant } from '../roles/role.service.js';
+import { requirePermission, type Principal, type TenantContext } from '../context.js';
+import { isUuid } from '../../lib/ids.js';
 
 const WINDOW_MS = 15 * 60 * 1000;
+/** Login sessions and personal access tokens share one form; only the stored kind tells them apart. */
+export const SESSION_TOKEN_PREFIX = 'rss_';
+/** Personal access tokens do not expire by themselves; they are revoked. */
+const NEVER = '9999-12-31T00:00:00.000Z';
 
 export interface SessionServiceDeps {
   db: Db;
@@ -65,13 +75,10 @@ export class SessionService {
       await users.updatePasswordHash(this.deps.db, tenant.id, row.id, await this.deps.hasher.hash(input.password));
     }
 
-    const token = `rss_${randomBase62(48)}`;
+    const token = `${SESSION_TOKEN_PREFIX}${randomBase62(48)}`;
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.deps.ttlSeconds * 1000).toISOString();
-    await this.deps.db
-      .insertInto('sessions')
-      .values({ tenantId: tenant.id, id: newId(), userId: row.id, tokenHash: sha256Hex(token), createdAt: now.toISOString(), expiresAt })
-      .execute();
+    await sessions.insert(this.deps.db, { tenantId: tenant.id, id: newId(), userId: row.id, tokenHash: sha256Hex(token), createdAt: now.toISOString(), expiresAt, kind: 'login', name: null });
     const self = { kind: 'cli' as const, id: 'login', tenantId: tenant.id, role: 'self', permissions: new Set<string>(platformPermissions) };
     const user = await this.deps.users.getUser({ tenantId: tenant.id, principal: self, requestId: 'login' }, row.id);
     return { token, expiresAt, passwordChangeRequired: user.requirePasswordChange, user };
@@ -81,5 +88,45 @@ export class SessionService {
   private dummyHash(): Promise<string> {
     this.#dummyHash ??= this.deps.hasher.hash(randomBase62(32));
     return this.#dummyHash;
+  }
+
+  /**
+   * Resolves a session or personal access token to its user as a principal holding the permissions
+   * of the user's roles; undefined when the token is unknown, expired, or its user deleted or deactivated.
+   */
+  async authenticate(token: string): Promise<Principal | undefined> {
+    if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 200) return undefined;
+    // The lookup is by a SHA-256 of the token, so its timing says nothing about the token's characters.
+    const found = await sessions.findLiveByTokenHash(this.deps.db, sha256Hex(token), nowIso());
+    if (!found || !readBool(found.active)) return undefined;
+    const roles = (await rolesByUser(this.deps.db, found.tenantId, [found.userId])).get(found.userId) ?? [];
+    return {
+      kind: 'user', id: found.userId, tenantId: found.tenantId, role: roles.map((r) => r.name).join(',') || 'none',
+      permissions: new Set(roles.flatMap((r) => r.permissions)),
+    };
+  }
+
+  /**
+   * Issues a personal access token acting as the user (for clients such as Rocket.Chat's that sign
+   * in as a user). Needs `keys:manage`, and the caller must hold every permission the user has.
+   * @throws PERMISSION_DENIED; USER_NOT_FOUND.
+   */
+  async issuePersonalToken(ctx: TenantContext, userId: string, name: string): Promise<PersonalToken> {
+    requirePermission(ctx.principal, 'keys:manage');
+    const user = isUuid(userId) ? await users.findById(this.deps.db, ctx.tenantId, userId.toLowerCase()) : undefined;
+    if (!user) throw new AppError('USER_NOT_FOUND', { details: { id: userId } });
+    const roles = (await rolesByUser(this.deps.db, ctx.tenantId, [user.id])).get(user.id) ?? [];
+    assertCanGrant(ctx.principal, roles.flatMap((r) => r.permissions), 'a token acting as this user');
+    const token = `${SESSION_TOKEN_PREFIX}${randomBase62(48)}`;
+    const row = { tenantId: ctx.tenantId, id: newId(), userId: user.id, tokenHash: sha256Hex(token), createdAt: nowIso(), expiresAt: NEVER, kind: 'personal', name };
+    await sessions.insert(this.deps.db, row);
+    return { id: row.id, userId: user.id, name, createdAt: row.createdAt, token };
+  }
+
+  /** @throws PERMISSION_DENIED; TOKEN_NOT_FOUND. */
+  async revokePersonalToken(ctx: TenantContext, userId: string, id: string): Promise<void> {
+    requirePermission(ctx.principal, 'keys:manage');
+    const deleted = isUuid(userId) && isUuid(id) && (await sessions.deleteToken(this.deps.db, ctx.tenantId, userId.toLowerCase(), id.toLowerCase()));
+    if (!deleted) throw new AppError('TOKEN_NOT_FOUND', { details: { id } });
   }
 }

@@ -8,4 +8,7 @@ export interface SessionTable {
   tokenHash: string;
   createdAt: Timestamp;
   expiresAt: Timestamp;
+  /** `login` (POST /v1/sessions) or `personal` (a personal access token issued by an admin). */
+  kind: string;
+  name: string | null;
 }

@@ -11,6 +11,7 @@ import {
 } from '../attributes/attribute.service.js';
 import { actorRef, requirePermission, type TenantContext } from '../context.js';
 import { recordFor } from '../events/event.service.js';
+import type { EventType } from '../events/event.catalog.js';
 import { toGroupRef } from '../groups/group.service.js';
 import { toUserResponse } from './user.mapper.js';
 import type { UserRow } from './user.table.js';
@@ -40,6 +41,15 @@ export interface CreateOptions {
    * jobs record their progress there, so a row is counted exactly when its user is committed.
    */
   onChunk?: (trx: Executor, outcomes: ItemOutcome[]) => Promise<void>;
+  /**
+   * Email-domain rules for this call, over the tenant's: a contract that promises to refuse
+   * personal or throw-away domains (Fleet) asks for them here, and the one domain rule applies them.
+   */
+  emailPolicy?: Partial<TenantSettings['email']>;
+  /** Join only the default groups of these types (Rocket.Chat's default channels); all types when unset. */
+  defaultGroupTypes?: string[];
+  /** Event types recorded beside `user.created` for each new user, e.g. Pulse's `user_created`. */
+  alsoAnnounceAs?: EventType[];
 }
 
 export interface ItemOutcome {
@@ -109,7 +119,8 @@ export class UserCreator {
     const fail = (index: number, error: AppError) => Object.assign(outcomes[index] as ItemOutcome, { status: 'failed', error });
     const inputs: Array<{ index: number; input: CreateUserInput }> = [];
     items.forEach((item, index) => (item instanceof AppError ? fail(index, item) : inputs.push({ index, input: item })));
-    const candidates = await this.validate(ctx, settings, inputs, fail);
+    const effective = options.emailPolicy ? { ...settings, email: { ...settings.email, ...options.emailPolicy } } : settings;
+    const candidates = await this.validate(ctx, effective, inputs, fail, options.defaultGroupTypes);
     const accepted = await this.checkUniqueness(tenantId, candidates, fail);
 
     const failed = outcomes.some((o) => o.error);
@@ -122,14 +133,17 @@ export class UserCreator {
   }
 
   /** Every rule, for every item, with the batch's lookups done once. */
-  private async validate(ctx: TenantContext, settings: TenantSettings, inputs: Array<{ index: number; input: CreateUserInput }>, fail: (i: number, e: AppError) => void): Promise<Candidate[]> {
+  private async validate(
+    ctx: TenantContext, settings: TenantSettings, inputs: Array<{ index: number; input: CreateUserInput }>, fail: (i: number, e: AppError) => void, defaultGroupTypes?: string[],
+  ): Promise<Candidate[]> {
     const { tenantId, principal } = ctx;
-    const [rolesByName, groupRows, defaults, definitions] = await Promise.all([
+    const [rolesByName, groupRows, allDefaults, definitions] = await Promise.all([
       loadRoles(this.db, tenantId, inputs.flatMap(({ input }) => input.roles ?? ['user'])),
       loadGroups(this.db, tenantId, inputs.flatMap(({ input }) => input.groups ?? [])),
       defaultGroups(this.db, tenantId),
       listAttributeDefinitions(this.db, tenantId),
     ]);
+    const defaults = defaultGroupTypes ? allDefaults.filter((g) => defaultGroupTypes.includes(g.type)) : allDefaults;
     const candidates: Candidate[] = [];
     for (const [position, { index, input }] of inputs.entries()) {
       // The password estimator costs milliseconds per item: let other requests in between.
@@ -211,7 +225,7 @@ export class UserCreator {
     for (let i = 0; i < accepted.length; i += CHUNK_SIZE) chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, accepted.length - i) }, (_, k) => i + k));
     const failedEarly = outcomes.filter((o) => o.error);
     const runChunk = async (trx: Executor, positions: number[], first: boolean) => {
-      const lost = await this.insertChunk(trx, ctx, tenant, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
+      const lost = await this.insertChunk(trx, ctx, tenant, options.alsoAnnounceAs ?? [], positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {
         const candidate = accepted[p] as Candidate;
@@ -249,7 +263,7 @@ export class UserCreator {
    * claims another transaction won are removed again before commit.
    * @returns the items that lost a race, with their 409.
    */
-  private async insertChunk(trx: Executor, ctx: TenantContext, tenant: Tenant, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
+  private async insertChunk(trx: Executor, ctx: TenantContext, tenant: Tenant, alsoAnnounceAs: EventType[], items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
     if (items.length === 0) return new Map();
     const { tenantId } = ctx;
     await users.insertMany(trx, items.map((i) => i.row));
@@ -270,12 +284,10 @@ export class UserCreator {
     await assignRoles(trx, tenantId, survivors.flatMap((i) => i.candidate.roles.map((r) => ({ userId: i.row.id, roleId: r.id }))));
     await addGroupMembers(trx, tenantId, survivors.flatMap((i) => i.candidate.groups.map((g) => ({ userId: i.row.id, groupId: g.id }))));
     // Announced in the same transaction: committed users and their user.created events go together.
-    await recordFor(trx, ctx, survivors.map(({ candidate, row }) => ({
-      type: 'user.created' as const,
-      resourceType: 'user',
-      resourceId: row.id,
-      data: toUserResponse(row as unknown as UserRow, { roles: candidate.roles, groups: candidate.groups.map(toGroupRef), attributes: candidate.attributeValues }),
-    })));
+    await recordFor(trx, ctx, survivors.flatMap(({ candidate, row }) => {
+      const data = toUserResponse(row as unknown as UserRow, { roles: candidate.roles, groups: candidate.groups.map(toGroupRef), attributes: candidate.attributeValues });
+      return (['user.created', ...alsoAnnounceAs] as const).map((type) => ({ type, resourceType: 'user', resourceId: row.id, data }));
+    }));
     const mailed = survivors.filter(({ candidate }) => candidate.input.sendWelcomeEmail || candidate.input.sendVerificationEmail);
     await queueUserMail(trx, ctx, { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug }, this.publicUrl, mailed.map(({ candidate, row }) => ({
       userId: row.id,

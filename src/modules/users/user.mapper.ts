@@ -42,6 +42,8 @@ export function toUserResponse(row: UserRow, relations: UserRelations): User {
     groups: relations.groups,
     permissions: [...new Set(relations.roles.flatMap((r) => r.permissions))].sort(),
     externalId: row.externalId,
+    userType: row.userType ?? null,
+    pictureUrl: row.pictureUrl ?? null,
     attributes: relations.attributes,
     createdAt: toIso(row.createdAt),
     updatedAt: toIso(row.updatedAt),

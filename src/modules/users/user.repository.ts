@@ -7,6 +7,7 @@ export const userColumns = [
   'givenName', 'familyName', 'displayName', 'nickname', 'bio', 'phone', 'locale', 'timezone', 'address',
   'active', 'emailVerified', 'requirePasswordChange', 'externalId', 'attributes', 'createdAt', 'updatedAt',
   'createdBy', 'version', 'deletedAt', 'position', 'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth',
+  'userType', 'pictureUrl',
 ] as const;
 
 export async function insert(db: Executor, row: NewUserRow): Promise<void> {

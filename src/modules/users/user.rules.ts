@@ -32,6 +32,8 @@ export interface UserDraft {
   cityOfBirth?: string | undefined;
   countryOfBirth?: string | undefined;
   externalId?: string | undefined;
+  userType?: string | undefined;
+  pictureUrl?: string | undefined;
 }
 
 export interface PreparedProfile {
@@ -55,6 +57,8 @@ export interface PreparedProfile {
   cityOfBirth: string | null;
   countryOfBirth: string | null;
   externalId: string | null;
+  userType: string | null;
+  pictureUrl: string | null;
 }
 
 const optionalText = (value: string | undefined): string | null => {
@@ -68,6 +72,14 @@ function optionalDate(value: string | undefined, path: string, errors: FieldErro
   const date = calendarDate(text);
   if (!date) errors.push(fieldError(path, 'DATE_INVALID'));
   return date ?? null;
+}
+
+function optionalUrl(value: string | undefined, path: string, errors: FieldError[]): string | null {
+  const text = optionalText(value);
+  if (text === null) return null;
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) errors.push(fieldError(path, 'URL_INVALID'));
+  return url?.href ?? text;
 }
 
 function optionalCountry(value: string | undefined, path: string, errors: FieldError[]): string | null {
@@ -155,6 +167,8 @@ export function prepareProfile(draft: UserDraft, settings: TenantSettings): { pr
       cityOfBirth: optionalText(draft.cityOfBirth),
       countryOfBirth: optionalCountry(draft.countryOfBirth, '/countryOfBirth', errors),
       externalId: optionalText(draft.externalId),
+      userType: optionalText(draft.userType),
+      pictureUrl: optionalUrl(draft.pictureUrl, '/pictureUrl', errors),
     },
   };
 }

@@ -28,6 +28,8 @@ const phone = text(64, 'International format with country code; stored as E.164'
 const locale = text(35, 'BCP 47 tag; defaults to the tenant default');
 const timezone = text(64, 'IANA zone; defaults to the tenant default');
 const externalId = text(256, 'Identifier of the user in another system');
+const userType = text(100, 'Kind of account, free-form: employee, contractor, bot…');
+const pictureUrl = text(2000, 'http(s) URL of a picture of the user');
 const attributes = Type.Object({}, { additionalProperties: true, maxProperties: 200, description: 'Values of attributes defined with /v1/attributes' });
 const roles = Type.Array(text(100), { maxItems: 50, description: 'Role names of the tenant' });
 const groups = Type.Array(text(200), { maxItems: 200, description: 'Group ids or `type:code` references' });
@@ -93,6 +95,8 @@ export const CreateUserSchema = Type.Object(
     requirePasswordChange: Type.Optional(Type.Boolean({ description: 'Default false' })),
     roles: Type.Optional(Type.Array(text(100), { maxItems: 50, description: 'Role names of the tenant; default `["user"]`. Only roles whose permissions the caller holds.' })),
     externalId: Type.Optional(externalId),
+    userType: Type.Optional(userType),
+    pictureUrl: Type.Optional(pictureUrl),
     attributes: Type.Optional(attributes),
   },
   {
@@ -131,6 +135,8 @@ export const PatchUserSchema = Type.Object(
     requirePasswordChange: Type.Optional(Type.Boolean()),
     roles: Type.Optional(roles),
     externalId: Type.Optional(Nullable(externalId)),
+    userType: Type.Optional(Nullable(userType)),
+    pictureUrl: Type.Optional(Nullable(pictureUrl)),
     attributes: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true, maxProperties: 200 }))),
   },
   { additionalProperties: false, description: 'A JSON Merge Patch of the user', examples: [{ displayName: 'Ada L.', phone: null }] },
@@ -167,10 +173,12 @@ export const UserSchema = Type.Object(
     groups: Type.Array(GroupRefSchema),
     permissions: Type.Array(Type.String(), { description: 'Effective permissions: the union of the roles' }),
     externalId: Nullable(Type.String()),
+    userType: Nullable(Type.String()),
+    pictureUrl: Nullable(Type.String()),
     attributes: Type.Object({}, { additionalProperties: true, description: 'Values of the tenant-defined attributes the caller may see' }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
-    createdBy: Type.String({ description: '`api_key:<id>` or `cli`' }),
+    createdBy: Type.String({ description: '`api_key:<id>`, `user:<id>` or `cli`' }),
     version: Type.Integer({ description: 'Increases with every change; the ETag is `"<version>"`' }),
   },
   { additionalProperties: false },

@@ -40,7 +40,7 @@ export interface UserServiceDeps {
 const MAX_UPDATE_ATTEMPTS = 3;
 const DRAFT_TEXT_FIELDS = [
   'email', 'username', 'givenName', 'familyName', 'displayName', 'nickname', 'bio', 'phone', 'position',
-  'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth', 'externalId',
+  'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth', 'externalId', 'userType', 'pictureUrl',
 ] as const;
 
 function profileColumns(profile: PreparedProfile) {
@@ -89,8 +89,8 @@ export class UserService {
    * uniqueness check is the batch's.
    * @throws PERMISSION_DENIED; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
-  async createUser(ctx: TenantContext, input: CreateUserInput): Promise<CreatedUser> {
-    const [outcome] = await this.creator.create(ctx, await this.deps.tenants.getTenant(ctx.tenantId), [input], { mode: 'atomic' });
+  async createUser(ctx: TenantContext, input: CreateUserInput, options: Omit<CreateOptions, 'mode'> = {}): Promise<CreatedUser> {
+    const [outcome] = await this.creator.create(ctx, await this.deps.tenants.getTenant(ctx.tenantId), [input], { ...options, mode: 'atomic' });
     if (input.sendWelcomeEmail || input.sendVerificationEmail) this.deps.onMailQueued?.();
     if (!outcome || outcome.error || !outcome.userId) throw outcome?.error ?? new Error('create produced no outcome');
     this.deps.onUsersCreated?.(1);

@@ -31,6 +31,10 @@ export interface UserTable {
   cityOfBirth: string | null;
   countryOfBirth: string | null;
   externalId: string | null;
+  /** Free-form kind of account (SCIM `userType`, Rollout `type`): employee, contractor, bot… */
+  userType: string | null;
+  /** http(s) URL of the user's picture. */
+  pictureUrl: string | null;
   attributes: Json;
   createdAt: Timestamp;
   updatedAt: Timestamp;

@@ -1,0 +1,26 @@
+import type { Executor } from '../../db/database.js';
+
+/** The live session or personal token with this token hash, with its user still live and active. */
+export async function findLiveByTokenHash(db: Executor, tokenHash: string, now: string) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', (j) => j.onRef('users.tenantId', '=', 'sessions.tenantId').onRef('users.id', '=', 'sessions.userId'))
+    .select(['sessions.tenantId', 'sessions.id', 'sessions.userId', 'sessions.kind', 'users.active'])
+    .where('sessions.tokenHash', '=', tokenHash)
+    .where('sessions.expiresAt', '>', now)
+    .where('users.deletedAt', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function insert(
+  db: Executor,
+  row: { tenantId: string; id: string; userId: string; tokenHash: string; createdAt: string; expiresAt: string; kind: string; name: string | null },
+): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+/** @returns whether a token of this user was deleted. */
+export async function deleteToken(db: Executor, tenantId: string, userId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('sessions').where('tenantId', '=', tenantId).where('userId', '=', userId).where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
