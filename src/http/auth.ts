@@ -42,10 +42,17 @@ export function principalOf(request: FastifyRequest): Principal {
  * @throws TENANT_REQUIRED; TENANT_NOT_FOUND; TENANT_ACCESS_DENIED.
  */
 export async function tenantContextOf(request: FastifyRequest, tenants: TenantService): Promise<TenantContext> {
-  const principal = principalOf(request);
   const raw = request.headers[TENANT_HEADER];
-  const named = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined;
-  const requestId = String(request.id);
+  return resolveTenantContext(principalOf(request), typeof raw === 'string' ? raw : undefined, String(request.id), tenants);
+}
+
+/**
+ * The tenant context of a principal that names a tenant (by slug, id or number) in a header of its
+ * protocol: X-Roster-Tenant natively, x-account-id for Pulse, X-Rollout-Credential-Id for Rollout.
+ * @throws TENANT_REQUIRED; TENANT_NOT_FOUND; TENANT_ACCESS_DENIED.
+ */
+export async function resolveTenantContext(principal: Principal, raw: string | undefined, requestId: string, tenants: TenantService): Promise<TenantContext> {
+  const named = raw !== undefined && raw.trim() !== '' ? raw.trim() : undefined;
   if (principal.tenantId !== null) {
     if (named !== undefined && named !== principal.tenantId) {
       const tenant = await tenants.findTenant(named);

@@ -30,6 +30,21 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 
+/**
+ * Any error a route can end with, as an AppError: schema failures become VALIDATION_FAILED with
+ * their field errors, Fastify's own errors their catalog code, and anything else INTERNAL (logged
+ * here, never shown). Every adapter maps the result to its own body.
+ */
+export function asAppError(error: FastifyError, request: FastifyRequest): AppError {
+  if (error instanceof AppError) return error;
+  if (error.validation) {
+    return new AppError('VALIDATION_FAILED', { errors: fieldErrorsFromValidation(error.validation as SchemaIssue[], error.validationContext) });
+  }
+  const code = codeForFastifyError(error);
+  if (code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
+  return new AppError(code);
+}
+
 /** Every error of the native API leaves through here as application/problem+json; nothing internal leaks. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

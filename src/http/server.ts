@@ -20,6 +20,7 @@ import { mailLinkRoutes, mailRoutes } from '../modules/mail/mail.routes.js';
 import { webhookRoutes } from '../modules/webhooks/webhook.routes.js';
 import { personalTokenRoutes, sessionRoutes } from '../modules/sessions/session.routes.js';
 import { requireApiKey } from './auth.js';
+import { registerContracts } from '../contracts/contract-routes.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
@@ -98,5 +99,6 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   // Logins carry no API key, so they live outside the key-checking scope.
   await app.register(sessionRoutes, { prefix: '/v1', sessions: core.sessions });
   await app.register(mailLinkRoutes, { prefix: '/v1', mail: core.mail });
+  await registerContracts(app, { core, config });
   return app;
 }

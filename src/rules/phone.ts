@@ -8,3 +8,8 @@ export function normalizePhone(input: string, region?: string | null): string | 
   const parsed = parsePhoneNumberFromString(input.trim(), region ? { defaultCountry: region as CountryCode } : undefined);
   return parsed?.isValid() ? parsed.number : undefined;
 }
+
+/** The region (ISO 3166-1 alpha-2) an E.164 number belongs to, when it belongs to one. */
+export function phoneRegion(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}

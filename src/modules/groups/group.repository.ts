@@ -35,9 +35,11 @@ export function list(db: Executor, tenantId: string, type?: string): Promise<Gro
   return query.orderBy('type').orderBy('code').execute();
 }
 
-/** Groups matching any of the ids or `type:code` pairs, in one query. */
-export function findByRefs(db: Executor, tenantId: string, ids: string[], typeCodes: Array<{ type: string; code: string }>): Promise<GroupRow[]> {
-  if (ids.length === 0 && typeCodes.length === 0) return Promise.resolve([]);
+/** Groups matching any of the ids, `type:code` pairs or `type#number` pairs, in one query. */
+export function findByRefs(
+  db: Executor, tenantId: string, ids: string[], typeCodes: Array<{ type: string; code: string }>, typeSeqs: Array<{ type: string; seq: number }> = [],
+): Promise<GroupRow[]> {
+  if (ids.length === 0 && typeCodes.length === 0 && typeSeqs.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('groups')
     .select(columns)
@@ -46,6 +48,7 @@ export function findByRefs(db: Executor, tenantId: string, ids: string[], typeCo
       eb.or([
         ...(ids.length > 0 ? [eb('id', 'in', ids)] : []),
         ...typeCodes.map((tc) => eb.and([eb('type', '=', tc.type), eb('code', '=', tc.code)])),
+        ...typeSeqs.map((ts) => eb.and([eb('type', '=', ts.type), eb('seq', '=', ts.seq)])),
       ]),
     )
     .execute();

@@ -21,11 +21,17 @@ export function toGroupRef(row: GroupRow): GroupRef {
   return { id: row.id, seq: row.seq === null ? null : Number(row.seq), type: row.type, code: row.code, name: row.name };
 }
 
-type ParsedRef = { id?: string; type?: string; code?: string };
+type ParsedRef = { id?: string; type?: string; code?: string; seq?: number };
 
+const SEQ_REF = /^([a-z][a-z0-9_-]*)#([1-9][0-9]{0,14})$/;
+
+/** A group reference: its id, `type:code`, or `type#number` (the group's `seq`, as Pulse's integer teamId names a team). */
 function parseRef(ref: string): ParsedRef {
+  if (isUuid(ref)) return { id: ref.toLowerCase() };
+  const bySeq = SEQ_REF.exec(ref);
+  if (bySeq) return { type: bySeq[1] as string, seq: Number(bySeq[2]) };
   const colon = ref.indexOf(':');
-  return isUuid(ref) ? { id: ref.toLowerCase() } : colon > 0 ? { type: ref.slice(0, colon), code: ref.slice(colon + 1) } : {};
+  return colon > 0 ? { type: ref.slice(0, colon), code: ref.slice(colon + 1) } : {};
 }
 
 /** The groups any of these references (ids or `type:code`) name: one query for a whole batch. */
@@ -36,6 +42,7 @@ export async function loadGroups(db: Executor, tenantId: string, refs: Iterable<
     tenantId,
     parsed.flatMap((p) => (p.id ? [p.id] : [])),
     parsed.flatMap((p) => (p.type !== undefined && p.code !== undefined ? [{ type: p.type, code: p.code }] : [])),
+    parsed.flatMap((p) => (p.type !== undefined && p.seq !== undefined ? [{ type: p.type, seq: p.seq }] : [])),
   );
 }
 
@@ -45,7 +52,7 @@ export function matchGroups(found: GroupRow[], refs: string[], path: string): { 
   const matched = new Map<string, GroupRow>();
   refs.forEach((ref, i) => {
     const p = parseRef(ref);
-    const row = found.find((g) => (p.id ? g.id === p.id : p.type !== undefined && g.type === p.type && g.code === p.code));
+    const row = found.find((g) => (p.id ? g.id === p.id : p.type !== undefined && g.type === p.type && (p.seq !== undefined ? Number(g.seq) === p.seq : g.code === p.code)));
     if (row) matched.set(row.id, row);
     else errors.push(fieldError(`${path}/${i}`, 'GROUP_UNKNOWN', `No group "${ref}"`));
   });

@@ -23,6 +23,10 @@ export function findBySlug(db: Executor, slug: string): Promise<TenantRow | unde
   return db.selectFrom('tenants').select(columns).where('slug', '=', slug).executeTakeFirst();
 }
 
+export function findBySeq(db: Executor, seq: number): Promise<TenantRow | undefined> {
+  return db.selectFrom('tenants').select(columns).where('seq', '=', seq).executeTakeFirst();
+}
+
 export function list(db: Executor, options: { after?: string | undefined; limit: number }): Promise<TenantRow[]> {
   let query = db.selectFrom('tenants').select(columns).orderBy('id').limit(options.limit);
   if (options.after) query = query.where('id', '>', options.after);

@@ -127,7 +127,9 @@ export class TenantService {
 
   /** Finds a tenant by id or slug (the `X-Roster-Tenant` header accepts either). */
   async findTenant(ref: string): Promise<Tenant | undefined> {
-    const row = isUuid(ref) ? await tenants.findById(this.db, ref.toLowerCase()) : await tenants.findBySlug(this.db, ref);
+    let row = isUuid(ref) ? await tenants.findById(this.db, ref.toLowerCase()) : await tenants.findBySlug(this.db, ref);
+    // A tenant's number (`seq`) names it too, as Pulse's x-account-id does; a slug of digits wins.
+    if (!row && /^[1-9][0-9]{0,14}$/.test(ref)) row = await tenants.findBySeq(this.db, Number(ref));
     return row ? toTenantResponse(row) : undefined;
   }
 

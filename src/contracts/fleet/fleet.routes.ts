@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../../errors/app-error.js';
+import { bearerToken } from '../../http/auth.js';
+import { resolveTenantContext } from '../../http/auth.js';
+import { useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
+import { toCreateInput, toFleetError, toFleetUser } from './fleet.mapper.js';
+import { FleetCreateUserBody, FleetErrorResponse, FleetUserResponse } from './fleet.schemas.js';
+
+/**
+ * Fleet's Create User (seed 004) at /compat/fleet. A Roster API key is the bearer token (issue one
+ * with `prefix: "flt_sk_"` to keep Fleet's key form); personal and disposable email domains are
+ * refused whatever the tenant's own policy.
+ */
+export const fleetRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (app, { core }) => {
+  useContractErrors(app, toFleetError);
+
+  app.post('/users', {
+    schema: {
+      summary: 'Create a user (Fleet)',
+      description: 'Fleet `POST /users`: snake_case body, only `email` required, `role` EMPLOYEE (default) or ADMIN. See docs/contracts/fleet.md.',
+      tags: ['Contract: Fleet'], security: [{ bearerAuth: [] }], body: FleetCreateUserBody,
+      response: { 201: FleetUserResponse, '4xx': FleetErrorResponse, '5xx': FleetErrorResponse },
+    },
+    // Authentication comes first, so an anonymous caller learns nothing from validation errors.
+    onRequest: async (request) => {
+      const token = bearerToken(request.headers.authorization);
+      const principal = token ? await core.authenticate(token) : undefined;
+      if (!principal) throw new AppError('UNAUTHENTICATED', { detail: 'Send a Fleet API key as "Authorization: Bearer flt_sk_…"' });
+      request.principal = principal;
+    },
+  }, async (request, reply) => {
+    const principal = request.principal as NonNullable<typeof request.principal>;
+    const tenantHeader = request.headers['x-roster-tenant'];
+    const ctx = await resolveTenantContext(principal, typeof tenantHeader === 'string' ? tenantHeader : undefined, String(request.id), core.tenants);
+    const user = await core.users.createUser(ctx, toCreateInput(request.body), { emailPolicy: { blockFreeMail: true, blockDisposable: true } });
+    const tenant = await core.tenants.getTenant(ctx.tenantId);
+    return reply.code(201).send({ data: toFleetUser(user, tenant.seq) });
+  });
+};

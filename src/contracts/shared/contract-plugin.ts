@@ -1,0 +1,46 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../../app.js';
+import type { Config } from '../../config/config.js';
+import type { AppError } from '../../errors/app-error.js';
+import { asAppError } from '../../http/error-handler.js';
+
+/** What every contract adapter is given: the core services and the configuration. */
+export interface ContractOptions {
+  core: Core;
+  config: Config;
+}
+
+/** A contract's rendering of an error: its status and its own body. */
+export interface ContractError {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Makes every error of the contract's routes leave in the contract's own format: the route's
+ * AppError (or the schema failure, or Fastify's own error) is mapped by `render`.
+ */
+export function useContractErrors(app: FastifyInstance, render: (error: AppError, request: FastifyRequest) => ContractError): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body, headers } = render(asAppError(error, request), request);
+    return reply.code(status).headers(headers ?? {}).type('application/json; charset=utf-8').send(body);
+  });
+}
+
+/** A field error's JSON Pointer as a dotted name (`/address/code` → `address.code`). */
+export function dotted(path: string): string {
+  return path.replace(/^\//, '').replaceAll('/', '.');
+}
+
+/** The first field error of an AppError as one sentence, or its message. */
+export function oneLine(error: AppError, rename: (path: string) => string = dotted): string {
+  if (error.errors.length === 0) return error.message;
+  return error.errors.map((e) => `${rename(e.path) || 'body'}: ${e.message}`).join('; ');
+}
+
+/** A header's single value. */
+export function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
