@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ContractOptions } from './shared/contract-plugin.js';
 import { fleetRoutes } from './fleet/fleet.routes.js';
+import { pulseRoutes } from './pulse/pulse.routes.js';
 
 /**
  * The five seed contracts, each under its own base URL. Each is an adapter over the one create
  * path: it maps its request in, the user and errors out, and authenticates its own way.
  */
 export async function registerContracts(app: FastifyInstance, options: ContractOptions): Promise<void> {
+  await app.register(pulseRoutes, { ...options, prefix: '/compat/pulse' });
   await app.register(fleetRoutes, { ...options, prefix: '/compat/fleet' });
 }
