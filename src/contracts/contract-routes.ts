@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ContractOptions } from './shared/contract-plugin.js';
 import { fleetRoutes } from './fleet/fleet.routes.js';
 import { pulseRoutes } from './pulse/pulse.routes.js';
+import { certificationRoutes } from './certification/certification.routes.js';
 
 /**
  * The five seed contracts, each under its own base URL. Each is an adapter over the one create
@@ -9,5 +10,6 @@ import { pulseRoutes } from './pulse/pulse.routes.js';
  */
 export async function registerContracts(app: FastifyInstance, options: ContractOptions): Promise<void> {
   await app.register(pulseRoutes, { ...options, prefix: '/compat/pulse' });
+  await app.register(certificationRoutes, { ...options, prefix: '/compat/certification' });
   await app.register(fleetRoutes, { ...options, prefix: '/compat/fleet' });
 }
