@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ContractOptions } from './shared/contract-plugin.js';
 import { fleetRoutes } from './fleet/fleet.routes.js';
 import { pulseRoutes } from './pulse/pulse.routes.js';
+import { rocketChatRoutes } from './rocketchat/rocketchat.routes.js';
 import { certificationRoutes } from './certification/certification.routes.js';
 
 /**
@@ -10,6 +11,7 @@ import { certificationRoutes } from './certification/certification.routes.js';
  */
 export async function registerContracts(app: FastifyInstance, options: ContractOptions): Promise<void> {
   await app.register(pulseRoutes, { ...options, prefix: '/compat/pulse' });
+  await app.register(rocketChatRoutes, { ...options, prefix: '/compat/rocketchat' });
   await app.register(certificationRoutes, { ...options, prefix: '/compat/certification' });
   await app.register(fleetRoutes, { ...options, prefix: '/compat/fleet' });
 }

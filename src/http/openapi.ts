@@ -15,7 +15,14 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         version,
         description: 'Multi-tenant user directory and provisioning. Errors are RFC 9457 problem documents; codes are listed in docs/errors.md.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Roster API key (rst_…)' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Roster API key (rst_… or a custom prefix), or a user session / personal access token (rss_…)' },
+          rocketChatUserId: { type: 'apiKey', in: 'header', name: 'X-User-Id', description: 'Rocket.Chat contract: the signed-in user id' },
+          rocketChatAuthToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Rocket.Chat contract: a session or personal access token' },
+          rolloutCredentialId: { type: 'apiKey', in: 'header', name: 'X-Rollout-Credential-Id', description: 'Rollout contract: the tenant (slug, id or number)' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -1,0 +1,82 @@
+import type { AppError, FieldError } from '../../errors/app-error.js';
+import type { CreateUserInput, User } from '../../modules/users/user.schemas.js';
+import type { ContractError } from '../shared/contract-plugin.js';
+import type { RocketChatCreateUserInput, RocketChatUserBody } from './rocketchat.schemas.js';
+
+export function toCreateInput(body: RocketChatCreateUserInput): CreateUserInput {
+  return {
+    displayName: body.name,
+    email: body.email,
+    username: body.username,
+    // A random password nobody knows is no password at all: the user sets one (welcome mail link) and must change it.
+    ...(body.setRandomPassword ? { requirePasswordChange: true } : body.password !== undefined ? { password: body.password } : {}),
+    ...(body.active !== undefined ? { active: body.active } : {}),
+    ...(body.nickname !== undefined ? { nickname: body.nickname } : {}),
+    ...(body.bio !== undefined ? { bio: body.bio } : {}),
+    roles: body.roles ?? ['user'],
+    joinDefaultGroups: body.joinDefaultChannels ?? true,
+    ...(body.requirePasswordChange !== undefined && !body.setRandomPassword ? { requirePasswordChange: body.requirePasswordChange } : {}),
+    ...(body.sendWelcomeEmail !== undefined ? { sendWelcomeEmail: body.sendWelcomeEmail } : {}),
+    ...(body.verified !== undefined ? { emailVerified: body.verified } : {}),
+    ...(body.customFields !== undefined ? { attributes: body.customFields } : {}),
+  };
+}
+
+export function toRocketChatUser(user: User): RocketChatUserBody {
+  return {
+    _id: user.id,
+    createdAt: user.createdAt,
+    username: user.username ?? user.email ?? '',
+    emails: user.email === null ? [] : [{ address: user.email, verified: user.emailVerified }],
+    type: 'user',
+    // Roster has no presence; a user nobody has seen yet is offline.
+    status: 'offline',
+    active: user.active,
+    roles: user.roles,
+    _updatedAt: user.updatedAt,
+    name: user.displayName ?? ([user.givenName, user.familyName].filter(Boolean).join(' ') || (user.username ?? '')),
+    ...(user.nickname !== null ? { nickname: user.nickname } : {}),
+    ...(user.bio !== null ? { bio: user.bio } : {}),
+    requirePasswordChange: user.requirePasswordChange,
+    settings: {},
+    ...(Object.keys(user.attributes).length > 0 ? { customFields: user.attributes } : {}),
+  };
+}
+
+const METHOD = 'insertOrUpdateUser';
+
+/** Rocket.Chat's error type and sentence for the first field error of a create. */
+function fieldErrorType(e: FieldError, body: Partial<RocketChatCreateUserInput>): { type: string; message: string; field?: string } {
+  const field = e.path.split('/')[1] ?? '';
+  const value = (name: 'email' | 'username') => String(body[name] ?? '');
+  if (e.code === 'EMAIL_TAKEN' || e.code === 'USERNAME_TAKEN') {
+    const taken = field === 'email' ? value('email') : value('username');
+    return { type: 'error-field-unavailable', message: `${taken} is already in use :(`, field: taken };
+  }
+  if (e.code === 'USERNAME_RESERVED') return { type: 'error-blocked-username', message: `${value('username')} is blocked and can't be used!`, field: value('username') };
+  if (e.code === 'USERNAME_INVALID' || e.code === 'USERNAME_MUST_BE_EMAIL') return { type: 'error-input-is-not-a-valid-field', message: `${value('username')} is not a valid username`, field: 'Username' };
+  if (field === 'email' && (e.code.startsWith('EMAIL_') || e.code === 'FIELD_INVALID')) return { type: 'error-invalid-email', message: `Invalid email ${value('email')}` };
+  if (e.code.startsWith('PASSWORD_')) return { type: 'error-password-policy-not-met', message: e.message };
+  if (field === 'attributes') return { type: 'error-user-registration-custom-field', message: `${e.path.split('/')[2] ?? 'customFields'}: ${e.message}` };
+  if (e.code === 'ROLE_UNKNOWN') return { type: 'error-invalid-role', message: e.message };
+  const name = { displayName: 'name', emailVerified: 'verified', attributes: 'customFields' }[field] ?? field;
+  return { type: 'invalid-params', message: e.code === 'FIELD_REQUIRED' ? `must have required property '${name}'` : `${name}: ${e.message}` };
+}
+
+/** Rocket.Chat's failure body: `{success: false, error: "<sentence> [<type>]", errorType, details}`. */
+export function toRocketChatError(error: AppError, body: unknown): ContractError {
+  if (error.code === 'UNAUTHENTICATED') return { status: 401, body: { status: 'error', message: 'You must be logged in to do this.' } };
+  if (error.status >= 500) return { status: error.status, body: { success: false, error: 'Internal server error' } };
+  const fail = (status: number, type: string, sentence: string, details?: Record<string, unknown>) =>
+    ({ status, body: { success: false, error: `${sentence} [${type}]`, errorType: type, ...(details ? { details } : {}) } });
+  if (error.code === 'PERMISSION_DENIED') {
+    const activeStatus = error.details?.permission === 'users:set-active';
+    return fail(400, 'error-action-not-allowed', activeStatus ? 'Edit user active status is not allowed' : 'Adding user is not allowed', { method: METHOD, action: activeStatus ? 'Edit_user_active_status' : 'Adding_user' });
+  }
+  const [first] = error.errors;
+  if (first) {
+    const mapped = fieldErrorType(first, (typeof body === 'object' && body !== null ? body : {}) as Partial<RocketChatCreateUserInput>);
+    return fail(400, mapped.type, mapped.message, { method: METHOD, ...(mapped.field ? { field: mapped.field } : {}) });
+  }
+  return fail(error.status, 'error-invalid-request', error.message);
+}

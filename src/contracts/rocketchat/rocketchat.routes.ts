@@ -1,0 +1,72 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError, fieldError } from '../../errors/app-error.js';
+import { requirePermission, systemPrincipal } from '../../modules/context.js';
+import { headerValue, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
+import { toCreateInput, toRocketChatError, toRocketChatUser } from './rocketchat.mapper.js';
+import {
+  RocketChatAuthError, RocketChatCreated, RocketChatCreateUserBody, RocketChatError, RocketChatLoginBody, RocketChatLoginResponse,
+} from './rocketchat.schemas.js';
+
+const tags = ['Contract: Rocket.Chat'];
+const userHeaders = Type.Object({
+  'x-user-id': Type.Optional(Type.String({ description: 'The signed-in user id' })),
+  'x-auth-token': Type.Optional(Type.String({ description: 'A session token from /api/v1/login or a personal access token (rss_…)' })),
+});
+
+/**
+ * Rocket.Chat's users.create (seed 002) at /compat/rocketchat, with its login. A user acts with the
+ * permissions of its roles: `create-user` is Roster's `users:create`, `edit-other-user-active-status`
+ * is `users:set-active`.
+ */
+export const rocketChatRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (app, { core }) => {
+  useContractErrors(app, (error, request) => {
+    if (request.url.endsWith('/login') && (error.code === 'INVALID_CREDENTIALS' || error.code === 'USER_INACTIVE' || error.code === 'TENANT_NOT_FOUND')) {
+      return { status: 401, body: { status: 'error', error: 'Unauthorized', message: 'Unauthorized' } };
+    }
+    const rendered = toRocketChatError(error, request.body);
+    return error.code === 'TOO_MANY_ATTEMPTS' ? { ...rendered, headers: { 'retry-after': String(error.details?.retryAfter ?? 60) } } : rendered;
+  });
+
+  app.post('/api/v1/login', {
+    schema: {
+      summary: 'Log in (Rocket.Chat)',
+      description: 'Rocket.Chat login: `{user, password}` (user = username or email). `X-Roster-Tenant` names the tenant. The authToken is a Roster session token.',
+      tags, headers: Type.Object({ 'x-roster-tenant': Type.String({ minLength: 1, maxLength: 100 }) }), body: RocketChatLoginBody,
+      response: { 200: RocketChatLoginResponse, 401: RocketChatAuthError, '4xx': RocketChatError },
+    },
+  }, async (request) => {
+    const login = request.body.user ?? request.body.username ?? request.body.email;
+    if (login === undefined) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/user', 'FIELD_REQUIRED')] });
+    const session = await core.sessions.login(request.headers['x-roster-tenant'], { login, password: request.body.password }, request.ip);
+    return { status: 'success' as const, data: { userId: session.user.id, authToken: session.token, me: toRocketChatUser(session.user) } };
+  });
+
+  app.post('/api/v1/users.create', {
+    schema: {
+      summary: 'Create a user (Rocket.Chat)',
+      description: 'Rocket.Chat `users.create`. Authenticate with `X-User-Id` and `X-Auth-Token`. See docs/contracts/rocketchat.md.',
+      tags, security: [{ rocketChatUserId: [], rocketChatAuthToken: [] }], headers: userHeaders, body: RocketChatCreateUserBody,
+      response: { 200: RocketChatCreated, 401: RocketChatAuthError, '4xx': RocketChatError, '5xx': RocketChatError },
+    },
+    // The token alone decides who acts and in which tenant; X-User-Id must name the same user.
+    onRequest: async (request) => {
+      const token = headerValue(request, 'x-auth-token');
+      const principal = token ? await core.sessions.authenticate(token) : undefined;
+      if (!principal || principal.id !== headerValue(request, 'x-user-id')) throw new AppError('UNAUTHENTICATED');
+      request.principal = principal;
+    },
+  }, async (request) => {
+    const principal = request.principal as NonNullable<typeof request.principal>;
+    const ctx = { tenantId: principal.tenantId as string, principal, requestId: String(request.id) };
+    const body = request.body;
+    requirePermission(principal, 'users:create');
+    // Rocket.Chat asks for this permission whenever `active` is sent, not only to deactivate.
+    if (body.active !== undefined) requirePermission(principal, 'users:set-active');
+    if (body.password === undefined && !body.setRandomPassword) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/password', 'FIELD_REQUIRED')] });
+    const created = await core.users.createUser(ctx, toCreateInput(body), { defaultGroupTypes: ['channel'] });
+    // Rocket.Chat shows custom fields whatever the creator may read; render with every attribute visible.
+    const user = await core.users.getUser({ ...ctx, principal: systemPrincipal }, created.id);
+    return { user: toRocketChatUser(user), success: true };
+  });
+};
