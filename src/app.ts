@@ -22,6 +22,7 @@ import { SessionService } from './modules/sessions/session.service.js';
 import { TenantService } from './modules/tenants/tenant.service.js';
 import { UserService } from './modules/users/user.service.js';
 import type { Principal } from './modules/context.js';
+import { JwtService } from './modules/jwt/jwt.service.js';
 import { SESSION_TOKEN_PREFIX } from './modules/sessions/session.service.js';
 
 /** Everything below HTTP: the database, the services and the metrics. The CLI uses it without a server. */
@@ -45,6 +46,8 @@ export interface Core {
   webhookWorker: WebhookWorker;
   mail: MailService;
   mailWorker: MailWorker;
+  /** Bearer JWTs of a trusted issuer (contracts that use them: Rollout). */
+  jwt: JwtService;
   /** An API key, or a session / personal access token (`rss_…`), → who is acting. */
   authenticate(token: string): Promise<Principal | undefined>;
   isReady(): Promise<boolean>;
@@ -97,6 +100,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
   return {
     database,
     metrics,
+    jwt: new JwtService(database.db, tenants, config.jwt),
     authenticate: (token) => (token.startsWith(SESSION_TOKEN_PREFIX) ? sessions.authenticate(token) : apiKeys.authenticate(token)),
     tenants,
     apiKeys,

@@ -33,6 +33,8 @@ export interface Config {
   /** Failed logins allowed per account, and per client address, in a 15-minute window. */
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerAddress: number;
+  /** Bearer JWTs accepted where a contract uses them (Rollout): a shared secret and/or a JWKS URL. */
+  jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined; role: string };
 }
 
 /** Raised for a bad environment value; `main` prints it and exits with status 1. */
@@ -101,7 +103,15 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const jwtSecret = readString(env, 'ROSTER_JWT_SECRET');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('ROSTER_JWT_SECRET must be at least 32 characters');
+  const jwksUrl = readString(env, 'ROSTER_JWT_JWKS_URL');
+  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('ROSTER_JWT_JWKS_URL must be an http:// or https:// URL');
   return Object.freeze({
+    jwt: Object.freeze({
+      secret: jwtSecret, jwksUrl, issuer: readString(env, 'ROSTER_JWT_ISSUER'), audience: readString(env, 'ROSTER_JWT_AUDIENCE'),
+      role: readString(env, 'ROSTER_JWT_ROLE') ?? 'admin',
+    }),
     port: readInt(env, 'PORT', 8080, 0, 65535),
     host: readString(env, 'HOST') ?? '127.0.0.1',
     dataDir: path.resolve(readString(env, 'ROSTER_DATA_DIR') ?? './data'),

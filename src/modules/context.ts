@@ -6,7 +6,7 @@ import { platformPermissions, type Permission } from './roles/permissions.js';
  * the permissions of the user's roles), or the local CLI (which has platform rights, as it has the database).
  */
 export interface Principal {
-  kind: 'api_key' | 'cli' | 'user';
+  kind: 'api_key' | 'cli' | 'user' | 'jwt';
   id: string;
   /** null for platform principals. */
   tenantId: string | null;
@@ -28,7 +28,7 @@ export function requirePermission(principal: Principal, permission: Permission):
   }
 }
 
-/** How a principal is recorded in `created_by` columns: `api_key:<id>`, `user:<id>` or `cli`. */
+/** How a principal is recorded in `created_by` columns: `api_key:<id>`, `user:<id>`, `jwt:<subject>` or `cli`. */
 export function actorRef(principal: Principal): string {
   return principal.kind === 'cli' ? 'cli' : `${principal.kind}:${principal.id}`;
 }

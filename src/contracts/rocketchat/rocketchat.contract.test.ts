@@ -121,7 +121,7 @@ for (const dialect of testDialects) {
     });
 
     it('should answer 401 with the documented body without a valid user and token', async () => {
-      for (const headers of [{}, { 'x-user-id': admin['x-user-id'] }, { ...admin, 'x-user-id': 'someone-else' }, { ...admin, 'x-auth-token': 'rss_forged' }, { 'x-user-id': 'x', 'x-auth-token': tenant.key }]) {
+      for (const headers of <Array<Record<string, string>>>[{}, { 'x-user-id': admin['x-user-id'] }, { ...admin, 'x-user-id': 'someone-else' }, { ...admin, 'x-auth-token': 'rss_forged' }, { 'x-user-id': 'x', 'x-auth-token': tenant.key }]) {
         const res = await create(headers, person());
         expect(res.statusCode).toBe(401);
         expect(problems(validUnauthorized, res.json())).toEqual([]);

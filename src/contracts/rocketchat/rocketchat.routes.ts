@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError, fieldError } from '../../errors/app-error.js';
-import { requirePermission, systemPrincipal } from '../../modules/context.js';
+import { requirePermission } from '../../modules/context.js';
 import { headerValue, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
 import { toCreateInput, toRocketChatError, toRocketChatUser } from './rocketchat.mapper.js';
 import {
@@ -64,9 +64,7 @@ export const rocketChatRoutes: FastifyPluginAsyncTypebox<ContractOptions> = asyn
     // Rocket.Chat asks for this permission whenever `active` is sent, not only to deactivate.
     if (body.active !== undefined) requirePermission(principal, 'users:set-active');
     if (body.password === undefined && !body.setRandomPassword) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/password', 'FIELD_REQUIRED')] });
-    const created = await core.users.createUser(ctx, toCreateInput(body), { defaultGroupTypes: ['channel'] });
-    // Rocket.Chat shows custom fields whatever the creator may read; render with every attribute visible.
-    const user = await core.users.getUser({ ...ctx, principal: systemPrincipal }, created.id);
+    const user = await core.users.createUser(ctx, toCreateInput(body), { defaultGroupTypes: ['channel'] });
     return { user: toRocketChatUser(user), success: true };
   });
 };
