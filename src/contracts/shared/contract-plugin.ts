@@ -36,7 +36,8 @@ export function dotted(path: string): string {
 /** The first field error of an AppError as one sentence, or its message. */
 export function oneLine(error: AppError, rename: (path: string) => string = dotted): string {
   if (error.errors.length === 0) return error.message;
-  return error.errors.map((e) => `${rename(e.path) || 'body'}: ${e.message}`).join('; ');
+  // Schema messages start with the pointer itself (`/address/code must have…`); say it once, in the contract's words.
+  return error.errors.map((e) => `${rename(e.path) || 'body'}: ${e.message.startsWith(`${e.path} `) ? e.message.slice(e.path.length + 1) : e.message}`).join('; ');
 }
 
 /** A header's single value. */
