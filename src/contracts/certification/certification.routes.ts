@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors/app-error.js';
-import { bearerToken, resolveTenantContext } from '../../http/auth.js';
 import { compileBodyValidator } from '../../lib/json-schema.js';
-import { headerValue, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
+import { bearerAuth, contractContext, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
 import { failedResult, toCertificationError, toCreateInput, type MappedItem } from './certification.mapper.js';
 import { CertificationAuthError, CertificationBody, CertificationResult, CertificationUserSchema, type CertificationResultBody, type CertificationUser } from './certification.schemas.js';
 
@@ -26,15 +25,9 @@ export const certificationRoutes: FastifyPluginAsyncTypebox<ContractOptions> = a
       tags: ['Contract: Certification'], security: [{ bearerAuth: [] }], body: CertificationBody,
       response: { 200: CertificationResult, 400: CertificationResult, '4xx': CertificationAuthError, '5xx': CertificationAuthError },
     },
-    onRequest: async (request) => {
-      const token = bearerToken(request.headers.authorization);
-      const principal = token ? await core.authenticate(token) : undefined;
-      if (!principal) throw new AppError('UNAUTHENTICATED', { detail: 'A valid Bearer token is required' });
-      request.principal = principal;
-    },
+    onRequest: bearerAuth(core.authenticate, 'A valid Bearer token is required'),
   }, async (request, reply) => {
-    const principal = request.principal as NonNullable<typeof request.principal>;
-    const ctx = await resolveTenantContext(principal, headerValue(request, 'x-roster-tenant'), String(request.id), core.tenants);
+    const { ctx } = await contractContext(request, core, 'x-roster-tenant');
     const body: unknown = request.body;
     if (typeof body !== 'object' || body === null || (Array.isArray(body) && body.length === 0)) {
       throw request.validationError ?? new AppError('VALIDATION_FAILED', { detail: 'Send a user object or an array of users' });

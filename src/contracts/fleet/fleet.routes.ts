@@ -1,8 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppError } from '../../errors/app-error.js';
-import { bearerToken } from '../../http/auth.js';
-import { resolveTenantContext } from '../../http/auth.js';
-import { useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
+import { bearerAuth, contractContext, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
 import { toCreateInput, toFleetError, toFleetUser } from './fleet.mapper.js';
 import { FleetCreateUserBody, FleetErrorResponse, FleetUserResponse } from './fleet.schemas.js';
 
@@ -22,16 +19,9 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (ap
       response: { 201: FleetUserResponse, '4xx': FleetErrorResponse, '5xx': FleetErrorResponse },
     },
     // Authentication comes first, so an anonymous caller learns nothing from validation errors.
-    onRequest: async (request) => {
-      const token = bearerToken(request.headers.authorization);
-      const principal = token ? await core.authenticate(token) : undefined;
-      if (!principal) throw new AppError('UNAUTHENTICATED', { detail: 'Send a Fleet API key as "Authorization: Bearer flt_sk_…"' });
-      request.principal = principal;
-    },
+    onRequest: bearerAuth(core.authenticate, 'Send a Fleet API key as "Authorization: Bearer flt_sk_…"'),
   }, async (request, reply) => {
-    const principal = request.principal as NonNullable<typeof request.principal>;
-    const tenantHeader = request.headers['x-roster-tenant'];
-    const ctx = await resolveTenantContext(principal, typeof tenantHeader === 'string' ? tenantHeader : undefined, String(request.id), core.tenants);
+    const { ctx } = await contractContext(request, core, 'x-roster-tenant');
     const user = await core.users.createUser(ctx, toCreateInput(request.body), { emailPolicy: { blockFreeMail: true, blockDisposable: true } });
     const tenant = await core.tenants.getTenant(ctx.tenantId);
     return reply.code(201).send({ data: toFleetUser(user, tenant.seq) });

@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError } from '../../errors/app-error.js';
-import { bearerToken, resolveTenantContext } from '../../http/auth.js';
 import { systemPrincipal } from '../../modules/context.js';
-import { headerValue, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
+import { bearerAuth, contractContext, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
 import { toCreateInput, toPulseError, toPulseUser } from './pulse.mapper.js';
 import { PulseCreateUserBody, PulseErrorResponse, PulseUserResponse } from './pulse.schemas.js';
 
@@ -24,15 +22,9 @@ export const pulseRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (ap
       body: PulseCreateUserBody,
       response: { 201: PulseUserResponse, '4xx': PulseErrorResponse, '5xx': PulseErrorResponse },
     },
-    onRequest: async (request) => {
-      const token = bearerToken(request.headers.authorization);
-      const principal = token ? await core.authenticate(token) : undefined;
-      if (!principal) throw new AppError('UNAUTHENTICATED', { detail: 'A valid Bearer token is required' });
-      request.principal = principal;
-    },
+    onRequest: bearerAuth(core.authenticate, 'A valid Bearer token is required'),
   }, async (request, reply) => {
-    const principal = request.principal as NonNullable<typeof request.principal>;
-    const ctx = await resolveTenantContext(principal, headerValue(request, 'x-account-id'), String(request.id), core.tenants);
+    const { principal, ctx } = await contractContext(request, core, 'x-account-id');
     const user = await core.users.createUser(ctx, toCreateInput(request.body), { alsoAnnounceAs: ['user_created'] });
     const tenant = await core.tenants.getTenant(ctx.tenantId);
     // Pulse shows the creator by email: only a signed-in user has one.

@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../app.js';
 import type { Config } from '../../config/config.js';
-import type { AppError } from '../../errors/app-error.js';
+import { AppError } from '../../errors/app-error.js';
+import { bearerToken, resolveTenantContext, type Authenticate } from '../../http/auth.js';
 import { asAppError } from '../../http/error-handler.js';
+import type { Principal, TenantContext } from '../../modules/context.js';
 
 /** What every contract adapter is given: the core services and the configuration. */
 export interface ContractOptions {
@@ -44,4 +46,24 @@ export function oneLine(error: AppError, rename: (path: string) => string = dott
 export function headerValue(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * An onRequest hook for contracts that take `Authorization: Bearer` (an API key or a user token):
+ * sets the principal, or answers 401 before the body is even read.
+ */
+export function bearerAuth(authenticate: Authenticate, detail = 'A valid Bearer token is required') {
+  return async (request: FastifyRequest): Promise<void> => {
+    const token = bearerToken(request.headers.authorization);
+    const principal = token ? await authenticate(token) : undefined;
+    if (!principal) throw new AppError('UNAUTHENTICATED', { detail });
+    request.principal = principal;
+  };
+}
+
+/** The authenticated principal of a contract request and its tenant, named (when it must be) by `tenantHeader`. */
+export async function contractContext(request: FastifyRequest, core: Core, tenantHeader: string): Promise<{ principal: Principal; ctx: TenantContext }> {
+  if (!request.principal) throw new AppError('UNAUTHENTICATED');
+  const principal = request.principal;
+  return { principal, ctx: await resolveTenantContext(principal, headerValue(request, tenantHeader), String(request.id), core.tenants) };
 }
