@@ -83,6 +83,7 @@ export const fieldErrorCodes = {
   DATE_RANGE_INVALID: 'The end date is before the start date',
   DATE_IN_FUTURE: 'The date is in the future',
   GROUP_UNKNOWN: 'No group with this id or type:code exists in the tenant',
+  USER_UNKNOWN: 'No live user with this id exists in the tenant',
   ATTRIBUTE_UNKNOWN: 'No attribute with this key is defined in the tenant',
   ATTRIBUTE_REQUIRED: 'The tenant requires this attribute',
   ATTRIBUTE_INVALID: 'The value breaks the attribute definition',

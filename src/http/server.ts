@@ -21,6 +21,7 @@ import { webhookRoutes } from '../modules/webhooks/webhook.routes.js';
 import { personalTokenRoutes, sessionRoutes } from '../modules/sessions/session.routes.js';
 import { requireApiKey } from './auth.js';
 import { registerContracts } from '../contracts/contract-routes.js';
+import { scimRoutes } from '../scim/scim.routes.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
@@ -100,5 +101,6 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   await app.register(sessionRoutes, { prefix: '/v1', sessions: core.sessions });
   await app.register(mailLinkRoutes, { prefix: '/v1', mail: core.mail });
   await registerContracts(app, { core, config });
+  await app.register(scimRoutes, { prefix: '/scim/v2', core, publicUrl: config.publicUrl });
   return app;
 }

@@ -81,5 +81,26 @@ export async function replaceUserGroups(db: Executor, tenantId: string, userId: 
 
 export async function addMembers(db: Executor, tenantId: string, pairs: Array<{ userId: string; groupId: string }>): Promise<void> {
   if (pairs.length === 0) return;
-  await db.insertInto('userGroups').values(pairs.map((p) => ({ tenantId, ...p }))).execute();
+  await db.insertInto('userGroups').values(pairs.map((p) => ({ tenantId, ...p }))).onConflict((oc) => oc.doNothing()).execute();
+}
+
+/** Live members of a group, in creation order. */
+export function listMembers(db: Executor, tenantId: string, groupId: string): Promise<Array<{ id: string; username: string | null; email: string | null; displayName: string | null }>> {
+  return db
+    .selectFrom('userGroups')
+    .innerJoin('users', (j) => j.onRef('users.tenantId', '=', 'userGroups.tenantId').onRef('users.id', '=', 'userGroups.userId'))
+    .select(['users.id', 'users.username', 'users.email', 'users.displayName'])
+    .where('userGroups.tenantId', '=', tenantId)
+    .where('userGroups.groupId', '=', groupId)
+    .where('users.deletedAt', 'is', null)
+    .orderBy('users.id')
+    .execute();
+}
+
+/** Removes these users from the group, or every member when `userIds` is 'all'. */
+export async function removeMembers(db: Executor, tenantId: string, groupId: string, userIds: string[] | 'all'): Promise<void> {
+  if (userIds !== 'all' && userIds.length === 0) return;
+  let query = db.deleteFrom('userGroups').where('tenantId', '=', tenantId).where('groupId', '=', groupId);
+  if (userIds !== 'all') query = query.where('userId', 'in', userIds);
+  await query.execute();
 }

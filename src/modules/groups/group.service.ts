@@ -1,6 +1,7 @@
 import { readBool } from '../../db/column-types.js';
 import type { Db, Executor } from '../../db/database.js';
-import { AppError, fieldError, type FieldError } from '../../errors/app-error.js';
+import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
+import { findByIds as findLiveUsers } from '../users/user.repository.js';
 import { reserveSeq } from '../../db/sequences.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
@@ -118,6 +119,34 @@ export class GroupService {
     await this.db.transaction().execute(async (trx) => {
       await groups.remove(trx, ctx.tenantId, current.id);
       await recordFor(trx, ctx, [{ type: 'group.deleted', resourceType: 'group', resourceId: current.id, data: toGroupResponse(current) }]);
+    });
+  }
+
+  /** @throws PERMISSION_DENIED; GROUP_NOT_FOUND */
+  async listMembers(ctx: TenantContext, id: string) {
+    requirePermission(ctx.principal, 'users:read');
+    const group = await this.find(ctx.tenantId, id);
+    return groups.listMembers(this.db, ctx.tenantId, group.id);
+  }
+
+  /**
+   * Adds and removes members (`remove: 'all'` empties the group first), in one transaction with a
+   * `group.updated` event naming the change. Every added id must be a live user of the tenant.
+   * @throws PERMISSION_DENIED; GROUP_NOT_FOUND; VALIDATION_FAILED (USER_UNKNOWN at `/add/<i>`).
+   */
+  async changeMembers(ctx: TenantContext, id: string, change: { add?: string[]; remove?: string[] | 'all' }): Promise<void> {
+    requirePermission(ctx.principal, 'groups:manage');
+    const group = await this.find(ctx.tenantId, id);
+    const add = [...new Set((change.add ?? []).map((u) => u.toLowerCase()))];
+    const known = new Set((await findLiveUsers(this.db, ctx.tenantId, add.filter(isUuid))).map((u) => u.id));
+    const errors = (change.add ?? []).flatMap((u, i) => (known.has(u.toLowerCase()) ? [] : [fieldError(`/add/${i}`, 'USER_UNKNOWN', `No user "${u}"`)]));
+    throwIfFieldErrors(errors);
+    const remove = change.remove === 'all' ? 'all' : (change.remove ?? []).map((u) => u.toLowerCase()).filter(isUuid);
+    await this.db.transaction().execute(async (trx) => {
+      await groups.removeMembers(trx, ctx.tenantId, group.id, remove);
+      await groups.addMembers(trx, ctx.tenantId, add.map((userId) => ({ userId, groupId: group.id })));
+      await groups.update(trx, ctx.tenantId, group.id, { updatedAt: nowIso() });
+      await recordFor(trx, ctx, [{ type: 'group.updated', resourceType: 'group', resourceId: group.id, data: { ...toGroupResponse(group), membersAdded: add, membersRemoved: remove } }]);
     });
   }
 

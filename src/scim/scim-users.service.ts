@@ -1,0 +1,140 @@
+import type { Core } from '../app.js';
+import { AppError } from '../errors/app-error.js';
+import { systemPrincipal, type TenantContext } from '../modules/context.js';
+import type { PatchUserInput, User } from '../modules/users/user.schemas.js';
+import { LIMITS, URN } from './scim.constants.js';
+import { indexedEquality, matches, parseFilter, project, sortResources } from './scim-filter.js';
+import { checkResource, normalizeInput } from './scim-input.js';
+import { applyPatch, patchOperations } from './scim-patch.js';
+import { toCreateInput, toReplacePatch, toRosterEtag, toScimUser, userVersion, type ScimResource } from './scim-user.mapper.js';
+
+/** What a SCIM operation answers: status, body, and the Location and ETag it sets. */
+export interface ScimResult {
+  status: number;
+  body?: unknown;
+  location?: string;
+  version?: string;
+}
+
+export interface ListQuery {
+  filter?: string | undefined;
+  startIndex?: number | undefined;
+  count?: number | undefined;
+  sortBy?: string | undefined;
+  sortOrder?: string | undefined;
+  attributes?: string | undefined;
+  excludedAttributes?: string | undefined;
+}
+
+const SCAN_PAGE = 1000;
+
+/** Pages of a list answer (RFC 7644 §3.4.2.4): 1-based `startIndex`, `count` capped at the advertised maximum. */
+export function listResponse(all: ScimResource[], query: ListQuery): ScimResult {
+  const start = Math.max(1, query.startIndex ?? 1);
+  const count = Math.min(Math.max(0, query.count ?? LIMITS.defaultCount), LIMITS.maxResults);
+  const sorted = sortResources(all, query.sortBy, query.sortOrder);
+  const page = sorted.slice(start - 1, start - 1 + count).map((r) => project(r, query.attributes, query.excludedAttributes));
+  return { status: 200, body: { schemas: [URN.listResponse], totalResults: all.length, startIndex: start, itemsPerPage: page.length, Resources: page } };
+}
+
+/**
+ * SCIM /Users over the user service: every rule, permission and event is the core's; this only
+ * maps SCIM resources to Roster users and back.
+ */
+export class ScimUsers {
+  constructor(private readonly core: Core, private readonly baseUrl: string) {}
+
+  private async definedAttributes(ctx: TenantContext): Promise<Set<string>> {
+    return new Set((await this.core.attributes.listAttributes({ ...ctx, principal: systemPrincipal })).map((d) => d.key));
+  }
+
+  private result(user: User, status: number): ScimResult {
+    const body = toScimUser(user, this.baseUrl);
+    return { status, body, location: `${this.baseUrl}/Users/${user.id}`, version: userVersion(user) };
+  }
+
+  async create(ctx: TenantContext, body: unknown): Promise<ScimResult> {
+    const resource = checkResource(body, URN.user);
+    const user = await this.core.users.createUser(ctx, toCreateInput(resource, await this.definedAttributes(ctx)));
+    return this.result(user, 201);
+  }
+
+  async get(ctx: TenantContext, id: string, query: ListQuery = {}): Promise<ScimResult> {
+    const result = this.result(await this.core.users.getUser(ctx, id), 200);
+    return { ...result, body: project(result.body as ScimResource, query.attributes, query.excludedAttributes) };
+  }
+
+  /** Filters answer from an index for `userName`, `externalId`, `emails` and `id` equality; anything else scans the tenant. */
+  async list(ctx: TenantContext, query: ListQuery): Promise<ScimResult> {
+    const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : parseFilter(query.filter);
+    const indexed = filter === undefined ? undefined : indexedEquality(filter);
+    let users: User[];
+    if (indexed) users = await this.lookup(ctx, indexed.attribute, indexed.value);
+    else {
+      users = [];
+      for (let cursor: string | undefined; ;) {
+        const page = await this.core.users.listUsers(ctx, { limit: SCAN_PAGE, ...(cursor ? { cursor } : {}) });
+        users.push(...page.data);
+        if (!page.nextCursor) break;
+        cursor = page.nextCursor;
+      }
+    }
+    const resources = users.map((u) => toScimUser(u, this.baseUrl)).filter((r) => filter === undefined || matches(r, filter));
+    return listResponse(resources, query);
+  }
+
+  private async lookup(ctx: TenantContext, attribute: string, value: string): Promise<User[]> {
+    const found = new Map<string, User>();
+    const add = async (q: { email?: string; username?: string; externalId?: string }) => {
+      for (const u of (await this.core.users.listUsers(ctx, { limit: 10, ...q })).data) found.set(u.id, u);
+    };
+    if (attribute === 'id') {
+      try {
+        const user = await this.core.users.getUser(ctx, value);
+        found.set(user.id, user);
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'USER_NOT_FOUND')) throw error;
+      }
+    } else if (attribute === 'externalid') await add({ externalId: value });
+    else {
+      // A userName may be a username or, for users without one, the email.
+      if (value.includes('@')) await add({ email: value });
+      if (attribute === 'username' && value.length <= 256) await add({ username: value });
+    }
+    return [...found.values()];
+  }
+
+  async replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResult> {
+    const resource = checkResource(body, URN.user);
+    const current = await this.core.users.getUser(ctx, id);
+    const patch = this.changesOnly(current, toReplacePatch(resource, await this.definedAttributes(ctx)));
+    return this.result(await this.core.users.updateUser(ctx, current.id, patch, toRosterEtag(ifMatch) ?? `"${current.version}"`), 200);
+  }
+
+  async patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResult> {
+    const operations = patchOperations(body);
+    const current = await this.core.users.getUser(ctx, id);
+    const patched = normalizeInput(applyPatch(toScimUser(current, this.baseUrl), operations)) as ScimResource;
+    const patch = this.changesOnly(current, toReplacePatch(patched, await this.definedAttributes(ctx)));
+    // Read, change, write at the version read: a concurrent change makes this a 412, never a lost update.
+    return this.result(await this.core.users.updateUser(ctx, current.id, patch, toRosterEtag(ifMatch) ?? `"${current.version}"`), 200);
+  }
+
+  async delete(ctx: TenantContext, id: string, ifMatch: string | undefined): Promise<ScimResult> {
+    if (ifMatch !== undefined) {
+      const current = await this.core.users.getUser(ctx, id);
+      const wanted = toRosterEtag(ifMatch);
+      if (wanted !== '*' && wanted !== `"${current.version}"`) throw new AppError('USER_VERSION_MISMATCH');
+    }
+    await this.core.users.deleteUser(ctx, id);
+    return { status: 204 };
+  }
+
+  /** `active` and `roles` only when they change, so an update that keeps them needs no permission to change them. */
+  private changesOnly(current: User, patch: PatchUserInput): PatchUserInput {
+    const out = { ...patch };
+    if (out.active === current.active) delete out.active;
+    if (out.roles !== undefined && [...out.roles].sort().join() === [...current.roles].sort().join()) delete out.roles;
+    return out;
+  }
+}
