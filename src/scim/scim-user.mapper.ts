@@ -121,12 +121,17 @@ export function toCreateInput(resource: ScimResource, definedAttributes: Readonl
   for (const [key, value] of Object.entries(profile)) if (value !== null) input[key] = value;
   if (profile.address) input.address = Object.fromEntries(Object.entries(profile.address).filter(([, v]) => v !== null));
   if (profile.attributes) input.attributes = Object.fromEntries(Object.entries(profile.attributes).filter(([, v]) => v !== null));
+  return withAccess(input, resource) as CreateUserInput;
+}
+
+/** Adds what is not profile: the password, the active flag and the roles, when the resource gives them. */
+function withAccess(target: Record<string, unknown>, resource: ScimResource): Record<string, unknown> {
   const active = activeOf(resource);
   const roles = rolesOf(resource);
-  if (typeof resource.password === 'string') input.password = resource.password;
-  if (active !== undefined) input.active = active;
-  if (roles !== undefined && roles.length > 0) input.roles = roles;
-  return input as CreateUserInput;
+  if (typeof resource.password === 'string') target.password = resource.password;
+  if (active !== undefined) target.active = active;
+  if (roles !== undefined && roles.length > 0) target.roles = roles;
+  return target;
 }
 
 /** A SCIM User that replaces the stored one (PUT, or the result of a PATCH): a merge patch setting every mapped member. */
@@ -135,10 +140,5 @@ export function toReplacePatch(resource: ScimResource, definedAttributes: Readon
   // The tenant defaults apply when a replacement has no locale or time zone.
   if (patch.locale === null) delete patch.locale;
   if (patch.timezone === null) delete patch.timezone;
-  const active = activeOf(resource);
-  const roles = rolesOf(resource);
-  if (typeof resource.password === 'string') patch.password = resource.password;
-  if (active !== undefined) patch.active = active;
-  if (roles !== undefined && roles.length > 0) patch.roles = roles;
-  return patch as PatchUserInput;
+  return withAccess(patch, resource) as PatchUserInput;
 }
