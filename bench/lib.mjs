@@ -34,7 +34,9 @@ export async function argon2HashesPerSecond(seconds = 5) {
 export async function startRoster(env) {
   const adminKey = `rst_${randomBytes(32).toString('hex')}`;
   const port = 18000 + Math.floor(Math.random() * 1000);
-  const child = spawn(process.execPath, [path.join(root, 'dist/main.js')], {
+  // ROSTER_NODE_ARGS: flags for the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const nodeArgs = process.env.ROSTER_NODE_ARGS ? process.env.ROSTER_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/main.js')], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ROSTER_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

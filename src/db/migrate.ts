@@ -6,8 +6,9 @@ import * as m0003 from './migrations/0003_batches.js';
 import * as m0004 from './migrations/0004_events.js';
 import * as m0005 from './migrations/0005_mail.js';
 import * as m0006 from './migrations/0006_contracts.js';
+import * as m0007 from './migrations/0007_fanout.js';
 
-const migrations = { '0001_core': m0001, '0002_policies': m0002, '0003_batches': m0003, '0004_events': m0004, '0005_mail': m0005, '0006_contracts': m0006 };
+const migrations = { '0001_core': m0001, '0002_policies': m0002, '0003_batches': m0003, '0004_events': m0004, '0005_mail': m0005, '0006_contracts': m0006, '0007_fanout': m0007 };
 
 /** Migrations are imported statically (not read from a folder) so they survive bundling and `dist/`. */
 class StaticMigrationProvider implements MigrationProvider {

@@ -4,12 +4,13 @@ import { readBool } from '../db/column-types.js';
 import type { Db, Dialect } from '../db/database.js';
 import { nowIso } from '../lib/time.js';
 import { signWebhook } from '../lib/webhook-signature.js';
-import { findEventsByIds, recordEvents, toEventResource } from '../modules/events/event.service.js';
+import { claimPendingFanout, findEventsByIds, recordEvents, toEventResource } from '../modules/events/event.service.js';
+import { enqueueDeliveries, toWebhookResource } from '../modules/webhooks/webhook.service.js';
 import * as webhooks from '../modules/webhooks/webhook.repository.js';
-import type { DeliveryRow } from '../modules/webhooks/webhook.repository.js';
+import type { DeliveryRow, WebhookRow } from '../modules/webhooks/webhook.repository.js';
+import type { EventRow } from '../modules/events/event.repository.js';
 import type { WebhookAttemptTable, WebhookDeliveryTable } from '../modules/webhooks/webhook.table.js';
 import type { Insertable, Updateable } from 'kysely';
-import { toWebhookResource } from '../modules/webhooks/webhook.service.js';
 import { BackgroundWorker } from './background-worker.js';
 
 export interface WebhookWorkerOptions {
@@ -21,7 +22,10 @@ export interface WebhookWorkerOptions {
   pauseWhenBusy?: boolean;
 }
 
-const BATCH = 50;
+/** Deliveries claimed, sent and recorded together: two lookups and a few writes serve the whole batch. */
+const BATCH = 100;
+/** Events turned into deliveries per transaction. */
+const FANOUT_BATCH = 500;
 /** Above this share of busy event-loop time, the worker pauses BUSY_PAUSE_MS between batches. */
 const BUSY_UTILIZATION = 0.5;
 const BUSY_PAUSE_MS = 1000;
@@ -30,11 +34,17 @@ interface DeliveryResult {
   tenantId: string;
   deliveryId: string;
   attempt?: Insertable<WebhookAttemptTable>;
+  /** Without `updatedAt`/`deliveredAt`: the batch stamps one time on all, so equal changes share a statement. */
   changes: Updateable<WebhookDeliveryTable>;
   /** Set when the last retry failed: the webhook to check for disabling. */
   gaveUp?: string;
 }
 const DAY_MS = 86_400_000;
+
+interface Batch {
+  webhooks: Map<string, WebhookRow>;
+  events: Map<string, { row: EventRow; body: string }>;
+}
 
 /**
  * Delivers the outbox: due deliveries are claimed (exclusively, also across processes), POSTed with
@@ -69,20 +79,18 @@ export class WebhookWorker extends BackgroundWorker {
   protected async drain(): Promise<void> {
     while (!this.stopping) {
       await this.#yieldWhenBusy();
+      const fannedOut = await this.fanOut();
       const now = Date.now();
       const claimed = await this.db.transaction().execute((trx) =>
         webhooks.claimDue(trx, this.dialect, new Date(now).toISOString(), new Date(now + this.options.timeoutMs + 30_000).toISOString(), BATCH),
       );
-      if (claimed.length === 0) return;
-      const results = await Promise.all(claimed.map((d) => this.deliver(d)));
+      if (claimed.length === 0 && fannedOut === 0) return;
+      if (claimed.length === 0) continue;
+      const batch = await this.loadBatch(claimed);
+      const results = await Promise.all(claimed.map((d) => this.deliver(d, batch)));
       // One transaction for the whole batch's outcomes: on SQLite each commit is an fsync, and the
       // writer is shared with user creation.
-      await this.db.transaction().execute(async (trx) => {
-        for (const result of results) {
-          if (result.attempt) await webhooks.recordAttempt(trx, result.attempt);
-          await webhooks.updateDelivery(trx, result.tenantId, result.deliveryId, result.changes);
-        }
-      });
+      await this.record(results);
       for (const result of results) if (result.gaveUp) await this.disableIfDead(result.tenantId, result.gaveUp);
     }
   }
@@ -93,15 +101,62 @@ export class WebhookWorker extends BackgroundWorker {
     return base === undefined ? undefined : Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
-  /** Sends one delivery and says what to record; writes nothing itself. */
-  private async deliver(delivery: DeliveryRow): Promise<DeliveryResult> {
-    const base = { tenantId: delivery.tenantId, deliveryId: delivery.id };
-    const webhook = await webhooks.findById(this.db, delivery.tenantId, delivery.webhookId);
-    const [event] = await findEventsByIds(this.db, delivery.tenantId, [delivery.eventId]);
-    if (!webhook || !event || (!readBool(webhook.active) && event.type !== 'webhook.ping')) {
-      return { ...base, changes: { status: 'failed', lastError: 'webhook inactive or removed', lockedUntil: null, updatedAt: nowIso() } };
+  /**
+   * Turns committed events into deliveries, one per subscribed active webhook, marking the events
+   * done in the same transaction: a crash in between leaves them pending, and they are fanned out again.
+   * @returns how many events were fanned out.
+   */
+  private async fanOut(): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const events = await claimPendingFanout(trx, this.dialect, FANOUT_BATCH);
+      for (const tenantId of new Set(events.map((e) => e.tenantId))) {
+        await enqueueDeliveries(trx, tenantId, events.filter((e) => e.tenantId === tenantId));
+      }
+      return events.length;
+    });
+  }
+
+  /** The webhooks and events of a batch of deliveries, one query each per tenant, and each event's body serialised once. */
+  private async loadBatch(claimed: DeliveryRow[]): Promise<Batch> {
+    const batch: Batch = { webhooks: new Map(), events: new Map() };
+    for (const tenantId of new Set(claimed.map((d) => d.tenantId))) {
+      const mine = claimed.filter((d) => d.tenantId === tenantId);
+      const [hooks, events] = await Promise.all([
+        webhooks.findByIds(this.db, tenantId, [...new Set(mine.map((d) => d.webhookId))]),
+        findEventsByIds(this.db, tenantId, [...new Set(mine.map((d) => d.eventId))]),
+      ]);
+      for (const w of hooks) batch.webhooks.set(`${tenantId}/${w.id}`, w);
+      for (const e of events) batch.events.set(`${tenantId}/${e.id}`, { row: e, body: JSON.stringify(toEventResource(e)) });
     }
-    const body = JSON.stringify(toEventResource(event));
+    return batch;
+  }
+
+  /** Writes a batch's outcomes in one transaction: attempts multi-row, equal delivery changes in one statement. */
+  private async record(results: DeliveryResult[]): Promise<void> {
+    const now = nowIso();
+    const groups = new Map<string, { tenantId: string; ids: string[]; changes: Updateable<WebhookDeliveryTable> }>();
+    for (const r of results) {
+      const changes = { ...r.changes, updatedAt: now, ...(r.changes.status === 'delivered' ? { deliveredAt: now } : {}) };
+      const key = `${r.tenantId}\u0000${JSON.stringify(changes)}`;
+      const group = groups.get(key) ?? groups.set(key, { tenantId: r.tenantId, ids: [], changes }).get(key);
+      group?.ids.push(r.deliveryId);
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await webhooks.recordAttempts(trx, results.flatMap((r) => (r.attempt ? [r.attempt] : [])));
+      for (const g of groups.values()) await webhooks.updateDeliveries(trx, g.tenantId, g.ids, g.changes);
+    });
+  }
+
+  /** Sends one delivery and says what to record; writes nothing itself. */
+  private async deliver(delivery: DeliveryRow, batch: Batch): Promise<DeliveryResult> {
+    const base = { tenantId: delivery.tenantId, deliveryId: delivery.id };
+    const webhook = batch.webhooks.get(`${delivery.tenantId}/${delivery.webhookId}`);
+    const loaded = batch.events.get(`${delivery.tenantId}/${delivery.eventId}`);
+    const event = loaded?.row;
+    if (!webhook || !loaded || !event || (!readBool(webhook.active) && event.type !== 'webhook.ping')) {
+      return { ...base, changes: { status: 'failed', lastError: 'webhook inactive or removed', lockedUntil: null } };
+    }
+    const body = loaded.body;
     const attempt = delivery.attempts + 1;
     const startedAt = nowIso();
     const started = performance.now();
@@ -122,20 +177,19 @@ export class WebhookWorker extends BackgroundWorker {
       error = failure instanceof Error ? (failure.name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : (failure.cause as Error | undefined)?.message ?? failure.message) : String(failure);
     }
     const latencyMs = Math.round(performance.now() - started);
-    const now = nowIso();
     const record = { tenantId: delivery.tenantId, deliveryId: delivery.id, attempt, startedAt, statusCode, latencyMs, error };
     if (error === null) {
-      return { ...base, attempt: record, changes: { status: 'delivered', attempts: attempt, lastStatusCode: statusCode, lastError: null, deliveredAt: now, lockedUntil: null, updatedAt: now } };
+      return { ...base, attempt: record, changes: { status: 'delivered', attempts: attempt, lastStatusCode: statusCode, lastError: null, lockedUntil: null } };
     }
     const delay = this.delayAfter(attempt);
     if (delay !== undefined) {
       return {
         ...base, attempt: record,
-        changes: { attempts: attempt, lastStatusCode: statusCode, lastError: error, nextAttemptAt: new Date(Date.now() + delay).toISOString(), lockedUntil: null, updatedAt: now },
+        changes: { attempts: attempt, lastStatusCode: statusCode, lastError: error, nextAttemptAt: new Date(Date.now() + delay).toISOString(), lockedUntil: null },
       };
     }
     this.log.warn({ deliveryId: delivery.id, webhookId: webhook.id }, 'webhook delivery gave up');
-    return { ...base, attempt: record, gaveUp: webhook.id, changes: { status: 'failed', attempts: attempt, lastStatusCode: statusCode, lastError: error, lockedUntil: null, updatedAt: now } };
+    return { ...base, attempt: record, gaveUp: webhook.id, changes: { status: 'failed', attempts: attempt, lastStatusCode: statusCode, lastError: error, lockedUntil: null } };
   }
 
   /** A webhook whose deliveries all fail for a day straight is turned off, and that is announced. */

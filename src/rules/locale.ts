@@ -8,14 +8,22 @@ export function canonicalLocale(input: string): string | undefined {
   }
 }
 
+// Building an Intl.DateTimeFormat costs tens of microseconds (4.5 % of a create's CPU in a profile);
+// zones are few, so answers are kept.
+const zones = new Map<string, string | undefined>();
+
 /** The IANA name of a time zone as the runtime spells it, or undefined when the zone is unknown. */
 export function canonicalTimezone(input: string): string | undefined {
-  if (input.trim() === '') return undefined;
+  if (input.trim() === '' || input.length > 64) return undefined;
+  if (zones.has(input)) return zones.get(input);
+  let zone: string | undefined;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: input }).resolvedOptions().timeZone;
+    zone = new Intl.DateTimeFormat('en-US', { timeZone: input }).resolvedOptions().timeZone;
   } catch {
-    return undefined;
+    zone = undefined;
   }
+  if (zones.size < 10_000) zones.set(input, zone);
+  return zone;
 }
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });

@@ -1,11 +1,34 @@
 import type { Executor } from '../../db/database.js';
 import type { EventTable } from './event.table.js';
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 
 export type EventRow = Selectable<EventTable>;
 
 export async function insertMany(db: Executor, rows: Array<Insertable<EventTable>>): Promise<void> {
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('events').values(rows.slice(i, i + 500)).execute();
+}
+
+/**
+ * Claims events awaiting fan-out, oldest first, and marks them done in the caller's transaction; on
+ * PostgreSQL rows another process holds are skipped, so each event is fanned out by one process.
+ * On SQLite it is one UPDATE … RETURNING: a transaction that began by reading could not take the
+ * write lock while another process writes, so a separate worker process would starve under load.
+ */
+export async function claimPendingFanout(db: Executor, dialect: 'sqlite' | 'postgres', limit: number): Promise<Array<{ tenantId: string; id: string; type: string }>> {
+  // A literal `true`, so SQLite can use the partial index on pending events.
+  const pendingQuery = db.selectFrom('events').where('pendingFanout', '=', sql.lit(true)).orderBy('id').limit(limit);
+  if (dialect === 'sqlite') {
+    return db.updateTable('events').set({ pendingFanout: false })
+      .where(sql.ref('rowid'), 'in', pendingQuery.select(sql<number>`rowid`.as('rowid')))
+      .returning(['tenantId', 'id', 'type'])
+      .execute();
+  }
+  const pending = await pendingQuery.select(['tenantId', 'id', 'type']).forUpdate().skipLocked().execute();
+  for (const tenantId of new Set(pending.map((e) => e.tenantId))) {
+    const ids = pending.filter((e) => e.tenantId === tenantId).map((e) => e.id);
+    await db.updateTable('events').set({ pendingFanout: false }).where('tenantId', '=', tenantId).where('id', 'in', ids).execute();
+  }
+  return pending;
 }
 
 export interface EventFilter {

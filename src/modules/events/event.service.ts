@@ -4,7 +4,6 @@ import { readJson } from '../../db/column-types.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
-import { enqueueDeliveries } from '../webhooks/webhook.service.js';
 import type { NewEvent } from './event.catalog.js';
 import * as events from './event.repository.js';
 import type { EventRow } from './event.repository.js';
@@ -34,9 +33,10 @@ export function toEventResource(row: EventRow): EventResource {
 }
 
 /**
- * Records events in the caller's transaction, with one webhook delivery per subscribed webhook: if
- * the change commits, so do its events and deliveries; if it rolls back, nothing is announced.
- * `fanOut: false` records without deliveries (a ping queues its one delivery itself).
+ * Records events in the caller's transaction: if the change commits, so do its events; if it rolls
+ * back, nothing is announced. Deliveries (one per subscribed webhook) are made from them by the webhook worker after the commit (`pendingFanout`), so a
+ * write costs the same whatever the number of webhooks. `fanOut: false` records an event no webhook
+ * receives through fan-out (a ping queues its one delivery itself).
  * @returns the new events' ids, in order.
  */
 export async function recordEvents(trx: Executor, tenantId: string, actor: Actor, list: NewEvent[], options: { fanOut?: boolean } = {}): Promise<string[]> {
@@ -44,10 +44,9 @@ export async function recordEvents(trx: Executor, tenantId: string, actor: Actor
   const occurredAt = nowIso();
   const rows = list.map((e) => ({
     tenantId, id: newId(), type: e.type, occurredAt, actorType: actor.type, actorId: actor.id, requestId: actor.requestId,
-    resourceType: e.resourceType, resourceId: e.resourceId, data: JSON.stringify(e.data),
+    resourceType: e.resourceType, resourceId: e.resourceId, data: JSON.stringify(e.data), pendingFanout: options.fanOut !== false,
   }));
   await events.insertMany(trx, rows);
-  if (options.fanOut !== false) await enqueueDeliveries(trx, tenantId, rows.map((r) => ({ id: r.id, type: r.type })));
   return rows.map((r) => r.id);
 }
 
@@ -57,6 +56,7 @@ export async function recordFor(trx: Executor, ctx: TenantContext, list: NewEven
 }
 
 export const findEventsByIds = events.findByIds;
+export const claimPendingFanout = events.claimPendingFanout;
 
 /** The audit log (`GET /v1/events`). */
 export class EventService {

@@ -1,4 +1,4 @@
-import type { Json, Timestamp } from '../../db/column-types.js';
+import type { Bool, Json, Timestamp } from '../../db/column-types.js';
 
 /** The event log: audit trail and webhook outbox in one. Written in the transaction of the change. */
 export interface EventTable {
@@ -13,4 +13,6 @@ export interface EventTable {
   resourceId: string;
   /** The resource as the API returns it (never a password or hash). */
   data: Json;
+  /** Not yet turned into webhook deliveries (the webhook worker does that after the commit). */
+  pendingFanout: Bool;
 }

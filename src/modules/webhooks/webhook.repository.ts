@@ -47,30 +47,45 @@ export async function claimDue(db: Executor, dialect: 'sqlite' | 'postgres', now
     .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
     .orderBy('nextAttemptAt')
     .limit(limit);
-  if (dialect === 'postgres') due = due.forUpdate().skipLocked();
-  const candidates = await due.execute();
+  if (dialect === 'sqlite') {
+    // One statement that writes first (see claimPendingFanout): the row ids due, locked in one UPDATE.
+    return db.updateTable('webhookDeliveries').set({ lockedUntil: lockUntil })
+      .where(sql.ref('rowid'), 'in', due.clearSelect().select(sql<number>`rowid`.as('rowid')))
+      .returningAll()
+      .execute();
+  }
+  const candidates = await due.forUpdate().skipLocked().execute();
+  // One UPDATE per tenant, re-checking that each row is still free: on PostgreSQL the rows are locked
+  // (SKIP LOCKED); on SQLite the transaction holds the only writer.
   const claimed: DeliveryRow[] = [];
-  for (const c of candidates) {
-    const row = await db
+  for (const tenantId of new Set(candidates.map((c) => c.tenantId))) {
+    const ids = candidates.filter((c) => c.tenantId === tenantId).map((c) => c.id);
+    claimed.push(...(await db
       .updateTable('webhookDeliveries')
       .set({ lockedUntil: lockUntil })
-      .where('tenantId', '=', c.tenantId)
-      .where('id', '=', c.id)
+      .where('tenantId', '=', tenantId)
+      .where('id', 'in', ids)
       .where('status', '=', 'pending')
       .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
       .returningAll()
-      .executeTakeFirst();
-    if (row) claimed.push(row);
+      .execute()));
   }
   return claimed;
 }
 
-export async function recordAttempt(db: Executor, row: Insertable<WebhookAttemptTable>): Promise<void> {
-  await db.insertInto('webhookAttempts').values(row).execute();
+export async function recordAttempts(db: Executor, rows: Array<Insertable<WebhookAttemptTable>>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) await db.insertInto('webhookAttempts').values(rows.slice(i, i + 500)).execute();
 }
 
-export async function updateDelivery(db: Executor, tenantId: string, id: string, changes: Updateable<WebhookDeliveryTable>): Promise<void> {
-  await db.updateTable('webhookDeliveries').set(changes).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+/** Applies the same changes to several deliveries of a tenant in one statement. */
+export async function updateDeliveries(db: Executor, tenantId: string, ids: string[], changes: Updateable<WebhookDeliveryTable>): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('webhookDeliveries').set(changes).where('tenantId', '=', tenantId).where('id', 'in', ids).execute();
+}
+
+export function findByIds(db: Executor, tenantId: string, ids: string[]): Promise<WebhookRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('webhooks').selectAll().where('tenantId', '=', tenantId).where('id', 'in', ids).execute();
 }
 
 export function findDelivery(db: Executor, tenantId: string, id: string): Promise<DeliveryRow | undefined> {

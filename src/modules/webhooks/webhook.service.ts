@@ -37,8 +37,9 @@ function pendingDelivery(tenantId: string, webhookId: string, eventId: string, n
 const subscribed = (row: WebhookRow, type: string) => row.eventTypes === null || readJson<string[]>(row.eventTypes).includes(type);
 
 /**
- * The outbox fan-out: one pending delivery per event and active webhook subscribed to it, written
- * in the transaction of the change. Delivery itself is the worker's, so no endpoint slows a write.
+ * The outbox fan-out: one pending delivery per event and active webhook subscribed to it. The
+ * webhook worker runs it for committed events (`pendingFanout`), so neither the number of webhooks
+ * nor any endpoint slows a write.
  */
 export async function enqueueDeliveries(trx: Executor, tenantId: string, events: Array<{ id: string; type: string }>): Promise<void> {
   const active = await webhooks.listActive(trx, tenantId);
@@ -138,7 +139,7 @@ export class WebhookService {
     const webhook = await this.find(ctx.tenantId, webhookId);
     const delivery = isUuid(deliveryId) ? await webhooks.findDelivery(this.db, ctx.tenantId, deliveryId.toLowerCase()) : undefined;
     if (!delivery || delivery.webhookId !== webhook.id) throw new AppError('DELIVERY_NOT_FOUND', { details: { id: deliveryId } });
-    await webhooks.updateDelivery(this.db, ctx.tenantId, delivery.id, { status: 'pending', nextAttemptAt: nowIso(), lockedUntil: null, updatedAt: nowIso() });
+    await webhooks.updateDeliveries(this.db, ctx.tenantId, [delivery.id], { status: 'pending', nextAttemptAt: nowIso(), lockedUntil: null, updatedAt: nowIso() });
     this.onQueued();
   }
 
