@@ -39,7 +39,7 @@ export async function insertDeliveries(db: Executor, rows: Array<Insertable<Webh
  * conditional update is the same guard on SQLite, whose writers are serialised anyway.
  */
 export async function claimDue(db: Executor, dialect: 'sqlite' | 'postgres', now: string, lockUntil: string, limit: number): Promise<DeliveryRow[]> {
-  let due = db
+  const due = db
     .selectFrom('webhookDeliveries')
     .select(['tenantId', 'id'])
     .where('status', '=', 'pending')
