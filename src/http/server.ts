@@ -17,6 +17,7 @@ import { settingsRoutes } from '../modules/settings/settings.routes.js';
 import { importRoutes } from '../modules/imports/import.routes.js';
 import { eventRoutes } from '../modules/events/event.routes.js';
 import { mailLinkRoutes, mailRoutes } from '../modules/mail/mail.routes.js';
+import { mailPageRoutes } from '../modules/mail/mail-pages.routes.js';
 import { webhookRoutes } from '../modules/webhooks/webhook.routes.js';
 import { personalTokenRoutes, sessionRoutes } from '../modules/sessions/session.routes.js';
 import { requireApiKey } from './auth.js';
@@ -100,6 +101,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   // Logins carry no API key, so they live outside the key-checking scope.
   await app.register(sessionRoutes, { prefix: '/v1', sessions: core.sessions });
   await app.register(mailLinkRoutes, { prefix: '/v1', mail: core.mail });
+  await app.register(mailPageRoutes, { mail: core.mail });
   await registerContracts(app, { core, config });
   await app.register(scimRoutes, { prefix: '/scim/v2', core, publicUrl: config.publicUrl });
   return app;

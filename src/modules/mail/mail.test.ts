@@ -86,6 +86,37 @@ for (const dialect of testDialects) {
       expect(login.statusCode).toBe(201);
     });
 
+    it('should serve the pages mailed links open: a form that sets the password, once', async () => {
+      const { key, slug } = await t.tenantWithKey();
+      await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'linked@example.com', sendWelcomeEmail: true, sendVerificationEmail: true } });
+      await waitFor(() => smtp.received.filter((m) => m.to.includes('linked@example.com')).length >= 2);
+      const mails = smtp.received.filter((m) => m.to.includes('linked@example.com'));
+      const linkIn = (text: string) => new URL(/https:\/\/id\.example\.com\/\S+/.exec(text)?.[0] as string);
+      const welcome = linkIn((mails.find((m) => m.text.includes('/set-password')) as Received).text);
+      // Opening the link shows a form and spends nothing.
+      const form = await t.app.inject({ url: `${welcome.pathname}${welcome.search}` });
+      expect(form.statusCode).toBe(200);
+      expect(form.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(form.body).toContain('<form method="post" action="/set-password">');
+      const post = (url: string, fields: Record<string, string>) =>
+        t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() });
+      const fields = { tenant: welcome.searchParams.get('tenant') as string, token: welcome.searchParams.get('token') as string };
+      const weak = await post('/set-password', { ...fields, password: 'password1', confirm: 'password1' });
+      expect([weak.statusCode, weak.body.includes('common passwords')]).toEqual([400, true]);
+      const saved = await post('/set-password', { ...fields, password: 'quiet harbour lantern 7', confirm: 'quiet harbour lantern 7' });
+      expect([saved.statusCode, saved.body.includes('Password saved')]).toEqual([200, true]);
+      expect((await post('/set-password', { ...fields, password: 'quiet harbour lantern 8', confirm: 'quiet harbour lantern 8' })).statusCode).toBe(400);
+      const login = await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-roster-tenant': slug }, payload: { login: 'linked@example.com', password: 'quiet harbour lantern 7' } });
+      expect(login.statusCode).toBe(201);
+
+      const verify = linkIn((mails.find((m) => m.text.includes('/verify-email')) as Received).text);
+      expect((await t.app.inject({ url: `${verify.pathname}${verify.search}` })).body).toContain('Confirm my address');
+      const confirmed = await post('/verify-email', { tenant: verify.searchParams.get('tenant') as string, token: verify.searchParams.get('token') as string });
+      expect([confirmed.statusCode, confirmed.body.includes('Address confirmed')]).toEqual([200, true]);
+      expect(login.json().user.id).toBeDefined();
+      expect((await t.request(key, { method: 'GET', url: `/v1/users/${login.json().user.id}` })).json().emailVerified).toBe(true);
+    });
+
     it('should mail a verification link that marks the address verified, in the user locale', async () => {
       const { key, slug } = await t.tenantWithKey();
       const user = (await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'verif@example.com', locale: 'fr-FR', password: 'correct horse battery', sendVerificationEmail: true, sendWelcomeEmail: true } })).json();
