@@ -80,7 +80,7 @@ export function databaseFromConfig(config: Config): Database {
 /** Composition root: builds repositories' callers (services) over one database. */
 export async function createCore({ config, database = databaseFromConfig(config), migrate = true, logger, importPollMs, webhookPollMs, mailPollMs, dedicatedWorkers = false }: CoreOptions): Promise<Core> {
   if (migrate) await migrateToLatest(database);
-  const hasher = new PasswordHasher(config.argon2);
+  const hasher = new PasswordHasher(config.argon2, config.hashQueueMax);
   const metrics = new Metrics(() => hasher.pending);
   const tenants = new TenantService(database.db);
   const apiKeys = new ApiKeyService(database.db);

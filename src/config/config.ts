@@ -19,6 +19,13 @@ export interface Config {
   importStaleSeconds: number;
   requestTimeoutMs: number;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Requests per minute per credential and per client address (429 beyond). */
+  rateLimitPerKey: number;
+  rateLimitPerAddress: number;
+  /** Redis for rate-limit counters shared by all Roster processes. */
+  redisUrl: string | undefined;
+  /** Password hashes queued or running beyond which creates get 503 with Retry-After. */
+  hashQueueMax: number;
   /** Delays before each webhook retry, in ms. */
   webhookRetrySchedule: number[];
   webhookTimeoutMs: number;
@@ -103,6 +110,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const redisUrl = readString(env, 'REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   const jwtSecret = readString(env, 'ROSTER_JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('ROSTER_JWT_SECRET must be at least 32 characters');
   const jwksUrl = readString(env, 'ROSTER_JWT_JWKS_URL');
@@ -133,6 +142,10 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
     loginMaxFailuresPerAccount: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1000),
     loginMaxFailuresPerAddress: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 100_000),
+    rateLimitPerKey: readInt(env, 'ROSTER_RATE_LIMIT_PER_KEY', 6000, 1, 10_000_000),
+    rateLimitPerAddress: readInt(env, 'ROSTER_RATE_LIMIT_PER_ADDRESS', 6000, 1, 10_000_000),
+    redisUrl,
+    hashQueueMax: readInt(env, 'ROSTER_HASH_QUEUE_MAX', 256, 1, 1_000_000),
     argon2: Object.freeze({
       memoryCost: readInt(env, 'ROSTER_ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
       timeCost: readInt(env, 'ROSTER_ARGON2_TIME_COST', 2, 1, 100),

@@ -40,6 +40,7 @@ export const errorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   IDEMPOTENCY_KEY_MISMATCH: { status: 422, title: 'This Idempotency-Key was used with a different request' },
   TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many failed attempts; retry later' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests; retry later' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The service is not ready' },
   INTERNAL: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -49,6 +49,7 @@ export function asAppError(error: FastifyError, request: FastifyRequest): AppErr
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const requestId = String(request.id);
+    if (error instanceof AppError && typeof error.details?.retryAfter === 'number') reply.header('retry-after', String(error.details.retryAfter));
     if (error instanceof AppError) {
       return sendProblem(reply, toProblem(error.code, requestId, { detail: error.message, errors: error.errors, ...(error.details ? { details: error.details } : {}) }));
     }

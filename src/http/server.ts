@@ -24,6 +24,8 @@ import { requireApiKey } from './auth.js';
 import { registerContracts } from '../contracts/contract-routes.js';
 import { scimRoutes } from '../scim/scim.routes.js';
 import { registerErrorHandler } from './error-handler.js';
+import { registerSecurityHeaders } from './security-headers.js';
+import { registerRateLimits } from './rate-limits.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
 
@@ -70,6 +72,8 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  await registerSecurityHeaders(app);
+  await registerRateLimits(app, { perKeyPerMinute: config.rateLimitPerKey, perAddressPerMinute: config.rateLimitPerAddress, redisUrl: config.redisUrl });
   app.addHook('onResponse', async (request, reply) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };
     core.metrics.httpRequests.inc(labels);

@@ -1,4 +1,5 @@
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
+import { AppError } from '../errors/app-error.js';
 
 // `Algorithm` is an ambient const enum, which isolated modules cannot read; 2 is its Argon2id member.
 const ARGON2ID = 2 as Algorithm;
@@ -15,19 +16,36 @@ export interface Argon2Params {
  */
 export class PasswordHasher {
   #pending = 0;
+  /** Mean time of one hash, kept to estimate Retry-After. */
+  #meanMs = 50;
 
-  constructor(private readonly params: Argon2Params) {}
+  /** @param maxQueued hashes queued or running beyond which new work is refused (503), so a flood degrades instead of piling up. */
+  constructor(private readonly params: Argon2Params, private readonly maxQueued = Infinity) {}
 
   get pending(): number {
     return this.#pending;
   }
 
+  /**
+   * Admission for a request that will hash `count` passwords. An idle hasher admits any amount (a
+   * batch of 1000 passwords is one request); a busy one refuses what would take it past its bound.
+   * @throws SERVICE_UNAVAILABLE with `retryAfter` (seconds).
+   */
+  admit(count: number): void {
+    if (count === 0 || this.#pending === 0 || this.#pending + count <= this.maxQueued) return;
+    // libuv runs four hashes at a time by default.
+    const retryAfter = Math.max(1, Math.ceil((this.#pending * this.#meanMs) / 4 / 1000));
+    throw new AppError('SERVICE_UNAVAILABLE', { detail: 'Password hashing is saturated; retry later', details: { retryAfter } });
+  }
+
   async hash(password: string): Promise<string> {
     this.#pending += 1;
+    const started = performance.now();
     try {
       return await hash(password, { algorithm: ARGON2ID, ...this.params });
     } finally {
       this.#pending -= 1;
+      this.#meanMs = this.#meanMs * 0.9 + (performance.now() - started) * 0.1;
     }
   }
 

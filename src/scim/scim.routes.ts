@@ -42,7 +42,9 @@ export const scimRoutes: FastifyPluginAsync<{ core: Core; publicUrl: string }> =
 
   app.addContentTypeParser(SCIM_CONTENT_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toScimError(asAppError(error as Parameters<typeof asAppError>[0], request));
+    const appError = asAppError(error as Parameters<typeof asAppError>[0], request);
+    if (typeof appError.details?.retryAfter === 'number') reply.header('retry-after', String(appError.details.retryAfter));
+    const { status, body } = toScimError(appError);
     return reply.code(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
   });
   app.setNotFoundHandler((request, reply) => {

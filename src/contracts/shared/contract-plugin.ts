@@ -25,7 +25,9 @@ export interface ContractError {
  */
 export function useContractErrors(app: FastifyInstance, render: (error: AppError, request: FastifyRequest) => ContractError): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body, headers } = render(asAppError(error, request), request);
+    const appError = asAppError(error, request);
+    const { status, body, headers } = render(appError, request);
+    if (typeof appError.details?.retryAfter === 'number') reply.header('retry-after', String(appError.details.retryAfter));
     return reply.code(status).headers(headers ?? {}).type('application/json; charset=utf-8').send(body);
   });
 }

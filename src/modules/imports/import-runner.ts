@@ -72,6 +72,8 @@ export async function runImport(users: UserService, ctx: TenantContext, records:
     const outcomes = await users.createUsers(ctx, current.map((c) => c.item), {
       mode: 'partial',
       returnUsers: false,
+      // Imports are background work that waits its turn; the 503 admission is for request floods.
+      background: true,
       ...(options.dryRun ? { dryRun: true } : {}),
       ...(onChunk
         ? {

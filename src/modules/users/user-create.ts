@@ -50,6 +50,8 @@ export interface CreateOptions {
   defaultGroupTypes?: string[];
   /** Event types recorded beside `user.created` for each new user, e.g. Pulse's `user_created`. */
   alsoAnnounceAs?: EventType[];
+  /** Import jobs and the CLI: never refused for a busy password hasher, they wait their turn. */
+  background?: boolean;
 }
 
 export interface ItemOutcome {
@@ -202,7 +204,9 @@ export class UserCreator {
   private async insert(ctx: TenantContext, tenant: Tenant, accepted: Candidate[], outcomes: ItemOutcome[], options: CreateOptions): Promise<void> {
     const { tenantId, principal } = ctx;
     const { settings } = tenant;
-    // Plain passwords are hashed concurrently; libuv's pool spreads them over the cores.
+    // Plain passwords are hashed concurrently; libuv's pool spreads them over the cores. A saturated
+    // hasher refuses the request (503) before anything is queued.
+    if (!options.background) this.hasher.admit(accepted.filter((c) => c.input.password !== undefined || c.input.generatePassword).length);
     const hashes = await Promise.all(
       accepted.map(async (c) => {
         const generated = c.input.generatePassword ? generatePassword(settings.password) : undefined;
