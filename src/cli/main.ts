@@ -9,6 +9,8 @@ import { serve, work } from '../serve.js';
 import { cliPrincipal, tenantContext, withCore } from './cli-context.js';
 import { exportUsers, importFile } from './import-export.js';
 import fs from 'node:fs';
+import path from 'node:path';
+import { backupSqlite, restoreSqlite } from '../db/sqlite-backup.js';
 
 const program = new Command('roster').description('Roster user directory: server and administration').showHelpAfterError();
 
@@ -36,6 +38,28 @@ program
     } finally {
       await database.close();
     }
+  });
+
+program
+  .command('backup <file>')
+  .description('Copy the SQLite store to <file> while Roster runs (online backup API), and check the copy')
+  .action(async (file: string) => {
+    const config = loadConfig();
+    if (config.databaseUrl) {
+      throw new CliUsageError('PostgreSQL: use pg_dump, e.g. pg_dump --format=custom --file=roster.dump "$DATABASE_URL" (see docs/security.md)');
+    }
+    const { users } = await backupSqlite(config.dataDir, path.resolve(file));
+    process.stdout.write(`Backed up ${users} users to ${path.resolve(file)}\n`);
+  });
+
+program
+  .command('restore <file>')
+  .description('Put a backup made by `roster backup` in place as the SQLite store (stop the server first)')
+  .action((file: string) => {
+    const config = loadConfig();
+    if (config.databaseUrl) throw new CliUsageError('PostgreSQL: use pg_restore, e.g. pg_restore --clean --dbname="$DATABASE_URL" roster.dump (see docs/security.md)');
+    const { users, previous } = restoreSqlite(path.resolve(file), config.dataDir);
+    process.stdout.write(`Restored ${users} users into ${config.dataDir}${previous ? `; the previous store is kept as ${previous}` : ''}\n`);
   });
 
 const tenants = program.command('tenants').description('Manage tenants');
