@@ -25,6 +25,7 @@ import { registerContracts } from '../contracts/contract-routes.js';
 import { scimRoutes } from '../scim/scim.routes.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { registerBodyDeadline } from './body-deadline.js';
 import { registerRateLimits } from './rate-limits.js';
 import { registerOpenApi } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';
@@ -72,6 +73,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerBodyDeadline(app, config.requestTimeoutMs);
   await registerSecurityHeaders(app);
   await registerRateLimits(app, { perKeyPerMinute: config.rateLimitPerKey, perAddressPerMinute: config.rateLimitPerAddress, redisUrl: config.redisUrl });
   app.addHook('onResponse', async (request, reply) => {
