@@ -62,7 +62,7 @@ if (process.env.BENCH_DATABASE_URL) {
 const separate = process.env.SEPARATE_WORKER === '1';
 const roster = await startRoster(separate ? { ...env, ROSTER_RUN_WORKERS: 'false' } : env);
 const worker = separate && process.env.NO_DELIVERY !== '1'
-  ? spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'worker'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
+  ? spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'worker'], { env: { ...process.env, ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true', ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
   : undefined;
 const rows = [];
 try {

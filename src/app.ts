@@ -91,7 +91,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
   };
   const mailWorker = new MailWorker(database.db, config.smtpUrl, logger ?? silentLogger, mailPollMs);
   const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated, publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() });
-  const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs, pauseWhenBusy: !dedicatedWorkers }, logger ?? silentLogger);
+  const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs, pauseWhenBusy: !dedicatedWorkers, allowPrivate: config.webhookAllowPrivate }, logger ?? silentLogger);
   const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
   const sessions = new SessionService({
     db: database.db, hasher, tenants, users, argon2: config.argon2, ttlSeconds: config.sessionTtlSeconds,
@@ -112,7 +112,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     imports: new ImportService(database.db, () => importWorker.wake()),
     importWorker,
     events: new EventService(database.db),
-    webhooks: new WebhookService(database.db, () => webhookWorker.wake()),
+    webhooks: new WebhookService(database.db, () => webhookWorker.wake(), config.webhookAllowPrivate),
     webhookWorker,
     mail: new MailService(database.db, tenants, hasher),
     mailWorker,

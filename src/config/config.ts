@@ -29,6 +29,8 @@ export interface Config {
   /** Delays before each webhook retry, in ms. */
   webhookRetrySchedule: number[];
   webhookTimeoutMs: number;
+  /** Let webhooks target loopback and private networks (off: no SSRF into Roster's own network). */
+  webhookAllowPrivate: boolean;
   eventRetentionDays: number;
   /** Whether `serve` runs the background workers itself (false when `roster worker` runs them). */
   runWorkers: boolean;
@@ -134,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
     importStaleSeconds: readInt(env, 'ROSTER_IMPORT_STALE_SECONDS', 30, 1, 86_400),
     requestTimeoutMs: readInt(env, 'ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
     webhookRetrySchedule: readDurations(env, 'ROSTER_WEBHOOK_RETRY_SCHEDULE', '5s,1m,5m,30m,2h,5h,10h,10h'),
+    webhookAllowPrivate: readBool(env, 'ROSTER_WEBHOOK_ALLOW_PRIVATE', false),
     webhookTimeoutMs: readInt(env, 'ROSTER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     smtpUrl,
     publicUrl: (readString(env, 'ROSTER_PUBLIC_URL') ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),

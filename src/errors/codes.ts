@@ -97,6 +97,7 @@ export const fieldErrorCodes = {
   TIMEZONE_INVALID: 'Not an IANA time zone',
   COUNTRY_INVALID: 'Not an ISO 3166-1 alpha-2 country code',
   URL_INVALID: 'Not an http or https URL',
+  URL_NOT_PUBLIC: 'The host is not a public internet address',
   ROLE_UNKNOWN: 'No role with this name exists in the tenant',
   SLUG_INVALID: 'Slugs are 2-63 lowercase letters, digits and dashes',
   EMAIL_TAKEN: 'Another user has this email or username',

@@ -22,7 +22,7 @@ function startServer(port: number): ChildProcess {
     stdio: 'ignore',
     env: {
       ...process.env, DATABASE_URL: databaseUrl(), PORT: String(port), LOG_LEVEL: 'warn', ROSTER_ADMIN_KEY: adminKey,
-      ROSTER_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms,1s,2s,2s,2s', ROSTER_WEBHOOK_TIMEOUT_MS: '2000',
+      ROSTER_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms,1s,2s,2s,2s', ROSTER_WEBHOOK_TIMEOUT_MS: '2000', ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
     },
   });
 }

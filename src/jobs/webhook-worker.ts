@@ -12,6 +12,7 @@ import type { EventRow } from '../modules/events/event.repository.js';
 import type { WebhookAttemptTable, WebhookDeliveryTable } from '../modules/webhooks/webhook.table.js';
 import type { Insertable, Updateable } from 'kysely';
 import { BackgroundWorker } from './background-worker.js';
+import { nonPublicTarget } from '../rules/public-address.js';
 
 export interface WebhookWorkerOptions {
   /** Delay before each retry, in ms: the first entry after the first failure, and so on. */
@@ -20,6 +21,8 @@ export interface WebhookWorkerOptions {
   pollMs?: number;
   /** Pause while the event loop is busy: for a worker sharing its process with the API (default true). */
   pauseWhenBusy?: boolean;
+  /** Deliver to loopback and private addresses too; otherwise each target is resolved and checked before sending. */
+  allowPrivate?: boolean;
 }
 
 /** Deliveries claimed, sent and recorded together: two lookups and a few writes serve the whole batch. */
@@ -163,6 +166,9 @@ export class WebhookWorker extends BackgroundWorker {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
+      // Checked again at each delivery: a name may have been re-pointed at an inner address since the webhook was saved.
+      const blocked = this.options.allowPrivate ? undefined : await nonPublicTarget(new URL(webhook.url));
+      if (blocked) throw new Error(`refused: ${blocked} is not a public address`);
       const response = await fetch(webhook.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'Roster-Webhooks/1', ...signWebhook(webhook.secret, event.id, Math.floor(Date.now() / 1000), body) },

@@ -1,3 +1,4 @@
+import { nonPublicTarget } from '../../rules/public-address.js';
 import { readBool, readJson } from '../../db/column-types.js';
 import type { Db, Executor } from '../../db/database.js';
 import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
@@ -17,12 +18,19 @@ export function toWebhookResource(row: WebhookRow): Webhook {
   };
 }
 
-function checkUrl(url: string, errors: FieldError[]): void {
+/** http(s) only; and unless private targets are allowed, a host that is (or resolves to) a public address. */
+async function checkUrl(url: string, errors: FieldError[], allowPrivate: boolean): Promise<void> {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') errors.push(fieldError('/url', 'FIELD_INVALID', 'Webhook URLs are http or https'));
+    parsed = new URL(url);
   } catch {
     errors.push(fieldError('/url', 'FIELD_INVALID', 'Not a URL'));
+    return;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') errors.push(fieldError('/url', 'FIELD_INVALID', 'Webhook URLs are http or https'));
+  else if (!allowPrivate) {
+    const blocked = await nonPublicTarget(parsed);
+    if (blocked) errors.push(fieldError('/url', 'URL_NOT_PUBLIC', `The webhook host is not a public address (${blocked}); set ROSTER_WEBHOOK_ALLOW_PRIVATE=true to allow it`));
   }
 }
 
@@ -57,13 +65,15 @@ export class WebhookService {
     private readonly db: Db,
     /** Called after commits that queued deliveries, so the worker looks at once. */
     private readonly onQueued: () => void = () => undefined,
+    /** ROSTER_WEBHOOK_ALLOW_PRIVATE: accept hosts on loopback or private networks (development, tests). */
+    private readonly allowPrivate = false,
   ) {}
 
   /** @throws PERMISSION_DENIED; VALIDATION_FAILED */
   async createWebhook(ctx: TenantContext, input: CreateWebhookInput): Promise<Webhook & { secret: string }> {
     requirePermission(ctx.principal, 'webhooks:manage');
     const errors: FieldError[] = [];
-    checkUrl(input.url, errors);
+    await checkUrl(input.url, errors, this.allowPrivate);
     if (input.secret !== undefined && !isWebhookSecret(input.secret)) errors.push(fieldError('/secret', 'FIELD_INVALID', 'Secrets are whsec_ followed by at least 24 base64 characters'));
     throwIfFieldErrors(errors);
     const now = nowIso();
@@ -97,7 +107,7 @@ export class WebhookService {
     requirePermission(ctx.principal, 'webhooks:manage');
     const current = await this.find(ctx.tenantId, id);
     const errors: FieldError[] = [];
-    if (patch.url !== undefined) checkUrl(patch.url, errors);
+    if (patch.url !== undefined) await checkUrl(patch.url, errors, this.allowPrivate);
     throwIfFieldErrors(errors);
     const changes = {
       ...(patch.url === undefined ? {} : { url: patch.url }),
