@@ -22,7 +22,8 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService; t
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
-    const tenantId = request.body.platform ? null : principal.tenantId ?? (await tenantContextOf(request, tenants)).tenantId;
+    // A tenant key naming another tenant is refused here as on every route (tenantContextOf).
+    const tenantId = request.body.platform ? null : (await tenantContextOf(request, tenants)).tenantId;
     return reply.code(201).send(await apiKeys.createKey(principal, tenantId, request.body));
   });
 
