@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+
+const stores = [
+  {
+    name: 'sqlite',
+    available: true,
+    open: async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-crash-'));
+      return { env: { ROSTER_DATA_DIR: dir, DATABASE_URL: '' }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'postgres',
+    available: Boolean(pgUrl),
+    open: async () => {
+      const scratch = await scratchPostgres(pgUrl as string);
+      return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
+    },
+  },
+];
+
+// A server killed with SIGKILL in the middle of writes, then started again on the same store.
+for (const store of stores) {
+  describe.skipIf(!store.available)(`${store.name}: crashes`, { timeout: 300_000 }, () => {
+    const port = 23000 + Math.floor(Math.random() * 900);
+    let procs: RosterProcesses;
+    let opened: Awaited<ReturnType<(typeof store)['open']>>;
+    const call = () => procs.api(port, 'crash');
+    const emailsLike = async (prefix: string) => {
+      const found: string[] = [];
+      for (let cursor: string | null = null; ;) {
+        const page = (await call()('GET', `/v1/users?limit=200${cursor ? `&cursor=${cursor}` : ''}`)).body;
+        found.push(...(page.data as Array<{ email: string }>).map((u) => u.email).filter((e) => e.startsWith(prefix)));
+        cursor = page.nextCursor as string | null;
+        if (!cursor) return found;
+      }
+    };
+    const restart = async () => {
+      procs.start(port);
+      await procs.ready(port);
+    };
+
+    beforeAll(async () => {
+      opened = await store.open();
+      // Real argon2 cost, so a batch with passwords takes long enough to be killed in the middle.
+      procs = new RosterProcesses({ ...opened.env, ROSTER_ARGON2_MEMORY_KIB: '19456', ROSTER_ARGON2_TIME_COST: '2' });
+      await restart();
+      expect((await call()('POST', '/v1/tenants', { slug: 'crash' })).status).toBe(201);
+    }, 180_000);
+
+    afterAll(async () => {
+      await procs?.stopAll();
+      await opened?.drop();
+    });
+
+    it('should leave an atomic batch whole or absent after a SIGKILL in its middle', async () => {
+      for (const [round, delayMs] of [[1, 400], [2, 1500], [3, 3000]] as const) {
+        const users = Array.from({ length: 400 }, (_, i) => ({ email: `atomic${round}-${i}@acme.com`, password: 'correct horse battery staple' }));
+        const pending = call()('POST', '/v1/users/batch', { mode: 'atomic', users }).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, delayMs));
+        await procs.stop(procs.children.at(-1) as NonNullable<(typeof procs.children)[number]>, 'SIGKILL');
+        const answer = await pending;
+        await restart();
+        const stored = await emailsLike(`atomic${round}-`);
+        // All or nothing, and when the client was told "created", all.
+        expect([0, 400]).toContain(stored.length);
+        if (answer?.status === 200) expect(stored).toHaveLength(400);
+      }
+    });
+
+    it('should keep every acknowledged user of partial batches after a SIGKILL', async () => {
+      const acknowledged: string[] = [];
+      const sender = (async () => {
+        for (let b = 0; b < 40; b++) {
+          const users = Array.from({ length: 25 }, (_, i) => ({ email: `partial-${b}-${i}@acme.com`, password: 'correct horse battery staple' }));
+          const res = await call()('POST', '/v1/users/batch', { users }).catch(() => undefined);
+          if (!res) return;
+          for (const item of res.body.results as Array<{ status: string; user?: { email: string } }>) if (item.status === 'created' && item.user) acknowledged.push(item.user.email);
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 2500));
+      await procs.stop(procs.children.at(-1) as NonNullable<(typeof procs.children)[number]>, 'SIGKILL');
+      await sender;
+      expect(acknowledged.length).toBeGreaterThan(0);
+      await restart();
+      const stored = await emailsLike('partial-');
+      for (const email of acknowledged) expect(stored).toContain(email);
+      expect(new Set(stored).size).toBe(stored.length);
+    });
+  });
+}
