@@ -37,6 +37,7 @@ export const errorCodes = {
   USER_VERSION_MISMATCH: { status: 412, title: 'The user was changed since the given ETag' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is larger than the limit' },
   BATCH_TOO_LARGE: { status: 413, title: 'The batch has more users than the limit' },
+  URI_TOO_LONG: { status: 414, title: 'The URL is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   IDEMPOTENCY_KEY_MISMATCH: { status: 422, title: 'This Idempotency-Key was used with a different request' },
   TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many failed attempts; retry later' },

@@ -50,7 +50,7 @@ for (const dialect of testDialects.slice(0, 1)) {
       for (const op of operations) {
         await fc.assert(
           fc.asyncProperty(
-            nasty, fc.string({ maxLength: 40 }), fc.dictionary(fc.constantFrom('limit', 'cursor', 'filter', 'count', 'startIndex', 'email', 'type', 'since', 'attributes'), fc.string({ maxLength: 30 }), { maxKeys: 3 }),
+            nasty, fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 90, maxLength: 1200 })), fc.dictionary(fc.constantFrom('limit', 'cursor', 'filter', 'count', 'startIndex', 'email', 'type', 'since', 'attributes'), fc.string({ maxLength: 30 }), { maxKeys: 3 }),
             fc.constantFrom('application/json', 'application/scim+json', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml'),
             async (body, id, query, contentType) => {
               const url = op.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(id || 'x'));
@@ -94,6 +94,10 @@ for (const dialect of testDialects.slice(0, 1)) {
       for (const [name, res, status, code] of cases) {
         expect([name, res.statusCode, res.json().code]).toEqual([name, status, code]);
       }
+      const badUrl = await t.app.inject({ url: '/v1/users/%E0%A4%A', headers: { authorization: `Bearer ${key}` } });
+      expect([badUrl.statusCode, badUrl.json().code]).toEqual([400, 'BAD_REQUEST']);
+      const longUrl = await t.app.inject({ url: `/v1/users/${'x'.repeat(1500)}`, headers: { authorization: `Bearer ${key}` } });
+      expect([longUrl.statusCode, longUrl.json().code]).toEqual([414, 'URI_TOO_LONG']);
       // Duplicate keys: the last one wins, as JSON.parse does, and the value is still validated.
       const duplicate = await raw('{"email":"first@acme.com","email":"second@acme.com"}');
       expect([duplicate.statusCode, duplicate.json().email]).toEqual([201, 'second@acme.com']);

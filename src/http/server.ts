@@ -23,7 +23,8 @@ import { personalTokenRoutes, sessionRoutes } from '../modules/sessions/session.
 import { requireApiKey } from './auth.js';
 import { registerContracts } from '../contracts/contract-routes.js';
 import { scimRoutes } from '../scim/scim.routes.js';
-import { registerErrorHandler } from './error-handler.js';
+import { registerErrorHandler, sendProblem } from './error-handler.js';
+import { toProblem } from './problem.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { registerBodyDeadline } from './body-deadline.js';
 import { registerRateLimits } from './rate-limits.js';
@@ -57,6 +58,13 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Long path parameters (tokens, odd ids) reach validation and get the documented 4xx, not Fastify's 414.
+    maxParamLength: 1000,
+    // Errors Fastify raises before routing (a malformed URL) in the documented problem format.
+    frameworkErrors: (error, request, reply) => {
+      const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URI_TOO_LONG' : 'BAD_REQUEST';
+      return sendProblem(reply, toProblem(code, String(request.id), { detail: code === 'BAD_REQUEST' ? 'The URL is malformed' : 'A path segment is too long' }));
     },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
