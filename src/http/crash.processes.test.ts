@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
+/** `npm run soak`: many more kills, at spread-out moments. */
+const KILLS: Array<readonly [number, number]> = process.env.SOAK === '1'
+  ? Array.from({ length: 20 }, (_, i) => [i + 1, 200 + i * 250] as const)
+  : [[1, 400], [2, 1500], [3, 3000]];
 
 const stores = [
   {
@@ -27,7 +31,7 @@ const stores = [
 
 // A server killed with SIGKILL in the middle of writes, then started again on the same store.
 for (const store of stores) {
-  describe.skipIf(!store.available)(`${store.name}: crashes`, { timeout: 300_000 }, () => {
+  describe.skipIf(!store.available)(`${store.name}: crashes`, { timeout: 1_800_000 }, () => {
     const port = 23000 + Math.floor(Math.random() * 900);
     let procs: RosterProcesses;
     let opened: Awaited<ReturnType<(typeof store)['open']>>;
@@ -60,7 +64,7 @@ for (const store of stores) {
     });
 
     it('should leave an atomic batch whole or absent after a SIGKILL in its middle', async () => {
-      for (const [round, delayMs] of [[1, 400], [2, 1500], [3, 3000]] as const) {
+      for (const [round, delayMs] of KILLS) {
         const users = Array.from({ length: 400 }, (_, i) => ({ email: `atomic${round}-${i}@acme.com`, password: 'correct horse battery staple' }));
         const pending = call()('POST', '/v1/users/batch', { mode: 'atomic', users }).catch(() => undefined);
         await new Promise((r) => setTimeout(r, delayMs));

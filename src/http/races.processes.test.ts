@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
+/** `npm run soak`: ten times the concurrency. */
+const SCALE = process.env.SOAK === '1' ? 10 : 1;
 
 // Two real Roster processes on one PostgreSQL database, requests spread over both.
 describe.skipIf(!pgUrl)('postgres: races across two processes', { timeout: 300_000 }, () => {
@@ -30,7 +32,7 @@ describe.skipIf(!pgUrl)('postgres: races across two processes', { timeout: 300_0
 
   it('should create exactly one user for 200 concurrent creates of one email in mixed case', async () => {
     const cases = ['dup@acme.com', 'DUP@acme.com', 'Dup@Acme.com', 'dUp@ACME.COM'];
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => on(i)('POST', '/v1/users', { email: cases[i % cases.length] })));
+    const results = await Promise.all(Array.from({ length: 200 * SCALE }, (_, i) => on(i)('POST', '/v1/users', { email: cases[i % cases.length] })));
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s !== 201).every((s) => s === 409)).toBe(true);
@@ -40,7 +42,7 @@ describe.skipIf(!pgUrl)('postgres: races across two processes', { timeout: 300_0
 
   it('should let exactly one of many concurrent If-Match PATCHes win', async () => {
     const user = (await on(0)('POST', '/v1/users', { email: 'patched@acme.com' })).body;
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => on(i)('PATCH', `/v1/users/${String(user.id)}`, { displayName: `writer ${i}` }, { 'if-match': '"1"' })));
+    const results = await Promise.all(Array.from({ length: 20 * SCALE }, (_, i) => on(i)('PATCH', `/v1/users/${String(user.id)}`, { displayName: `writer ${i}` }, { 'if-match': '"1"' })));
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 412)).toBe(true);
