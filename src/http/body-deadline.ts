@@ -9,18 +9,21 @@ const STREAMING = ['/v1/imports'];
  * (measured: still connected after 8 s with a 2 s timeout), and idle timeouts never fire for one.
  */
 export function registerBodyDeadline(app: FastifyInstance, timeoutMs: number): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (STREAMING.some((prefix) => request.url.startsWith(prefix))) return;
     const raw = request.raw;
-    if (raw.complete) return;
+    const socket = raw.socket as (typeof raw.socket & { destroySoon?: () => void }) | undefined;
+    // Injected requests (tests) have no real socket to cut.
+    if (raw.complete || !socket || typeof socket.end !== 'function') return;
     const timer = setTimeout(() => {
-      if (raw.complete || raw.socket.destroyed) return;
-      raw.socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      raw.socket.destroySoon();
+      if (raw.complete || socket.destroyed || reply.raw.headersSent) return;
+      socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroySoon?.();
     }, timeoutMs);
     timer.unref();
     const clear = () => clearTimeout(timer);
     raw.once('end', clear);
     raw.once('close', clear);
+    reply.raw.once('finish', clear);
   });
 }

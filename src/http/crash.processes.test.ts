@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
+import { startReceiver } from '../testing/http-receiver.js';
+import { freePort, RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 /** `npm run soak`: many more kills, at spread-out moments. */
@@ -32,7 +33,7 @@ const stores = [
 // A server killed with SIGKILL in the middle of writes, then started again on the same store.
 for (const store of stores) {
   describe.skipIf(!store.available)(`${store.name}: crashes`, { timeout: 1_800_000 }, () => {
-    const port = 23000 + Math.floor(Math.random() * 900);
+    let port: number;
     let procs: RosterProcesses;
     let opened: Awaited<ReturnType<(typeof store)['open']>>;
     const call = () => procs.api(port, 'crash');
@@ -51,9 +52,13 @@ for (const store of stores) {
     };
 
     beforeAll(async () => {
+      port = await freePort();
       opened = await store.open();
       // Real argon2 cost, so a batch with passwords takes long enough to be killed in the middle.
-      procs = new RosterProcesses({ ...opened.env, ROSTER_ARGON2_MEMORY_KIB: '19456', ROSTER_ARGON2_TIME_COST: '2' });
+      procs = new RosterProcesses({
+        ...opened.env, ROSTER_ARGON2_MEMORY_KIB: '19456', ROSTER_ARGON2_TIME_COST: '2',
+        ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true', ROSTER_WEBHOOK_RETRY_SCHEDULE: '200ms,400ms,800ms,1s,1s,1s,1s,1s', ROSTER_IMPORT_STALE_SECONDS: '2',
+      });
       await restart();
       expect((await call()('POST', '/v1/tenants', { slug: 'crash' })).status).toBe(201);
     }, 180_000);
@@ -96,6 +101,53 @@ for (const store of stores) {
       const stored = await emailsLike('partial-');
       for (const email of acknowledged) expect(stored).toContain(email);
       expect(new Set(stored).size).toBe(stored.length);
+    });
+
+    const until = async (check: () => Promise<boolean>, timeoutMs: number) => {
+      const end = Date.now() + timeoutMs;
+      while (!(await check().catch(() => false))) {
+        if (Date.now() > end) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const current = () => procs.children.at(-1) as NonNullable<(typeof procs.children)[number]>;
+
+    it('should resume an import killed half-way and create each row once', async () => {
+      const rows = 6000;
+      const body = Array.from({ length: rows }, (_, i) => JSON.stringify({ email: `imp-${i}@acme.com` })).join('\n');
+      const submitted = await fetch(`http://127.0.0.1:${port}/v1/imports`, {
+        method: 'POST', body, headers: { authorization: `Bearer ${procs.adminKey}`, 'x-roster-tenant': 'crash', 'content-type': 'application/x-ndjson' },
+      });
+      expect(submitted.status).toBe(202);
+      const id = ((await submitted.json()) as { id: string }).id;
+      let before = 0;
+      await until(async () => (before = (await call()('GET', `/v1/imports/${id}`)).body.processed as number) > 0, 60_000);
+      await procs.stop(current(), 'SIGKILL');
+      expect(before).toBeLessThan(rows);
+      await restart();
+      await until(async () => (await call()('GET', `/v1/imports/${id}`)).body.status === 'completed', 120_000);
+      expect((await call()('GET', `/v1/imports/${id}`)).body).toMatchObject({ processed: rows, created: rows, failed: 0 });
+      const stored = await emailsLike('imp-');
+      expect(stored).toHaveLength(rows);
+      expect(new Set(stored).size).toBe(rows);
+    });
+
+    it('should deliver an event committed before a SIGKILL once the server is back', async () => {
+      let up = false;
+      const receiver = await startReceiver(() => (up ? 200 : 503));
+      try {
+        expect((await call()('POST', '/v1/webhooks', { url: receiver.url, eventTypes: ['user.created'] })).status).toBe(201);
+        expect((await call()('POST', '/v1/users', { email: 'hooked@acme.com' })).status).toBe(201);
+        await receiver.waitFor((r) => r.length >= 1, 60_000);
+        await procs.stop(current(), 'SIGKILL');
+        up = true;
+        await restart();
+        await receiver.waitFor((r) => r.some((x) => x.body.includes('hooked@acme.com')) && r.length >= 2, 60_000);
+        const events = new Set(receiver.received.map((r) => String(r.headers['webhook-id'])));
+        expect(events.size).toBe(1);
+      } finally {
+        await receiver.close();
+      }
     });
   });
 }

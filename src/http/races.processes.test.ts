@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
+import { freePorts, RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 /** `npm run soak`: ten times the concurrency. */
@@ -7,12 +7,13 @@ const SCALE = process.env.SOAK === '1' ? 10 : 1;
 
 // Two real Roster processes on one PostgreSQL database, requests spread over both.
 describe.skipIf(!pgUrl)('postgres: races across two processes', { timeout: 300_000 }, () => {
-  const ports = [22000 + Math.floor(Math.random() * 400), 22500 + Math.floor(Math.random() * 400)] as const;
+  let ports: [number, number];
   let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
   let procs: RosterProcesses;
   let calls: Array<ReturnType<RosterProcesses['api']>>;
 
   beforeAll(async () => {
+    ports = (await freePorts(2)) as [number, number];
     scratch = await scratchPostgres(pgUrl as string);
     procs = new RosterProcesses({ DATABASE_URL: scratch.url, ROSTER_ARGON2_MEMORY_KIB: '1024', ROSTER_ARGON2_TIME_COST: '1' });
     procs.start(ports[0]);

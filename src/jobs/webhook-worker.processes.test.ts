@@ -1,13 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver } from '../testing/http-receiver.js';
-import { RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
+import { freePorts, RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 
 // Real processes on one PostgreSQL database: at-least-once across a SIGKILL, and never twice in parallel.
 describe.skipIf(!pgUrl)('postgres: webhook delivery across processes', { timeout: 240_000 }, () => {
-  const ports = [21000 + Math.floor(Math.random() * 500), 21600 + Math.floor(Math.random() * 300)] as const;
+  let ports: [number, number];
   const servers: ChildProcess[] = [];
   let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
   let procs: RosterProcesses;
@@ -17,6 +17,7 @@ describe.skipIf(!pgUrl)('postgres: webhook delivery across processes', { timeout
   const api = (port: number) => async (method: string, url: string, body?: unknown) => (await procs.api(port, 'procs')(method, url, body)).body;
 
   beforeAll(async () => {
+    ports = (await freePorts(2)) as [number, number];
     scratch = await scratchPostgres(pgUrl as string);
     procs = new RosterProcesses({
       DATABASE_URL: scratch.url, ROSTER_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms,1s,2s,2s,2s', ROSTER_WEBHOOK_TIMEOUT_MS: '2000', ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',

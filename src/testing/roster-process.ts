@@ -1,9 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 
 const root = path.resolve(import.meta.dirname, '../..');
+
+/** Distinct TCP ports nothing listens on now (the OS picks them), for server processes to take. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return server;
+  }));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0] as number;
+}
 
 /** A throw-away PostgreSQL database beside the one in `baseUrl`, for tests that run real Roster processes. */
 export async function scratchPostgres(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {

@@ -14,16 +14,16 @@ export async function insertMany(db: Executor, rows: Array<Insertable<EventTable
  * On SQLite it is one UPDATE … RETURNING: a transaction that began by reading could not take the
  * write lock while another process writes, so a separate worker process would starve under load.
  */
-export async function claimPendingFanout(db: Executor, dialect: 'sqlite' | 'postgres', limit: number): Promise<Array<{ tenantId: string; id: string; type: string }>> {
+export async function claimPendingFanout(db: Executor, dialect: 'sqlite' | 'postgres', limit: number): Promise<Array<{ tenantId: string; id: string; type: string; occurredAt: string | Date }>> {
   // A literal `true`, so SQLite can use the partial index on pending events.
   const pendingQuery = db.selectFrom('events').where('pendingFanout', '=', sql.lit(true)).orderBy('id').limit(limit);
   if (dialect === 'sqlite') {
     return db.updateTable('events').set({ pendingFanout: false })
       .where(sql.ref('rowid'), 'in', pendingQuery.select(sql<number>`rowid`.as('rowid')))
-      .returning(['tenantId', 'id', 'type'])
+      .returning(['tenantId', 'id', 'type', 'occurredAt'])
       .execute();
   }
-  const pending = await pendingQuery.select(['tenantId', 'id', 'type']).forUpdate().skipLocked().execute();
+  const pending = await pendingQuery.select(['tenantId', 'id', 'type', 'occurredAt']).forUpdate().skipLocked().execute();
   for (const tenantId of new Set(pending.map((e) => e.tenantId))) {
     const ids = pending.filter((e) => e.tenantId === tenantId).map((e) => e.id);
     await db.updateTable('events').set({ pendingFanout: false }).where('tenantId', '=', tenantId).where('id', 'in', ids).execute();

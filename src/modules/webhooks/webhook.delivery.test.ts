@@ -142,7 +142,7 @@ for (const dialect of testDialects) {
 
     it.skipIf(dialect.name !== 'postgres')('should never deliver an event twice with two workers on one database', async () => {
       const receiver = await startReceiver();
-      const config = loadConfig({ LOG_LEVEL: 'silent', ROSTER_WEBHOOK_RETRY_SCHEDULE: '50ms' });
+      const config = loadConfig({ LOG_LEVEL: 'silent', ROSTER_WEBHOOK_RETRY_SCHEDULE: '50ms', ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true' });
       const second = await createCore({ config, database: { ...t.core.database, close: async () => undefined }, migrate: false, webhookPollMs: 10 });
       second.webhookWorker.start();
       try {

@@ -49,13 +49,15 @@ const subscribed = (row: WebhookRow, type: string) => row.eventTypes === null ||
  * webhook worker runs it for committed events (`pendingFanout`), so neither the number of webhooks
  * nor any endpoint slows a write.
  */
-export async function enqueueDeliveries(trx: Executor, tenantId: string, events: Array<{ id: string; type: string }>): Promise<void> {
+export async function enqueueDeliveries(trx: Executor, tenantId: string, events: Array<{ id: string; type: string; occurredAt: string | Date }>): Promise<void> {
   const active = await webhooks.listActive(trx, tenantId);
   if (active.length === 0) return;
   const now = nowIso();
+  // Fan-out runs after the commit: a webhook receives only events that happened once it existed.
+  const existedAt = (w: WebhookRow, event: { occurredAt: string | Date }) => toIso(w.createdAt) <= toIso(event.occurredAt);
   await webhooks.insertDeliveries(
     trx,
-    events.flatMap((event) => active.filter((w) => subscribed(w, event.type)).map((w) => pendingDelivery(tenantId, w.id, event.id, now))),
+    events.flatMap((event) => active.filter((w) => subscribed(w, event.type) && existedAt(w, event)).map((w) => pendingDelivery(tenantId, w.id, event.id, now))),
   );
 }
 
