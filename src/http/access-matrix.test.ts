@@ -148,5 +148,34 @@ for (const dialect of testDialects) {
         expect((await t.request(t.platformKey, { method, url, ...(payload ? { payload } : {}) })).statusCode).toBe(method === 'POST' ? 201 : 200);
       }
     });
+
+    it('should guard SCIM and every contract the same way: 401 without credentials, nothing across tenants', async () => {
+      const someUser = (await as('/v1/users', { email: `${u()}@acme.com` })).id as string;
+      const unauthenticated: Array<[string, string, Record<string, string>]> = [
+        ['GET', '/scim/v2/Users', {}], ['POST', '/scim/v2/Users', {}], ['GET', `/scim/v2/Users/${someUser}`, {}], ['POST', '/scim/v2/Bulk', {}], ['GET', '/scim/v2/Groups', {}],
+        ['POST', '/compat/rollout/users', { 'x-rollout-credential-id': a.slug }], ['POST', '/compat/pulse/users', { 'x-account-id': a.slug }],
+        ['POST', '/compat/rocketchat/api/v1/users.create', {}], ['POST', '/compat/certification/users', {}], ['POST', '/compat/fleet/users', {}],
+      ];
+      for (const [method, url, headers] of unauthenticated) {
+        for (const authorization of [undefined, 'Bearer nope', `Bearer ${revoked}`]) {
+          const res = await t.app.inject({ method: method as 'GET', url, headers: { ...headers, ...(authorization ? { authorization } : {}), 'content-type': 'application/json' }, payload: method === 'GET' ? undefined : '{}' });
+          expect([method, url, authorization, res.statusCode]).toEqual([method, url, authorization, 401]);
+        }
+      }
+      // Tenant B's key sees none of A's users through SCIM, by id or by filter.
+      const scimAsB = (url: string) => t.app.inject({ url, headers: { authorization: `Bearer ${b.key}` } });
+      expect((await scimAsB(`/scim/v2/Users/${someUser}`)).statusCode).toBe(404);
+      const listed = await scimAsB(`/scim/v2/Users?filter=${encodeURIComponent('id eq "' + someUser + '"')}`);
+      expect(listed.json().totalResults).toBe(0);
+      expect(JSON.stringify((await scimAsB('/scim/v2/Users')).json())).not.toContain(a.tenantId);
+      // Naming A's account with B's key in a contract is refused.
+      const pulse = await t.app.inject({ method: 'POST', url: '/compat/pulse/users', headers: { authorization: `Bearer ${b.key}`, 'x-account-id': a.slug }, payload: { email: `${u()}@acme.com` } });
+      expect(pulse.statusCode).toBe(403);
+      const rollout = await t.app.inject({ method: 'POST', url: '/compat/rollout/users', headers: { authorization: `Bearer ${b.key}`, 'x-rollout-credential-id': a.slug }, payload: {
+        email: `${u()}@acme.com`, firstName: 'A', lastName: 'B', phone: '+442079460958', role: 'user', status: 'active', username: u(), type: 'employee',
+        address: { type: 'work', street: 's', city: 'c', state: 's', code: '1', country: 'GB' },
+      } });
+      expect(rollout.statusCode).toBe(403);
+    });
   });
 }

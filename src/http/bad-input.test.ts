@@ -55,11 +55,12 @@ for (const dialect of testDialects.slice(0, 1)) {
           fc.asyncProperty(
             nasty, fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 90, maxLength: 1200 })), fc.dictionary(fc.constantFrom('limit', 'cursor', 'filter', 'count', 'startIndex', 'email', 'type', 'since', 'attributes'), fc.string({ maxLength: 30 }), { maxKeys: 3 }),
             fc.constantFrom('application/json', 'application/scim+json', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml'),
-            async (body, id, query, contentType) => {
+            fc.dictionary(fc.constantFrom('if-match', 'if-none-match', 'idempotency-key', 'x-request-id', 'accept', 'x-user-id', 'x-auth-token', 'x-rollout-credential-id'), fc.string({ maxLength: 60 }).map((v) => v.replace(/[^\x20-\x7e]/g, '')), { maxKeys: 3 }),
+            async (body, id, query, contentType, extraHeaders) => {
               const url = op.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(id || 'x'));
               const res = await t.app.inject({
                 method: op.method as 'GET', url, query,
-                headers: { authorization: `Bearer ${key}`, 'x-roster-tenant': slug, 'x-account-id': slug, 'content-type': contentType },
+                headers: { ...extraHeaders, authorization: `Bearer ${key}`, 'x-roster-tenant': slug, 'x-account-id': slug, 'content-type': contentType },
                 ...(op.method === 'GET' || op.method === 'DELETE' ? {} : { payload: contentType === 'text/plain' ? String(JSON.stringify(body)) : JSON.stringify(body) }),
               });
               statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
