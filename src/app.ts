@@ -90,7 +90,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     statistics?.rowsWritten(n);
   };
   const mailWorker = new MailWorker(database.db, config.smtpUrl, logger ?? silentLogger, mailPollMs);
-  const users = new UserService({ db: database.db, hasher, tenants, onUsersCreated, publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() });
+  const users = new UserService({ db: database.db, dialect: database.dialect, hasher, tenants, onUsersCreated, publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() });
   const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs, pauseWhenBusy: !dedicatedWorkers, allowPrivate: config.webhookAllowPrivate }, logger ?? silentLogger);
   const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
   const sessions = new SessionService({

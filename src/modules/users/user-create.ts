@@ -108,6 +108,12 @@ export class UserCreator {
     private readonly db: Db,
     private readonly hasher: PasswordHasher,
     private readonly publicUrl: string,
+    /**
+     * On SQLite the user numbers are reserved inside the creating transaction: its single writer is
+     * taken anyway, and a separate commit would cost a second fsync per create. On PostgreSQL they are
+     * reserved before it, like a sequence, so no transaction holds the counter's row lock.
+     */
+    private readonly seqInTransaction = false,
   ) {}
 
   /** @throws PERMISSION_DENIED when the caller may not create users (or inactive ones) at all. */
@@ -214,7 +220,7 @@ export class UserCreator {
         return { generated, hash: plaintext !== undefined ? await this.hasher.hash(plaintext) : (c.importedHash ?? null) };
       }),
     );
-    const firstSeq = accepted.length > 0 ? await reserveSeq(this.db, tenantId, 'users', accepted.length) : 0;
+    const firstSeq = accepted.length > 0 && !this.seqInTransaction ? await reserveSeq(this.db, tenantId, 'users', accepted.length) : 0;
     const now = nowIso();
     const createdBy = actorRef(principal);
     const rows = accepted.map((c, i): NewUserRow & { id: string } => ({
@@ -229,6 +235,10 @@ export class UserCreator {
     for (let i = 0; i < accepted.length; i += CHUNK_SIZE) chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, accepted.length - i) }, (_, k) => i + k));
     const failedEarly = outcomes.filter((o) => o.error);
     const runChunk = async (trx: Executor, positions: number[], first: boolean) => {
+      if (first && this.seqInTransaction && rows.length > 0) {
+        const start = await reserveSeq(trx, tenantId, 'users', rows.length);
+        rows.forEach((row, i) => (row.seq = start + i));
+      }
       const lost = await this.insertChunk(trx, ctx, tenant, options.alsoAnnounceAs ?? [], positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {

@@ -35,6 +35,7 @@ export interface UserServiceDeps {
   publicUrl?: string;
   /** Called after commits that queued mail, so the mail worker looks at once. */
   onMailQueued?: () => void;
+  dialect?: 'sqlite' | 'postgres';
 }
 
 const MAX_UPDATE_ATTEMPTS = 3;
@@ -66,7 +67,7 @@ export class UserService {
   private readonly creator: UserCreator;
 
   constructor(private readonly deps: UserServiceDeps) {
-    this.creator = new UserCreator(deps.db, deps.hasher, deps.publicUrl ?? 'http://127.0.0.1:8080');
+    this.creator = new UserCreator(deps.db, deps.hasher, deps.publicUrl ?? 'http://127.0.0.1:8080', deps.dialect === 'sqlite');
   }
 
   private get db(): Db {
