@@ -60,7 +60,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     // Long path parameters (tokens, odd ids) reach validation and get the documented 4xx, not Fastify's 414.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     // Errors Fastify raises before routing (a malformed URL) in the documented problem format.
     frameworkErrors: (error, request, reply) => {
       const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URI_TOO_LONG' : 'BAD_REQUEST';
