@@ -45,24 +45,17 @@ export function asAppError(error: FastifyError, request: FastifyRequest): AppErr
   return new AppError(code);
 }
 
+/** Errors that say when to come back (429, 503) carry `retryAfter` seconds: every API sends it as Retry-After. */
+export function setRetryAfter(reply: FastifyReply, error: AppError): void {
+  if (typeof error.details?.retryAfter === 'number') reply.header('retry-after', String(error.details.retryAfter));
+}
+
 /** Every error of the native API leaves through here as application/problem+json; nothing internal leaks. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const requestId = String(request.id);
-    if (error instanceof AppError && typeof error.details?.retryAfter === 'number') reply.header('retry-after', String(error.details.retryAfter));
-    if (error instanceof AppError) {
-      return sendProblem(reply, toProblem(error.code, requestId, { detail: error.message, errors: error.errors, ...(error.details ? { details: error.details } : {}) }));
-    }
-    if (error.validation) {
-      const errors = fieldErrorsFromValidation(error.validation as SchemaIssue[], error.validationContext);
-      return sendProblem(reply, toProblem('VALIDATION_FAILED', requestId, { errors }));
-    }
-    const code = codeForFastifyError(error);
-    if (code === 'INTERNAL') {
-      request.log.error({ err: error }, 'unhandled error');
-      return sendProblem(reply, toProblem('INTERNAL', requestId));
-    }
-    return sendProblem(reply, toProblem(code, requestId));
+    const appError = asAppError(error, request);
+    setRetryAfter(reply, appError);
+    return sendProblem(reply, toProblem(appError.code, String(request.id), { detail: appError.message, errors: appError.errors, ...(appError.details ? { details: appError.details } : {}) }));
   });
 
   app.setNotFoundHandler((request, reply) => sendProblem(reply, toProblem('ROUTE_NOT_FOUND', String(request.id), { detail: `No route ${request.method} ${request.url.split('?')[0]}` })));

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../app.js';
 import { AppError } from '../errors/app-error.js';
-import { asAppError } from '../http/error-handler.js';
+import { asAppError, setRetryAfter } from '../http/error-handler.js';
 import { bearerAuth, contractContext } from '../contracts/shared/contract-plugin.js';
 import { LIMITS, SCIM_CONTENT_TYPE, URN } from './scim.constants.js';
 import { runBulk } from './scim-bulk.js';
@@ -43,7 +43,7 @@ export const scimRoutes: FastifyPluginAsync<{ core: Core; publicUrl: string }> =
   app.addContentTypeParser(SCIM_CONTENT_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.setErrorHandler((error, request, reply) => {
     const appError = asAppError(error as Parameters<typeof asAppError>[0], request);
-    if (typeof appError.details?.retryAfter === 'number') reply.header('retry-after', String(appError.details.retryAfter));
+    setRetryAfter(reply, appError);
     const { status, body } = toScimError(appError);
     return reply.code(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
   });

@@ -1,6 +1,6 @@
 import type { AppError } from '../../errors/app-error.js';
 import type { CreateUserInput } from '../../modules/users/user.schemas.js';
-import type { ContractError } from '../shared/contract-plugin.js';
+import { dotted, type ContractError } from '../shared/contract-plugin.js';
 import type { CertificationResultBody, CertificationUser } from './certification.schemas.js';
 
 const FIELD_NAMES: Record<string, string> = {
@@ -43,7 +43,7 @@ export function toCreateInput(item: CertificationUser): MappedItem {
       const [, first = '', index] = path.split('/');
       if (first === 'roles') return Number(index) < given.length ? `roles.${index}` : 'userAccess.programAdminRoleId';
       if (first === 'groups') return groups[Number(index)]?.[1] ?? 'userAccess';
-      return FIELD_NAMES[first] ?? path.slice(1).replaceAll('/', '.');
+      return FIELD_NAMES[first] ?? dotted(path);
     },
   };
 }
@@ -67,7 +67,7 @@ const AUTH_MESSAGES: Record<number, string> = { 401: 'Authentication Error. Inva
  */
 export function toCertificationError(error: AppError): ContractError {
   if (error.status === 400) {
-    return { status: 400, body: { totalProcessed: 0, successCount: 0, failureCount: 1, successResults: [], failedResults: [failedResult(null, undefined, error, (p) => p.replace(/^\//, '').replaceAll('/', '.'))] } };
+    return { status: 400, body: { totalProcessed: 0, successCount: 0, failureCount: 1, successResults: [], failedResults: [failedResult(null, undefined, error, dotted)] } };
   }
   return { status: error.status, body: { code: error.code, message: AUTH_MESSAGES[error.status] ?? error.message, description: error.message } };
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors/app-error.js';
 import { compileBodyValidator } from '../../lib/json-schema.js';
-import { bearerAuth, contractContext, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
+import { bearerAuth, contractContext, dotted, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
 import { failedResult, toCertificationError, toCreateInput, type MappedItem } from './certification.mapper.js';
 import { CertificationAuthError, CertificationBody, CertificationResult, CertificationUserSchema, type CertificationResultBody, type CertificationUser } from './certification.schemas.js';
 
@@ -49,7 +49,7 @@ export const certificationRoutes: FastifyPluginAsyncTypebox<ContractOptions> = a
       if (outcome.status === 'created' && outcome.user) {
         result.successResults.push({ index: outcome.index, id: outcome.user.id, userName: outcome.user.username, email: outcome.user.email });
       } else if (outcome.error) {
-        const fieldOf = m instanceof AppError || m === undefined ? (p: string) => p.replace(/^\//, '').replaceAll('/', '.') : m.fieldOf;
+        const fieldOf = m instanceof AppError || m === undefined ? dotted : m.fieldOf;
         result.failedResults.push(failedResult(outcome.index, item, outcome.error, fieldOf));
       }
     }

@@ -24,8 +24,7 @@ export const rocketChatRoutes: FastifyPluginAsyncTypebox<ContractOptions> = asyn
     if (request.url.endsWith('/login') && (error.code === 'INVALID_CREDENTIALS' || error.code === 'USER_INACTIVE' || error.code === 'TENANT_NOT_FOUND')) {
       return { status: 401, body: { status: 'error', error: 'Unauthorized', message: 'Unauthorized' } };
     }
-    const rendered = toRocketChatError(error, request.body);
-    return error.code === 'TOO_MANY_ATTEMPTS' ? { ...rendered, headers: { 'retry-after': String(error.details?.retryAfter ?? 60) } } : rendered;
+    return toRocketChatError(error, request.body);
   });
 
   app.post('/api/v1/login', {

@@ -3,7 +3,7 @@ import type { Core } from '../../app.js';
 import type { Config } from '../../config/config.js';
 import { AppError } from '../../errors/app-error.js';
 import { bearerToken, resolveTenantContext, type Authenticate } from '../../http/auth.js';
-import { asAppError } from '../../http/error-handler.js';
+import { asAppError, setRetryAfter } from '../../http/error-handler.js';
 import type { Principal, TenantContext } from '../../modules/context.js';
 
 /** What every contract adapter is given: the core services and the configuration. */
@@ -27,7 +27,7 @@ export function useContractErrors(app: FastifyInstance, render: (error: AppError
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = asAppError(error, request);
     const { status, body, headers } = render(appError, request);
-    if (typeof appError.details?.retryAfter === 'number') reply.header('retry-after', String(appError.details.retryAfter));
+    setRetryAfter(reply, appError);
     return reply.code(status).headers(headers ?? {}).type('application/json; charset=utf-8').send(body);
   });
 }

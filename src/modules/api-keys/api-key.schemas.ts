@@ -1,5 +1,8 @@
 import { Type, type Static } from 'typebox';
 
+/** A custom key prefix: lower-case letters and digits in one or two parts, each ending in `_` (`flt_sk_`). */
+export const KEY_PREFIX_PATTERN = '[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?';
+
 export const ApiKeySchema = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -27,7 +30,7 @@ export const CreateApiKeySchema = Type.Object(
     role: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Role of the tenant the key acts as (default `admin`)' })),
     platform: Type.Optional(Type.Boolean({ description: 'Create a platform key (needs a platform key; no tenant)' })),
     prefix: Type.Optional(Type.String({
-      pattern: '^[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?$', maxLength: 22,
+      pattern: `^${KEY_PREFIX_PATTERN}$`, maxLength: 22,
       description: 'Text the key starts with instead of `rst_`, for clients that expect their own key form (e.g. `flt_sk_` for Fleet). The key is this prefix and 48 random characters.',
     })),
   },

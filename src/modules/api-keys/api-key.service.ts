@@ -8,7 +8,7 @@ import { actorOf, recordEvents } from '../events/event.service.js';
 import { PLATFORM_ADMIN_ROLE, platformPermissions } from '../roles/permissions.js';
 import { assertCanGrant, permissionsOfRole } from '../roles/role.service.js';
 import * as keys from './api-key.repository.js';
-import type { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-key.schemas.js';
+import { KEY_PREFIX_PATTERN, type ApiKey, type CreateApiKeyInput, type CreatedApiKey } from './api-key.schemas.js';
 import type { ApiKeyRow } from './api-key.table.js';
 
 const PREFIX_LENGTH = 20;
@@ -16,8 +16,8 @@ const DEFAULT_PREFIX = 'rst_';
 const RANDOM_LENGTH = 48;
 /** How much of a custom-prefixed key is stored in clear to find it: all of it but the last 32 random characters. */
 const HIDDEN_LENGTH = 32;
-const CUSTOM_PREFIX = /^[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?$/;
-const CUSTOM_KEY = /^[a-z][a-z0-9]{0,9}_(?:[a-z0-9]{1,10}_)?[A-Za-z0-9]{48}$/;
+const CUSTOM_PREFIX = new RegExp(`^${KEY_PREFIX_PATTERN}$`);
+const CUSTOM_KEY = new RegExp(`^${KEY_PREFIX_PATTERN}[A-Za-z0-9]{${RANDOM_LENGTH}}$`);
 
 /** The stored, indexed part of a key: `rst_` keys (also configured ones, which may be longer) keep 20 characters. */
 function lookupPart(token: string): string {

@@ -34,8 +34,9 @@ export function toEventResource(row: EventRow): EventResource {
 
 /**
  * Records events in the caller's transaction: if the change commits, so do its events; if it rolls
- * back, nothing is announced. Deliveries (one per subscribed webhook) are made from them by the webhook worker after the commit (`pendingFanout`), so a
- * write costs the same whatever the number of webhooks. `fanOut: false` records an event no webhook
+ * back, nothing is announced. Deliveries (one per subscribed webhook) are made from them by the
+ * webhook worker after the commit (`pendingFanout`), so a write costs the same whatever the number of
+ * webhooks. `fanOut: false` records an event no webhook
  * receives through fan-out (a ping queues its one delivery itself).
  * @returns the new events' ids, in order.
  */

@@ -13,7 +13,7 @@ import type { GroupRow } from './group.table.js';
 
 function toGroupResponse(row: GroupRow): Group {
   return {
-    id: row.id, seq: row.seq === null ? null : Number(row.seq), type: row.type, code: row.code, name: row.name, description: row.description,
+    ...toGroupRef(row), description: row.description,
     isDefault: readBool(row.isDefault), createdAt: toIso(row.createdAt), updatedAt: toIso(row.updatedAt),
   };
 }

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError } from '../../errors/app-error.js';
 import { tenantContextOf } from '../../http/auth.js';
 import { bearer, errorResponses, IdParams, tenantHeader } from '../../http/route-helpers.js';
 import type { TenantService } from '../tenants/tenant.service.js';
@@ -20,13 +19,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionService
       response: { 201: SessionSchema, ...errorResponses },
     },
   }, async (request, reply) => {
-    try {
-      const session = await sessions.login(request.headers['x-roster-tenant'], request.body, request.ip);
-      return await reply.code(201).send(session);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'TOO_MANY_ATTEMPTS') reply.header('retry-after', String(error.details?.retryAfter ?? 60));
-      throw error;
-    }
+    // A refused attempt's Retry-After is set by the error handler, like every 429.
+    const session = await sessions.login(request.headers['x-roster-tenant'], request.body, request.ip);
+    return reply.code(201).send(session);
   });
 };
 

@@ -15,8 +15,7 @@ import type { UserService } from '../users/user.service.js';
 import type { LoginInput, PersonalToken, Session } from './session.schemas.js';
 import * as sessions from './session.repository.js';
 import { nowIso } from '../../lib/time.js';
-import { rolesByUser } from '../roles/role.service.js';
-import { assertCanGrant } from '../roles/role.service.js';
+import { assertCanGrant, rolesByUser } from '../roles/role.service.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
 import { isUuid } from '../../lib/ids.js';
 
