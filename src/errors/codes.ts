@@ -13,6 +13,7 @@ export const errorCodes = {
   INVALID_CREDENTIALS: { status: 401, title: 'Unknown user or wrong password' },
   USER_INACTIVE: { status: 403, title: 'The user is deactivated' },
   PERMISSION_DENIED: { status: 403, title: 'The credentials lack a permission this action needs' },
+  CSRF_TOKEN_INVALID: { status: 403, title: 'A cookie-authenticated change lacks its CSRF token' },
   TENANT_ACCESS_DENIED: { status: 403, title: 'The credentials belong to another tenant' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   TENANT_NOT_FOUND: { status: 404, title: 'Tenant not found' },

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/app-error.js';
 import type { Principal, TenantContext } from '../modules/context.js';
 import type { TenantService } from '../modules/tenants/tenant.service.js';
+import { assertCsrf, cookieCredential } from './browser-auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,12 +21,19 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Adds Bearer authentication (API key or user token) to every route of `scope`: 401 before any handler runs. */
+/**
+ * Adds authentication to every route of `scope`: a Bearer credential (API key or user token), or for
+ * browsers the session cookie, whose unsafe requests must carry the CSRF header. 401 before any handler runs.
+ */
 export function requireApiKey(scope: FastifyInstance, authenticate: Authenticate): void {
   scope.addHook('onRequest', async (request) => {
-    const token = bearerToken(request.headers.authorization);
+    const bearer = bearerToken(request.headers.authorization);
+    // An Authorization header wins: a cookie is only looked at when no header was sent.
+    const fromCookie = request.headers.authorization === undefined ? cookieCredential(request) : undefined;
+    const token = bearer ?? fromCookie;
     const principal = token ? await authenticate(token) : undefined;
     if (!principal) throw new AppError('UNAUTHENTICATED', { detail: 'Send an API key as "Authorization: Bearer rst_…"' });
+    if (fromCookie !== undefined) assertCsrf(request, fromCookie);
     request.principal = principal;
   });
 }

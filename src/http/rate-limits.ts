@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { AppError } from '../errors/app-error.js';
+import { cookieCredential } from './browser-auth.js';
 
 export interface RateLimitOptions {
   perKeyPerMinute: number;
@@ -16,7 +17,7 @@ const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
 /** The credential a request presents, as a short digest: counters never hold a secret. */
 function credentialOf(request: FastifyRequest): string | undefined {
   const h = request.headers;
-  const token = (typeof h.authorization === 'string' ? h.authorization : undefined) ?? (typeof h['x-auth-token'] === 'string' ? h['x-auth-token'] : undefined);
+  const token = (typeof h.authorization === 'string' ? h.authorization : undefined) ?? (typeof h['x-auth-token'] === 'string' ? h['x-auth-token'] : undefined) ?? cookieCredential(request);
   return token === undefined ? undefined : createHash('sha256').update(token).digest('base64url').slice(0, 22);
 }
 

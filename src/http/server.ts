@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Core } from '../app.js';
 import type { Config } from '../config/config.js';
@@ -20,6 +21,8 @@ import { mailLinkRoutes, mailRoutes } from '../modules/mail/mail.routes.js';
 import { mailPageRoutes } from '../modules/mail/mail-pages.routes.js';
 import { webhookRoutes } from '../modules/webhooks/webhook.routes.js';
 import { personalTokenRoutes, sessionRoutes } from '../modules/sessions/session.routes.js';
+import { browserSessionRoutes } from '../modules/sessions/browser-session.routes.js';
+import { adminPageRoutes } from '../admin/admin.routes.js';
 import { requireApiKey } from './auth.js';
 import { registerContracts } from '../contracts/contract-routes.js';
 import { scimRoutes } from '../scim/scim.routes.js';
@@ -82,6 +85,8 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
     reply.header('x-request-id', request.id);
   });
   registerBodyDeadline(app, config.requestTimeoutMs);
+  // Parses the admin page's session cookie (before the rate limits, which count it as a credential).
+  await app.register(cookie);
   await registerSecurityHeaders(app);
   await registerRateLimits(app, { perKeyPerMinute: config.rateLimitPerKey, perAddressPerMinute: config.rateLimitPerAddress, redisUrl: config.redisUrl });
   app.addHook('onResponse', async (request, reply) => {
@@ -114,6 +119,10 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   );
   // Logins carry no API key, so they live outside the key-checking scope.
   await app.register(sessionRoutes, { prefix: '/v1', sessions: core.sessions });
+  await app.register(browserSessionRoutes, {
+    prefix: '/v1', authenticate: core.authenticate, sessions: core.sessions, tenants: core.tenants, users: core.users, publicUrl: config.publicUrl,
+  });
+  await app.register(adminPageRoutes);
   await app.register(mailLinkRoutes, { prefix: '/v1', mail: core.mail });
   await app.register(mailPageRoutes, { mail: core.mail });
   await registerContracts(app, { core, config });

@@ -1,12 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { readJson } from '../db/column-types.js';
-import type { Db } from '../db/database.js';
+import { readBool, readJson } from '../db/column-types.js';
+import type { Db, Executor } from '../db/database.js';
 import { nowIso } from '../lib/time.js';
 import type { Principal, TenantContext } from '../modules/context.js';
 import type { ImportRecord } from '../modules/imports/import-records.js';
 import * as imports from '../modules/imports/import.repository.js';
 import type { ImportJobRow } from '../modules/imports/import.repository.js';
-import { runImport } from '../modules/imports/import-runner.js';
+import { runImport, type ImportProgress, type RowError } from '../modules/imports/import-runner.js';
 import { BackgroundWorker } from './background-worker.js';
 import { columnMapOf, toImportJob } from '../modules/imports/import.service.js';
 import { actorOf, recordEvents } from '../modules/events/event.service.js';
@@ -16,6 +16,16 @@ import type { UserService } from '../modules/users/user.service.js';
 const PAGE = 500;
 
 class Stopping extends Error {}
+
+/** onBatch hands over running totals; the job's counters take the difference since the last batch. */
+function makeBatchRecorder(db: Db, job: ImportJobRow) {
+  let before: ImportProgress = { processed: 0, created: 0, failed: 0 };
+  return async (total: ImportProgress, errors: RowError[], lastRow: number) => {
+    const delta = { processed: total.processed - before.processed, created: total.created - before.created, failed: total.failed - before.failed };
+    before = { ...total };
+    await imports.recordChunk(db, job.tenantId, job.id, delta, lastRow, errors, nowIso());
+  };
+}
 
 /**
  * Runs queued import jobs in the background. A chunk's users, the job's counters and its resume
@@ -63,7 +73,10 @@ export class ImportWorker extends BackgroundWorker {
         format: job.format as ImportFormat,
         columnMap: columnMapOf(job),
         batchSize: PAGE,
-        onChunk: (trx, delta, errors, lastRow) => imports.recordChunk(trx, job.tenantId, job.id, delta, lastRow, errors, nowIso()),
+        // A dry run creates nothing, so its progress is simply recorded after each batch.
+        ...(readBool(job.dryRun)
+          ? { dryRun: true, onBatch: makeBatchRecorder(this.db, job) }
+          : { onChunk: (trx: Executor, delta: ImportProgress, errors: RowError[], lastRow: number) => imports.recordChunk(trx, job.tenantId, job.id, delta, lastRow, errors, nowIso()) }),
       });
       await this.db.transaction().execute(async (trx) => {
         await imports.finishJob(trx, job.tenantId, job.id, 'completed', null, nowIso());

@@ -38,6 +38,21 @@ for (const dialect of testDialects) {
       expect(Number(count.n)).toBe(1199);
     });
 
+    it('should check every row and create nothing in a dry run', async () => {
+      const { key, tenantId } = await t.tenantWithKey();
+      await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'taken@acme.com' } });
+      const csv = ['email,givenName', 'dry1@acme.com,One', 'not-an-email,Bad', 'TAKEN@acme.com,Dup', 'dry2@acme.com,Two'].join('\n');
+      const res = await t.request(key, { method: 'POST', url: '/v1/imports?dryRun=true', headers: { 'content-type': 'text/csv' }, payload: csv });
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toMatchObject({ dryRun: true, totalRows: 4 });
+      const job = await waitForJob(key, res.json().id);
+      expect(job).toMatchObject({ status: 'completed', dryRun: true, processed: 4, created: 2, failed: 2 });
+      const errors = (await t.request(key, { method: 'GET', url: `/v1/imports/${job.id}/errors` })).json();
+      expect(errors.data.map((e: { row: number; code: string }) => [e.row, e.code])).toEqual([[2, 'EMAIL_INVALID'], [3, 'EMAIL_TAKEN']]);
+      const count = await t.core.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('tenantId', '=', tenantId).executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(1);
+    });
+
     it('should import NDJSON and report unreadable lines by number', async () => {
       const { key } = await t.tenantWithKey();
       const body = ['{"email":"nd1@example.com","roles":["user"]}', '{broken', '', '{"username":"nd.two","nickname":"two"}'].join('\n');

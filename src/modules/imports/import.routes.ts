@@ -36,7 +36,8 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; t
       summary: 'Start an import job',
       description:
         'Body: CSV with a header row (`text/csv`) or NDJSON (`application/x-ndjson`), streamed. Answers 202 with the job once the upload is stored; ' +
-        'a background worker then creates the users with the rules of POST /v1/users. Jobs survive restarts and never create a row twice.',
+        'a background worker then creates the users with the rules of POST /v1/users. Jobs survive restarts and never create a row twice. ' +
+        'With `dryRun=true` every row is checked the same way (against existing users and within each batch of 500 rows) and nothing is created.',
       tags, security: bearer, headers: tenantHeader, querystring: ImportQuerySchema, response: { 202: ImportJobSchema, ...errorResponses },
     },
   }, async (request, reply) => {
@@ -44,7 +45,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; t
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const format = FORMATS[type];
     if (!format) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send text/csv or application/x-ndjson' });
-    const job = await imports.submit(ctx, capped(request.body as Readable, maxBytes), format, request.query.map);
+    const job = await imports.submit(ctx, capped(request.body as Readable, maxBytes), format, request.query.map, request.query.dryRun ?? false);
     return reply.code(202).header('location', `/v1/imports/${job.id}`).send(job);
   });
 

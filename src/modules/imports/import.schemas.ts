@@ -5,6 +5,7 @@ export const ImportJobSchema = Type.Object(
     id: Type.String({ format: 'uuid' }),
     status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
     format: Type.String(),
+    dryRun: Type.Boolean({ description: 'A dry run checks every row and creates nothing; `created` counts the rows that would be created' }),
     totalRows: Type.Integer(),
     processed: Type.Integer(),
     created: Type.Integer(),
@@ -20,7 +21,10 @@ export const ImportJobSchema = Type.Object(
 export type ImportJob = Static<typeof ImportJobSchema>;
 
 export const ImportQuerySchema = Type.Object(
-  { map: Type.Optional(Type.String({ maxLength: 4000, description: 'Column renames, as for `roster import --map`: "E-mail=email,First name=givenName"' })) },
+  {
+    map: Type.Optional(Type.String({ maxLength: 4000, description: 'Column renames, as for `roster import --map`: "E-mail=email,First name=givenName"' })),
+    dryRun: Type.Optional(Type.Boolean({ description: 'Check every row (rules and uniqueness against existing users) without creating anything' })),
+  },
   { additionalProperties: false },
 );
 

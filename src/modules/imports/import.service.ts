@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { readJson } from '../../db/column-types.js';
+import { readBool, readJson } from '../../db/column-types.js';
 import type { Db } from '../../db/database.js';
 import { AppError, fieldError } from '../../errors/app-error.js';
 import { isUuid, newId } from '../../lib/ids.js';
@@ -15,7 +15,7 @@ const UPLOAD_BATCH = 1000;
 
 export function toImportJob(row: ImportJobRow): ImportJob {
   return {
-    id: row.id, status: row.status, format: row.format, totalRows: row.totalRows, processed: row.processed, created: row.created,
+    id: row.id, status: row.status, format: row.format, dryRun: readBool(row.dryRun), totalRows: row.totalRows, processed: row.processed, created: row.created,
     failed: row.failed, error: row.error, createdBy: row.createdBy, createdAt: toIso(row.createdAt), updatedAt: toIso(row.updatedAt),
     finishedAt: row.finishedAt === null ? null : toIso(row.finishedAt),
   };
@@ -32,7 +32,7 @@ export class ImportService {
    * Streams an upload into a new job (never holding the whole file) and queues it.
    * @throws PERMISSION_DENIED; VALIDATION_FAILED (bad map, unreadable file).
    */
-  async submit(ctx: TenantContext, source: Readable, format: ImportFormat, map: string | undefined): Promise<ImportJob> {
+  async submit(ctx: TenantContext, source: Readable, format: ImportFormat, map: string | undefined, dryRun = false): Promise<ImportJob> {
     requirePermission(ctx.principal, 'users:create');
     let columnMap: Map<string, string>;
     try {
@@ -45,7 +45,7 @@ export class ImportService {
     const { principal } = ctx;
     // The job is created as 'failed' and only turned 'queued' once the upload is complete, so a broken upload never runs.
     await imports.insertJob(this.db, {
-      tenantId: ctx.tenantId, id, status: 'failed', format, columnMap: JSON.stringify([...columnMap]),
+      tenantId: ctx.tenantId, id, status: 'failed', format, dryRun, columnMap: JSON.stringify([...columnMap]),
       principal: JSON.stringify({ kind: principal.kind, id: principal.id, role: principal.role, permissions: [...principal.permissions] }),
       totalRows: 0, processed: 0, created: 0, failed: 0, lastRow: 0, error: 'upload incomplete', createdBy: actorRef(principal), createdAt: now, updatedAt: now, finishedAt: null,
     });

@@ -1,4 +1,4 @@
-import type { Json, Timestamp } from '../../db/column-types.js';
+import type { Bool, Json, Timestamp } from '../../db/column-types.js';
 
 export type ImportStatus = 'queued' | 'running' | 'completed' | 'failed';
 
@@ -7,6 +7,8 @@ export interface ImportJobTable {
   id: string;
   status: ImportStatus;
   format: string;
+  /** Check every row, create nothing: `created` then counts the rows that would be created. */
+  dryRun: Bool;
   columnMap: Json;
   /** The submitting principal (kind, id, role, permissions), so a resumed job acts with the same rights. */
   principal: Json;

@@ -24,3 +24,8 @@ export async function deleteToken(db: Executor, tenantId: string, userId: string
   const result = await db.deleteFrom('sessions').where('tenantId', '=', tenantId).where('userId', '=', userId).where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** Ends a login session by its token hash (personal tokens are revoked by id, not here). */
+export async function deleteLoginByTokenHash(db: Executor, tokenHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('tokenHash', '=', tokenHash).where('kind', '=', 'login').execute();
+}

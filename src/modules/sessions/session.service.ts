@@ -83,6 +83,11 @@ export class SessionService {
     return { token, expiresAt, passwordChangeRequired: user.requirePasswordChange, user };
   }
 
+  /** Ends a login session (sign-out); other credentials are left alone, as they are revoked elsewhere. */
+  async logout(token: string): Promise<void> {
+    if (token.startsWith(SESSION_TOKEN_PREFIX) && token.length <= 200) await sessions.deleteLoginByTokenHash(this.deps.db, sha256Hex(token));
+  }
+
   /** A real argon2id hash to verify against when the user does not exist, so timing does not tell. */
   private dummyHash(): Promise<string> {
     this.#dummyHash ??= this.deps.hasher.hash(randomBase62(32));

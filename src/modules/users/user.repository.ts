@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/database.js';
 import type { NewUserRow, UserRow, UserTable } from './user.table.js';
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 
 export const userColumns = [
   'tenantId', 'id', 'seq', 'email', 'emailNormalized', 'username', 'usernameNormalized', 'passwordHash',
@@ -45,8 +45,15 @@ export interface UserFilter {
   usernameNormalized?: string | undefined;
   externalId?: string | undefined;
   active?: boolean | undefined;
+  /** Prefix of a normalised identifier (email or username key), or of a name lower-cased. */
+  search?: { identifier: string; name: string } | undefined;
   afterId?: string | undefined;
   limit: number;
+}
+
+/** `text` as a LIKE pattern matching itself as a prefix: its own wildcards are escaped. */
+function likePrefix(text: string): string {
+  return `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export function list(db: Executor, tenantId: string, filter: UserFilter): Promise<UserRow[]> {
@@ -55,6 +62,20 @@ export function list(db: Executor, tenantId: string, filter: UserFilter): Promis
   if (filter.usernameNormalized !== undefined) query = query.where('usernameNormalized', '=', filter.usernameNormalized);
   if (filter.externalId !== undefined) query = query.where('externalId', '=', filter.externalId);
   if (filter.active !== undefined) query = query.where('active', '=', filter.active);
+  const search = filter.search;
+  if (search !== undefined) {
+    // Identifiers are found through user_identifiers' primary key (a range scan); names are read as the page fills.
+    // The range bounds the index scan; LIKE keeps the answer exact whatever the database's collation.
+    const last = search.identifier.length - 1;
+    const upper = search.identifier.slice(0, last) + String.fromCharCode(search.identifier.charCodeAt(last) + 1);
+    const idPattern = likePrefix(search.identifier);
+    const pattern = likePrefix(search.name);
+    query = query.where((eb) => eb.or([
+      eb('id', 'in', eb.selectFrom('userIdentifiers').select('userId').where('tenantId', '=', tenantId)
+        .where('value', '>=', search.identifier).where('value', '<', upper).where(sql.ref('value'), 'like', sql<string>`${idPattern} escape '\\'`)),
+      ...(['givenName', 'familyName', 'displayName'] as const).map((column) => eb(sql`lower(${sql.ref(column)})`, 'like', sql`${pattern} escape '\\'`)),
+    ]));
+  }
   if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
   return query.orderBy('id').limit(filter.limit).execute();
 }

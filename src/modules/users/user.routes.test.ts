@@ -318,6 +318,25 @@ for (const dialect of testDialects) {
         expect(inactive.data.map((u: { id: string }) => u.id)).toEqual([created[4].id]);
       });
 
+      it('should search by email or username prefix and by name, case-insensitively, treating wildcards as text', async () => {
+        const { key } = await t.tenantWithKey();
+        const ids: Record<string, string> = {};
+        for (const [email, username, givenName, familyName] of [
+          ['zara.k@acme.com', 'zkim', 'Zara', 'Kim'], ['zed@acme.com', 'zed_1', 'Zed', 'Ortiz'], ['bob@acme.com', 'bobby', 'Bob', 'Zamora'], ['x_y@acme.com', 'xylo', 'Ann', 'Lee'],
+        ] as const) ids[username] = (await post(key, { email, username, givenName, familyName })).json().id;
+        const search = async (q: string) => ((await t.request(key, { method: 'GET', url: `/v1/users?q=${encodeURIComponent(q)}` })).json().data as Array<{ id: string }>).map((u) => u.id).sort();
+        expect(await search('ZA')).toEqual([ids.zkim, ids.bobby].sort()); // zara.k@ by email, Zamora by family name
+        expect(await search('zed')).toEqual([ids.zed_1]);
+        expect(await search('bobb')).toEqual([ids.bobby]);
+        expect(await search('x_')).toEqual([ids.xylo]);
+        expect(await search('xy')).toEqual([ids.xylo]); // by username; "x_" above matched the email's "_" as a character
+        expect(await search('x%')).toEqual([]); // "%" is a character, not a wildcard
+        expect(await search('nobody')).toEqual([]);
+        const paged = (await t.request(key, { method: 'GET', url: '/v1/users?q=z&limit=1' })).json();
+        expect(paged.data).toHaveLength(1);
+        expect(paged.nextCursor).not.toBeNull();
+      });
+
       it('should reject a bad limit and a forged cursor with 400', async () => {
         const { key } = await t.tenantWithKey();
         const limit = await t.request(key, { method: 'GET', url: '/v1/users?limit=1000' });

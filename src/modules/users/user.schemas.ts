@@ -195,6 +195,7 @@ export const ListUsersQuerySchema = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'The `nextCursor` of the previous page' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search: users whose email or username starts with it (case-insensitive, as normalised), or whose given, family or display name starts with it' })),
     email: Type.Optional(Type.String({ maxLength: 320, description: 'Exact match, case-insensitive' })),
     username: Type.Optional(Type.String({ maxLength: 256, description: 'Exact match after normalisation' })),
     externalId: Type.Optional(Type.String({ maxLength: 256 })),

@@ -44,6 +44,15 @@ const DRAFT_TEXT_FIELDS = [
   'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth', 'externalId', 'userType', 'pictureUrl',
 ] as const;
 
+/**
+ * A search term as the stored forms it can prefix: identifiers are kept NFKC-folded and lower-cased
+ * (usernameKey lower-cases an email the way its normalised form is), names are compared lower-cased.
+ */
+function searchTerms(q: string): { identifier: string; name: string } {
+  const term = q.trim();
+  return { identifier: usernameKey(term) || term.toLowerCase(), name: term.toLowerCase() };
+}
+
 function profileColumns(profile: PreparedProfile) {
   return { ...profile, address: profile.address === null ? null : JSON.stringify(profile.address) };
 }
@@ -194,6 +203,7 @@ export class UserService {
       usernameNormalized: query.username === undefined ? undefined : usernameKey(query.username.trim()),
       externalId: query.externalId,
       active: query.active,
+      search: query.q?.trim() ? searchTerms(query.q) : undefined,
       afterId,
       limit: limit + 1,
     });

@@ -1,0 +1,212 @@
+import fs from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../testing/test-app.js';
+import { testDialects } from '../testing/test-db.js';
+
+/**
+ * The admin page in a real headless Chromium (Debian's package, driven by playwright-core), against a
+ * real server on loopback. CI installs Chromium, so there the suite must run; elsewhere it runs when
+ * Chromium is installed. The main screens are saved to docs/screenshots/ as the README shows them.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = fs.existsSync(CHROMIUM);
+if (!hasChromium && process.env.CI === 'true') throw new Error(`CI needs Chromium at ${CHROMIUM} for the admin page tests`);
+const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
+const PASSWORD = 'violet-Harbor-lantern-42';
+const sqlite = testDialects.find((d) => d.name === 'sqlite');
+
+for (const dialect of testDialects) {
+  describe.skipIf(!dialect.available || !hasChromium)(`${dialect.name}: admin page in Chromium`, () => {
+    let t: TestApp;
+    let browser: Browser;
+    let page: Page;
+    let base: string;
+    let slug: string;
+    let key: string;
+    const outside: string[] = [];
+    const cspViolations: string[] = [];
+    const shoot = async (name: string) => {
+      if (dialect === sqlite) await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+    };
+
+    beforeAll(async () => {
+      t = await createTestApp(dialect);
+      await t.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = t.app.server.address();
+      base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      ({ slug, key } = await t.tenantWithKey());
+      const admin = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'admin@acme.com', givenName: 'Ada', familyName: 'Admin', password: PASSWORD, roles: ['admin'] } });
+      expect(admin.statusCode).toBe(201);
+      for (const [email, givenName, familyName] of [['zara@acme.com', 'Zara', 'Kim'], ['zed@acme.com', 'Zed', 'Ortiz'], ['bob@acme.com', 'Bob', 'Stone']]) {
+        await t.request(key, { method: 'POST', url: '/v1/users', payload: { email, givenName, familyName } });
+      }
+      await t.request(key, { method: 'POST', url: '/v1/attributes', payload: { key: 'department', type: 'enum', enumValues: ['sales', 'engineering'] } });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.on('request', (request) => {
+        const url = request.url();
+        if (!url.startsWith(base) && !url.startsWith('data:') && !url.startsWith('blob:')) outside.push(url);
+      });
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+      });
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await t?.close();
+    });
+
+    it('should sign in with a password, keep the credential out of script reach and show the users', async () => {
+      await page.goto(`${base}/admin`);
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Roster admin');
+      await shoot('sign-in');
+      await page.getByLabel('Tenant').fill(slug);
+      await page.getByLabel('Email or username').fill('admin@acme.com');
+      await page.getByLabel('Password').fill('wrong-password-000');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expect.poll(() => page.locator('#sign-in-error').textContent()).toContain('Unknown user or wrong password');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('Users');
+      await expect.poll(() => page.locator('#user-results tbody tr').count()).toBe(4);
+
+      const cookies = await page.context().cookies();
+      expect(cookies).toEqual([expect.objectContaining({ name: 'roster_session', httpOnly: true, sameSite: 'Strict' })]);
+      expect(await page.evaluate(() => [document.cookie, localStorage.length, JSON.stringify(sessionStorage)])).toEqual(['', 0, JSON.stringify({ 'roster.admin.tenant': slug })]);
+      await shoot('users');
+    });
+
+    it('should search users by the start of an email or name', async () => {
+      await page.getByLabel('Search users').fill('za');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await expect.poll(() => page.locator('#user-results caption').textContent()).toBe('Users matching “za”');
+      expect(await page.locator('#user-results tbody tr').allTextContents()).toEqual([expect.stringContaining('zara@acme.com')]);
+      await page.getByRole('link', { name: 'zara@acme.com' }).click();
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('zara@acme.com');
+      await expect.poll(() => page.locator('#events-h + table tbody').textContent()).toContain('user.created');
+      await shoot('user-detail');
+    });
+
+    it('should show the API field error next to its field, focused, then create the user', async () => {
+      await page.goto(`${base}/admin#/users/new`);
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('Create user');
+      expect(await page.getByLabel('Department').count()).toBe(1); // the tenant's attribute has its field
+      await page.getByLabel('Email', { exact: true }).fill('not-an-email');
+      await page.getByLabel('Given name').fill('Grace');
+      await page.getByRole('button', { name: 'Create user' }).click();
+      const email = page.getByLabel('Email', { exact: true });
+      await expect.poll(() => email.getAttribute('aria-invalid')).toBe('true');
+      const describedBy = (await email.getAttribute('aria-describedby')) ?? '';
+      const errorId = describedBy.split(' ').find((id) => id.endsWith('-error')) as string;
+      expect(await page.locator(`#${errorId}`).textContent()).toMatch(/email/i);
+      expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('email');
+      await shoot('create-user-error');
+
+      await email.fill('grace@acme.com');
+      await page.getByLabel('Department').selectOption('engineering');
+      await page.getByLabel('Generate password').selectOption('true');
+      await page.getByRole('button', { name: 'Create user' }).click();
+      await expect.poll(() => page.locator('[role=status]').first().textContent()).toContain('grace@acme.com');
+      const generated = await page.locator('#generated-password').textContent();
+      expect(generated?.length).toBeGreaterThanOrEqual(12);
+      expect(await email.getAttribute('aria-invalid')).toBeNull();
+      const stored = (await t.request(key, { method: 'GET', url: '/v1/users?email=grace@acme.com' })).json().data[0];
+      expect(stored).toMatchObject({ givenName: 'Grace', hasPassword: true, attributes: { department: 'engineering' } });
+      await shoot('create-user-done');
+    });
+
+    it('should validate a CSV with a dry run, then import it with progress to completion and offer the error report', async () => {
+      const rows = ['E-mail,First name,Team', ...Array.from({ length: 1500 }, (_, i) => `csv${i}@acme.com,Csv ${i},x`)];
+      rows[7] = 'broken-address,Bad,x';
+      await page.goto(`${base}/admin#/import`);
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('Import users');
+      await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+      await expect.poll(() => page.getByLabel('Field for column E-mail').inputValue()).toBe('email');
+      expect(await page.getByLabel('Field for column First name').inputValue()).toBe('givenName');
+      expect(await page.getByLabel('Field for column Team').inputValue()).toBe('-');
+
+      await page.getByRole('button', { name: 'Validate (dry run)' }).click();
+      await expect.poll(() => page.locator('#import-outcome').textContent(), { timeout: 30_000 }).toContain('Validation finished: 1499 rows valid, 1 with errors.');
+      expect(await page.locator('#import-outcome tbody').textContent()).toContain('EMAIL_INVALID');
+      expect((await t.request(key, { method: 'GET', url: '/v1/users?email=csv1@acme.com' })).json().data).toHaveLength(0);
+
+      await page.getByRole('button', { name: 'Import', exact: true }).click();
+      const seen = new Set<string>();
+      await expect.poll(async () => {
+        seen.add(String(await page.locator('#import-progress').getAttribute('value')));
+        return page.locator('#import-outcome').textContent();
+      }, { timeout: 60_000, intervals: [50] }).toContain('Import finished: 1499 users created, 1 rows failed.');
+      expect(await page.locator('#import-progress').getAttribute('value')).toBe('1500');
+      expect(await page.locator('#import-progress').getAttribute('max')).toBe('1500');
+      const report = page.locator('#import-error-report');
+      expect(await report.getAttribute('download')).toMatch(/errors\.csv$/);
+      const [download] = await Promise.all([page.waitForEvent('download'), report.click()]);
+      const csv = fs.readFileSync(await download.path(), 'utf8');
+      expect(csv.split('\n')).toEqual(['row,code,field,message', expect.stringMatching(/^"7","EMAIL_INVALID","email",/)]);
+      expect((await t.request(key, { method: 'GET', url: '/v1/users?email=csv1499@acme.com' })).json().data).toHaveLength(1);
+      await shoot('import');
+    });
+
+    it('should create an API key and show its secret once, and show policies and the webhook log', async () => {
+      await page.goto(`${base}/admin#/settings/api-keys`);
+      await expect.poll(() => page.locator('#settings-body h1').textContent()).toBe('API keys');
+      await page.getByLabel('Name (required)').fill('hr-sync');
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      await expect.poll(() => page.locator('code.secret').count()).toBe(1);
+      const secret = (await page.locator('code.secret').textContent()) as string;
+      expect(secret).toMatch(/^rst_/);
+      expect((await t.request(secret, { method: 'GET', url: '/v1/users?limit=1' })).statusCode).toBe(200);
+      expect(await page.locator('table').textContent()).toContain('hr-sync');
+      await shoot('api-keys');
+
+      await page.goto(`${base}/admin#/settings/policies`);
+      await expect.poll(() => page.locator('#settings-body h1').textContent()).toBe('Policies');
+      await page.locator('#policies input[name=minLength]').fill('0');
+      await page.getByRole('button', { name: 'Save policies' }).click();
+      await expect.poll(() => page.locator('#policies input[name=minLength]').getAttribute('aria-invalid')).toBe('true');
+      await page.locator('#policies input[name=minLength]').fill('12');
+      await page.getByRole('button', { name: 'Save policies' }).click();
+      await expect.poll(() => page.locator('#settings-body [role=status]').textContent()).toBe('Saved.');
+      expect((await t.request(key, { method: 'GET', url: '/v1/settings' })).json().password.minLength).toBe(12);
+      await shoot('policies');
+
+      await page.goto(`${base}/admin#/settings/webhooks`);
+      await expect.poll(() => page.locator('#settings-body h1').textContent()).toBe('Webhooks');
+      await page.getByLabel('Url (required)').fill(`${base}/healthz`);
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      await expect.poll(() => page.locator('code.secret').textContent()).toMatch(/^whsec_/);
+      await page.getByRole('button', { name: 'Delivery log' }).click();
+      await expect.poll(() => page.locator('#delivery-log').textContent()).toContain('Delivery log of');
+      await shoot('webhooks');
+    });
+
+    it('should fit a phone-width screen, sign out, and have loaded nothing from elsewhere nor broken its CSP', async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${base}/admin#/users`);
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('Users');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await shoot('users-phone');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Roster admin');
+      expect(await page.context().cookies()).toEqual([]);
+      const headers = (await page.request.get(`${base}/admin`)).headers();
+      expect(headers['content-security-policy']).toContain("script-src 'self'");
+      expect(outside).toEqual([]);
+      expect(cspViolations).toEqual([]);
+    });
+
+    it('should sign in with a platform API key and act on the tenant picked', async () => {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.getByLabel('API key').fill(t.platformKey);
+      await page.getByRole('button', { name: 'Sign in with key' }).click();
+      await expect.poll(() => page.locator('#tenant-picker').count()).toBe(1);
+      await page.locator('#tenant-picker').selectOption(slug);
+      await expect.poll(() => page.locator('#user-results tbody tr').count()).toBeGreaterThan(4);
+      expect(await page.locator('#user-results').textContent()).toContain('admin@acme.com');
+    });
+  });
+}
