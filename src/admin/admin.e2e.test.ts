@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,7 +140,7 @@ for (const dialect of testDialects) {
       await expect.poll(async () => {
         seen.add(String(await page.locator('#import-progress').getAttribute('value')));
         return page.locator('#import-outcome').textContent();
-      }, { timeout: 60_000, intervals: [50] }).toContain('Import finished: 1499 users created, 1 rows failed.');
+      }, { timeout: 60_000, interval: 50 }).toContain('Import finished: 1499 users created, 1 rows failed.');
       expect(await page.locator('#import-progress').getAttribute('value')).toBe('1500');
       expect(await page.locator('#import-progress').getAttribute('max')).toBe('1500');
       const report = page.locator('#import-error-report');
