@@ -20,4 +20,6 @@ export interface NewEvent {
   resourceType: string;
   resourceId: string;
   data: unknown;
+  /** The request that caused it, when not the actor's (single creates written as one batch). */
+  requestId?: string;
 }

@@ -44,7 +44,7 @@ export async function recordEvents(trx: Executor, tenantId: string, actor: Actor
   if (list.length === 0) return [];
   const occurredAt = nowIso();
   const rows = list.map((e) => ({
-    tenantId, id: newId(), type: e.type, occurredAt, actorType: actor.type, actorId: actor.id, requestId: actor.requestId,
+    tenantId, id: newId(), type: e.type, occurredAt, actorType: actor.type, actorId: actor.id, requestId: e.requestId ?? actor.requestId,
     resourceType: e.resourceType, resourceId: e.resourceId, data: JSON.stringify(e.data), pendingFanout: options.fanOut !== false,
   }));
   await events.insertMany(trx, rows);

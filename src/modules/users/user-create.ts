@@ -52,6 +52,8 @@ export interface CreateOptions {
   alsoAnnounceAs?: EventType[];
   /** Import jobs and the CLI: never refused for a busy password hasher, they wait their turn. */
   background?: boolean;
+  /** Per item, the request it came from, for its events (coalesced single creates); the context's otherwise. */
+  requestIds?: string[];
 }
 
 export interface ItemOutcome {
@@ -239,7 +241,7 @@ export class UserCreator {
         const start = await reserveSeq(trx, tenantId, 'users', rows.length);
         rows.forEach((row, i) => (row.seq = start + i));
       }
-      const lost = await this.insertChunk(trx, ctx, tenant, options.alsoAnnounceAs ?? [], positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
+      const lost = await this.insertChunk(trx, ctx, tenant, options, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {
         const candidate = accepted[p] as Candidate;
@@ -277,7 +279,7 @@ export class UserCreator {
    * claims another transaction won are removed again before commit.
    * @returns the items that lost a race, with their 409.
    */
-  private async insertChunk(trx: Executor, ctx: TenantContext, tenant: Tenant, alsoAnnounceAs: EventType[], items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
+  private async insertChunk(trx: Executor, ctx: TenantContext, tenant: Tenant, { alsoAnnounceAs = [], requestIds }: CreateOptions, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
     if (items.length === 0) return new Map();
     const { tenantId } = ctx;
     await users.insertMany(trx, items.map((i) => i.row));
@@ -300,7 +302,8 @@ export class UserCreator {
     // Announced in the same transaction: committed users and their user.created events go together.
     await recordFor(trx, ctx, survivors.flatMap(({ candidate, row }) => {
       const data = toUserResponse(row as unknown as UserRow, { roles: candidate.roles, groups: candidate.groups.map(toGroupRef), attributes: candidate.attributeValues });
-      return (['user.created', ...alsoAnnounceAs] as const).map((type) => ({ type, resourceType: 'user', resourceId: row.id, data }));
+      const requestId = requestIds?.[candidate.index];
+      return (['user.created', ...alsoAnnounceAs] as const).map((type) => ({ type, resourceType: 'user', resourceId: row.id, data, ...(requestId ? { requestId } : {}) }));
     }));
     const mailed = survivors.filter(({ candidate }) => candidate.input.sendWelcomeEmail || candidate.input.sendVerificationEmail);
     await queueUserMail(trx, ctx, { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug }, this.publicUrl, mailed.map(({ candidate, row }) => ({

@@ -22,6 +22,7 @@ import type { EventType } from '../events/event.catalog.js';
 import { CHUNK_SIZE, conflictError, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
 import * as users from './user.repository.js';
 import { identifiersOf, prepareProfile, type PreparedProfile, type UserDraft } from './user.rules.js';
+import { CreateCoalescer, type CoalescedOptions } from './create-coalescer.js';
 import type { CreatedUser, CreateUserInput, ListUsersQuery, PatchUserInput, User, UserList } from './user.schemas.js';
 import type { UserRow } from './user.table.js';
 
@@ -75,8 +76,12 @@ function storedAttributes(row: UserRow): Record<string, unknown> {
 export class UserService {
   private readonly creator: UserCreator;
 
+  /** Concurrent single creates are written as shared batches (see CreateCoalescer). */
+  private readonly coalescer: CreateCoalescer;
+
   constructor(private readonly deps: UserServiceDeps) {
     this.creator = new UserCreator(deps.db, deps.hasher, deps.publicUrl ?? 'http://127.0.0.1:8080', deps.dialect === 'sqlite');
+    this.coalescer = new CreateCoalescer((ctx, inputs, requestIds, options) => this.createUsers(ctx, inputs, { ...options, mode: 'partial', requestIds }));
   }
 
   private get db(): Db {
@@ -99,13 +104,10 @@ export class UserService {
    * uniqueness check is the batch's.
    * @throws PERMISSION_DENIED; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
-  async createUser(ctx: TenantContext, input: CreateUserInput, options: Omit<CreateOptions, 'mode'> = {}): Promise<CreatedUser> {
-    const [outcome] = await this.creator.create(ctx, await this.deps.tenants.getTenant(ctx.tenantId), [input], { ...options, mode: 'atomic' });
-    if (input.sendWelcomeEmail || input.sendVerificationEmail) this.deps.onMailQueued?.();
-    if (!outcome || outcome.error || !outcome.userId) throw outcome?.error ?? new Error('create produced no outcome');
-    this.deps.onUsersCreated?.(1);
-    const user = await this.getUserInternal(ctx, outcome.userId);
-    return outcome.generatedPassword === undefined ? user : { ...user, generatedPassword: outcome.generatedPassword };
+  async createUser(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions = {}): Promise<CreatedUser> {
+    const outcome = await this.coalescer.submit(ctx, input, options);
+    if (outcome.error || !outcome.user) throw outcome.error ?? new Error('create produced no user');
+    return outcome.user;
   }
 
   /**

@@ -1,0 +1,67 @@
+import type { TenantContext } from '../context.js';
+import type { CreateOptions, ItemOutcome } from './user-create.js';
+import type { CreatedUser, CreateUserInput } from './user.schemas.js';
+
+type Outcome = ItemOutcome & { user?: CreatedUser };
+export type CoalescedOptions = Omit<CreateOptions, 'mode' | 'onChunk' | 'dryRun'>;
+type RunBatch = (ctx: TenantContext, inputs: CreateUserInput[], requestIds: string[], options: CoalescedOptions) => Promise<Outcome[]>;
+
+interface Pending {
+  ctx: TenantContext;
+  input: CreateUserInput;
+  resolve(outcome: Outcome): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Single creates that arrive together are written together. Requests of one tenant, by one
+ * principal, with the same options, queue while a batch of theirs is being written, and go as the
+ * next batch: one validation round, one transaction and one commit (one fsync on SQLite) for all of
+ * them, where each would otherwise pay its own. Each request still gets its own outcome (a batch in
+ * partial mode), its own request id in its events, and its own error.
+ *
+ * A lone request waits for nothing: it is written at the next turn of the event loop.
+ */
+export class CreateCoalescer {
+  readonly #queues = new Map<string, Pending[]>();
+  readonly #busy = new Set<string>();
+
+  constructor(
+    private readonly run: RunBatch,
+    private readonly maxBatch = 100,
+  ) {}
+
+  submit(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions): Promise<Outcome> {
+    // Everything a batch checks once for all its items is in the key: tenant, principal, options, and
+    // whether the item needs `users:set-active` (checked for the batch as a whole).
+    const key = JSON.stringify([ctx.tenantId, ctx.principal.kind, ctx.principal.id, [...ctx.principal.permissions], input.active === false, options]);
+    return new Promise<Outcome>((resolve, reject) => {
+      const queue = this.#queues.get(key);
+      if (queue) queue.push({ ctx, input, resolve, reject });
+      else this.#queues.set(key, [{ ctx, input, resolve, reject }]);
+      // Requests parsed in the same turn of the event loop join the first batch.
+      if (!this.#busy.has(key) && !queue) setImmediate(() => void this.flush(key, options));
+    });
+  }
+
+  /** Writes the key's queue batch after batch until it is empty; one flush per key at a time. */
+  private async flush(key: string, options: CoalescedOptions): Promise<void> {
+    if (this.#busy.has(key)) return;
+    this.#busy.add(key);
+    try {
+      for (let queue = this.#queues.get(key); queue && queue.length > 0; queue = this.#queues.get(key)) {
+        const batch = queue.splice(0, this.maxBatch);
+        if (queue.length === 0) this.#queues.delete(key);
+        try {
+          const first = batch[0] as Pending;
+          const outcomes = await this.run(first.ctx, batch.map((p) => p.input), batch.map((p) => p.ctx.requestId), options);
+          batch.forEach((p, i) => p.resolve(outcomes[i] as Outcome));
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      }
+    } finally {
+      this.#busy.delete(key);
+    }
+  }
+}
