@@ -4,54 +4,23 @@
 //
 //   npm run build && node bench/import.mjs
 //   ROWS=100000 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/import.mjs
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, scratchPostgres } from './lib.mjs';
+import { scratchPostgres } from './lib.mjs';
+import { cliImport } from './measure.mjs';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const PG_ROWS = Number(process.env.PG_ROWS ?? ROWS);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-import-bench-'));
 
-function writeCsv(rows) {
-  const file = path.join(work, `users-${rows}.csv`);
-  const fd = fs.openSync(file, 'w');
-  fs.writeSync(fd, 'email,givenName,familyName,externalId,phone,locale\n');
-  let chunk = '';
-  for (let i = 0; i < rows; i++) {
-    chunk += `user${i}@example.com,Given ${i},Family ${i % 997},ext-${i},+1 415 555 ${String(i % 10000).padStart(4, '0')},en-US\n`;
-    if (chunk.length > 1 << 20) {
-      fs.writeSync(fd, chunk);
-      chunk = '';
-    }
-  }
-  fs.writeSync(fd, chunk);
-  fs.closeSync(fd);
-  return file;
-}
-
-function run(label, env, rows) {
-  const cli = path.join(root, 'dist/cli/main.js');
-  const file = writeCsv(rows);
-  const fullEnv = { ...process.env, ...env, LOG_LEVEL: 'warn' };
-  execFileSync(process.execPath, [cli, 'tenants', 'create', 'bench'], { env: fullEnv, stdio: 'ignore' });
-  const started = Date.now();
-  // GNU time reports the peak resident set size (KiB) of the import process on stderr's last line.
-  const result = spawnSync('/usr/bin/time', ['-f', 'maxrss_kib=%M', process.execPath, cli, 'import', file, '--tenant', 'bench', '--json'], { env: fullEnv, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const seconds = (Date.now() - started) / 1000;
-  const totals = JSON.parse(result.stdout);
-  const rss = Number(/maxrss_kib=(\d+)/.exec(result.stderr)?.[1] ?? 0) / 1024;
-  return { label, rows, created: totals.created, failed: totals.failed, seconds, rate: rows / seconds, rss };
-}
-
 const results = [];
 const dataDir = path.join(work, 'data');
-results.push(run('SQLite', { ROSTER_DATA_DIR: dataDir, DATABASE_URL: '' }, ROWS));
+results.push(cliImport('SQLite', { ROSTER_DATA_DIR: dataDir, DATABASE_URL: '' }, ROWS, work));
 if (process.env.BENCH_DATABASE_URL) {
   const scratch = await scratchPostgres(process.env.BENCH_DATABASE_URL);
   try {
-    results.push(run('PostgreSQL', { DATABASE_URL: scratch.url }, PG_ROWS));
+    results.push(cliImport('PostgreSQL', { DATABASE_URL: scratch.url }, PG_ROWS, work));
   } finally {
     await scratch.drop();
   }

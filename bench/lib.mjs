@@ -1,5 +1,6 @@
 // Shared by the bench scripts: start a fresh Roster process on loopback, measure argon2 on its own.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,7 +32,8 @@ export async function argon2HashesPerSecond(seconds = 5) {
 }
 
 /** A fresh Roster (dist/) with a tenant `bench` and an admin key of it. */
-export async function startRoster(env) {
+/** `tenantExists`: the data already holds tenant `bench` (a database filled by an import). */
+export async function startRoster(env, { tenantExists = false } = {}) {
   const adminKey = `rst_${randomBytes(32).toString('hex')}`;
   const port = 18000 + Math.floor(Math.random() * 1000);
   // ROSTER_NODE_ARGS: flags for the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
@@ -42,13 +44,19 @@ export async function startRoster(env) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
+  // Ready = /readyz answers 200 (database reachable, migrations done), polled every 10 ms from the spawn.
+  const spawned = process.hrtime.bigint();
+  let readyMs = NaN;
+  for (let i = 0; i < 1000; i++) {
     try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
+      if ((await fetch(`${base}/readyz`)).ok) {
+        readyMs = Number(process.hrtime.bigint() - spawned) / 1e6;
+        break;
+      }
     } catch {
       /* not listening yet */
     }
-    await sleep(100);
+    await sleep(10);
   }
   const call = async (method, url, body, headers = {}, key = adminKey) => {
     const res = await fetch(`${base}${url}`, {
@@ -59,12 +67,16 @@ export async function startRoster(env) {
     if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
     return res.json();
   };
-  await call('POST', '/v1/tenants', { slug: 'bench' });
+  if (!tenantExists) await call('POST', '/v1/tenants', { slug: 'bench' });
   const key = (await call('POST', '/v1/api-keys', { name: 'bench' }, { 'x-roster-tenant': 'bench' })).secret;
   return {
     base,
     key,
+    pid: child.pid,
+    readyMs,
+    adminKey,
     call: (method, url, body) => call(method, url, body, {}, key),
+    platformCall: (method, url, body, headers) => call(method, url, body, headers, adminKey),
     stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }),
   };
 }
@@ -84,6 +96,12 @@ export async function scratchPostgres(adminUrl) {
       await admin.end();
     },
   };
+}
+
+/** Resident set size of a process, in MiB, from /proc. */
+export function rssMiB(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
 export function median(values) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis as RedisClient } from 'ioredis';
 import { AppError } from '../errors/app-error.js';
 import { cookieCredential } from './browser-auth.js';
 
@@ -27,7 +28,9 @@ function credentialOf(request: FastifyRequest): string | undefined {
  * `REDIS_URL` the counters live in Redis, so the limits hold across processes.
  */
 export async function registerRateLimits(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
-  const redis = options.redisUrl === undefined ? undefined : new Redis(options.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false });
+  // ioredis is loaded only when Redis is configured.
+  const Redis = options.redisUrl === undefined ? undefined : (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis;
+  const redis = options.redisUrl === undefined || !Redis ? undefined : new Redis(options.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false });
   if (redis) app.addHook('onClose', async () => void (await redis.quit()));
   await app.register(rateLimit, {
     global: false,

@@ -32,7 +32,7 @@ import { registerSecurityHeaders } from './security-headers.js';
 import { registerBodyDeadline } from './body-deadline.js';
 import { registerRateLimits } from './rate-limits.js';
 import { registerOpenApi } from './openapi.js';
-import { createValidatorCompiler } from './validation.js';
+import { createSerializerCompiler, createValidatorCompiler } from './validation.js';
 
 export interface HttpOptions {
   /** Where logs go (tests capture them); stdout by default. */
@@ -75,6 +75,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
+  app.setSerializerCompiler(createSerializerCompiler());
   app.decorateRequest('principal', null);
   // text/plain is not a JSON body; only adapters that accept it (e.g. Rollout) register a parser for it.
   app.removeContentTypeParser('text/plain');

@@ -14,8 +14,20 @@ export interface Argon2Params {
  * argon2id hashing on libuv's thread pool (never on the event loop). `pending` counts hashes queued
  * or running, exported as the `roster_password_hash_queue_depth` gauge.
  */
+/** Hashes admitted but not started yet. */
+export interface HashAdmission {
+  /** One admitted hash starts now: it counts as pending from here on. */
+  take(): void;
+  /** Gives back what was not taken (items that failed before hashing). */
+  release(): void;
+}
+
+const NO_ADMISSION: HashAdmission = { take: () => undefined, release: () => undefined };
+
 export class PasswordHasher {
   #pending = 0;
+  /** Admitted hashes not started yet. */
+  #reserved = 0;
   /** Mean time of one hash, kept to estimate Retry-After. */
   #meanMs = 50;
 
@@ -29,13 +41,32 @@ export class PasswordHasher {
   /**
    * Admission for a request that will hash `count` passwords. An idle hasher admits any amount (a
    * batch of 1000 passwords is one request); a busy one refuses what would take it past its bound.
+   * Admitted hashes count as load until they start (`take`) or are given back (`release`), so requests
+   * that wait together (coalesced single creates) are admitted one by one, not all at once.
    * @throws SERVICE_UNAVAILABLE with `retryAfter` (seconds).
    */
-  admit(count: number): void {
-    if (count === 0 || this.#pending === 0 || this.#pending + count <= this.maxQueued) return;
-    // libuv runs four hashes at a time by default.
-    const retryAfter = Math.max(1, Math.ceil((this.#pending * this.#meanMs) / 4 / 1000));
-    throw new AppError('SERVICE_UNAVAILABLE', { detail: 'Password hashing is saturated; retry later', details: { retryAfter } });
+  admit(count: number): HashAdmission {
+    if (count === 0) return NO_ADMISSION;
+    const load = this.#pending + this.#reserved;
+    if (load > 0 && load + count > this.maxQueued) {
+      // libuv runs four hashes at a time by default.
+      const retryAfter = Math.max(1, Math.ceil((load * this.#meanMs) / 4 / 1000));
+      throw new AppError('SERVICE_UNAVAILABLE', { detail: 'Password hashing is saturated; retry later', details: { retryAfter } });
+    }
+    this.#reserved += count;
+    let left = count;
+    return {
+      take: () => {
+        if (left > 0) {
+          left -= 1;
+          this.#reserved -= 1;
+        }
+      },
+      release: () => {
+        this.#reserved -= left;
+        left = 0;
+      },
+    };
   }
 
   async hash(password: string): Promise<string> {

@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-// Maintained lists, refreshed by updating the packages: throw-away mailbox providers, and personal free-mail providers.
-const disposable: Set<string> = (require('mailchecker') as { blacklist(): Set<string> }).blacklist();
-const freeMail = new Set<string>(require('email-providers/common.json') as string[]);
+// Maintained lists, refreshed by updating the packages: throw-away mailbox providers, and personal free-mail
+// providers. Loaded on first use (tens of thousands of domains: time and memory a process that never checks
+// an address, such as most CLI commands, should not pay).
+let disposable: Set<string> | undefined;
+let freeMail: Set<string> | undefined;
 
 /** The domain and each parent domain (`a.b.example.com` → itself, `b.example.com`, `example.com`). */
 export function domainAndParents(domain: string): string[] {
@@ -12,10 +14,13 @@ export function domainAndParents(domain: string): string[] {
 }
 
 export function isDisposableDomain(domain: string): boolean {
-  return domainAndParents(domain).some((d) => disposable.has(d));
+  disposable ??= (require('mailchecker') as { blacklist(): Set<string> }).blacklist();
+  const list = disposable;
+  return domainAndParents(domain).some((d) => list.has(d));
 }
 
 export function isFreeMailDomain(domain: string): boolean {
+  freeMail ??= new Set<string>(require('email-providers/common.json') as string[]);
   return freeMail.has(domain);
 }
 

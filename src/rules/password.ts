@@ -1,15 +1,26 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
-import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+import { createRequire } from 'node:module';
+import type * as ZxcvbnCore from '@zxcvbn-ts/core';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
+import type * as ZxcvbnEn from '@zxcvbn-ts/language-en';
 import { fieldError, type FieldError } from '../errors/app-error.js';
 import { randomBase62 } from '../lib/secrets.js';
 import type { PasswordPolicy } from '../modules/settings/settings.schemas.js';
 
 let zxcvbn: ZxcvbnFactory | undefined;
 
-/** Built on first use: its dictionaries take a while to index, which commands that never check a password should not pay. */
+const require = createRequire(import.meta.url);
+
+/**
+ * Loaded and built on first use: its dictionaries take about 80 ms and 15 MiB to load and index, which
+ * a process that never checks a password (most CLI commands, a server before its first password) should not pay.
+ */
 function estimator(): ZxcvbnFactory {
-  zxcvbn ??= new ZxcvbnFactory({
+  if (zxcvbn) return zxcvbn;
+  const { ZxcvbnFactory: Factory } = require('@zxcvbn-ts/core') as typeof ZxcvbnCore;
+  const zxcvbnCommon = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
+  const zxcvbnEn = require('@zxcvbn-ts/language-en') as typeof ZxcvbnEn;
+  zxcvbn = new Factory({
     dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
     graphs: zxcvbnCommon.adjacencyGraphs,
     translations: zxcvbnEn.translations,

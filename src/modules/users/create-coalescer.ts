@@ -1,14 +1,18 @@
+import type { HashAdmission } from '../../lib/password-hasher.js';
 import type { TenantContext } from '../context.js';
 import type { CreateOptions, ItemOutcome } from './user-create.js';
 import type { CreatedUser, CreateUserInput } from './user.schemas.js';
 
 type Outcome = ItemOutcome & { user?: CreatedUser };
 export type CoalescedOptions = Omit<CreateOptions, 'mode' | 'onChunk' | 'dryRun'>;
-type RunBatch = (ctx: TenantContext, inputs: CreateUserInput[], requestIds: string[], options: CoalescedOptions) => Promise<Outcome[]>;
+type RunBatch = (ctx: TenantContext, inputs: CreateUserInput[], perItem: { requestIds: string[]; admissions: HashAdmission[] }, options: CoalescedOptions) => Promise<Outcome[]>;
+
+const NO_HASHING: HashAdmission = { take: () => undefined, release: () => undefined };
 
 interface Pending {
   ctx: TenantContext;
   input: CreateUserInput;
+  admission: HashAdmission;
   resolve(outcome: Outcome): void;
   reject(error: unknown): void;
 }
@@ -31,14 +35,16 @@ export class CreateCoalescer {
     private readonly maxBatch = 100,
   ) {}
 
-  submit(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions): Promise<Outcome> {
+  /** `admission`: the password hashing this request was admitted for (none for background work). */
+  submit(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions, admission: HashAdmission = NO_HASHING): Promise<Outcome> {
     // Everything a batch checks once for all its items is in the key: tenant, principal, options, and
     // whether the item needs `users:set-active` (checked for the batch as a whole).
     const key = JSON.stringify([ctx.tenantId, ctx.principal.kind, ctx.principal.id, [...ctx.principal.permissions], input.active === false, options]);
     return new Promise<Outcome>((resolve, reject) => {
       const queue = this.#queues.get(key);
-      if (queue) queue.push({ ctx, input, resolve, reject });
-      else this.#queues.set(key, [{ ctx, input, resolve, reject }]);
+      const pending = { ctx, input, admission, resolve, reject };
+      if (queue) queue.push(pending);
+      else this.#queues.set(key, [pending]);
       // Requests parsed in the same turn of the event loop join the first batch.
       if (!this.#busy.has(key) && !queue) setImmediate(() => void this.flush(key, options));
     });
@@ -54,7 +60,8 @@ export class CreateCoalescer {
         if (queue.length === 0) this.#queues.delete(key);
         try {
           const first = batch[0] as Pending;
-          const outcomes = await this.run(first.ctx, batch.map((p) => p.input), batch.map((p) => p.ctx.requestId), options);
+          const perItem = { requestIds: batch.map((p) => p.ctx.requestId), admissions: batch.map((p) => p.admission) };
+          const outcomes = await this.run(first.ctx, batch.map((p) => p.input), perItem, options);
           batch.forEach((p, i) => p.resolve(outcomes[i] as Outcome));
         } catch (error) {
           for (const p of batch) p.reject(error);

@@ -2,7 +2,7 @@ import type { Db, Executor } from '../../db/database.js';
 import { reserveSeq } from '../../db/sequences.js';
 import { AppError, fieldError, type FieldError } from '../../errors/app-error.js';
 import { newId } from '../../lib/ids.js';
-import type { PasswordHasher } from '../../lib/password-hasher.js';
+import type { HashAdmission, PasswordHasher } from '../../lib/password-hasher.js';
 import { normalizeImportedHash } from '../../lib/password-hashes.js';
 import { nowIso } from '../../lib/time.js';
 import { generatePassword } from '../../rules/password.js';
@@ -54,6 +54,8 @@ export interface CreateOptions {
   background?: boolean;
   /** Per item, the request it came from, for its events (coalesced single creates); the context's otherwise. */
   requestIds?: string[];
+  /** Per item, the hashing admission its request obtained (coalesced single creates); one for the batch otherwise. */
+  admissions?: HashAdmission[];
 }
 
 export interface ItemOutcome {
@@ -214,14 +216,22 @@ export class UserCreator {
     const { settings } = tenant;
     // Plain passwords are hashed concurrently; libuv's pool spreads them over the cores. A saturated
     // hasher refuses the request (503) before anything is queued.
-    if (!options.background) this.hasher.admit(accepted.filter((c) => c.input.password !== undefined || c.input.generatePassword).length);
-    const hashes = await Promise.all(
-      accepted.map(async (c) => {
-        const generated = c.input.generatePassword ? generatePassword(settings.password) : undefined;
-        const plaintext = c.input.password ?? generated;
-        return { generated, hash: plaintext !== undefined ? await this.hasher.hash(plaintext) : (c.importedHash ?? null) };
-      }),
-    );
+    // Coalesced single creates were admitted one by one, each with its own admission.
+    const own = options.background || options.admissions ? undefined : this.hasher.admit(accepted.filter((c) => c.input.password !== undefined || c.input.generatePassword).length);
+    let hashes: Array<{ generated: string | undefined; hash: string | null }>;
+    try {
+      hashes = await Promise.all(
+        accepted.map(async (c) => {
+          const generated = c.input.generatePassword ? generatePassword(settings.password) : undefined;
+          const plaintext = c.input.password ?? generated;
+          if (plaintext === undefined) return { generated, hash: c.importedHash ?? null };
+          (options.admissions?.[c.index] ?? own)?.take();
+          return { generated, hash: await this.hasher.hash(plaintext) };
+        }),
+      );
+    } finally {
+      own?.release();
+    }
     const firstSeq = accepted.length > 0 && !this.seqInTransaction ? await reserveSeq(this.db, tenantId, 'users', accepted.length) : 0;
     const now = nowIso();
     const createdBy = actorRef(principal);

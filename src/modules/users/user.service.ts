@@ -81,7 +81,7 @@ export class UserService {
 
   constructor(private readonly deps: UserServiceDeps) {
     this.creator = new UserCreator(deps.db, deps.hasher, deps.publicUrl ?? 'http://127.0.0.1:8080', deps.dialect === 'sqlite');
-    this.coalescer = new CreateCoalescer((ctx, inputs, requestIds, options) => this.createUsers(ctx, inputs, { ...options, mode: 'partial', requestIds }));
+    this.coalescer = new CreateCoalescer((ctx, inputs, perItem, options) => this.createUsers(ctx, inputs, { ...options, ...perItem, mode: 'partial' }));
   }
 
   private get db(): Db {
@@ -105,9 +105,16 @@ export class UserService {
    * @throws PERMISSION_DENIED; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
   async createUser(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions = {}): Promise<CreatedUser> {
-    const outcome = await this.coalescer.submit(ctx, input, options);
-    if (outcome.error || !outcome.user) throw outcome.error ?? new Error('create produced no user');
-    return outcome.user;
+    // Admitted to password hashing here, per request, before it waits for its batch: a flood is refused (503) one request at a time.
+    const hashes = input.password !== undefined || input.generatePassword ? 1 : 0;
+    const admission = options.background ? undefined : this.deps.hasher.admit(hashes);
+    try {
+      const outcome = await this.coalescer.submit(ctx, input, options, admission);
+      if (outcome.error || !outcome.user) throw outcome.error ?? new Error('create produced no user');
+      return outcome.user;
+    } finally {
+      admission?.release();
+    }
   }
 
   /**
