@@ -23,7 +23,7 @@ import type { Tenant } from '../tenants/tenant.schemas.js';
 import { queueUserMail } from '../mail/mail.service.js';
 import * as users from './user.repository.js';
 import { identifiersOf, prepareProfile, type IdentifierClaim, type PreparedProfile } from './user.rules.js';
-import type { CreateUserInput } from './user.schemas.js';
+import type { CreateUserInput, User } from './user.schemas.js';
 import type { NewUserRow } from './user.table.js';
 
 /** Rows per multi-row insert: 500 users × ~40 columns stays under SQLite's and PostgreSQL's parameter limits. */
@@ -65,6 +65,8 @@ export interface ItemOutcome {
   userId?: string;
   generatedPassword?: string;
   error?: AppError;
+  /** The created user as stored (every attribute; callers hide what the caller may not read). */
+  resource?: User;
 }
 
 interface Candidate {
@@ -251,7 +253,7 @@ export class UserCreator {
         const start = await reserveSeq(trx, tenantId, 'users', rows.length);
         rows.forEach((row, i) => (row.seq = start + i));
       }
-      const lost = await this.insertChunk(trx, ctx, tenant, options, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
+      const { lost, resources } = await this.insertChunk(trx, ctx, tenant, options, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {
         const candidate = accepted[p] as Candidate;
@@ -259,7 +261,7 @@ export class UserCreator {
         const error = lost.get(candidate.index);
         if (error) return Object.assign(outcome, { status: 'failed', error });
         const generated = hashes[p]?.generated;
-        return Object.assign(outcome, { status: 'created', userId: (rows[p] as { id: string }).id }, generated ? { generatedPassword: generated } : {});
+        return Object.assign(outcome, { status: 'created', userId: (rows[p] as { id: string }).id, resource: resources.get(candidate.index) }, generated ? { generatedPassword: generated } : {});
       });
       await options.onChunk?.(trx, first ? [...failedEarly, ...chunkOutcomes] : chunkOutcomes);
     };
@@ -279,7 +281,7 @@ export class UserCreator {
       for (const c of accepted) {
         const outcome = outcomes[c.index] as ItemOutcome;
         const lostError = error.lost.get(c.index);
-        Object.assign(outcome, lostError ? { status: 'failed', error: lostError } : { status: 'skipped', userId: undefined, generatedPassword: undefined });
+        Object.assign(outcome, lostError ? { status: 'failed', error: lostError } : { status: 'skipped', userId: undefined, generatedPassword: undefined, resource: undefined });
       }
     }
   }
@@ -289,8 +291,10 @@ export class UserCreator {
    * claims another transaction won are removed again before commit.
    * @returns the items that lost a race, with their 409.
    */
-  private async insertChunk(trx: Executor, ctx: TenantContext, tenant: Tenant, { alsoAnnounceAs = [], requestIds }: CreateOptions, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>): Promise<Map<number, AppError>> {
-    if (items.length === 0) return new Map();
+  private async insertChunk(
+    trx: Executor, ctx: TenantContext, tenant: Tenant, { alsoAnnounceAs = [], requestIds }: CreateOptions, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>,
+  ): Promise<{ lost: Map<number, AppError>; resources: Map<number, User> }> {
+    if (items.length === 0) return { lost: new Map(), resources: new Map() };
     const { tenantId } = ctx;
     await users.insertMany(trx, items.map((i) => i.row));
     const won = await users.claimIdentifiersMany(trx, tenantId, items.flatMap((i) => i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value }))));
@@ -310,8 +314,11 @@ export class UserCreator {
     await assignRoles(trx, tenantId, survivors.flatMap((i) => i.candidate.roles.map((r) => ({ userId: i.row.id, roleId: r.id }))));
     await addGroupMembers(trx, tenantId, survivors.flatMap((i) => i.candidate.groups.map((g) => ({ userId: i.row.id, groupId: g.id }))));
     // Announced in the same transaction: committed users and their user.created events go together.
+    const resources = new Map<number, User>();
     await recordFor(trx, ctx, survivors.flatMap(({ candidate, row }) => {
+      // The resource is built from what was just written: it is the event's payload and, after commit, the answer.
       const data = toUserResponse(row as unknown as UserRow, { roles: candidate.roles, groups: candidate.groups.map(toGroupRef), attributes: candidate.attributeValues });
+      resources.set(candidate.index, data);
       const requestId = requestIds?.[candidate.index];
       return (['user.created', ...alsoAnnounceAs] as const).map((type) => ({ type, resourceType: 'user', resourceId: row.id, data, ...(requestId ? { requestId } : {}) }));
     }));
@@ -326,7 +333,7 @@ export class UserCreator {
       welcome: candidate.input.sendWelcomeEmail === true,
       verify: candidate.input.sendVerificationEmail === true,
     })));
-    return lost;
+    return { lost, resources };
   }
 }
 

@@ -19,7 +19,7 @@ import type { TenantService } from '../tenants/tenant.service.js';
 import { etagOf, toUserResponse } from './user.mapper.js';
 import { recordFor } from '../events/event.service.js';
 import type { EventType } from '../events/event.catalog.js';
-import { CHUNK_SIZE, conflictError, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
+import { conflictError, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
 import * as users from './user.repository.js';
 import { identifiersOf, prepareProfile, type PreparedProfile, type UserDraft } from './user.rules.js';
 import { CreateCoalescer, type CoalescedOptions } from './create-coalescer.js';
@@ -133,14 +133,12 @@ export class UserService {
     const created = outcomes.filter((o) => o.status === 'created' && o.userId);
     if (created.length > 0) this.deps.onUsersCreated?.(created.length);
     if (options.dryRun || options.returnUsers === false || created.length === 0) return outcomes;
-    const resources = new Map<string, User>();
-    for (let i = 0; i < created.length; i += CHUNK_SIZE) {
-      const rows = await users.findByIds(this.db, ctx.tenantId, created.slice(i, i + CHUNK_SIZE).map((o) => o.userId as string));
-      for (const user of await this.toResources(this.db, ctx.tenantId, ctx.principal, rows)) resources.set(user.id, user);
-    }
+    // The answer is the resource written in the transaction (no read-back), minus attributes this caller may not read.
+    const definitions = await listAttributeDefinitions(this.db, ctx.tenantId);
     return outcomes.map((o) => {
-      const user = o.userId ? resources.get(o.userId) : undefined;
-      return user ? { ...o, user: o.generatedPassword ? { ...user, generatedPassword: o.generatedPassword } : user } : o;
+      if (!o.resource) return o;
+      const user: CreatedUser = { ...o.resource, attributes: visibleAttributes(definitions, ctx.principal, o.resource.attributes as Record<string, unknown>) };
+      return { ...o, user: o.generatedPassword ? { ...user, generatedPassword: o.generatedPassword } : user };
     });
   }
 
