@@ -129,7 +129,8 @@ export class UserService {
     options: CreateOptions & { /** Imports need only the outcomes, not the created resources. */ returnUsers?: boolean },
   ): Promise<Array<ItemOutcome & { user?: CreatedUser }>> {
     const outcomes = await this.creator.create(ctx, await this.deps.tenants.getTenant(ctx.tenantId), inputs, options);
-    this.deps.onMailQueued?.();
+    // Wake the mail worker only when a mail was queued: waking it costs a query per batch.
+    if (inputs.some((i) => !(i instanceof AppError) && (i.sendWelcomeEmail || i.sendVerificationEmail))) this.deps.onMailQueued?.();
     const created = outcomes.filter((o) => o.status === 'created' && o.userId);
     if (created.length > 0) this.deps.onUsersCreated?.(created.length);
     if (options.dryRun || options.returnUsers === false || created.length === 0) return outcomes;
