@@ -81,8 +81,13 @@ for (const dialect of testDialects) {
       await shoot('users');
     });
 
-    it('should search users by the start of an email or name', async () => {
-      await page.getByLabel('Search users').fill('za');
+    it('should search users by the start of an email, and by the start of a name', async () => {
+      await page.getByLabel('Name starts with', { exact: true }).fill('ort');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await expect.poll(() => page.locator('#user-results caption').textContent()).toBe('Users matching “ort”');
+      expect(await page.locator('#user-results tbody tr').allTextContents()).toEqual([expect.stringContaining('zed@acme.com')]);
+      await page.getByLabel('Name starts with', { exact: true }).fill('');
+      await page.getByLabel('Email or username starts with').fill('za');
       await page.getByRole('button', { name: 'Search' }).click();
       await expect.poll(() => page.locator('#user-results caption').textContent()).toBe('Users matching “za”');
       expect(await page.locator('#user-results tbody tr').allTextContents()).toEqual([expect.stringContaining('zara@acme.com')]);

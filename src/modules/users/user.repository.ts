@@ -45,8 +45,10 @@ export interface UserFilter {
   usernameNormalized?: string | undefined;
   externalId?: string | undefined;
   active?: boolean | undefined;
-  /** Prefix of a normalised identifier (email or username key), or of a name lower-cased. */
-  search?: { identifier: string; name: string } | undefined;
+  /** Prefix of a normalised identifier (an email or a username key). */
+  identifierPrefix?: string | undefined;
+  /** Prefix of a given, family or display name, lower-cased. */
+  namePrefix?: string | undefined;
   afterId?: string | undefined;
   limit: number;
 }
@@ -56,25 +58,32 @@ function likePrefix(text: string): string {
   return `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export function list(db: Executor, tenantId: string, filter: UserFilter): Promise<UserRow[]> {
+/**
+ * Above this many identifiers matching a search prefix, the page is read in id order with the match
+ * as a semi-join (dense matches fill it fast); at or below it, the matching users are fetched by id.
+ */
+const SPARSE_MATCHES = 2000;
+
+export async function list(db: Executor, tenantId: string, filter: UserFilter): Promise<UserRow[]> {
   let query = db.selectFrom('users').select(userColumns).where('tenantId', '=', tenantId).where('deletedAt', 'is', null);
   if (filter.emailNormalized !== undefined) query = query.where('emailNormalized', '=', filter.emailNormalized);
   if (filter.usernameNormalized !== undefined) query = query.where('usernameNormalized', '=', filter.usernameNormalized);
   if (filter.externalId !== undefined) query = query.where('externalId', '=', filter.externalId);
   if (filter.active !== undefined) query = query.where('active', '=', filter.active);
-  const search = filter.search;
-  if (search !== undefined) {
-    // Identifiers are found through user_identifiers' primary key (a range scan); names are read as the page fills.
-    // The range bounds the index scan; LIKE keeps the answer exact whatever the database's collation.
-    const last = search.identifier.length - 1;
-    const upper = search.identifier.slice(0, last) + String.fromCharCode(search.identifier.charCodeAt(last) + 1);
-    const idPattern = likePrefix(search.identifier);
-    const pattern = likePrefix(search.name);
-    query = query.where((eb) => eb.or([
-      eb('id', 'in', eb.selectFrom('userIdentifiers').select('userId').where('tenantId', '=', tenantId)
-        .where('value', '>=', search.identifier).where('value', '<', upper).where(sql.ref('value'), 'like', sql<string>`${idPattern} escape '\\'`)),
-      ...(['givenName', 'familyName', 'displayName'] as const).map((column) => eb(sql`lower(${sql.ref(column)})`, 'like', sql`${pattern} escape '\\'`)),
-    ]));
+  if (filter.identifierPrefix !== undefined) {
+    // A range over user_identifiers' primary key bounds the index scan; LIKE keeps the answer exact whatever the collation.
+    const prefix = filter.identifierPrefix;
+    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+    const matching = db.selectFrom('userIdentifiers').select('userId').where('tenantId', '=', tenantId)
+      .where('value', '>=', prefix).where('value', '<', upper).where(sql.ref('value'), 'like', sql<string>`${likePrefix(prefix)} escape '\\'`);
+    const sparse = await matching.limit(SPARSE_MATCHES + 1).execute();
+    if (sparse.length === 0) return [];
+    query = sparse.length <= SPARSE_MATCHES ? query.where('id', 'in', [...new Set(sparse.map((m) => m.userId))]) : query.where('id', 'in', matching);
+  }
+  if (filter.namePrefix !== undefined) {
+    // Names have no index (one per name column would cost every create): the tenant is read in id order until the page fills.
+    const pattern = likePrefix(filter.namePrefix);
+    query = query.where((eb) => eb.or((['givenName', 'familyName', 'displayName'] as const).map((column) => eb(sql`lower(${sql.ref(column)})`, 'like', sql`${pattern} escape '\\'`))));
   }
   if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
   return query.orderBy('id').limit(filter.limit).execute();

@@ -318,23 +318,39 @@ for (const dialect of testDialects) {
         expect(inactive.data.map((u: { id: string }) => u.id)).toEqual([created[4].id]);
       });
 
-      it('should search by email or username prefix and by name, case-insensitively, treating wildcards as text', async () => {
+      it('should search by email or username prefix (q) and by name prefix (name), case-insensitively, wildcards as text', async () => {
         const { key } = await t.tenantWithKey();
         const ids: Record<string, string> = {};
         for (const [email, username, givenName, familyName] of [
           ['zara.k@acme.com', 'zkim', 'Zara', 'Kim'], ['zed@acme.com', 'zed_1', 'Zed', 'Ortiz'], ['bob@acme.com', 'bobby', 'Bob', 'Zamora'], ['x_y@acme.com', 'xylo', 'Ann', 'Lee'],
         ] as const) ids[username] = (await post(key, { email, username, givenName, familyName })).json().id;
-        const search = async (q: string) => ((await t.request(key, { method: 'GET', url: `/v1/users?q=${encodeURIComponent(q)}` })).json().data as Array<{ id: string }>).map((u) => u.id).sort();
-        expect(await search('ZA')).toEqual([ids.zkim, ids.bobby].sort()); // zara.k@ by email, Zamora by family name
-        expect(await search('zed')).toEqual([ids.zed_1]);
-        expect(await search('bobb')).toEqual([ids.bobby]);
-        expect(await search('x_')).toEqual([ids.xylo]);
-        expect(await search('xy')).toEqual([ids.xylo]); // by username; "x_" above matched the email's "_" as a character
-        expect(await search('x%')).toEqual([]); // "%" is a character, not a wildcard
-        expect(await search('nobody')).toEqual([]);
+        const search = async (query: string) => ((await t.request(key, { method: 'GET', url: `/v1/users?${query}` })).json().data as Array<{ id: string }>).map((u) => u.id).sort();
+        expect(await search('q=ZA')).toEqual([ids.zkim]); // zara.k@ by email; Zamora is a name, not an identifier
+        expect(await search('q=zed')).toEqual([ids.zed_1]);
+        expect(await search('q=bobb')).toEqual([ids.bobby]);
+        expect(await search('q=x_')).toEqual([ids.xylo]);
+        expect(await search('q=x%25')).toEqual([]); // "%" is a character, not a wildcard
+        expect(await search('q=nobody')).toEqual([]);
+        expect(await search('name=ZA')).toEqual([ids.zkim, ids.bobby].sort()); // Zara (given), Zamora (family)
+        expect(await search('name=z_')).toEqual([]);
+        expect(await search('name=k&q=zar')).toEqual([ids.zkim]);
         const paged = (await t.request(key, { method: 'GET', url: '/v1/users?q=z&limit=1' })).json();
         expect(paged.data).toHaveLength(1);
         expect(paged.nextCursor).not.toBeNull();
+      });
+
+      it('should page a search whose prefix matches thousands of identifiers in id order', async () => {
+        const { key } = await t.tenantWithKey();
+        for (let b = 0; b < 3; b++) {
+          const users = Array.from({ length: 1000 }, (_, i) => ({ email: `dense${b * 1000 + i}@acme.com` }));
+          expect((await t.request(key, { method: 'POST', url: '/v1/users/batch', payload: { users } })).json().created).toBe(1000);
+        }
+        const first = (await t.request(key, { method: 'GET', url: '/v1/users?q=dense&limit=3' })).json();
+        expect(first.data.map((u: { email: string }) => u.email)).toEqual(['dense0@acme.com', 'dense1@acme.com', 'dense2@acme.com']);
+        const next = (await t.request(key, { method: 'GET', url: `/v1/users?q=dense&limit=3&cursor=${first.nextCursor}` })).json();
+        expect(next.data.map((u: { email: string }) => u.email)).toEqual(['dense3@acme.com', 'dense4@acme.com', 'dense5@acme.com']);
+        const one = (await t.request(key, { method: 'GET', url: '/v1/users?q=dense2999@' })).json();
+        expect(one.data.map((u: { email: string }) => u.email)).toEqual(['dense2999@acme.com']);
       });
 
       it('should reject a bad limit and a forged cursor with 400', async () => {

@@ -195,7 +195,8 @@ export const ListUsersQuerySchema = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'The `nextCursor` of the previous page' })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search: users whose email or username starts with it (case-insensitive, as normalised), or whose given, family or display name starts with it' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search: users whose email or username starts with it (case-insensitive, as normalised); served by an index' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Users whose given, family or display name starts with it (case-insensitive). Not indexed: on large tenants combine it with another filter' })),
     email: Type.Optional(Type.String({ maxLength: 320, description: 'Exact match, case-insensitive' })),
     username: Type.Optional(Type.String({ maxLength: 256, description: 'Exact match after normalisation' })),
     externalId: Type.Optional(Type.String({ maxLength: 256 })),

@@ -45,13 +45,10 @@ const DRAFT_TEXT_FIELDS = [
   'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth', 'externalId', 'userType', 'pictureUrl',
 ] as const;
 
-/**
- * A search term as the stored forms it can prefix: identifiers are kept NFKC-folded and lower-cased
- * (usernameKey lower-cases an email the way its normalised form is), names are compared lower-cased.
- */
-function searchTerms(q: string): { identifier: string; name: string } {
+/** A search term in the stored form of identifiers: NFKC-folded and lower-cased (as usernameKey folds an email too). */
+function identifierPrefix(q: string): string | undefined {
   const term = q.trim();
-  return { identifier: usernameKey(term) || term.toLowerCase(), name: term.toLowerCase() };
+  return term === '' ? undefined : usernameKey(term) || term.toLowerCase();
 }
 
 function profileColumns(profile: PreparedProfile) {
@@ -211,7 +208,8 @@ export class UserService {
       usernameNormalized: query.username === undefined ? undefined : usernameKey(query.username.trim()),
       externalId: query.externalId,
       active: query.active,
-      search: query.q?.trim() ? searchTerms(query.q) : undefined,
+      identifierPrefix: query.q === undefined ? undefined : identifierPrefix(query.q),
+      namePrefix: query.name?.trim() ? query.name.trim().toLowerCase() : undefined,
       afterId,
       limit: limit + 1,
     });
