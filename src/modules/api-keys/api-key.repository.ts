@@ -11,6 +11,16 @@ export function findByPrefix(db: Executor, prefix: string): Promise<ApiKeyRow | 
   return db.selectFrom('apiKeys').select(columns).where('prefix', '=', prefix).executeTakeFirst();
 }
 
+/** The key with its role's stored columns (null for platform keys and unknown roles): authentication in one query. */
+export function findByPrefixWithRole(db: Executor, prefix: string) {
+  return db
+    .selectFrom('apiKeys')
+    .leftJoin('roles', (j) => j.onRef('roles.tenantId', '=', 'apiKeys.tenantId').onRef('roles.name', '=', 'apiKeys.role'))
+    .select([...columns.map((c) => `apiKeys.${c}` as const), 'roles.name as roleName', 'roles.builtin as roleBuiltin', 'roles.permissions as rolePermissions'])
+    .where('apiKeys.prefix', '=', prefix)
+    .executeTakeFirst();
+}
+
 export function findById(db: Executor, tenantId: string | null, id: string): Promise<ApiKeyRow | undefined> {
   return db
     .selectFrom('apiKeys')

@@ -6,7 +6,7 @@ import { nowIso, toIso } from '../../lib/time.js';
 import { actorRef, requirePermission, type Principal } from '../context.js';
 import { actorOf, recordEvents } from '../events/event.service.js';
 import { PLATFORM_ADMIN_ROLE, platformPermissions } from '../roles/permissions.js';
-import { assertCanGrant, permissionsOfRole } from '../roles/role.service.js';
+import { assertCanGrant, permissionsOfRole, permissionsOfRow } from '../roles/role.service.js';
 import * as keys from './api-key.repository.js';
 import { KEY_PREFIX_PATTERN, type ApiKey, type CreateApiKeyInput, type CreatedApiKey } from './api-key.schemas.js';
 import type { ApiKeyRow } from './api-key.table.js';
@@ -53,10 +53,11 @@ export class ApiKeyService {
   async authenticate(token: string): Promise<Principal | undefined> {
     const usual = token.startsWith(DEFAULT_PREFIX) && token.length >= PREFIX_LENGTH + 8 && token.length <= 512;
     if (!usual && !CUSTOM_KEY.test(token)) return undefined;
-    const row = await keys.findByPrefix(this.db, lookupPart(token));
+    const row = await keys.findByPrefixWithRole(this.db, lookupPart(token));
     if (!row || row.revokedAt !== null || !digestsEqual(row.secretHash, sha256Hex(token))) return undefined;
-    const permissions =
-      row.tenantId === null ? [...platformPermissions] : ((await permissionsOfRole(this.db, row.tenantId, row.role)) ?? []);
+    const permissions = row.tenantId === null
+      ? [...platformPermissions]
+      : row.roleName === null || row.roleBuiltin === null || row.rolePermissions === null ? [] : permissionsOfRow({ name: row.roleName, builtin: row.roleBuiltin, permissions: row.rolePermissions });
     return { kind: 'api_key', id: row.id, tenantId: row.tenantId, role: row.role, permissions: new Set(permissions) };
   }
 

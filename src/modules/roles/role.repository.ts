@@ -16,11 +16,13 @@ export interface RoleRecord {
 
 const columns = ['id', 'name', 'description', 'permissions', 'builtin', 'createdAt'] as const;
 
+/** A stored role's permissions. The built-in admin always holds every tenant permission, including ones added after the tenant was created. */
+export function permissionsOfRow(row: Pick<RoleRow, 'name' | 'builtin' | 'permissions'>): string[] {
+  return readBool(row.builtin) && row.name === 'admin' ? [...tenantPermissions] : readJson<string[]>(row.permissions);
+}
+
 function toRecord(row: Pick<RoleRow, (typeof columns)[number]>): RoleRecord {
-  const builtin = readBool(row.builtin);
-  // The built-in admin always holds every tenant permission, including ones added after the tenant was created.
-  const permissions = builtin && row.name === 'admin' ? [...tenantPermissions] : readJson<string[]>(row.permissions);
-  return { id: row.id, name: row.name, description: row.description, permissions, builtin, createdAt: row.createdAt };
+  return { id: row.id, name: row.name, description: row.description, permissions: permissionsOfRow(row), builtin: readBool(row.builtin), createdAt: row.createdAt };
 }
 
 /** @throws ROLE_NAME_TAKEN */

@@ -64,6 +64,7 @@ export async function permissionsOfRole(db: Executor, tenantId: string, name: st
 export const assignRoles = roles.assignMany;
 export const replaceUserRoles = roles.replaceUserRoles;
 export const rolesByUser = roles.listByUsers;
+export const permissionsOfRow = roles.permissionsOfRow;
 
 /** Custom roles of a tenant (`/v1/roles`). */
 export class RoleService {

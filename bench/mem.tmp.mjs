@@ -1,0 +1,13 @@
+import { rssMiB, startRoster } from './lib.mjs';
+import { createLoad } from './load.mjs';
+import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+const dir = fs.mkdtempSync('/tmp/rm-');
+const r = await startRoster({ ROSTER_DATA_DIR: dir, DATABASE_URL: '' });
+await sleep(2000);
+const idle = rssMiB(r.pid);
+const x = await createLoad({ base: r.base, token: r.key, profile: 'roster', connections: 32, duration: 6 });
+const y = await createLoad({ base: r.base, token: r.key, profile: 'roster', connections: 32, duration: 4, withPassword: true });
+await sleep(3000);
+console.log(process.env.ROSTER_NODE_ARGS ?? 'default', 'idle', idle.toFixed(0), 'after', rssMiB(r.pid).toFixed(0), 'nopw/s', x.perSecond.toFixed(0), 'pw/s', y.perSecond.toFixed(0));
+await r.stop();
