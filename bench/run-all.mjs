@@ -21,7 +21,7 @@ import { argon2, argon2HashesPerSecond, median, root, rssMiB, scratchPostgres, s
 import { createLoad, readLoad } from './load.mjs';
 import { bareInsertMs, batchMs, cliImport } from './measure.mjs';
 import { peersAvailable, startPeer } from './peers.mjs';
-import { plotSweep } from './plot.mjs';
+import { plotResults } from './plot.mjs';
 import { twoNodes } from './two-nodes.mjs';
 
 const env = process.env;
@@ -182,7 +182,7 @@ try {
 
 results.finishedAt = new Date().toISOString();
 fs.writeFileSync(path.join(OUT, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-if (results.sweep.length > 0) await plotSweep(results.sweep, path.join(OUT, 'sweep.png'), `Single creates without password: throughput and p99 against concurrency (${results.machine})`);
+if (results.sweep.length > 0) await plotResults(results, OUT);
 console.log(renderTable(results));
 
 function renderTable(r) {
