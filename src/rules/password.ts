@@ -5,6 +5,7 @@ import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
 import type * as ZxcvbnEn from '@zxcvbn-ts/language-en';
 import { fieldError, type FieldError } from '../errors/app-error.js';
 import { randomBase62 } from '../lib/secrets.js';
+import { installDictionaryIndex } from './password-dictionary-index.js';
 import type { PasswordPolicy } from '../modules/settings/settings.schemas.js';
 
 let zxcvbn: ZxcvbnFactory | undefined;
@@ -20,6 +21,7 @@ function estimator(): ZxcvbnFactory {
   const { ZxcvbnFactory: Factory } = require('@zxcvbn-ts/core') as typeof ZxcvbnCore;
   const zxcvbnCommon = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
   const zxcvbnEn = require('@zxcvbn-ts/language-en') as typeof ZxcvbnEn;
+  installDictionaryIndex();
   zxcvbn = new Factory({
     dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
     graphs: zxcvbnCommon.adjacencyGraphs,
