@@ -6,6 +6,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { StatisticsKeeper } from './db/statistics.js';
 import { Metrics } from './lib/metrics.js';
 import { PasswordHasher } from './lib/password-hasher.js';
+import { PrincipalCache } from './modules/api-keys/principal-cache.js';
 import { ApiKeyService } from './modules/api-keys/api-key.service.js';
 import { AttributeService } from './modules/attributes/attribute.service.js';
 import { GroupService } from './modules/groups/group.service.js';
@@ -83,7 +84,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
   const hasher = new PasswordHasher(config.argon2, config.hashQueueMax);
   const metrics = new Metrics(() => hasher.pending);
   const tenants = new TenantService(database.db);
-  const apiKeys = new ApiKeyService(database.db);
+  const apiKeys = new ApiKeyService(database.db, new PrincipalCache(config.authCacheMs));
   const statistics = database.dialect === 'postgres' ? new StatisticsKeeper(database.db, (error) => (logger ?? silentLogger).error({ err: error }, 'analyze failed')) : undefined;
   const onUsersCreated = (n: number) => {
     metrics.usersCreated.inc(n);
@@ -105,7 +106,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     tenants,
     apiKeys,
     users,
-    roles: new RoleService(database.db),
+    roles: new RoleService(database.db, () => apiKeys.forgetAuthenticated()),
     groups: new GroupService(database.db),
     attributes: new AttributeService(database.db),
     idempotency: new IdempotencyService(database.db),

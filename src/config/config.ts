@@ -39,6 +39,8 @@ export interface Config {
   /** Base of the links in mails. */
   publicUrl: string;
   sessionTtlSeconds: number;
+  /** How long an authenticated API key is remembered by a process (0: not at all). */
+  authCacheMs: number;
   /** Failed logins allowed per account, and per client address, in a 15-minute window. */
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerAddress: number;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     runWorkers: readBool(env, 'ROSTER_RUN_WORKERS', true),
     eventRetentionDays: readInt(env, 'ROSTER_EVENT_RETENTION_DAYS', 90, 1, 36_500),
     sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
+    authCacheMs: readInt(env, 'ROSTER_AUTH_CACHE_MS', 1000, 0, 60_000),
     loginMaxFailuresPerAccount: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ACCOUNT', 5, 1, 1000),
     loginMaxFailuresPerAddress: readInt(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 100_000),
     rateLimitPerKey: readInt(env, 'ROSTER_RATE_LIMIT_PER_KEY', 6000, 1, 10_000_000),

@@ -8,6 +8,7 @@ import { actorOf, recordEvents } from '../events/event.service.js';
 import { PLATFORM_ADMIN_ROLE, platformPermissions } from '../roles/permissions.js';
 import { assertCanGrant, permissionsOfRole, permissionsOfRow } from '../roles/role.service.js';
 import * as keys from './api-key.repository.js';
+import { PrincipalCache } from './principal-cache.js';
 import { KEY_PREFIX_PATTERN, type ApiKey, type CreateApiKeyInput, type CreatedApiKey } from './api-key.schemas.js';
 import type { ApiKeyRow } from './api-key.table.js';
 
@@ -44,7 +45,11 @@ function toApiKeyResponse(row: ApiKeyRow): ApiKey {
 }
 
 export class ApiKeyService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Off unless given: the server passes one sized by ROSTER_AUTH_CACHE_MS. */
+    private readonly cache = new PrincipalCache(0),
+  ) {}
 
   /**
    * Resolves a presented bearer token to its principal, or undefined when it is unknown or revoked.
@@ -53,12 +58,22 @@ export class ApiKeyService {
   async authenticate(token: string): Promise<Principal | undefined> {
     const usual = token.startsWith(DEFAULT_PREFIX) && token.length >= PREFIX_LENGTH + 8 && token.length <= 512;
     if (!usual && !CUSTOM_KEY.test(token)) return undefined;
+    const digest = sha256Hex(token);
+    const cached = this.cache.get(digest);
+    if (cached) return cached;
     const row = await keys.findByPrefixWithRole(this.db, lookupPart(token));
-    if (!row || row.revokedAt !== null || !digestsEqual(row.secretHash, sha256Hex(token))) return undefined;
+    if (!row || row.revokedAt !== null || !digestsEqual(row.secretHash, digest)) return undefined;
     const permissions = row.tenantId === null
       ? [...platformPermissions]
       : row.roleName === null || row.roleBuiltin === null || row.rolePermissions === null ? [] : permissionsOfRow({ name: row.roleName, builtin: row.roleBuiltin, permissions: row.rolePermissions });
-    return { kind: 'api_key', id: row.id, tenantId: row.tenantId, role: row.role, permissions: new Set(permissions) };
+    const principal: Principal = { kind: 'api_key', id: row.id, tenantId: row.tenantId, role: row.role, permissions: new Set(permissions) };
+    this.cache.set(digest, principal);
+    return principal;
+  }
+
+  /** Forgets every cached key: a role's permissions or a key's status changed. */
+  forgetAuthenticated(): void {
+    this.cache.clear();
   }
 
   /**
@@ -109,6 +124,7 @@ export class ApiKeyService {
         await recordEvents(trx, tenantId, actorOf(principal, null), [{ type: 'api_key.deleted', resourceType: 'api_key', resourceId: row.id, data: toApiKeyResponse({ ...row, revokedAt }) }]);
       }
     });
+    this.cache.clear();
   }
 
   /**
@@ -121,6 +137,7 @@ export class ApiKeyService {
       if (current && digestsEqual(current.secretHash, sha256Hex(configured))) return undefined;
       await this.db.transaction().execute(async (trx) => {
         if (current) await keys.revoke(trx, current.id, nowIso());
+        this.cache.clear();
         const clash = await keys.findByPrefix(trx, configured.slice(0, PREFIX_LENGTH));
         if (clash) throw new Error('ROSTER_ADMIN_KEY shares its first 20 characters with another key; choose a new value');
         await this.insertKey(null, ENV_ADMIN_KEY_NAME, PLATFORM_ADMIN_ROLE, configured, 'config', trx);

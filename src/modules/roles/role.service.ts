@@ -68,7 +68,11 @@ export const permissionsOfRow = roles.permissionsOfRow;
 
 /** Custom roles of a tenant (`/v1/roles`). */
 export class RoleService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Called after a role's permissions or name changed, so cached credentials holding it are re-read. */
+    private readonly onRoleChanged: () => void = () => undefined,
+  ) {}
 
   /** @throws PERMISSION_DENIED; ROLE_NAME_TAKEN */
   async createRole(ctx: TenantContext, input: CreateRoleInput): Promise<Role> {
@@ -106,6 +110,7 @@ export class RoleService {
       await roles.update(trx, ctx.tenantId, current.id, { name: next.name, description: next.description, permissions: JSON.stringify(next.permissions) });
       await recordFor(trx, ctx, [{ type: 'role.updated', resourceType: 'role', resourceId: current.id, data: toRoleResponse(next) }]);
     });
+    this.onRoleChanged();
     return toRoleResponse(next);
   }
 
@@ -119,6 +124,7 @@ export class RoleService {
       await roles.remove(trx, ctx.tenantId, current.id);
       await recordFor(trx, ctx, [{ type: 'role.deleted', resourceType: 'role', resourceId: current.id, data: toRoleResponse(current) }]);
     });
+    this.onRoleChanged();
   }
 
   private async find(tenantId: string, id: string): Promise<RoleRecord> {
