@@ -268,7 +268,8 @@ export class UserCreator {
     if (chunks.length === 0 && options.onChunk) chunks.push([]);
 
     try {
-      if (options.mode === 'atomic') await this.db.transaction().execute(async (trx) => { for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0); });
+      // One transaction (one commit) for a request's batch; import jobs commit each chunk with its progress, so they resume there.
+      if (options.mode === 'atomic' || !options.onChunk) await this.db.transaction().execute(async (trx) => { for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0); });
       else {
         for (const [i, chunk] of chunks.entries()) {
           await this.db.transaction().execute((trx) => runChunk(trx, chunk, i === 0));
