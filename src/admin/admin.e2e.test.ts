@@ -95,6 +95,19 @@ for (const dialect of testDialects) {
       await expect.poll(() => page.locator('main h1').textContent()).toBe('zara@acme.com');
       await expect.poll(() => page.locator('#events-h + table tbody').textContent()).toContain('user.created');
       await shoot('user-detail');
+
+      // Deactivation and deletion ask first (a native confirm, accepted here), then act through the API.
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Deactivate' }).click();
+      await expect.poll(() => page.locator('main .badge').textContent()).toBe('Inactive');
+      expect((await t.request(key, { method: 'GET', url: '/v1/users?email=zara@acme.com' })).json().data[0].active).toBe(false);
+      page.once('dialog', (dialog) => void dialog.dismiss());
+      await page.getByRole('button', { name: 'Delete' }).click();
+      expect((await t.request(key, { method: 'GET', url: '/v1/users?email=zara@acme.com' })).json().data).toHaveLength(1);
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('Users');
+      expect((await t.request(key, { method: 'GET', url: '/v1/users?email=zara@acme.com' })).json().data).toHaveLength(0);
     });
 
     it('should show the API field error next to its field, focused, then create the user', async () => {

@@ -17,25 +17,32 @@ interface DictionaryMatcher {
   getRangedDictionaries(userInputsOptions: unknown): { rankedDictionaries: Record<string, Ranked>; rankedDictionariesMaxWordSize: Record<string, number> };
   match(options: MatchOptions): Match[];
 }
-/** Word → the dictionaries holding it (in the matcher's dictionary order), its rank and that dictionary's longest word. */
-interface WordIndex { words: Map<string, Array<[string, number, number]>>; maxWidth: number }
+/**
+ * Word → where it is ranked, packed as `dictionary number × 2^24 + rank` (a small integer, no object per
+ * word: the index holds about 250,000 words), or a list of those for words in several dictionaries, in
+ * the matcher's dictionary order. `names` and `longest` are by dictionary number.
+ */
+interface WordIndex { words: Map<string, number | number[]>; names: string[]; longest: number[]; maxWidth: number }
+const RANK_BITS = 2 ** 24;
 
 const require = createRequire(import.meta.url);
 // Built per dictionary set (the full one, and the word-sequence subset), shared by the matcher instances.
 const indexes = new WeakMap<object, Map<boolean, WordIndex>>();
 
 function buildIndex(ranked: Record<string, Ranked>, maxSizes: Record<string, number>): WordIndex {
-  const words = new Map<string, Array<[string, number, number]>>();
-  for (const [name, dictionary] of Object.entries(ranked)) {
-    const longest = maxSizes[name] ?? Infinity;
+  const words = new Map<string, number | number[]>();
+  const names = Object.keys(ranked);
+  names.forEach((name, n) => {
+    const dictionary = ranked[name] as Ranked;
     for (const word of Object.keys(dictionary)) {
-      const found: [string, number, number] = [name, dictionary[word] as number, longest];
+      const packed = n * RANK_BITS + (dictionary[word] as number);
       const entry = words.get(word);
-      if (entry) entry.push(found);
-      else words.set(word, [found]);
+      if (entry === undefined) words.set(word, packed);
+      else if (typeof entry === 'number') words.set(word, [entry, packed]);
+      else entry.push(packed);
     }
-  }
-  return { words, maxWidth: Math.max(0, ...Object.values(maxSizes)) };
+  });
+  return { words, names, longest: names.map((name) => maxSizes[name] ?? Infinity), maxWidth: Math.max(0, ...Object.values(maxSizes)) };
 }
 
 function indexFor(matcher: DictionaryMatcher): WordIndex {
@@ -54,7 +61,7 @@ function indexFor(matcher: DictionaryMatcher): WordIndex {
 
 /** The library's loop, with one index lookup per substring instead of one per dictionary. */
 export function indexedMatch(matcher: DictionaryMatcher, password: string): Match[] {
-  const { words, maxWidth } = indexFor(matcher);
+  const { words, names, longest, maxWidth } = indexFor(matcher);
   const matches: Match[] = [];
   const lower = password.toLowerCase();
   const length = password.length;
@@ -62,12 +69,13 @@ export function indexedMatch(matcher: DictionaryMatcher, password: string): Matc
     for (let j = i; j < length; j += 1) {
       // Past the longest word only the whole password could still match (the library checks it for Levenshtein).
       if (j - i + 1 > maxWidth) break;
-      const entries = words.get(lower.slice(i, j + 1));
-      if (!entries) continue;
-      for (const [dictionaryName, rank, longest] of entries) {
+      const entry = words.get(lower.slice(i, j + 1));
+      if (entry === undefined) continue;
+      for (const packed of typeof entry === 'number' ? [entry] : entry) {
+        const n = Math.floor(packed / RANK_BITS);
         // The library skips a dictionary for substrings longer than its longest word (as it measured it).
-        if (j - i + 1 > longest) continue;
-        matches.push({ pattern: 'dictionary', i, j, token: password.slice(i, j + 1), matchedWord: lower.slice(i, j + 1), rank, dictionaryName, reversed: false, l33t: false });
+        if (j - i + 1 > (longest[n] as number)) continue;
+        matches.push({ pattern: 'dictionary', i, j, token: password.slice(i, j + 1), matchedWord: lower.slice(i, j + 1), rank: packed % RANK_BITS, dictionaryName: names[n] as string, reversed: false, l33t: false });
       }
     }
   }
