@@ -7,58 +7,22 @@
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/create-users.mjs
 //
 // Knobs: DURATION (s), CONNECTIONS (default 10), ROSTER_ARGON2_* (as the server).
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { argon2, argon2HashesPerSecond, scratchPostgres, startRoster } from './lib.mjs';
+import { createLoad } from './load.mjs';
 
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
-
-function load(base, key, withPassword) {
-  let n = 0;
-  const run = randomBytes(3).toString('hex');
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${base}/v1/users`,
-        method: 'POST',
-        connections: CONNECTIONS,
-        duration: DURATION,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        requests: [
-          {
-            setupRequest(req) {
-              n += 1;
-              const body = { email: `b${run}-${n}@example.com`, givenName: 'Bench', familyName: `User ${n}` };
-              if (withPassword) body.password = `pw-${run}-${n}-long-enough`;
-              return { ...req, body: JSON.stringify(body) };
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
-}
 
 async function benchDatabase(label, env) {
   const roster = await startRoster(env);
   const rows = [];
   try {
     for (const withPassword of [false, true]) {
-      const r = await load(roster.base, roster.key, withPassword);
-      rows.push({
-        database: label,
-        password: withPassword ? 'argon2id' : 'none',
-        created: r['2xx'],
-        non2xx: r.non2xx + r.errors,
-        perSecond: (r['2xx'] / DURATION).toFixed(0),
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-      });
+      const r = await createLoad({ base: roster.base, token: roster.key, profile: 'roster', connections: CONNECTIONS, duration: DURATION, withPassword });
+      rows.push({ database: label, password: withPassword ? 'argon2id' : 'none', created: r.ok, non2xx: r.non2xx, perSecond: r.perSecond.toFixed(0), p50: r.p50, p99: r.p99 });
     }
   } finally {
     await roster.stop();

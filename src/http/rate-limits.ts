@@ -29,8 +29,9 @@ function credentialOf(request: FastifyRequest): string | undefined {
  */
 export async function registerRateLimits(app: FastifyInstance, options: RateLimitOptions): Promise<void> {
   // ioredis is loaded only when Redis is configured.
-  const Redis = options.redisUrl === undefined ? undefined : (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis;
-  const redis = options.redisUrl === undefined || !Redis ? undefined : new Redis(options.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false });
+  const redis = options.redisUrl === undefined
+    ? undefined
+    : new (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis(options.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false });
   if (redis) app.addHook('onClose', async () => void (await redis.quit()));
   await app.register(rateLimit, {
     global: false,

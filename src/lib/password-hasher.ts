@@ -10,10 +10,6 @@ export interface Argon2Params {
   parallelism: number;
 }
 
-/**
- * argon2id hashing on libuv's thread pool (never on the event loop). `pending` counts hashes queued
- * or running, exported as the `roster_password_hash_queue_depth` gauge.
- */
 /** Hashes admitted but not started yet. */
 export interface HashAdmission {
   /** One admitted hash starts now: it counts as pending from here on. */
@@ -22,8 +18,13 @@ export interface HashAdmission {
   release(): void;
 }
 
-const NO_ADMISSION: HashAdmission = { take: () => undefined, release: () => undefined };
+/** The admission of work that hashes nothing (or is never refused: background jobs). */
+export const NO_ADMISSION: HashAdmission = { take: () => undefined, release: () => undefined };
 
+/**
+ * argon2id hashing on libuv's thread pool (never on the event loop). `pending` counts hashes queued
+ * or running, exported as the `roster_password_hash_queue_depth` gauge.
+ */
 export class PasswordHasher {
   #pending = 0;
   /** Admitted hashes not started yet. */

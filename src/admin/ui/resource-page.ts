@@ -1,6 +1,6 @@
 import { api, ApiError, requestSchema } from './api.js';
 import { confirmAction, h, mount, notice, table, type Child } from './dom.js';
-import { buildForm } from './schema-form.js';
+import { buildForm, submitHandler } from './schema-form.js';
 
 export interface ResourcePage<T> {
   title: string;
@@ -49,20 +49,11 @@ export async function resourcePage<T>(main: HTMLElement, page: ResourcePage<T>):
   });
   const form = buildForm(schema, { ...(page.primary ? { primary: page.primary } : {}), ...(page.omit ? { omit: page.omit } : {}) });
   const button = h('button', { type: 'submit' }, 'Create');
-  const create = h('form', { class: 'create', novalidate: true, onsubmit: async (event: Event) => {
-    event.preventDefault();
-    button.disabled = true;
-    try {
-      const created = await api.request<Record<string, unknown>>('POST', page.path, { body: form.read() });
-      const secret = page.revealOnce?.(created);
-      await rerender(secret === undefined ? notice('Created.')
-        : h('div', { class: 'notice ok', role: 'status' }, 'Created. Copy the secret now; it is shown only once: ', h('code', { class: 'secret' }, secret)));
-    } catch (error) {
-      if (error instanceof ApiError) form.showErrors(error.problem);
-      else mount(status, notice(String(error), 'error'));
-    } finally {
-      button.disabled = false;
-    }
-  } }, h('h2', {}, `New ${page.title.toLowerCase().replace(/s$/, '')}`), form.element, h('div', { class: 'actions' }, button));
+  const create = h('form', { class: 'create', novalidate: true, onsubmit: submitHandler(form, button, status, async () => {
+    const created = await api.request<Record<string, unknown>>('POST', page.path, { body: form.read() });
+    const secret = page.revealOnce?.(created);
+    await rerender(secret === undefined ? notice('Created.')
+      : h('div', { class: 'notice ok', role: 'status' }, 'Created. Copy the secret now; it is shown only once: ', h('code', { class: 'secret' }, secret)));
+  }) }, h('h2', {}, `New ${page.title.toLowerCase().replace(/s$/, '')}`), form.element, h('div', { class: 'actions' }, button));
   mount(main, h('h1', {}, page.title), h('div', { class: 'status-slot' }), status, table(page.title, [...page.columns, 'Actions'], rows), panel, create);
 }

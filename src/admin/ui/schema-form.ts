@@ -1,5 +1,5 @@
-import type { FieldProblem, JsonSchema, Problem } from './api.js';
-import { h, uid, type Child } from './dom.js';
+import { ApiError, type FieldProblem, type JsonSchema, type Problem } from './api.js';
+import { h, mount, notice, uid, type Child } from './dom.js';
 
 /**
  * Forms drawn from the API's own JSON schemas (read from /openapi.json), so every field the API
@@ -202,4 +202,24 @@ function closest(controls: Control[], e: FieldProblem): Control | undefined {
     parts.pop();
   }
   return undefined;
+}
+
+/**
+ * The submit handler of a schema form: clears the last errors, disables `button` while `action` runs,
+ * and shows what the API refused next to its fields (any other failure in `status`).
+ */
+export function submitHandler(form: SchemaForm, button: HTMLButtonElement, status: HTMLElement, action: () => Promise<void>): (event: Event) => Promise<void> {
+  return async (event) => {
+    event.preventDefault();
+    form.clearErrors();
+    button.disabled = true;
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof ApiError) form.showErrors(error.problem);
+      else mount(status, notice(String(error), 'error'));
+    } finally {
+      button.disabled = false;
+    }
+  };
 }

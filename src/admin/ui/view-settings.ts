@@ -1,7 +1,7 @@
-import { api, ApiError, requestSchema } from './api.js';
+import { api, requestSchema } from './api.js';
 import { h, mount, notice, table, when } from './dom.js';
 import { resourcePage } from './resource-page.js';
-import { buildForm } from './schema-form.js';
+import { buildForm, submitHandler } from './schema-form.js';
 
 const SECTIONS: Array<[string, string]> = [
   ['policies', 'Policies'], ['attributes', 'Attributes'], ['roles', 'Roles'], ['groups', 'Groups'], ['api-keys', 'API keys'], ['webhooks', 'Webhooks'],
@@ -61,20 +61,10 @@ async function policies(body: HTMLElement): Promise<void> {
   const form = buildForm(schema, { values: settings });
   const status = h('div', { 'aria-live': 'polite' });
   const button = h('button', { type: 'submit' }, 'Save policies');
-  mount(body, h('h1', {}, 'Policies'), status, h('form', { id: 'policies', novalidate: true, onsubmit: async (event: Event) => {
-    event.preventDefault();
-    form.clearErrors();
-    button.disabled = true;
-    try {
-      await api.request('PATCH', '/v1/settings', { body: form.read() });
-      mount(status, notice('Saved.'));
-    } catch (error) {
-      if (error instanceof ApiError) form.showErrors(error.problem);
-      else mount(status, notice(String(error), 'error'));
-    } finally {
-      button.disabled = false;
-    }
-  } }, form.element, h('div', { class: 'actions' }, button)));
+  mount(body, h('h1', {}, 'Policies'), status, h('form', { id: 'policies', novalidate: true, onsubmit: submitHandler(form, button, status, async () => {
+    await api.request('PATCH', '/v1/settings', { body: form.read() });
+    mount(status, notice('Saved.'));
+  }) }, form.element, h('div', { class: 'actions' }, button)));
 }
 
 interface Delivery { id: string; eventId: string; status: string; attempts: Array<{ attempt: number; startedAt: string; statusCode: number | null; latencyMs: number; error: string | null }>; createdAt: string }

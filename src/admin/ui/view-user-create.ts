@@ -1,6 +1,6 @@
-import { api, ApiError, requestSchema, type JsonSchema } from './api.js';
-import { h, mount, notice } from './dom.js';
-import { buildForm } from './schema-form.js';
+import { api, requestSchema, type JsonSchema } from './api.js';
+import { h, mount } from './dom.js';
+import { buildForm, submitHandler } from './schema-form.js';
 
 interface AttributeDefinition { key: string; type: string; description?: string; required: boolean; enumValues?: string[] }
 
@@ -47,24 +47,14 @@ export async function userCreateView(main: HTMLElement): Promise<void> {
   });
   const result = h('div', { 'aria-live': 'polite' });
   const button = h('button', { type: 'submit' }, 'Create user');
-  const element = h('form', { id: 'create-user', novalidate: true, onsubmit: async (event: Event) => {
-    event.preventDefault();
-    form.clearErrors();
+  const element: HTMLFormElement = h('form', { id: 'create-user', novalidate: true, onsubmit: submitHandler(form, button, result, async () => {
     result.replaceChildren();
-    button.disabled = true;
-    try {
-      const created = await api.request<{ id: string; email: string | null; username: string | null; generatedPassword?: string }>('POST', '/v1/users', { body: form.read() });
-      const link = h('a', { href: `#/users/${encodeURIComponent(created.id)}` }, created.email ?? created.username ?? created.id);
-      mount(result, h('div', { class: 'notice ok', role: 'status', tabindex: -1 }, 'Created ', link, '.',
-        created.generatedPassword ? h('p', {}, 'Generated password (shown once, copy it now): ', h('code', { id: 'generated-password' }, created.generatedPassword)) : null));
-      element.reset();
-      (result.firstElementChild as HTMLElement | null)?.focus();
-    } catch (error) {
-      if (error instanceof ApiError) form.showErrors(error.problem);
-      else mount(result, notice(String(error), 'error'));
-    } finally {
-      button.disabled = false;
-    }
-  } }, form.element, h('div', { class: 'actions' }, button));
+    const created = await api.request<{ id: string; email: string | null; username: string | null; generatedPassword?: string }>('POST', '/v1/users', { body: form.read() });
+    const link = h('a', { href: `#/users/${encodeURIComponent(created.id)}` }, created.email ?? created.username ?? created.id);
+    mount(result, h('div', { class: 'notice ok', role: 'status', tabindex: -1 }, 'Created ', link, '.',
+      created.generatedPassword ? h('p', {}, 'Generated password (shown once, copy it now): ', h('code', { id: 'generated-password' }, created.generatedPassword)) : null));
+    element.reset();
+    (result.firstElementChild as HTMLElement | null)?.focus();
+  }) }, form.element, h('div', { class: 'actions' }, button));
   mount(main, h('p', {}, h('a', { href: '#/users' }, '← Users')), h('h1', {}, 'Create user'), result, element);
 }

@@ -1,4 +1,4 @@
-import type { HashAdmission } from '../../lib/password-hasher.js';
+import { NO_ADMISSION, type HashAdmission } from '../../lib/password-hasher.js';
 import type { TenantContext } from '../context.js';
 import type { CreateOptions, ItemOutcome } from './user-create.js';
 import type { CreatedUser, CreateUserInput } from './user.schemas.js';
@@ -6,8 +6,6 @@ import type { CreatedUser, CreateUserInput } from './user.schemas.js';
 type Outcome = ItemOutcome & { user?: CreatedUser };
 export type CoalescedOptions = Omit<CreateOptions, 'mode' | 'onChunk' | 'dryRun'>;
 type RunBatch = (ctx: TenantContext, inputs: CreateUserInput[], perItem: { requestIds: string[]; admissions: HashAdmission[] }, options: CoalescedOptions) => Promise<Outcome[]>;
-
-const NO_HASHING: HashAdmission = { take: () => undefined, release: () => undefined };
 
 interface Pending {
   ctx: TenantContext;
@@ -36,7 +34,7 @@ export class CreateCoalescer {
   ) {}
 
   /** `admission`: the password hashing this request was admitted for (none for background work). */
-  submit(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions, admission: HashAdmission = NO_HASHING): Promise<Outcome> {
+  submit(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions, admission: HashAdmission = NO_ADMISSION): Promise<Outcome> {
     // Everything a batch checks once for all its items is in the key: tenant, principal, options, and
     // whether the item needs `users:set-active` (checked for the batch as a whole).
     const key = JSON.stringify([ctx.tenantId, ctx.principal.kind, ctx.principal.id, [...ctx.principal.permissions], input.active === false, options]);

@@ -92,6 +92,11 @@ export function conflictError(claims: IdentifierClaim[], lostValues: Set<string>
   return new AppError(code, { errors });
 }
 
+/** Whether creating this user hashes a password here (a given or generated one; imported hashes are stored as they are). */
+export function needsHash(input: CreateUserInput): boolean {
+  return input.password !== undefined || input.generatePassword === true;
+}
+
 /** Exactly one way of giving a password; an imported hash must be in a supported format. */
 function passwordSource(input: CreateUserInput, errors: FieldError[]): string | undefined {
   const given = [input.password !== undefined, input.passwordHash !== undefined, input.generatePassword === true].filter(Boolean).length;
@@ -219,7 +224,7 @@ export class UserCreator {
     // Plain passwords are hashed concurrently; libuv's pool spreads them over the cores. A saturated
     // hasher refuses the request (503) before anything is queued.
     // Coalesced single creates were admitted one by one, each with its own admission.
-    const own = options.background || options.admissions ? undefined : this.hasher.admit(accepted.filter((c) => c.input.password !== undefined || c.input.generatePassword).length);
+    const own = options.background || options.admissions ? undefined : this.hasher.admit(accepted.filter((c) => needsHash(c.input)).length);
     let hashes: Array<{ generated: string | undefined; hash: string | null }>;
     try {
       hashes = await Promise.all(

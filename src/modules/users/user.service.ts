@@ -19,7 +19,7 @@ import type { TenantService } from '../tenants/tenant.service.js';
 import { etagOf, toUserResponse } from './user.mapper.js';
 import { recordFor } from '../events/event.service.js';
 import type { EventType } from '../events/event.catalog.js';
-import { conflictError, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
+import { conflictError, needsHash, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
 import * as users from './user.repository.js';
 import { identifiersOf, prepareProfile, type PreparedProfile, type UserDraft } from './user.rules.js';
 import { CreateCoalescer, type CoalescedOptions } from './create-coalescer.js';
@@ -103,8 +103,7 @@ export class UserService {
    */
   async createUser(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions = {}): Promise<CreatedUser> {
     // Admitted to password hashing here, per request, before it waits for its batch: a flood is refused (503) one request at a time.
-    const hashes = input.password !== undefined || input.generatePassword ? 1 : 0;
-    const admission = options.background ? undefined : this.deps.hasher.admit(hashes);
+    const admission = options.background ? undefined : this.deps.hasher.admit(needsHash(input) ? 1 : 0);
     try {
       const outcome = await this.coalescer.submit(ctx, input, options, admission);
       if (outcome.error || !outcome.user) throw outcome.error ?? new Error('create produced no user');
