@@ -1,6 +1,6 @@
 import type { Core } from '../app.js';
 import { AppError } from '../errors/app-error.js';
-import type { TenantContext } from '../modules/context.js';
+import { requirePermission, type TenantContext } from '../modules/context.js';
 import type { Group } from '../modules/groups/group.schemas.js';
 import { URN } from './scim.constants.js';
 import { scimError } from './scim-error.js';
@@ -72,6 +72,7 @@ export class ScimGroups {
   }
 
   async replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResult> {
+    requirePermission(ctx.principal, 'groups:manage');
     const resource = checkResource(body, URN.group);
     const group = await this.core.groups.getGroup(ctx, id);
     this.checkVersion(group, ifMatch);
@@ -82,6 +83,8 @@ export class ScimGroups {
 
   /** Member changes by hand (add, remove by value filter or by value list, replace); `displayName` renames. */
   async patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResult> {
+    // A caller that may not manage groups is refused before the operations are read or applied.
+    requirePermission(ctx.principal, 'groups:manage');
     const operations = patchOperations(body);
     const group = await this.core.groups.getGroup(ctx, id);
     this.checkVersion(group, ifMatch);

@@ -15,16 +15,28 @@ const CANONICAL = new Map(NAMES.map((n) => [n.toLowerCase(), n]));
 const KNOWN_URNS = new Set<string>([URN.user, URN.enterprise, URN.group]);
 const BOOLEAN_MEMBERS = new Set(['active', 'primary']);
 
-/** Canonical member names at every depth, and `"True"`/`"False"` turned into booleans where a boolean belongs. */
+/** Member names that would reach an object's prototype machinery: never an attribute, refused wherever input names one. */
+const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+export const isPrototypeName = (name: string): boolean => PROTOTYPE_NAMES.has(name.toLowerCase());
+
+/** An attribute name as Roster spells it (`UserName` → `userName`); an unknown name stays as given. */
+export const canonicalName = (name: string): string => CANONICAL.get(name.toLowerCase()) ?? name;
+
+/**
+ * Canonical member names at every depth, and `"True"`/`"False"` turned into booleans where a boolean belongs.
+ * Objects come out without a prototype: member names are data.
+ * @throws BAD_REQUEST (invalidValue) for a member named `__proto__`, `constructor` or `prototype`.
+ */
 export function normalizeInput(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => normalizeInput(v, key));
   if (typeof value === 'string' && BOOLEAN_MEMBERS.has(key) && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
   if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(value)) {
-    // Prototype keys never become members (the JSON parser refuses them already; this is a second lock).
-    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
-    const name = k.startsWith('urn:') ? (KNOWN_URNS.has(k) ? k : [...KNOWN_URNS].find((u) => u.toLowerCase() === k.toLowerCase()) ?? k) : (CANONICAL.get(k.toLowerCase()) ?? k);
+    // The JSON parser refuses `__proto__` already; this refuses every prototype name at every depth.
+    if (isPrototypeName(k)) throw scimError('BAD_REQUEST', 'invalidValue', `"${k}" is not an attribute name`);
+    const name = k.startsWith('urn:') ? (KNOWN_URNS.has(k) ? k : [...KNOWN_URNS].find((u) => u.toLowerCase() === k.toLowerCase()) ?? k) : canonicalName(k);
     out[name] = normalizeInput(v, name);
   }
   return out;

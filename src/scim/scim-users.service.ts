@@ -1,6 +1,6 @@
 import type { Core } from '../app.js';
 import { AppError } from '../errors/app-error.js';
-import { systemPrincipal, type TenantContext } from '../modules/context.js';
+import { requirePermission, systemPrincipal, type TenantContext } from '../modules/context.js';
 import type { PatchUserInput, User } from '../modules/users/user.schemas.js';
 import { LIMITS, URN } from './scim.constants.js';
 import { indexedEquality, matches, parseFilter, project, sortResources } from './scim-filter.js';
@@ -105,6 +105,8 @@ export class ScimUsers {
   }
 
   async replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResult> {
+    // The permission comes before any of the input is read, as for PATCH.
+    requirePermission(ctx.principal, 'users:update');
     const resource = checkResource(body, URN.user);
     const current = await this.core.users.getUser(ctx, id);
     const patch = this.changesOnly(current, toReplacePatch(resource, await this.definedAttributes(ctx)));
@@ -112,6 +114,8 @@ export class ScimUsers {
   }
 
   async patch(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResult> {
+    // A caller that may not update users is refused before the operations are read or applied.
+    requirePermission(ctx.principal, 'users:update');
     const operations = patchOperations(body);
     const current = await this.core.users.getUser(ctx, id);
     const patched = normalizeInput(applyPatch(toScimUser(current, this.baseUrl), operations)) as ScimResource;
