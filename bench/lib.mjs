@@ -38,7 +38,8 @@ export async function startRoster(env, { tenantExists = false } = {}) {
   const port = 18000 + Math.floor(Math.random() * 1000);
   // ROSTER_NODE_ARGS: flags for the server's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
   const nodeArgs = process.env.ROSTER_NODE_ARGS ? process.env.ROSTER_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/main.js')], {
+  // ROSTER_ENTRY: another build's main.js (e.g. one compiled to a scratch directory), dist/main.js by default.
+  const child = spawn(process.execPath, [...nodeArgs, process.env.ROSTER_ENTRY ?? path.join(root, 'dist/main.js')], {
     // The per-key and per-address limits (6000/min by default) would cap a load test, not measure it.
     env: { ...process.env, ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true', ROSTER_RATE_LIMIT_PER_KEY: '10000000', ROSTER_RATE_LIMIT_PER_ADDRESS: '10000000', ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ROSTER_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'ignore', 'inherit'],

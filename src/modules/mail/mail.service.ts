@@ -97,7 +97,7 @@ export class MailService {
       .select(['users.username', 'users.email']).where('userTokens.tenantId', '=', tenant.id).where('userTokens.tokenHash', '=', sha256Hex(token)).executeTakeFirst();
     if (!preview) throw new AppError('TOKEN_INVALID');
     throwIfFieldErrors(checkPassword(password, tenant.settings.password, { username: preview.username, email: preview.email }));
-    const passwordHash = await this.hasher.hash(password);
+    const passwordHash = await this.hasher.hash(password, { tenantId: tenant.id });
     await this.db.transaction().execute(async (trx) => {
       const userId = await this.consume(trx, tenant.id, token, 'set_password');
       await trx.updateTable('users').set({ passwordHash, requirePasswordChange: false, updatedAt: nowIso(), version: (eb) => eb('version', '+', 1) }).where('tenantId', '=', tenant.id).where('id', '=', userId).execute();

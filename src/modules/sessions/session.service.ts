@@ -62,7 +62,8 @@ export class SessionService {
     const candidates = [usernameKey(login), normalizeEmail(login)?.normalized].filter((v): v is string => v !== undefined);
     const row = await users.findByIdentifier(this.deps.db, tenant.id, candidates);
     const stored = row?.passwordHash ?? (await this.dummyHash());
-    const ok = (await verifyStoredHash(stored, input.password)) && row?.passwordHash != null;
+    // In the hasher's verification lane: ahead of every tenant's queued bulk hashes.
+    const ok = (await this.deps.hasher.verifyWith(() => verifyStoredHash(stored, input.password))) && row?.passwordHash != null;
     if (!ok || !row) {
       this.#perAccount.recordFailure(accountKey);
       this.#perAddress.recordFailure(address);
@@ -71,7 +72,7 @@ export class SessionService {
     this.#perAccount.reset(accountKey);
     if (!readBool(row.active)) throw new AppError('USER_INACTIVE');
     if (needsRehash(stored, this.deps.argon2)) {
-      await users.updatePasswordHash(this.deps.db, tenant.id, row.id, await this.deps.hasher.hash(input.password));
+      await users.updatePasswordHash(this.deps.db, tenant.id, row.id, await this.deps.hasher.hash(input.password, { priority: true }));
     }
 
     const token = `${SESSION_TOKEN_PREFIX}${randomBase62(48)}`;
@@ -90,7 +91,7 @@ export class SessionService {
 
   /** A real argon2id hash to verify against when the user does not exist, so timing does not tell. */
   private dummyHash(): Promise<string> {
-    this.#dummyHash ??= this.deps.hasher.hash(randomBase62(32));
+    this.#dummyHash ??= this.deps.hasher.hash(randomBase62(32), { priority: true });
     return this.#dummyHash;
   }
 

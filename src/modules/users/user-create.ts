@@ -28,6 +28,8 @@ import type { NewUserRow } from './user.table.js';
 
 /** Rows per multi-row insert: 500 users × ~40 columns stays under SQLite's and PostgreSQL's parameter limits. */
 export const CHUNK_SIZE = 500;
+/** Most synchronous validation a batch runs before it lets the event loop serve others (checked between items). */
+const VALIDATE_SLICE_MS = 5;
 
 export type CreateMode = 'partial' | 'atomic';
 
@@ -164,9 +166,14 @@ export class UserCreator {
     ]);
     const defaults = defaultGroupTypes ? allDefaults.filter((g) => defaultGroupTypes.includes(g.type)) : allDefaults;
     const candidates: Candidate[] = [];
-    for (const [position, { index, input }] of inputs.entries()) {
-      // The password estimator costs milliseconds per item: let other requests in between.
-      if (position % 25 === 24) await yieldToEventLoop();
+    let ranSince = performance.now();
+    for (const { index, input } of inputs) {
+      // A password's strength estimate can take tens of ms of CPU (STRENGTH_INPUT_CHARS bounds it, not to
+      // zero): after each item that ran past a time slice, let other requests (other tenants) in.
+      if (performance.now() - ranSince >= VALIDATE_SLICE_MS) {
+        await yieldToEventLoop();
+        ranSince = performance.now();
+      }
       const { profile, errors } = prepareProfile(input, settings);
       const importedHash = passwordSource(input, errors);
       const roles = matchRoles(rolesByName, input.roles ?? ['user'], '/roles');
@@ -233,7 +240,7 @@ export class UserCreator {
           const plaintext = c.input.password ?? generated;
           if (plaintext === undefined) return { generated, hash: c.importedHash ?? null };
           (options.admissions?.[c.index] ?? own)?.take();
-          return { generated, hash: await this.hasher.hash(plaintext) };
+          return { generated, hash: await this.hasher.hash(plaintext, { tenantId }) };
         }),
       );
     } finally {

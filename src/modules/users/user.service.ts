@@ -260,7 +260,7 @@ export class UserService {
         ...(active === undefined ? {} : { active }),
         ...(emailVerified === undefined ? {} : { emailVerified }),
         ...(requirePasswordChange === undefined ? {} : { requirePasswordChange }),
-        ...(password === undefined ? {} : { passwordHash: password === null ? null : await this.deps.hasher.hash(password) }),
+        ...(password === undefined ? {} : { passwordHash: password === null ? null : await this.deps.hasher.hash(password, { tenantId }) }),
         updatedAt: nowIso(),
       };
       const before = identifiersOf(row);
