@@ -16,6 +16,9 @@ function segments(path: string): string[] {
   return known === URN.enterprise ? [known, ...rest] : rest;
 }
 
+/** A path as one lower-cased key without the core schema URN: `urn:…:User:name.givenName` → `name.givenname`. */
+export const attributeKey = (path: string): string => segments(path).join('.').toLowerCase();
+
 /** Every value at a path, arrays flattened, member names matched case-insensitively. */
 export function valuesAt(resource: unknown, path: string): unknown[] {
   let current: unknown[] = [resource];
@@ -95,7 +98,9 @@ export function project(resource: ScimResource, attributes: string | undefined, 
   const include = list(attributes);
   const exclude = list(excluded);
   const always = new Set(['id', 'schemas']);
-  const out: ScimResource = {};
+  // Keys are the resource's own members, set on an object without a prototype.
+  /* eslint-disable no-restricted-syntax */
+  const out = Object.create(null) as ScimResource;
   for (const [key, value] of Object.entries(resource)) {
     const k = key.toLowerCase();
     if (include.length > 0 && !always.has(k)) {
@@ -111,6 +116,7 @@ export function project(resource: ScimResource, attributes: string | undefined, 
       out[key] = Object.fromEntries(Object.entries(value).filter(([sub]) => !dropped.some((p) => p[1] === sub.toLowerCase())));
     } else out[key] = value;
   }
+  /* eslint-enable no-restricted-syntax */
   return out;
 }
 

@@ -1,19 +1,38 @@
+import { sql, type SqlBool } from 'kysely';
 import type { Core } from '../app.js';
 import { AppError } from '../errors/app-error.js';
 import { requirePermission, type TenantContext } from '../modules/context.js';
 import type { Group } from '../modules/groups/group.schemas.js';
-import { URN } from './scim.constants.js';
+import { SCAN_LIMIT, URN } from './scim.constants.js';
 import { scimError } from './scim-error.js';
 import { matches, parseFilter, project } from './scim-filter.js';
 import { checkResource } from './scim-input.js';
 import { patchOperations, type PatchOperation } from './scim-patch.js';
 import type { ScimResource } from './scim-user.mapper.js';
-import { listResponse, type ListQuery, type ScimResult } from './scim-users.service.js';
+import { ScimSql, TRUE, FALSE, type ColumnMap } from './scim-sql.js';
+import { listResponse, pageOf, type ListQuery, type ScimResult } from './scim-users.service.js';
 
 /** Groups made through SCIM are Roster groups of this type; SCIM lists and changes groups of every type. */
 export const SCIM_GROUP_TYPE = 'team';
 
 const groupVersion = (g: Group) => `W/"${Date.parse(g.updatedAt)}"`;
+
+/** Where each SCIM Group attribute is stored (see `resource`): what SQL can filter and sort on. */
+const GROUP_COLUMNS: ColumnMap = {
+  columns: {
+    'id': { kind: 'text', value: sql`${sql.ref('groups.id')}`, caseExact: true },
+    'displayname': { kind: 'text', value: sql`${sql.ref('groups.name')}` },
+    // Not stored: never present.
+    'externalid': { kind: 'text', value: sql`''`, present: FALSE, caseExact: true },
+    'meta.created': { kind: 'date', value: sql`${sql.ref('groups.createdAt')}` },
+    'meta.lastmodified': { kind: 'date', value: sql`${sql.ref('groups.updatedAt')}` },
+  },
+  exists: {
+    // A member is a live user in the group, as listMembers answers them.
+    members: (_op, value) => sql<SqlBool>`exists (select 1 from ${sql.table('userGroups')} join ${sql.table('users')} on ${sql.ref('users.tenantId')} = ${sql.ref('userGroups.tenantId')} and ${sql.ref('users.id')} = ${sql.ref('userGroups.userId')}
+      where ${sql.ref('userGroups.tenantId')} = ${sql.ref('groups.tenantId')} and ${sql.ref('userGroups.groupId')} = ${sql.ref('groups.id')} and ${sql.ref('userGroups.userId')} = ${value} and ${sql.ref('users.deletedAt')} is null)`,
+  },
+};
 
 /** A group code from a display name: letters, digits and `._-`, as group codes allow. */
 function codeOf(displayName: string): string {
@@ -26,7 +45,7 @@ const memberIds = (value: unknown): string[] =>
 
 /** SCIM /Groups over the group service: members are user ids. */
 export class ScimGroups {
-  constructor(private readonly core: Core, private readonly baseUrl: string) {}
+  constructor(private readonly core: Core, private readonly baseUrl: string, private readonly scanLimit = SCAN_LIMIT) {}
 
   private async resource(ctx: TenantContext, group: Group): Promise<ScimResource> {
     const members = await this.core.groups.listMembers(ctx, group.id);
@@ -64,11 +83,37 @@ export class ScimGroups {
     return { ...result, body: project(result.body as ScimResource, query.attributes, query.excludedAttributes) };
   }
 
+  /**
+   * A page of groups: filters and sorts on `id`, `displayName`, `meta.created`/`lastModified` and
+   * `members[value eq "…"]` run in SQL, so only the page's groups (and their members) are read;
+   * anything else is evaluated over at most SCAN_LIMIT groups.
+   * @throws PERMISSION_DENIED; BAD_REQUEST (invalidFilter; tooMany beyond the scan limit).
+   */
   async list(ctx: TenantContext, query: ListQuery): Promise<ScimResult> {
+    requirePermission(ctx.principal, 'users:read');
     const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : parseFilter(query.filter);
-    const resources: ScimResource[] = [];
-    for (const group of await this.core.groups.listGroups(ctx)) resources.push(await this.resource(ctx, group));
-    return listResponse(resources.filter((r) => filter === undefined || matches(r, filter)), query);
+    const { db, dialect } = this.core.database;
+    const columns = new ScimSql(dialect, GROUP_COLUMNS);
+    const translation = filter === undefined ? { where: TRUE, exact: true } : columns.translate(filter);
+    // The order /v1/groups lists them in.
+    const listed = [sql`${sql.ref('type')} asc`, sql`${sql.ref('code')} asc`, sql`${sql.ref('id')} asc`];
+    const order = query.sortBy ? columns.orderBy(query.sortBy, query.sortOrder, listed) : listed;
+    const matching = db.selectFrom('groups').where('tenantId', '=', ctx.tenantId).where(translation.where);
+    const total = Number((await matching.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const { start, count } = pageOf(query);
+    const resources = async (ids: string[]) => {
+      const out: ScimResource[] = [];
+      for (const id of ids) out.push(await this.resource(ctx, await this.core.groups.getGroup(ctx, id)));
+      return out;
+    };
+    if (translation.exact && order) {
+      const ids = count > 0 && start <= total ? (await order.reduce((q, term) => q.orderBy(term), matching.select('id')).limit(count).offset(start - 1).execute()).map((r) => r.id) : [];
+      const page = (await resources(ids)).map((r) => project(r, query.attributes, query.excludedAttributes));
+      return { status: 200, body: { schemas: [URN.listResponse], totalResults: total, startIndex: start, itemsPerPage: page.length, Resources: page } };
+    }
+    if (total > this.scanLimit) throw scimError('BAD_REQUEST', 'tooMany', `This filter or sort would read ${total} groups, more than ${this.scanLimit}: filter on id, displayName or members[value eq "…"]`);
+    const ids = (await listed.reduce((q, term) => q.orderBy(term), matching.select('id')).execute()).map((r) => r.id);
+    return listResponse((await resources(ids)).filter((r) => filter === undefined || matches(r, filter)), query);
   }
 
   async replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResult> {

@@ -37,6 +37,7 @@ export function normalizeInput(value: unknown, key = ''): unknown {
     // The JSON parser refuses `__proto__` already; this refuses every prototype name at every depth.
     if (isPrototypeName(k)) throw scimError('BAD_REQUEST', 'invalidValue', `"${k}" is not an attribute name`);
     const name = k.startsWith('urn:') ? (KNOWN_URNS.has(k) ? k : [...KNOWN_URNS].find((u) => u.toLowerCase() === k.toLowerCase()) ?? k) : canonicalName(k);
+    // eslint-disable-next-line no-restricted-syntax -- prototype names are refused above, and `out` has no prototype
     out[name] = normalizeInput(v, name);
   }
   return out;

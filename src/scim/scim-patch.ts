@@ -69,6 +69,7 @@ function copy<T>(value: T): T {
   if (Array.isArray(value)) return value.map(copy) as T;
   if (!isObject(value)) return value;
   const out = Object.create(null) as Node;
+  // eslint-disable-next-line no-restricted-syntax -- `out` has no prototype; prototype names never get past patchOperations
   for (const [k, v] of Object.entries(value)) out[k] = copy(v);
   return out as T;
 }
@@ -88,6 +89,7 @@ const get = (node: Node, name: string): unknown => {
   return key === undefined ? undefined : node[key];
 };
 function put(node: Node, name: string, value: unknown): void {
+  // eslint-disable-next-line no-restricted-syntax -- every node is a prototype-less copy, and names passed checkPath and the attribute grammar
   node[keyOf(node, name) ?? canonicalName(name)] = value;
 }
 function drop(node: Node, name: string): void {

@@ -118,6 +118,7 @@ function activeOf(resource: ScimResource): boolean | undefined {
 export function toCreateInput(resource: ScimResource, definedAttributes: ReadonlySet<string>): CreateUserInput {
   const profile = profileOf(resource, definedAttributes);
   const input: Record<string, unknown> = {};
+  // eslint-disable-next-line no-restricted-syntax -- keys are profileOf's fixed member names, not input
   for (const [key, value] of Object.entries(profile)) if (value !== null) input[key] = value;
   if (profile.address) input.address = Object.fromEntries(Object.entries(profile.address).filter(([, v]) => v !== null));
   if (profile.attributes) input.attributes = Object.fromEntries(Object.entries(profile.attributes).filter(([, v]) => v !== null));

@@ -1,10 +1,14 @@
+import { sql, type SqlBool } from 'kysely';
 import type { Core } from '../app.js';
+import type { Dialect } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { requirePermission, systemPrincipal, type TenantContext } from '../modules/context.js';
 import type { PatchUserInput, User } from '../modules/users/user.schemas.js';
-import { LIMITS, URN } from './scim.constants.js';
+import { LIMITS, SCAN_LIMIT, URN } from './scim.constants.js';
 import { indexedEquality, matches, parseFilter, project, sortResources } from './scim-filter.js';
 import { checkResource, normalizeInput } from './scim-input.js';
+import { ScimSql, TRUE, type ColumnMap } from './scim-sql.js';
+import { scimError } from './scim-error.js';
 import { applyPatch, patchOperations } from './scim-patch.js';
 import { toCreateInput, toReplacePatch, toRosterEtag, toScimUser, userVersion, type ScimResource } from './scim-user.mapper.js';
 
@@ -28,10 +32,47 @@ export interface ListQuery {
 
 const SCAN_PAGE = 1000;
 
-/** Pages of a list answer (RFC 7644 §3.4.2.4): 1-based `startIndex`, `count` capped at the advertised maximum. */
+/** Where each SCIM User attribute is stored (see toScimUser): what SQL can filter and sort on. */
+function userColumns(dialect: Dialect): ColumnMap {
+  const ref = (column: string) => sql`${sql.ref(column)}`;
+  const stored = (column: string) => sql<SqlBool>`${sql.ref(column)} is not null`;
+  const nullable = (column: string) => ({ kind: 'text' as const, value: ref(column), present: stored(column) });
+  const hasEmail = stored('email');
+  return {
+    columns: {
+      'id': { kind: 'text', value: ref('id'), caseExact: true },
+      'externalid': { ...nullable('externalId'), caseExact: true },
+      'username': { kind: 'text', value: sql`coalesce(${sql.ref('username')}, ${sql.ref('email')}, '')` },
+      'emails.value': nullable('email'),
+      'emails.type': { kind: 'text', value: sql`'work'`, present: hasEmail },
+      'emails.primary': { kind: 'boolean', value: TRUE, present: hasEmail },
+      'name.givenname': nullable('givenName'),
+      'name.familyname': nullable('familyName'),
+      'displayname': nullable('displayName'),
+      'nickname': nullable('nickname'),
+      'title': nullable('position'),
+      'usertype': nullable('userType'),
+      'phonenumbers.value': nullable('phone'),
+      'photos.value': nullable('pictureUrl'),
+      'locale': { kind: 'text', value: ref('locale') },
+      'preferredlanguage': { kind: 'text', value: ref('locale') },
+      'timezone': { kind: 'text', value: ref('timezone') },
+      'active': { kind: 'boolean', value: sql<SqlBool>`${sql.ref('active')} = ${sql.raw(dialect === 'postgres' ? 'true' : '1')}` },
+      'meta.created': { kind: 'date', value: ref('createdAt') },
+      'meta.lastmodified': { kind: 'date', value: ref('updatedAt') },
+    },
+    single: { emails: hasEmail },
+  };
+}
+
+/** The page a list request asks for (RFC 7644 §3.4.2.4): 1-based `startIndex`, `count` capped at the advertised maximum. */
+export function pageOf(query: ListQuery): { start: number; count: number } {
+  return { start: Math.max(1, query.startIndex ?? 1), count: Math.min(Math.max(0, query.count ?? LIMITS.defaultCount), LIMITS.maxResults) };
+}
+
+/** A list answer over resources already in memory: sorted, paged and projected here. */
 export function listResponse(all: ScimResource[], query: ListQuery): ScimResult {
-  const start = Math.max(1, query.startIndex ?? 1);
-  const count = Math.min(Math.max(0, query.count ?? LIMITS.defaultCount), LIMITS.maxResults);
+  const { start, count } = pageOf(query);
   const sorted = sortResources(all, query.sortBy, query.sortOrder);
   const page = sorted.slice(start - 1, start - 1 + count).map((r) => project(r, query.attributes, query.excludedAttributes));
   return { status: 200, body: { schemas: [URN.listResponse], totalResults: all.length, startIndex: start, itemsPerPage: page.length, Resources: page } };
@@ -42,7 +83,7 @@ export function listResponse(all: ScimResource[], query: ListQuery): ScimResult 
  * maps SCIM resources to Roster users and back.
  */
 export class ScimUsers {
-  constructor(private readonly core: Core, private readonly baseUrl: string) {}
+  constructor(private readonly core: Core, private readonly baseUrl: string, private readonly scanLimit = SCAN_LIMIT) {}
 
   private async definedAttributes(ctx: TenantContext): Promise<Set<string>> {
     return new Set((await this.core.attributes.listAttributes({ ...ctx, principal: systemPrincipal })).map((d) => d.key));
@@ -64,22 +105,51 @@ export class ScimUsers {
     return { ...result, body: project(result.body as ScimResource, query.attributes, query.excludedAttributes) };
   }
 
-  /** Filters answer from an index for `userName`, `externalId`, `emails` and `id` equality; anything else scans the tenant. */
+  /**
+   * A page of users. `userName`, `externalId`, `emails` and `id` equality answer from an index; other
+   * filters and sorts on stored attributes run in SQL (OFFSET/LIMIT, COUNT for totalResults), so a
+   * page reads only its own users. Anything else narrows in SQL as far as it can and is evaluated
+   * over at most SCAN_LIMIT users.
+   * @throws PERMISSION_DENIED; BAD_REQUEST (invalidFilter; tooMany beyond the scan limit).
+   */
   async list(ctx: TenantContext, query: ListQuery): Promise<ScimResult> {
+    requirePermission(ctx.principal, 'users:read');
     const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : parseFilter(query.filter);
     const indexed = filter === undefined ? undefined : indexedEquality(filter);
-    let users: User[];
-    if (indexed) users = await this.lookup(ctx, indexed.attribute, indexed.value);
-    else {
-      users = [];
-      for (let cursor: string | undefined; ;) {
-        const page = await this.core.users.listUsers(ctx, { limit: SCAN_PAGE, ...(cursor ? { cursor } : {}) });
-        users.push(...page.data);
-        if (!page.nextCursor) break;
-        cursor = page.nextCursor;
-      }
+    if (indexed) {
+      const resources = (await this.lookup(ctx, indexed.attribute, indexed.value)).map((u) => toScimUser(u, this.baseUrl)).filter((r) => filter === undefined || matches(r, filter));
+      return listResponse(resources, query);
     }
-    const resources = users.map((u) => toScimUser(u, this.baseUrl)).filter((r) => filter === undefined || matches(r, filter));
+    const { db, dialect } = this.core.database;
+    const columns = new ScimSql(dialect, userColumns(dialect));
+    const translation = filter === undefined ? { where: TRUE, exact: true } : columns.translate(filter);
+    const byId = sql`${sql.ref('id')} asc`;
+    const order = query.sortBy ? columns.orderBy(query.sortBy, query.sortOrder, [byId]) : [byId];
+    const matching = db.selectFrom('users').where('tenantId', '=', ctx.tenantId).where('deletedAt', 'is', null).where(translation.where);
+    const total = Number((await matching.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const { start, count } = pageOf(query);
+    if (translation.exact && order) {
+      let ids: string[] = [];
+      if (count > 0 && start <= total) {
+        const page = order.reduce((q, term) => q.orderBy(term), matching.select('id')).limit(count).offset(start - 1);
+        ids = (await page.execute()).map((r) => r.id);
+      }
+      const resources = (await this.core.users.getUsers(ctx, ids)).map((u) => project(toScimUser(u, this.baseUrl), query.attributes, query.excludedAttributes));
+      return { status: 200, body: { schemas: [URN.listResponse], totalResults: total, startIndex: start, itemsPerPage: resources.length, Resources: resources } };
+    }
+    if (total > this.scanLimit) {
+      throw scimError('BAD_REQUEST', 'tooMany', `This filter or sort would read ${total} users, more than ${this.scanLimit}: filter on stored attributes (userName, emails.value, externalId, name, displayName, title, active, meta.created…) or sort by one`);
+    }
+    const resources: ScimResource[] = [];
+    for (let after: string | undefined; ;) {
+      const ids = (await (after === undefined ? matching : matching.where('id', '>', after)).select('id').orderBy('id').limit(SCAN_PAGE).execute()).map((r) => r.id);
+      for (const user of await this.core.users.getUsers(ctx, ids)) {
+        const resource = toScimUser(user, this.baseUrl);
+        if (filter === undefined || matches(resource, filter)) resources.push(resource);
+      }
+      if (ids.length < SCAN_PAGE) break;
+      after = ids.at(-1);
+    }
     return listResponse(resources, query);
   }
 
