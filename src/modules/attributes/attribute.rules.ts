@@ -1,5 +1,6 @@
 import { fieldError, type FieldError } from '../../errors/app-error.js';
 import { calendarDate } from '../../rules/dates.js';
+import { checkTenantPattern, PatternBudget, patternTextLimit, testTenantPattern } from '../../rules/tenant-pattern.js';
 import type { AttributeType } from './attribute.schemas.js';
 
 /** A stored definition (the key is the row's). */
@@ -21,20 +22,36 @@ export interface AttributeRule {
 
 type Checked = { ok: true; value: unknown } | { ok: false; reason: string };
 
-function checkString(value: string, rule: AttributeRule): string | undefined {
+/** Why a text fails the definition's pattern (evaluated in linear time, see tenant-pattern.ts), or undefined. */
+function patternReason(pattern: string, text: string, budget: PatternBudget): string | undefined {
+  switch (testTenantPattern(pattern, text, budget)) {
+    case 'match':
+      return undefined;
+    case 'no-match':
+      return `must match ${pattern}`;
+    case 'too-long':
+      return `is too long to check against the pattern (a user's attributes may have about ${patternTextLimit(pattern)} characters checked against it)`;
+    case 'unusable':
+      return 'cannot be checked: the attribute\'s stored pattern is not supported (backreferences, lookaround or too complex); an administrator must change it';
+  }
+}
+
+function checkString(value: string, rule: AttributeRule, budget: PatternBudget): string | undefined {
   const length = [...value].length;
   if (rule.minLength !== undefined && length < rule.minLength) return `at least ${rule.minLength} characters`;
   if (rule.maxLength !== undefined && length > rule.maxLength) return `at most ${rule.maxLength} characters`;
-  if (rule.pattern !== undefined && !new RegExp(rule.pattern, 'u').test(value)) return `must match ${rule.pattern}`;
-  return undefined;
+  return rule.pattern === undefined ? undefined : patternReason(rule.pattern, value, budget);
 }
 
-/** Checks one value against its definition and returns it in stored form (dates as YYYY-MM-DD). */
-export function checkAttributeValue(rule: AttributeRule, value: unknown): Checked {
+/**
+ * Checks one value against its definition and returns it in stored form (dates as YYYY-MM-DD).
+ * @param budget pattern work allowed; share one across the values of one user (prepareAttributes does).
+ */
+export function checkAttributeValue(rule: AttributeRule, value: unknown, budget = new PatternBudget()): Checked {
   switch (rule.type) {
     case 'string': {
       if (typeof value !== 'string') return { ok: false, reason: 'must be a string' };
-      const reason = checkString(value, rule);
+      const reason = checkString(value, rule, budget);
       return reason ? { ok: false, reason } : { ok: true, value };
     }
     case 'number':
@@ -58,8 +75,11 @@ export function checkAttributeValue(rule: AttributeRule, value: unknown): Checke
       if (rule.minLength !== undefined && value.length < rule.minLength) return { ok: false, reason: `at least ${rule.minLength} items` };
       if (rule.maxLength !== undefined && value.length > rule.maxLength) return { ok: false, reason: `at most ${rule.maxLength} items` };
       if (rule.pattern !== undefined) {
-        const bad = value.find((v) => !new RegExp(rule.pattern as string, 'u').test(v));
-        if (bad !== undefined) return { ok: false, reason: `item "${bad}" must match ${rule.pattern}` };
+        for (const [i, item] of value.entries()) {
+          // The item is named by its position, never quoted: a value can be megabytes long.
+          const reason = patternReason(rule.pattern, item, budget);
+          if (reason !== undefined) return { ok: false, reason: `item ${i} ${reason}` };
+        }
       }
       return { ok: true, value };
     }
@@ -75,11 +95,9 @@ export function uniqueKeyOf(value: unknown): string {
 export function checkDefinition(rule: AttributeRule): FieldError[] {
   const errors: FieldError[] = [];
   if (rule.pattern !== undefined) {
-    try {
-      new RegExp(rule.pattern, 'u');
-    } catch {
-      errors.push(fieldError('/pattern', 'PATTERN_INVALID'));
-    }
+    // Compiled on the linear-time engine that will evaluate it; what it cannot run is refused here.
+    const problem = checkTenantPattern(rule.pattern);
+    if (problem) errors.push(fieldError('/pattern', problem.code, problem.message));
   }
   if (rule.type === 'enum' && !rule.enumValues) errors.push(fieldError('/enumValues', 'FIELD_REQUIRED', 'enum attributes need enumValues'));
   if (rule.unique && (rule.type === 'boolean' || rule.type === 'string-list')) {

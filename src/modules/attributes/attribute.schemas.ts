@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { MAX_PATTERN_LENGTH } from '../../rules/tenant-pattern.js';
 import { tenantPermissions } from '../roles/permissions.js';
 
 export const attributeTypes = ['string', 'number', 'integer', 'boolean', 'date', 'enum', 'string-list'] as const;
@@ -15,7 +16,10 @@ const definitionFields = {
   maxLength: Type.Optional(Type.Integer({ minimum: 1, description: 'string: most characters; string-list: most items' })),
   min: Type.Optional(Type.Number({ description: 'number/integer: lowest value; date: earliest (YYYY-MM-DD as a number is not accepted, use minDate)' })),
   max: Type.Optional(Type.Number({ description: 'number/integer: highest value' })),
-  pattern: Type.Optional(Type.String({ maxLength: 200, description: 'string and string-list items: a regular expression (Unicode mode) to match' })),
+  pattern: Type.Optional(Type.String({
+    maxLength: MAX_PATTERN_LENGTH,
+    description: 'string and string-list items: a regular expression (JavaScript syntax, Unicode mode) to match, unanchored like RegExp.test. Evaluated in linear time (RE2): backreferences and lookaround are refused.',
+  })),
   enumValues: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: 500, description: 'enum: the allowed values' })),
   unique: Type.Optional(Type.Boolean({ description: 'No two live users of the tenant share a value (strings compared case-insensitively). Default false.' })),
   readPermission: Type.Optional(Permission),

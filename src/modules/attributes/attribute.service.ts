@@ -4,6 +4,7 @@ import { nowIso, toIso } from '../../lib/time.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
 import * as attributes from './attribute.repository.js';
 import type { AttributeClaim, AttributeRecord } from './attribute.repository.js';
+import { PatternBudget } from '../../rules/tenant-pattern.js';
 import { checkAttributeValue, checkDefinition, uniqueKeyOf, type AttributeRule } from './attribute.rules.js';
 import type { AttributeDefinition, CreateAttributeInput, PatchAttributeInput } from './attribute.schemas.js';
 
@@ -50,6 +51,8 @@ export function prepareAttributes(
 ): PreparedAttributes {
   const byKey = new Map(definitions.map((d) => [d.key, d]));
   const errors: FieldError[] = [];
+  // One budget for every pattern this user's attributes are checked against (tenant-pattern.ts).
+  const patternBudget = new PatternBudget();
   const values: Record<string, unknown> = { ...merged };
   for (const key of Object.keys(changed)) {
     const path = `/attributes/${key}`;
@@ -63,7 +66,7 @@ export function prepareAttributes(
       continue;
     }
     if (!(key in merged)) continue;
-    const checked = checkAttributeValue(rule, merged[key]);
+    const checked = checkAttributeValue(rule, merged[key], patternBudget);
     if (checked.ok) values[key] = checked.value;
     else errors.push(fieldError(path, 'ATTRIBUTE_INVALID', `"${key}" ${checked.reason}`));
   }

@@ -1,6 +1,7 @@
 import { fieldError, type FieldError } from '../../errors/app-error.js';
 import { normalizeEmail } from '../../rules/email.js';
 import { canonicalLocale, canonicalTimezone, countryCode } from '../../rules/locale.js';
+import { checkTenantPattern } from '../../rules/tenant-pattern.js';
 import type { TenantSettings } from './settings.schemas.js';
 
 function normalizeDomains(domains: string[], path: string, errors: FieldError[]): string[] {
@@ -23,11 +24,9 @@ export function normalizeSettings(settings: TenantSettings): { settings: TenantS
     region = countryCode(settings.defaultPhoneRegion) ?? null;
     if (!region) errors.push(fieldError('/defaultPhoneRegion', 'COUNTRY_INVALID'));
   }
-  try {
-    new RegExp(settings.username.pattern, 'u');
-  } catch {
-    errors.push(fieldError('/username/pattern', 'PATTERN_INVALID'));
-  }
+  // Compiled on the linear-time engine that will evaluate it; what it cannot run is refused here.
+  const patternProblem = checkTenantPattern(settings.username.pattern);
+  if (patternProblem) errors.push(fieldError('/username/pattern', patternProblem.code, patternProblem.message));
   if (settings.password.minLength > settings.password.maxBytes) {
     errors.push(fieldError('/password/minLength', 'FIELD_OUT_OF_RANGE', 'minLength cannot exceed maxBytes'));
   }

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { MAX_PATTERN_LENGTH } from '../../rules/tenant-pattern.js';
 
 const domainList = (description: string) =>
   Type.Array(Type.String({ maxLength: 253 }), { maxItems: 1000, description });
@@ -15,7 +16,10 @@ export const EmailPolicySchema = Type.Object(
 
 export const UsernamePolicySchema = Type.Object(
   {
-    pattern: Type.String({ maxLength: 200, description: 'Regular expression (Unicode mode) a normalised username must match. Default `^[\\p{L}\\p{N}._-]{3,64}$`.' }),
+    pattern: Type.String({
+      maxLength: MAX_PATTERN_LENGTH,
+      description: 'Regular expression (JavaScript syntax, Unicode mode) a normalised username must match, unanchored like RegExp.test. Evaluated in linear time (RE2): backreferences and lookaround are refused. Default `^[\\p{L}\\p{N}._-]{3,64}$`.',
+    }),
     reserved: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000, description: 'Names refused besides admin, administrator, root, system, user. Default [].' }),
     emailAsUsername: Type.Boolean({ description: 'The username is the email address. Default false.' }),
   },
