@@ -14,6 +14,19 @@ export default tseslint.config(
     },
   },
   {
+    // Prototype pollution (docs/security.md, hostile input): assigning under a key computed at run time
+    // reaches Object.prototype when the key is `__proto__`. Build such objects with nullObject()/setOwn()
+    // from src/lib/safe-input.ts, or a Map; a site whose key is not input says why in a disable comment.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/testing/**'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "AssignmentExpression > MemberExpression.left[computed=true]:not([property.type='Literal']):not([property.type='UnaryExpression'])",
+        message: 'Computed-key assignment: use setOwn()/nullObject() from src/lib/safe-input.ts or a Map (prototype pollution), or say why the key is safe.',
+      }],
+    },
+  },
+  {
     // The layering rules of STYLE.md B1: routes never touch storage, services never touch HTTP.
     files: ['src/modules/**/*.routes.ts'],
     rules: {

@@ -82,7 +82,7 @@ for (const dialect of testDialects.slice(0, 1)) {
     it('should answer clear 4xx to malformed, deep, huge, duplicated, mistyped and polluting bodies', async () => {
       const cases: Array<[string, Awaited<ReturnType<typeof raw>>, number, string]> = [
         ['malformed JSON', await raw('{"email": '), 400, 'MALFORMED_JSON'],
-        ['deep nesting', await raw(`${'['.repeat(5000)}${']'.repeat(5000)}`), 400, 'VALIDATION_FAILED'],
+        ['deep nesting', await raw(`${'['.repeat(5000)}${']'.repeat(5000)}`), 400, 'MALFORMED_JSON'],
         ['prototype pollution', await raw('{"email":"p@acme.com","__proto__":{"admin":true}}'), 400, 'MALFORMED_JSON'],
         ['constructor pollution', await raw('{"email":"p@acme.com","constructor":{"prototype":{"admin":true}}}'), 400, 'MALFORMED_JSON'],
         ['NUL byte', await raw('{"email":"nul\\u0000@acme.com"}'), 400, 'VALIDATION_FAILED'],

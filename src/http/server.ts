@@ -30,6 +30,7 @@ import { registerErrorHandler, sendProblem } from './error-handler.js';
 import { toProblem } from './problem.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { registerBodyDeadline } from './body-deadline.js';
+import { registerTextGuard, useJsonBodyParser } from './hostile-input.js';
 import { registerRateLimits } from './rate-limits.js';
 import { registerOpenApi } from './openapi.js';
 import { createSerializerCompiler, createValidatorCompiler } from './validation.js';
@@ -79,13 +80,14 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   app.decorateRequest('principal', null);
   // text/plain is not a JSON body; only adapters that accept it (e.g. Rollout) register a parser for it.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  useJsonBodyParser(app, ['application/json', 'application/merge-patch+json']);
   registerErrorHandler(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   registerBodyDeadline(app, config.requestTimeoutMs);
+  registerTextGuard(app);
   // Parses the admin page's session cookie (before the rate limits, which count it as a credential).
   await app.register(cookie);
   await registerSecurityHeaders(app);

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { useJsonBodyParser } from '../http/hostile-input.js';
 import type { Core } from '../app.js';
 import { AppError } from '../errors/app-error.js';
 import { asAppError, setRetryAfter } from '../http/error-handler.js';
@@ -40,7 +41,8 @@ export const scimRoutes: FastifyPluginAsync<{ core: Core; publicUrl: string }> =
   const users = new ScimUsers(core, baseUrl);
   const groups = new ScimGroups(core, baseUrl);
 
-  app.addContentTypeParser(SCIM_CONTENT_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // The one JSON parser of every surface: prototype member names and deep nesting are refused there (400 invalidSyntax).
+  useJsonBodyParser(app, [SCIM_CONTENT_TYPE]);
   app.setErrorHandler((error, request, reply) => {
     const appError = asAppError(error as Parameters<typeof asAppError>[0], request);
     setRetryAfter(reply, appError);
@@ -91,7 +93,7 @@ export const scimRoutes: FastifyPluginAsync<{ core: Core; publicUrl: string }> =
       authed.delete(`/${resource}/:id`, { schema: { tags, summary: `Delete a SCIM ${resource.slice(0, -1)}` } }, async (request, reply) =>
         send(reply, await service.delete(await ctxOf(request), (request.params as { id: string }).id, ifMatch(request))));
     }
-    authed.post('/Bulk', { bodyLimit: LIMITS.bulkMaxPayloadSize, schema: { tags, summary: 'SCIM bulk operations' } }, async (request, reply) =>
+    authed.post('/Bulk', { bodyLimit: LIMITS.bulkMaxPayloadSize, config: { itemizedBody: true }, schema: { tags, summary: 'SCIM bulk operations' } }, async (request, reply) =>
       send(reply, await runBulk(await ctxOf(request), request.body, users, groups)));
   });
 };

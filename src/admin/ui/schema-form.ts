@@ -147,14 +147,20 @@ export function buildForm(schema: JsonSchema, options: FormOptions = {}): Schema
     rest.length > 0 ? h('details', {}, h('summary', {}, 'More fields'), rest.map(render)) : null);
 
   const read = (): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
+    // Field names come from the server's schema (attribute keys among them): members are defined on
+    // prototype-less objects, never assigned through the prototype chain.
+    const out = Object.create(null) as Record<string, unknown>;
+    const define = (target: Record<string, unknown>, key: string, value: unknown) => Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
     for (const c of controls) {
       const v = c.read();
       if (v === OMITTED) continue;
       const parts = c.path.split('/').slice(1);
       let target = out;
-      for (const part of parts.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
-      target[parts.at(-1) as string] = v;
+      for (const part of parts.slice(0, -1)) {
+        const existing = Object.hasOwn(target, part) ? target[part] : undefined;
+        target = (existing ?? define(target, part, Object.create(null))[part]) as Record<string, unknown>;
+      }
+      define(target, parts.at(-1) as string, v);
     }
     return out;
   };

@@ -21,6 +21,7 @@ export function toCreateInput(body: FleetCreateUserInput): CreateUserInput {
   const input: Record<string, unknown> = {};
   for (const [fleet, roster] of FIELDS) {
     const value = body[fleet as keyof FleetCreateUserInput];
+    // eslint-disable-next-line no-restricted-syntax -- roster is a field name from the fixed FIELDS table
     if (value !== undefined && roster !== 'roles') input[roster] = value;
   }
   // Fleet promises that spaces are removed; the core's E.164 normalisation then does the rest.

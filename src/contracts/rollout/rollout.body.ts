@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import qs from 'qs';
 import { AppError } from '../../errors/app-error.js';
+import { parseJsonBody } from '../../http/hostile-input.js';
 
 /** Members that are objects or arrays, which a form may also send as JSON text. */
 const STRUCTURED = new Set(['address', 'participatingOfficeIds']);
@@ -16,9 +17,10 @@ export function formToBody(fields: Record<string, unknown>): Record<string, unkn
     const value = body[key];
     if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
       try {
-        body[key] = JSON.parse(value);
-      } catch {
-        throw new AppError('MALFORMED_JSON', { detail: `${key} is not valid JSON` });
+        // eslint-disable-next-line no-restricted-syntax -- key from STRUCTURED; the value is checked like any JSON body
+        body[key] = parseJsonBody(value);
+      } catch (error) {
+        throw new AppError('MALFORMED_JSON', { detail: `${key}: ${(error as Error).message}` });
       }
     }
   }
@@ -33,9 +35,9 @@ export async function registerRolloutBodies(app: FastifyInstance): Promise<void>
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 200, fieldSize: 64 * 1024, files: 0, parts: 200 } });
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, text, done) => {
     try {
-      done(null, JSON.parse(text as string));
-    } catch {
-      done(new AppError('MALFORMED_JSON', { detail: 'A text/plain body must hold the user as JSON text' }), undefined);
+      done(null, parseJsonBody(text as string));
+    } catch (error) {
+      done(new AppError('MALFORMED_JSON', { detail: `A text/plain body must hold the user as JSON text: ${(error as Error).message}` }), undefined);
     }
   });
   app.addHook('preValidation', async (request) => {

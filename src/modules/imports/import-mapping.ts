@@ -1,3 +1,7 @@
+import { isPlainObject } from '../../lib/json-merge-patch.js';
+import { isPrototypeKey, nullObject, setOwn } from '../../lib/safe-input.js';
+import { AppError, fieldError } from '../../errors/app-error.js';
+
 /** How file columns map to user fields: `--map "E-mail=email,First name=givenName"`. */
 export type ColumnMap = Map<string, string>;
 
@@ -6,7 +10,10 @@ export function parseColumnMap(spec: string | undefined): ColumnMap {
   for (const pair of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
     const eq = pair.lastIndexOf('=');
     if (eq <= 0 || eq === pair.length - 1) throw new Error(`--map entries look like "Column name=field", got "${pair}"`);
-    map.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    const field = pair.slice(eq + 1).trim();
+    const forbidden = forbiddenSegment(field);
+    if (forbidden) throw new Error(`--map cannot name the field "${field}": "${forbidden}" is never a field name`);
+    map.set(pair.slice(0, eq).trim(), field);
   }
   return map;
 }
@@ -46,32 +53,56 @@ function cellValue(field: string, text: string): unknown {
   return text;
 }
 
+/** The `__proto__`/`constructor`/`prototype` segment of a dotted field name, if it has one. */
+export function forbiddenSegment(field: string): string | undefined {
+  return field.split('.').find(isPrototypeKey);
+}
+
 /**
  * Turns a CSV record into a create body: columns renamed by the map, empty cells left out,
  * `address.city` and `attributes.team` nested, roles and groups split on `;` or `|`, booleans read.
- * Whatever does not fit is left for the create rules to report.
+ * Whatever does not fit is left for the create rules to report. Column names are data: the objects
+ * built from them have no prototype.
+ * @throws VALIDATION_FAILED (FIELD_NAME_FORBIDDEN) for a column whose field has a `__proto__`,
+ * `constructor` or `prototype` segment: the row fails, nothing is assigned.
  */
 export function csvRecordToInput(record: Record<string, string>, map: ColumnMap): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
+  const input = nullObject();
   for (const [column, raw] of Object.entries(record)) {
     if (raw === undefined || raw === '') continue;
     const field = map.get(column) ?? (SERVER_SET.has(column) ? '-' : column);
     if (field === '' || field === '-') continue;
+    if (forbiddenSegment(field)) throw forbiddenField(field);
     const dot = field.indexOf('.');
     if (dot > 0) {
       const parent = field.slice(0, dot);
       const child = field.slice(dot + 1);
-      const nested = (input[parent] ??= {}) as Record<string, unknown>;
-      nested[child] = parent === 'attributes' ? attributeValue(raw) : raw;
+      const existing = Object.hasOwn(input, parent) ? input[parent] : undefined;
+      const nested = isPlainObject(existing) ? existing : nullObject();
+      setOwn(input, parent, nested);
+      setOwn(nested, child, parent === 'attributes' ? attributeValue(raw) : raw);
     } else {
-      input[field] = cellValue(field, raw);
+      setOwn(input, field, cellValue(field, raw));
     }
   }
   return input;
 }
 
-/** JSON records keep their shape; the map only renames top-level members. */
+function forbiddenField(field: string): AppError {
+  return new AppError('VALIDATION_FAILED', { errors: [fieldError(`/${field.replaceAll('.', '/')}`, 'FIELD_NAME_FORBIDDEN', `The column "${field}" names a forbidden member`)] });
+}
+
+/**
+ * JSON records keep their shape; the map only renames top-level members (into a prototype-less
+ * object). Members with prototype names are reported by the create rules as FIELD_NAME_FORBIDDEN.
+ */
 export function jsonRecordToInput(record: unknown, map: ColumnMap): unknown {
   if (map.size === 0 || typeof record !== 'object' || record === null || Array.isArray(record)) return record;
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [map.get(k) ?? k, v]));
+  const out = nullObject();
+  for (const [key, value] of Object.entries(record)) {
+    const field = map.get(key) ?? key;
+    if (isPrototypeKey(field)) throw forbiddenField(field);
+    setOwn(out, field, value);
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
 import { compileBodyValidator } from '../../lib/json-schema.js';
+import { inputFieldError } from '../../lib/safe-input.js';
 import type { TenantContext } from '../context.js';
 import { CHUNK_SIZE, yieldToEventLoop, type ItemOutcome } from '../users/user-create.js';
 import { CreateUserSchema, type CreateUserInput } from '../users/user.schemas.js';
@@ -39,6 +40,20 @@ export interface RunImportOptions {
 function rowErrors(row: number, error: AppError): RowError[] {
   if (error.errors.length === 0) return [{ row, code: error.code, field: null, message: error.message }];
   return error.errors.map((e) => ({ row, code: e.code, field: e.path.slice(1).replaceAll('/', '.') || null, message: e.message }));
+}
+
+/** A record as a create body, or the row's error: a forbidden member name, text no store can keep, or the create schema's field errors. */
+function toCreateInput(value: unknown, options: RunImportOptions): CreateUserInput | AppError {
+  try {
+    const input = options.format === 'csv' ? csvRecordToInput(value as Record<string, string>, options.columnMap) : jsonRecordToInput(value, options.columnMap);
+    const hostile = inputFieldError(input);
+    if (hostile) return new AppError('VALIDATION_FAILED', { errors: [hostile] });
+    const errors = validateRow(input);
+    return errors ? new AppError('VALIDATION_FAILED', { errors }) : (input as CreateUserInput);
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
 }
 
 /**
@@ -96,11 +111,9 @@ export async function runImport(users: UserService, ctx: TenantContext, records:
     if (options.resumeAfterRow !== undefined && record.row <= options.resumeAfterRow) continue;
     let item: CreateUserInput | AppError;
     if (record.readError !== undefined) {
-      item = new AppError('VALIDATION_FAILED', { detail: record.readError });
+      item = new AppError(record.readErrorCode ?? 'VALIDATION_FAILED', { detail: record.readError });
     } else {
-      const input = options.format === 'csv' ? csvRecordToInput(record.value as Record<string, string>, options.columnMap) : jsonRecordToInput(record.value, options.columnMap);
-      const errors = validateRow(input);
-      item = errors ? new AppError('VALIDATION_FAILED', { errors }) : (input as CreateUserInput);
+      item = toCreateInput(record.value, options);
     }
     batch.push({ row: record.row, item });
     if (batch.length >= options.batchSize) await flush();

@@ -119,6 +119,7 @@ export class TenantService {
     const toStore: Record<string, unknown> = {};
     if (merged.defaultPhoneRegion !== undefined) toStore.defaultPhoneRegion = settings.defaultPhoneRegion;
     for (const key of ['email', 'username', 'password', 'batch', 'mail'] as const) {
+      // eslint-disable-next-line no-restricted-syntax -- key from the fixed list above
       if (merged[key] !== undefined) toStore[key] = pick(settings[key], Object.keys(merged[key]));
     }
     await tenants.updateSettings(this.db, row.id, { defaultLocale: settings.defaultLocale, defaultTimezone: settings.defaultTimezone, settings: JSON.stringify(toStore), updatedAt: nowIso() });

@@ -19,7 +19,7 @@ function itemError(error: AppError) {
 export const userBatchRoutes: FastifyPluginAsyncTypebox<{ users: UserService; tenants: TenantService; bodyLimit: number }> = async (app, { users, tenants, bodyLimit }) => {
   app.post('/users/batch', {
     bodyLimit,
-    config: { idempotent: true },
+    config: { idempotent: true, itemizedBody: true },
     schema: {
       summary: 'Create up to 1000 users at once',
       description:

@@ -22,6 +22,7 @@ import type { TenantSettings } from '../settings/settings.schemas.js';
 import type { Tenant } from '../tenants/tenant.schemas.js';
 import { queueUserMail } from '../mail/mail.service.js';
 import * as users from './user.repository.js';
+import { inputFieldError } from '../../lib/safe-input.js';
 import { identifiersOf, prepareProfile, type IdentifierClaim, type PreparedProfile } from './user.rules.js';
 import type { CreateUserInput, User } from './user.schemas.js';
 import type { NewUserRow } from './user.table.js';
@@ -173,6 +174,11 @@ export class UserCreator {
       if (performance.now() - ranSince >= VALIDATE_SLICE_MS) {
         await yieldToEventLoop();
         ranSince = performance.now();
+      }
+      const hostile = inputFieldError(input);
+      if (hostile) {
+        fail(index, new AppError('VALIDATION_FAILED', { errors: [hostile] }));
+        continue;
       }
       const { profile, errors } = prepareProfile(input, settings);
       const importedHash = passwordSource(input, errors);

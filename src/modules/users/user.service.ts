@@ -1,4 +1,5 @@
 import { readBool } from '../../db/column-types.js';
+import { inputFieldError } from '../../lib/safe-input.js';
 import type { Db, Executor } from '../../db/database.js';
 import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
 import { isUuid } from '../../lib/ids.js';
@@ -60,6 +61,7 @@ function draftOf(row: UserRow): UserDraft {
   const draft: UserDraft = { locale: row.locale, timezone: row.timezone };
   for (const key of DRAFT_TEXT_FIELDS) {
     const value = row[key];
+    // eslint-disable-next-line no-restricted-syntax -- a column name from DRAFT_TEXT_FIELDS
     if (value !== null) draft[key] = value;
   }
   if (row.address !== null) draft.address = typeof row.address === 'string' ? JSON.parse(row.address) : (row.address as UserDraft['address']);
@@ -240,6 +242,8 @@ export class UserService {
     const { tenantId, principal } = ctx;
     requirePermission(principal, 'users:update');
     if (patch.active !== undefined) requirePermission(principal, 'users:set-active');
+    const hostile = inputFieldError(patch);
+    if (hostile) throw new AppError('VALIDATION_FAILED', { errors: [hostile] });
     const settings = await this.settings(tenantId);
 
     for (let attempt = 1; ; attempt += 1) {
