@@ -1,8 +1,9 @@
 import { AppError } from '../errors/app-error.js';
 import type { TenantContext } from '../modules/context.js';
+import { MAX_INPUT_DEPTH } from '../lib/safe-input.js';
 import { LIMITS, URN } from './scim.constants.js';
 import { scimError, toScimError } from './scim-error.js';
-import { normalizeInput } from './scim-input.js';
+import { normalizeInput, tooDeep } from './scim-input.js';
 import type { ScimGroups } from './scim-groups.service.js';
 import type { ScimResult, ScimUsers } from './scim-users.service.js';
 
@@ -15,7 +16,7 @@ interface BulkOperation {
 }
 
 /** Replaces every `bulkId:<id>` string (whole, or as a path segment) with the id it created. */
-function resolveReferences(value: unknown, created: Map<string, string>): unknown {
+function resolveReferences(value: unknown, created: Map<string, string>, depth = 0): unknown {
   if (typeof value === 'string') {
     return value.replace(/bulkId:([^/"\s]+)/g, (_whole, ref: string) => {
       const id = created.get(ref);
@@ -23,9 +24,11 @@ function resolveReferences(value: unknown, created: Map<string, string>): unknow
       return id;
     });
   }
-  if (Array.isArray(value)) return value.map((v) => resolveReferences(v, created));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, created)]));
-  return value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_INPUT_DEPTH) throw tooDeep();
+  if (Array.isArray(value)) return value.map((v) => resolveReferences(v, created, depth + 1));
+  // Object.fromEntries defines own members (no prototype setter), on input normalizeInput has checked.
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveReferences(v, created, depth + 1)]));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { parse, type Filter } from 'scim2-parse-filter';
+import { MAX_INPUT_DEPTH } from '../lib/safe-input.js';
 import { URN } from './scim.constants.js';
 import { scimError } from './scim-error.js';
 import type { ScimResource } from './scim-user.mapper.js';
@@ -76,8 +77,14 @@ export function matches(resource: unknown, f: Filter): boolean {
   }
 }
 
-/** @throws BAD_REQUEST (invalidFilter) for a filter that does not parse. */
+/** @throws BAD_REQUEST (invalidFilter) for a filter that does not parse, or nests parentheses and brackets deeper than MAX_INPUT_DEPTH. */
 export function parseFilter(text: string): Filter {
+  let depth = 0;
+  for (const c of text.replace(/"(?:[^"\\]|\\.)*"?/g, '""')) {
+    if (c === '(' || c === '[') depth += 1;
+    else if (c === ')' || c === ']') depth -= 1;
+    if (depth > MAX_INPUT_DEPTH) throw scimError('BAD_REQUEST', 'invalidFilter', `The filter nests parentheses deeper than ${MAX_INPUT_DEPTH} levels`);
+  }
   try {
     return parse(text);
   } catch (error) {

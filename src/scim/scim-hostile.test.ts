@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app.js';
 import { testDialects } from '../testing/test-db.js';
-import { applyPatch } from './scim-patch.js';
+import { normalizeInput } from './scim-input.js';
+import { applyPatch, patchOperations } from './scim-patch.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -97,13 +98,15 @@ for (const dialect of testDialects) {
       for (const value of [{ 'name.__proto__.polluted': 'x' }, { '__proto__.polluted': 'x' }, { 'constructor.prototype.polluted': 'x' }, { [`${ENTERPRISE}:__proto__.polluted`]: 'x' }]) {
         expectError(await scim(a.key, 'PATCH', `/Users/${userId}`, patchOp([{ op: 'add', value }])), 400, 'invalidPath');
       }
+      // Prototype member names inside a value: the shared JSON parser refuses them (invalidSyntax); past it, patchOperations does (invalidValue).
       for (const value of [{ constructor: 'x' }, { name: { prototype: { polluted: 1 } } }, { addresses: [{ locality: 'x', constructor: { polluted: 1 } }] }]) {
-        expectError(await scim(a.key, 'PATCH', `/Users/${userId}`, patchOp([{ op: 'add', value }])), 400, 'invalidValue');
-        expectError(await scim(a.key, 'PATCH', `/Users/${userId}`, patchOp([{ op: 'replace', path: 'name', value }])), 400, 'invalidValue');
+        expectError(await scim(a.key, 'PATCH', `/Users/${userId}`, patchOp([{ op: 'add', value }])), 400, 'invalidSyntax');
+        expectError(await scim(a.key, 'PATCH', `/Users/${userId}`, patchOp([{ op: 'replace', path: 'name', value }])), 400, 'invalidSyntax');
+        expect(() => patchOperations(patchOp([{ op: 'add', value }]))).toThrow(expect.objectContaining({ details: { scimType: 'invalidValue' } }));
       }
-      // `__proto__` as a member name never gets past the JSON parser.
       const raw = `{"schemas":["${PATCH}"],"Operations":[{"op":"add","path":"name","value":{"__proto__":{"polluted":1}}}]}`;
       expectError(await scim(a.key, 'PATCH', `/Users/${userId}`, raw), 400, 'invalidSyntax');
+      expect(() => patchOperations(JSON.parse(raw))).toThrow(expect.objectContaining({ details: { scimType: 'invalidValue' } }));
       // Inherited names that are no prototype path are just unknown attributes: stored nowhere, shared by no one.
       expect((await scim(a.key, 'PATCH', `/Users/${userId}`, patchOp([{ op: 'add', path: 'toString.polluted', value: 'x' }, { op: 'add', value: { valueOf: { polluted: 1 } } }]))).statusCode).toBe(200);
       expect(await title()).toBe('Before');
@@ -139,6 +142,47 @@ for (const dialect of testDialects) {
       });
       expect(denied.json().Operations.map((o: { status: string }) => o.status)).toEqual(['403', '403', '403']);
       expect(await title()).toBe('Before');
+    });
+
+    it('should answer 400 invalidSyntax to arrays or objects nested beyond 64 levels on every SCIM body, in both content types (L7)', async () => {
+      const arrays = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+      const objects = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+      const mixed = (n: number) => `${'[{"b":'.repeat(n)}0${'}]'.repeat(n)}`;
+      const bodies = (deep: string): Array<['POST' | 'PUT' | 'PATCH', string, string]> => [
+        ['POST', '/Users', `{"schemas":["${USER}"],"userName":"deep","x":${deep}}`],
+        ['PUT', `/Users/${userId}`, `{"schemas":["${USER}"],"userName":"target","name":{"givenName":${deep}}}`],
+        ['PATCH', `/Users/${userId}`, `{"schemas":["${PATCH}"],"Operations":[{"op":"add","path":"title","value":${deep}}]}`],
+        ['PATCH', `/Users/${userId}`, `{"schemas":["${PATCH}"],"Operations":${deep}}`],
+        ['POST', '/Groups', `{"schemas":["${GROUP}"],"displayName":"deep","members":${deep}}`],
+        ['PATCH', `/Groups/${groupId}`, `{"schemas":["${PATCH}"],"Operations":[{"op":"add","path":"members","value":${deep}}]}`],
+        ['POST', '/Bulk', `{"schemas":["${BULK}"],"Operations":[{"method":"POST","path":"/Users","bulkId":"d","data":{"schemas":["${USER}"],"userName":"deep","x":${deep}}}]}`],
+        ['POST', '/Bulk', `{"schemas":["${BULK}"],"Operations":${deep}}`],
+      ];
+      for (const deep of [arrays(100_000), objects(50_000), mixed(20_000), arrays(65), objects(70)]) {
+        for (const [method, url, payload] of bodies(deep)) {
+          for (const type of ['application/scim+json', 'application/json']) {
+            const res = await t.app.inject({ method, url: `/scim/v2${url}`, headers: { authorization: `Bearer ${a.key}`, 'content-type': type }, payload });
+            expect([method, url, type, deep.length, res.statusCode, res.json().scimType, res.json().schemas]).toEqual([method, url, type, deep.length, 400, 'invalidSyntax', [ERROR]]);
+            expect(res.json().detail).toMatch(/nest/);
+          }
+        }
+      }
+      // The shared body parser refuses these first; SCIM's own walk is the second lock, for bodies that come another way.
+      for (const deep of [arrays(100_000), objects(50_000)]) {
+        expect(() => normalizeInput(JSON.parse(deep))).toThrow(expect.objectContaining({ details: { scimType: 'invalidSyntax' } }));
+        expect(() => patchOperations({ schemas: [PATCH], Operations: [{ op: 'add', path: 'title', value: JSON.parse(deep) }] })).toThrow(expect.objectContaining({ details: { scimType: 'invalidSyntax' } }));
+      }
+      // Nesting below the limit is still an ordinary (ignored) member.
+      const shallow = await scim(a.key, 'POST', '/Users', `{"schemas":["${USER}"],"userName":"shallow","x":${arrays(60)},"y":${objects(60)}}`);
+      expect(shallow.statusCode).toBe(201);
+      // Filters nest too: parentheses and brackets beyond the limit are an invalidFilter, not a stack overflow.
+      for (const filter of [`${'('.repeat(5000)}userName eq "x"${')'.repeat(5000)}`, `${'not ('.repeat(2000)}title pr${')'.repeat(2000)}`, `emails[${'('.repeat(3000)}value pr${')'.repeat(3000)}]`]) {
+        for (const resource of ['Users', 'Groups']) {
+          expectError(await scim(a.key, 'GET', `/${resource}?filter=${encodeURIComponent(filter)}`), 400, 'invalidFilter');
+        }
+      }
+      const chained = Array.from({ length: 600 }, (_, i) => `title eq "t${i}"`).join(' or ');
+      expect((await scim(a.key, 'GET', `/Users?filter=${encodeURIComponent(chained)}`)).statusCode).toBe(200);
     });
 
     it('should still apply ordinary patches: value filters, URN paths, path-less values', async () => {

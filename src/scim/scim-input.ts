@@ -1,3 +1,4 @@
+import { isPrototypeKey, MAX_INPUT_DEPTH } from '../lib/safe-input.js';
 import { URN } from './scim.constants.js';
 import { scimError } from './scim-error.js';
 import type { ScimResource } from './scim-user.mapper.js';
@@ -15,10 +16,11 @@ const CANONICAL = new Map(NAMES.map((n) => [n.toLowerCase(), n]));
 const KNOWN_URNS = new Set<string>([URN.user, URN.enterprise, URN.group]);
 const BOOLEAN_MEMBERS = new Set(['active', 'primary']);
 
-/** Member names that would reach an object's prototype machinery: never an attribute, refused wherever input names one. */
-const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+/** The shared body parser refuses such bodies first (src/http/hostile-input.ts); SCIM's walks check again before recursing. */
+export const tooDeep = () => scimError('BAD_REQUEST', 'invalidSyntax', `The body nests arrays or objects deeper than ${MAX_INPUT_DEPTH} levels`);
 
-export const isPrototypeName = (name: string): boolean => PROTOTYPE_NAMES.has(name.toLowerCase());
+/** `__proto__`, `constructor`, `prototype` in any letter case (SCIM attribute names are case-insensitive): never an attribute. */
+export const isPrototypeName = (name: string): boolean => isPrototypeKey(name.toLowerCase());
 
 /** An attribute name as Roster spells it (`UserName` → `userName`); an unknown name stays as given. */
 export const canonicalName = (name: string): string => CANONICAL.get(name.toLowerCase()) ?? name;
@@ -26,19 +28,21 @@ export const canonicalName = (name: string): string => CANONICAL.get(name.toLowe
 /**
  * Canonical member names at every depth, and `"True"`/`"False"` turned into booleans where a boolean belongs.
  * Objects come out without a prototype: member names are data.
- * @throws BAD_REQUEST (invalidValue) for a member named `__proto__`, `constructor` or `prototype`.
+ * @throws BAD_REQUEST: invalidValue for a member named `__proto__`, `constructor` or `prototype`;
+ * invalidSyntax for arrays and objects nested deeper than MAX_INPUT_DEPTH (checked before recursing further).
  */
-export function normalizeInput(value: unknown, key = ''): unknown {
-  if (Array.isArray(value)) return value.map((v) => normalizeInput(v, key));
+export function normalizeInput(value: unknown, key = '', depth = 0): unknown {
+  if (typeof value === 'object' && value !== null && depth >= MAX_INPUT_DEPTH) throw tooDeep();
+  if (Array.isArray(value)) return value.map((v) => normalizeInput(v, key, depth + 1));
   if (typeof value === 'string' && BOOLEAN_MEMBERS.has(key) && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
   if (typeof value !== 'object' || value === null) return value;
   const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(value)) {
-    // The JSON parser refuses `__proto__` already; this refuses every prototype name at every depth.
+    // The shared JSON body parser refuses these already; this is the second lock, in any letter case.
     if (isPrototypeName(k)) throw scimError('BAD_REQUEST', 'invalidValue', `"${k}" is not an attribute name`);
     const name = k.startsWith('urn:') ? (KNOWN_URNS.has(k) ? k : [...KNOWN_URNS].find((u) => u.toLowerCase() === k.toLowerCase()) ?? k) : canonicalName(k);
     // eslint-disable-next-line no-restricted-syntax -- prototype names are refused above, and `out` has no prototype
-    out[name] = normalizeInput(v, name);
+    out[name] = normalizeInput(v, name, depth + 1);
   }
   return out;
 }
