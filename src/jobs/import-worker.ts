@@ -31,6 +31,8 @@ function makeBatchRecorder(db: Db, job: ImportJobRow) {
  * Runs queued import jobs in the background. A chunk's users, the job's counters and its resume
  * point are committed together, so a job killed at any moment resumes where it stopped and never
  * creates a row twice. Several processes may run workers on one database: claims are exclusive.
+ * A job runs one chunk per turn and then goes back to the queue, where tenants take turns
+ * (findNextRunnable): one tenant's huge import cannot hold another tenant's small one for hours.
  */
 export class ImportWorker extends BackgroundWorker {
   constructor(
@@ -47,29 +49,27 @@ export class ImportWorker extends BackgroundWorker {
   protected async drain(): Promise<void> {
     for (;;) {
       if (this.stopping) return;
-      const [job] = await imports.findRunnable(this.db, new Date(Date.now() - this.staleMs).toISOString(), 1);
+      const job = await imports.findNextRunnable(this.db, new Date(Date.now() - this.staleMs).toISOString());
       if (!job) return;
       if (await imports.claimJob(this.db, job, nowIso())) await this.run(job);
     }
   }
 
-  private async *records(job: ImportJobRow): AsyncGenerator<ImportRecord> {
-    let after = job.lastRow;
-    for (;;) {
-      if (this.stopping) throw new Stopping();
-      const rows = await imports.rowsAfter(this.db, job.tenantId, job.id, after, PAGE);
-      if (rows.length === 0) return;
-      for (const { row, data } of rows) yield { row, ...(JSON.parse(data) as { value?: unknown; readError?: string }) };
-      after = rows.at(-1)?.row ?? after;
-    }
+  /** One turn's rows (a chunk) after the job's resume point; `turn.more` tells whether rows are left after them. */
+  private async *records(job: ImportJobRow, turn: { more: boolean }): AsyncGenerator<ImportRecord> {
+    if (this.stopping) throw new Stopping();
+    const rows = await imports.rowsAfter(this.db, job.tenantId, job.id, job.lastRow, PAGE + 1);
+    turn.more = rows.length > PAGE;
+    for (const { row, data } of rows.slice(0, PAGE)) yield { row, ...(JSON.parse(data) as { value?: unknown; readError?: string }) };
   }
 
   private async run(job: ImportJobRow): Promise<void> {
     const snapshot = readJson<{ kind: Principal['kind']; id: string; role: string; permissions: string[] }>(job.principal);
     const principal: Principal = { ...snapshot, tenantId: job.tenantId, permissions: new Set(snapshot.permissions) };
     const ctx: TenantContext = { tenantId: job.tenantId, principal, requestId: `import:${job.id}` };
+    const turn = { more: false };
     try {
-      await runImport(this.users, ctx, this.records(job), {
+      await runImport(this.users, ctx, this.records(job, turn), {
         format: job.format as ImportFormat,
         columnMap: columnMapOf(job),
         batchSize: PAGE,
@@ -78,6 +78,10 @@ export class ImportWorker extends BackgroundWorker {
           ? { dryRun: true, onBatch: makeBatchRecorder(this.db, job) }
           : { onChunk: (trx: Executor, delta: ImportProgress, errors: RowError[], lastRow: number) => imports.recordChunk(trx, job.tenantId, job.id, delta, lastRow, errors, nowIso()) }),
       });
+      if (turn.more) {
+        await imports.requeueJob(this.db, job.tenantId, job.id, nowIso());
+        return;
+      }
       await this.db.transaction().execute(async (trx) => {
         await imports.finishJob(trx, job.tenantId, job.id, 'completed', null, nowIso());
         const finished = await imports.findJob(trx, job.tenantId, job.id);

@@ -50,15 +50,34 @@ export async function claimJob(db: Executor, job: Pick<ImportJobRow, 'tenantId' 
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Jobs waiting for a worker: queued ones, and running ones not updated since `staleBefore`. */
-export function findRunnable(db: Executor, staleBefore: string, limit: number): Promise<ImportJobRow[]> {
+/** Jobs waiting for a worker: queued ones (new, or between two turns), and running ones not updated since `staleBefore`. */
+function runnable(db: Executor, staleBefore: string) {
   return db
     .selectFrom('importJobs')
-    .selectAll()
-    .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('updatedAt', '<', staleBefore)])]))
-    .orderBy('createdAt')
-    .limit(limit)
-    .execute();
+    .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('updatedAt', '<', staleBefore)])]));
+}
+
+/**
+ * The job whose turn it is: tenants take turns, one chunk each. The tenant served longest ago (the
+ * latest `updatedAt` among its runnable jobs is the oldest: a job's chunk stamps it) goes first, and
+ * within a tenant its oldest job. So one tenant's huge import delays another tenant's job by about one
+ * chunk, not by the whole import.
+ */
+export async function findNextRunnable(db: Executor, staleBefore: string): Promise<ImportJobRow | undefined> {
+  const tenant = await runnable(db, staleBefore)
+    .select((eb) => ['tenantId', eb.fn.max('updatedAt').as('servedAt')])
+    .groupBy('tenantId')
+    .orderBy('servedAt')
+    .orderBy('tenantId')
+    .limit(1)
+    .executeTakeFirst();
+  if (!tenant) return undefined;
+  return runnable(db, staleBefore).selectAll().where('tenantId', '=', tenant.tenantId).orderBy('createdAt').orderBy('id').limit(1).executeTakeFirst();
+}
+
+/** Gives a job back to the queue after its turn (one chunk), its resume point recorded: it waits for its next turn. */
+export async function requeueJob(db: Executor, tenantId: string, id: string, now: string): Promise<void> {
+  await db.updateTable('importJobs').set({ status: 'queued', updatedAt: now }).where('tenantId', '=', tenantId).where('id', '=', id).where('status', '=', 'running').execute();
 }
 
 /** Records a committed chunk in its own transaction: counters, resume point, heartbeat, errors. */

@@ -15,7 +15,8 @@ const UPLOAD_BATCH = 1000;
 
 export function toImportJob(row: ImportJobRow): ImportJob {
   return {
-    id: row.id, status: row.status, format: row.format, dryRun: readBool(row.dryRun), totalRows: row.totalRows, processed: row.processed, created: row.created,
+    // A started job waits in the queue between its turns (one chunk each, see ImportWorker): to its owner it is running.
+    id: row.id, status: row.status === 'queued' && row.lastRow > 0 ? 'running' : row.status, format: row.format, dryRun: readBool(row.dryRun), totalRows: row.totalRows, processed: row.processed, created: row.created,
     failed: row.failed, error: row.error, createdBy: row.createdBy, createdAt: toIso(row.createdAt), updatedAt: toIso(row.updatedAt),
     finishedAt: row.finishedAt === null ? null : toIso(row.finishedAt),
   };

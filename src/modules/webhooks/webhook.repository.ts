@@ -34,27 +34,51 @@ export async function insertDeliveries(db: Executor, rows: Array<Insertable<Webh
 }
 
 /**
- * Claims up to `limit` due deliveries for this worker until `lockUntil`. On PostgreSQL the rows are
- * picked with FOR UPDATE SKIP LOCKED, so concurrent workers never take the same delivery; the
- * conditional update is the same guard on SQLite, whose writers are serialised anyway.
+ * Due deliveries in turns across tenants: each tenant's earliest due delivery is turn 1, its second
+ * turn 2, and so on (row_number per tenant). Taking them by turn, then due time, gives every tenant with
+ * due deliveries a place in a claim before any tenant gets its second: one tenant's flood of events
+ * cannot starve another tenant's deliveries. Reads every due row's index entry once per claim.
  */
-export async function claimDue(db: Executor, dialect: 'sqlite' | 'postgres', now: string, lockUntil: string, limit: number): Promise<DeliveryRow[]> {
-  const due = db
+function dueInTurns(db: Executor, now: string) {
+  return db
     .selectFrom('webhookDeliveries')
-    .select(['tenantId', 'id'])
+    .select((eb) => [
+      'id',
+      'nextAttemptAt',
+      eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('tenantId').orderBy('nextAttemptAt').orderBy('id')).as('turn'),
+    ])
     .where('status', '=', 'pending')
     .where('nextAttemptAt', '<=', now)
-    .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
-    .orderBy('nextAttemptAt')
-    .limit(limit);
+    .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]));
+}
+
+/**
+ * Claims up to `limit` due deliveries for this worker until `lockUntil`, tenants taking turns (see
+ * dueInTurns). On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so concurrent workers
+ * never take the same delivery; the conditional update is the same guard on SQLite, whose writers are
+ * serialised anyway.
+ */
+export async function claimDue(db: Executor, dialect: 'sqlite' | 'postgres', now: string, lockUntil: string, limit: number): Promise<DeliveryRow[]> {
   if (dialect === 'sqlite') {
     // One statement that writes first (see claimPendingFanout): the row ids due, locked in one UPDATE.
+    const ranked = dueInTurns(db, now).select(sql<number>`rowid`.as('rowNumber'));
+    const turns = db.selectFrom(ranked.as('due')).select('due.rowNumber').orderBy('due.turn').orderBy('due.nextAttemptAt').orderBy('due.id').limit(limit);
     return db.updateTable('webhookDeliveries').set({ lockedUntil: lockUntil })
-      .where(sql.ref('rowid'), 'in', due.clearSelect().select(sql<number>`rowid`.as('rowid')))
+      .where(sql.ref('rowid'), 'in', turns)
       .returningAll()
       .execute();
   }
-  const candidates = await due.forUpdate().skipLocked().execute();
+  const turns = db.selectFrom(dueInTurns(db, now).as('due')).select('due.id').orderBy('due.turn').orderBy('due.nextAttemptAt').orderBy('due.id').limit(limit);
+  // Ids are UUIDv7, unique across tenants. The window runs in the subquery; the outer rows are locked (SKIP LOCKED).
+  const candidates = await db
+    .selectFrom('webhookDeliveries')
+    .select(['tenantId', 'id'])
+    .where('id', 'in', turns)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
+    .forUpdate()
+    .skipLocked()
+    .execute();
   // One UPDATE per tenant, re-checking that each row is still free: on PostgreSQL the rows are locked
   // (SKIP LOCKED); on SQLite the transaction holds the only writer.
   const claimed: DeliveryRow[] = [];
