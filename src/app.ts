@@ -110,7 +110,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     groups: new GroupService(database.db),
     attributes: new AttributeService(database.db),
     idempotency: new IdempotencyService(database.db),
-    imports: new ImportService(database.db, () => importWorker.wake()),
+    imports: new ImportService(database.db, () => importWorker.wake(), { maxRecordBytes: config.importMaxRecordBytes, maxFieldBytes: config.importMaxFieldBytes }),
     importWorker,
     events: new EventService(database.db),
     webhooks: new WebhookService(database.db, () => webhookWorker.wake(), config.webhookAllowPrivate),

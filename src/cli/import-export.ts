@@ -59,7 +59,7 @@ export async function importFile(core: Core, ctx: TenantContext, file: string, o
   const errorsOut = options.errors ? fs.createWriteStream(options.errors) : undefined;
   if (errorsOut) await write(errorsOut, 'row,code,field,message\n');
 
-  const progress = await runImport(core.users, ctx, readRecords(source, format), {
+  const progress = await runImport(core.users, ctx, readRecords(source, format, core.imports.recordLimits), {
     format,
     columnMap: parseColumnMap(options.map),
     batchSize: options.batchSize,

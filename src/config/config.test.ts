@@ -21,6 +21,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it('should cap import records and cells far below the upload, and keep the cell cap within the record cap', () => {
+    expect(loadConfig({})).toMatchObject({ importMaxBytes: 268_435_456, importMaxRecordBytes: 65_536, importMaxFieldBytes: 32_768 });
+    expect(loadConfig({ ROSTER_IMPORT_MAX_RECORD_BYTES: '4096' })).toMatchObject({ importMaxRecordBytes: 4096, importMaxFieldBytes: 4096 });
+    expect(() => loadConfig({ ROSTER_IMPORT_MAX_RECORD_BYTES: '4096', ROSTER_IMPORT_MAX_FIELD_BYTES: '8192' })).toThrow(/ROSTER_IMPORT_MAX_FIELD_BYTES .* must not be larger than ROSTER_IMPORT_MAX_RECORD_BYTES/);
+    expect(() => loadConfig({ ROSTER_IMPORT_MAX_RECORD_BYTES: '1073741824' })).toThrow(/ROSTER_IMPORT_MAX_RECORD_BYTES must be between/);
+  });
+
   it('should accept an admin key made with openssl rand -hex 32', () => {
     const key = `rst_${'ab'.repeat(32)}`;
     expect(loadConfig({ ROSTER_ADMIN_KEY: key, DATABASE_URL: 'postgres://127.0.0.1/roster' })).toMatchObject({ adminKey: key, databaseUrl: 'postgres://127.0.0.1/roster' });

@@ -13,8 +13,11 @@ export interface Config {
   bodyLimitBytes: number;
   /** Body limit of POST /v1/users/batch, which carries up to 1000 users. */
   batchBodyLimitBytes: number;
-  /** Largest upload of POST /v1/imports (streamed, so this bounds disk, not memory). */
+  /** Largest upload of POST /v1/imports (streamed, so this bounds disk and run time, not memory). */
   importMaxBytes: number;
+  /** Largest record (CSV row, NDJSON line, JSON item) and CSV cell of an import: a bigger one is a row error, never held in memory. */
+  importMaxRecordBytes: number;
+  importMaxFieldBytes: number;
   /** A running import not heard from for this long is taken over (its process is presumed dead). */
   importStaleSeconds: number;
   requestTimeoutMs: number;
@@ -116,6 +119,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const redisUrl = readString(env, 'REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  const importMaxRecordBytes = readInt(env, 'ROSTER_IMPORT_MAX_RECORD_BYTES', 65_536, 1024, 16_777_216);
+  const importMaxFieldBytes = readInt(env, 'ROSTER_IMPORT_MAX_FIELD_BYTES', Math.min(32_768, importMaxRecordBytes), 256, 16_777_216);
+  if (importMaxFieldBytes > importMaxRecordBytes) throw new ConfigError(`ROSTER_IMPORT_MAX_FIELD_BYTES (${importMaxFieldBytes}) must not be larger than ROSTER_IMPORT_MAX_RECORD_BYTES (${importMaxRecordBytes})`);
   const jwtSecret = readString(env, 'ROSTER_JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('ROSTER_JWT_SECRET must be at least 32 characters');
   const jwksUrl = readString(env, 'ROSTER_JWT_JWKS_URL');
@@ -134,7 +140,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     bodyLimitBytes: readInt(env, 'ROSTER_BODY_LIMIT_BYTES', 1_048_576, 1024, 104_857_600),
     batchBodyLimitBytes: readInt(env, 'ROSTER_BATCH_BODY_LIMIT_BYTES', 16_777_216, 1024, 1_073_741_824),
-    importMaxBytes: readInt(env, 'ROSTER_IMPORT_MAX_BYTES', 1_073_741_824, 1024, 107_374_182_400),
+    importMaxBytes: readInt(env, 'ROSTER_IMPORT_MAX_BYTES', 268_435_456, 1024, 107_374_182_400),
+    importMaxRecordBytes,
+    importMaxFieldBytes,
     importStaleSeconds: readInt(env, 'ROSTER_IMPORT_STALE_SECONDS', 30, 1, 86_400),
     requestTimeoutMs: readInt(env, 'ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
     webhookRetrySchedule: readDurations(env, 'ROSTER_WEBHOOK_RETRY_SCHEDULE', '5s,1m,5m,30m,2h,5h,10h,10h'),

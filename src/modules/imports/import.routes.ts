@@ -13,18 +13,22 @@ import type { ImportService } from './import.service.js';
 const tags = ['Imports'];
 const FORMATS: Record<string, ImportFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/ndjson': 'ndjson', 'application/jsonl': 'ndjson' };
 
-/** Counts the bytes of an upload and stops it past the limit. */
+/**
+ * Counts the bytes of an upload and stops it past the limit. The error is read by whoever consumes
+ * the stream (`readRecords` sees it even if it was raised before it started reading); it must not be
+ * an unhandled 'error' event, which would end the process.
+ */
 function capped(source: Readable, limit: number): Readable {
   let seen = 0;
-  return source.pipe(
-    new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        seen += chunk.length;
-        if (seen > limit) done(new AppError('PAYLOAD_TOO_LARGE', { detail: `Uploads may be at most ${limit} bytes` }));
-        else done(null, chunk);
-      },
-    }),
-  );
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > limit) done(new AppError('PAYLOAD_TOO_LARGE', { detail: `Uploads may be at most ${limit} bytes` }));
+      else done(null, chunk);
+    },
+  });
+  counter.on('error', () => undefined);
+  return source.pipe(counter);
 }
 
 export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; tenants: TenantService; maxBytes: number }> = async (app, { imports, tenants, maxBytes }) => {

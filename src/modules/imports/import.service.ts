@@ -6,7 +6,7 @@ import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { actorRef, requirePermission, type TenantContext } from '../context.js';
 import { parseColumnMap } from './import-mapping.js';
-import { readRecords, type ImportFormat } from './import-records.js';
+import { DEFAULT_RECORD_LIMITS, readRecords, type ImportFormat, type RecordLimits } from './import-records.js';
 import * as imports from './import.repository.js';
 import type { ImportJobRow } from './import.repository.js';
 import type { ImportJob } from './import.schemas.js';
@@ -27,11 +27,15 @@ export class ImportService {
   constructor(
     private readonly db: Db,
     private readonly onQueued: () => void,
+    /** Caps of one record and one CSV cell (ROSTER_IMPORT_MAX_RECORD_BYTES, ROSTER_IMPORT_MAX_FIELD_BYTES); `roster import` uses them too. */
+    readonly recordLimits: RecordLimits = DEFAULT_RECORD_LIMITS,
   ) {}
 
   /**
-   * Streams an upload into a new job (never holding the whole file) and queues it.
-   * @throws PERMISSION_DENIED; VALIDATION_FAILED (bad map, unreadable file).
+   * Streams an upload into a new job (never holding the whole file, nor a record over the caps) and queues it.
+   * A record over the caps is stored as a row error; the job goes on with the next record.
+   * @throws PERMISSION_DENIED; VALIDATION_FAILED (bad map, unreadable file); IMPORT_RECORD_TOO_LARGE (a header
+   *   over the caps, or an unclosed quote past them: the file cannot be read on).
    */
   async submit(ctx: TenantContext, source: Readable, format: ImportFormat, map: string | undefined, dryRun = false): Promise<ImportJob> {
     requirePermission(ctx.principal, 'users:create');
@@ -53,8 +57,8 @@ export class ImportService {
     let total = 0;
     let pending: Array<{ row: number; data: string }> = [];
     try {
-      for await (const record of readRecords(source, format)) {
-        pending.push({ row: record.row, data: JSON.stringify(record.readError !== undefined ? { readError: record.readError } : { value: record.value }) });
+      for await (const record of readRecords(source, format, this.recordLimits)) {
+        pending.push({ row: record.row, data: JSON.stringify(record.readError !== undefined ? { readError: record.readError, readErrorCode: record.readErrorCode } : { value: record.value }) });
         total = record.row;
         if (pending.length >= UPLOAD_BATCH) {
           await imports.insertRows(this.db, ctx.tenantId, id, pending);
@@ -64,7 +68,8 @@ export class ImportService {
       await imports.insertRows(this.db, ctx.tenantId, id, pending);
     } catch (error) {
       await imports.finishJob(this.db, ctx.tenantId, id, 'failed', `The file could not be read: ${(error as Error).message}`, nowIso());
-      if (error instanceof AppError) throw error;
+      // The answer names the failed job, whose `error` says the same.
+      if (error instanceof AppError) throw new AppError(error.code, { detail: error.message, errors: error.errors, details: { ...error.details, importId: id }, cause: error });
       throw new AppError('VALIDATION_FAILED', { detail: `The file could not be read: ${(error as Error).message}`, details: { importId: id } });
     }
     await this.db.updateTable('importJobs').set({ error: null }).where('tenantId', '=', ctx.tenantId).where('id', '=', id).execute();
