@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../db/database.js';
+import { isPrototypeKey, nullObject, setOwn } from '../../lib/safe-input.js';
 import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
@@ -53,7 +54,10 @@ export function prepareAttributes(
   const errors: FieldError[] = [];
   // One budget for every pattern this user's attributes are checked against (tenant-pattern.ts).
   const patternBudget = new PatternBudget();
-  const values: Record<string, unknown> = { ...merged };
+  // Keys come from input: the values live on a prototype-less object and are tested with hasOwn, so
+  // a key like `constructor` or `toString` is an ordinary (unknown or defined) attribute, never inherited.
+  const values = nullObject();
+  for (const [key, value] of Object.entries(merged)) if (!isPrototypeKey(key)) setOwn(values, key, value);
   for (const key of Object.keys(changed)) {
     const path = `/attributes/${key}`;
     const rule = byKey.get(key);
@@ -65,16 +69,16 @@ export function prepareAttributes(
       errors.push(fieldError(path, 'ATTRIBUTE_FORBIDDEN', `Setting "${key}" needs the "${rule.writePermission}" permission`));
       continue;
     }
-    if (!(key in merged)) continue;
+    if (!Object.hasOwn(merged, key)) continue;
     const checked = checkAttributeValue(rule, merged[key], patternBudget);
-    if (checked.ok) values[key] = checked.value;
+    if (checked.ok) setOwn(values, key, checked.value);
     else errors.push(fieldError(path, 'ATTRIBUTE_INVALID', `"${key}" ${checked.reason}`));
   }
   for (const rule of definitions) {
-    if (isCreate && !(rule.key in values) && rule.default !== undefined) values[rule.key] = rule.default;
-    if (rule.required && !(rule.key in values)) errors.push(fieldError(`/attributes/${rule.key}`, 'ATTRIBUTE_REQUIRED', `"${rule.key}" is required`));
+    if (isCreate && !Object.hasOwn(values, rule.key) && rule.default !== undefined) setOwn(values, rule.key, rule.default);
+    if (rule.required && !Object.hasOwn(values, rule.key)) errors.push(fieldError(`/attributes/${rule.key}`, 'ATTRIBUTE_REQUIRED', `"${rule.key}" is required`));
   }
-  const claims = definitions.filter((d) => d.unique && d.key in values).map((d) => ({ key: d.key, value: uniqueKeyOf(values[d.key]) }));
+  const claims = definitions.filter((d) => d.unique && Object.hasOwn(values, d.key)).map((d) => ({ key: d.key, value: uniqueKeyOf(values[d.key]) }));
   return { values, claims, errors };
 }
 
@@ -96,7 +100,10 @@ export class AttributeService {
   async createAttribute(ctx: TenantContext, input: CreateAttributeInput): Promise<AttributeDefinition> {
     requirePermission(ctx.principal, 'attributes:manage');
     const { key, ...rule } = input;
-    throwIfFieldErrors(checkDefinition(rule as AttributeRule));
+    const errors = checkDefinition(rule as AttributeRule);
+    // Attribute keys become member names of every user's attributes: never a prototype name.
+    if (isPrototypeKey(key)) errors.push(fieldError('/key', 'FIELD_NAME_FORBIDDEN'));
+    throwIfFieldErrors(errors);
     const now = nowIso();
     await attributes.insert(this.db, ctx.tenantId, key, rule as AttributeRule, now);
     return toResponse({ ...(rule as AttributeRule), key, createdAt: now, updatedAt: now });
