@@ -68,7 +68,7 @@ for (const store of stores) {
         const res = await raw('PATCH', `/scim/v2/Users/${user.body.id as string}`, JSON.stringify(patch), 'application/scim+json');
         expect([pathName, res.status]).toEqual([pathName, 400]);
       }
-      for (const [url, type] of [['/scim/v2/Users', 'application/scim+json'], ['/scim/v2/Bulk', 'application/scim+json'], ['/v1/users', 'application/json']]) {
+      for (const [url, type] of [['/scim/v2/Users', 'application/scim+json'], ['/scim/v2/Bulk', 'application/scim+json'], ['/v1/users', 'application/json']] as const) {
         const deep = await raw('POST', url, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, type);
         expect([url, deep.status]).toEqual([url, 400]);
       }
