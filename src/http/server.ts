@@ -91,7 +91,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   // Parses the admin page's session cookie (before the rate limits, which count it as a credential).
   await app.register(cookie);
   await registerSecurityHeaders(app);
-  await registerRateLimits(app, { perKeyPerMinute: config.rateLimitPerKey, perAddressPerMinute: config.rateLimitPerAddress, redisUrl: config.redisUrl });
+  const rateLimits = await registerRateLimits(app, { perKeyPerMinute: config.rateLimitPerKey, perAddressPerMinute: config.rateLimitPerAddress, redisUrl: config.redisUrl });
   app.addHook('onResponse', async (request, reply) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };
     core.metrics.httpRequests.inc(labels);
@@ -99,7 +99,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   });
 
   await registerOpenApi(app, options.version ?? '0.1.0');
-  await app.register(healthRoutes, { isReady: core.isReady, metrics: core.metrics });
+  await app.register(healthRoutes, { isReady: core.isReady, metrics: core.metrics, redisStatus: rateLimits.redisStatus });
   await app.register(
     async (v1) => {
       requireApiKey(v1, core.authenticate);

@@ -5,13 +5,34 @@ import type { Metrics } from '../../lib/metrics.js';
 
 const tags = ['Operations'];
 const Status = Type.Object({ status: Type.String() });
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded')], { description: '`degraded`: serving, but an optional dependency (Redis) is down' }),
+  redis: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')], { description: 'Only with REDIS_URL: `down` while rate limits are counted per process' })),
+});
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ isReady: () => Promise<boolean>; metrics: Metrics }> = async (app, { isReady, metrics }) => {
+export interface HealthOptions {
+  isReady: () => Promise<boolean>;
+  metrics: Metrics;
+  /** With REDIS_URL: whether the shared rate-limit counters are reachable. */
+  redisStatus?: () => 'up' | 'down' | undefined;
+}
+
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { isReady, metrics, redisStatus }) => {
   app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags, response: { 200: Status } } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { summary: 'Readiness: the database answers', tags, response: { 200: Status } } }, async () => {
+  // Redis only holds rate-limit counters, and each process counts on its own without it: a Redis outage
+  // must not take every process out of the load balancer at once, so it is reported (200 degraded), not failed.
+  app.get('/readyz', {
+    schema: {
+      summary: 'Readiness: the database answers',
+      description: '200 `ready`; 200 `degraded` with `redis: "down"` when REDIS_URL is set and Redis does not answer (requests are served, rate limits counted per process); 503 when the database does not answer.',
+      tags, response: { 200: Readiness },
+    },
+  }, async () => {
     if (!(await isReady().catch(() => false))) throw new AppError('SERVICE_UNAVAILABLE', { detail: 'The database does not answer' });
-    return { status: 'ready' };
+    const redis = redisStatus?.();
+    if (redis === undefined) return { status: 'ready' as const };
+    return { status: redis === 'up' ? ('ready' as const) : ('degraded' as const), redis };
   });
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags } }, async (_request, reply) =>
