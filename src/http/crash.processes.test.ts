@@ -1,34 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver } from '../testing/http-receiver.js';
-import { freePort, RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
+import { freePort, processStores, RosterProcesses } from '../testing/roster-process.js';
 
-const pgUrl = process.env.TEST_DATABASE_URL;
 /** `npm run soak`: many more kills, at spread-out moments. */
 const KILLS: Array<readonly [number, number]> = process.env.SOAK === '1'
   ? Array.from({ length: 20 }, (_, i) => [i + 1, 200 + i * 250] as const)
   : [[1, 400], [2, 1500], [3, 3000]];
 
-const stores = [
-  {
-    name: 'sqlite',
-    available: true,
-    open: async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-crash-'));
-      return { env: { ROSTER_DATA_DIR: dir, DATABASE_URL: '' }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'postgres',
-    available: Boolean(pgUrl),
-    open: async () => {
-      const scratch = await scratchPostgres(pgUrl as string);
-      return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
-    },
-  },
-];
+const stores = processStores;
 
 // A server killed with SIGKILL in the middle of writes, then started again on the same store.
 for (const store of stores) {
@@ -53,7 +32,7 @@ for (const store of stores) {
 
     beforeAll(async () => {
       port = await freePort();
-      opened = await store.open();
+      opened = await store.open('roster-crash-');
       // Real argon2 cost, so a batch with passwords takes long enough to be killed in the middle.
       procs = new RosterProcesses({
         ...opened.env, ROSTER_ARGON2_MEMORY_KIB: '19456', ROSTER_ARGON2_TIME_COST: '2',

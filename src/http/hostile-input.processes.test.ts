@@ -1,28 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, RosterProcesses, scratchPostgres } from '../testing/roster-process.js';
+import { freePort, processStores, RosterProcesses } from '../testing/roster-process.js';
 
-const pgUrl = process.env.TEST_DATABASE_URL;
-const stores = [
-  {
-    name: 'sqlite',
-    available: true,
-    open: async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-hostile-'));
-      return { env: { ROSTER_DATA_DIR: dir, DATABASE_URL: '' }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'postgres',
-    available: Boolean(pgUrl),
-    open: async () => {
-      const scratch = await scratchPostgres(pgUrl as string);
-      return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
-    },
-  },
-];
+const stores = processStores;
 
 // The review's critical findings killed the whole process (and crash-looped it after restarts):
 // the same attacks against a real server, which must stay up and keep serving the other tenant.
@@ -34,7 +13,7 @@ for (const store of stores) {
 
     beforeAll(async () => {
       port = await freePort();
-      opened = await store.open();
+      opened = await store.open('roster-hostile-');
       procs = new RosterProcesses({ ...opened.env, ROSTER_ARGON2_MEMORY_KIB: '1024', ROSTER_ARGON2_TIME_COST: '1', ROSTER_IMPORT_STALE_SECONDS: '2' });
       procs.start(port);
       await procs.ready(port);

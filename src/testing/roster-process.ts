@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -36,6 +38,29 @@ export async function scratchPostgres(baseUrl: string): Promise<{ url: string; d
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }
+
+/**
+ * The stores real server processes run on: a fresh SQLite folder, and a scratch PostgreSQL database
+ * when TEST_DATABASE_URL is set. `open` gives the environment to start processes with and a `drop`.
+ */
+export const processStores = [
+  {
+    name: 'sqlite',
+    available: true,
+    open: async (prefix = 'roster-proc-') => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+      return { env: { ROSTER_DATA_DIR: dir, DATABASE_URL: '' }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'postgres',
+    available: Boolean(process.env.TEST_DATABASE_URL),
+    open: async (_prefix?: string) => {
+      const scratch = await scratchPostgres(process.env.TEST_DATABASE_URL as string);
+      return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
+    },
+  },
+];
 
 /** Real `roster serve` processes sharing one store, with a platform key, for races and crashes. */
 export class RosterProcesses {
