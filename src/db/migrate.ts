@@ -9,7 +9,17 @@ import * as m0006 from './migrations/0006_contracts.js';
 import * as m0007 from './migrations/0007_fanout.js';
 import * as m0008 from './migrations/0008_import_dry_run.js';
 
-const migrations = { '0001_core': m0001, '0002_policies': m0002, '0003_batches': m0003, '0004_events': m0004, '0005_mail': m0005, '0006_contracts': m0006, '0007_fanout': m0007, '0008_import_dry_run': m0008 };
+// One line per migration, so that changes made side by side do not touch the same line.
+const migrations = {
+  '0001_core': m0001,
+  '0002_policies': m0002,
+  '0003_batches': m0003,
+  '0004_events': m0004,
+  '0005_mail': m0005,
+  '0006_contracts': m0006,
+  '0007_fanout': m0007,
+  '0008_import_dry_run': m0008,
+};
 
 /** Migrations are imported statically (not read from a folder) so they survive bundling and `dist/`. */
 class StaticMigrationProvider implements MigrationProvider {

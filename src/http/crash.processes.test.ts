@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver } from '../testing/http-receiver.js';
 import { freePort, processStores, RosterProcesses } from '../testing/roster-process.js';
 
@@ -30,6 +30,14 @@ for (const store of stores) {
       await procs.ready(port);
     };
 
+    const until = async (check: () => Promise<boolean>, timeoutMs: number) => {
+      const end = Date.now() + timeoutMs;
+      while (!(await check().catch(() => false))) {
+        if (Date.now() > end) throw new Error('timed out');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
     beforeAll(async () => {
       port = await freePort();
       opened = await store.open('roster-crash-');
@@ -41,6 +49,12 @@ for (const store of stores) {
       await restart();
       expect((await call()('POST', '/v1/tenants', { slug: 'crash' })).status).toBe(201);
     }, 180_000);
+
+    // A test that failed before its restart must not take the next tests down with it.
+    afterEach(async () => {
+      const last = procs?.children.at(-1);
+      if (last && (last.exitCode !== null || last.signalCode !== null)) await restart();
+    });
 
     afterAll(async () => {
       await procs?.stopAll();
@@ -64,6 +78,7 @@ for (const store of stores) {
 
     it('should keep every acknowledged user of partial batches after a SIGKILL', async () => {
       const acknowledged: string[] = [];
+      let senderDone = false;
       const sender = (async () => {
         for (let b = 0; b < 40; b++) {
           const users = Array.from({ length: 25 }, (_, i) => ({ email: `partial-${b}-${i}@acme.com`, password: 'correct horse battery staple' }));
@@ -71,8 +86,10 @@ for (const store of stores) {
           if (!res) return;
           for (const item of res.body.results as Array<{ status: string; user?: { email: string } }>) if (item.status === 'created' && item.user) acknowledged.push(item.user.email);
         }
-      })();
-      await new Promise((r) => setTimeout(r, 2500));
+      })().finally(() => { senderDone = true; });
+      // Kill once the server has acknowledged some batches (the event this test needs), however slow the
+      // machine, so the kill falls in the middle of the later ones.
+      await until(async () => acknowledged.length >= 50 || senderDone, 300_000);
       await procs.stop(procs.children.at(-1) as NonNullable<(typeof procs.children)[number]>, 'SIGKILL');
       await sender;
       expect(acknowledged.length).toBeGreaterThan(0);
@@ -82,13 +99,6 @@ for (const store of stores) {
       expect(new Set(stored).size).toBe(stored.length);
     });
 
-    const until = async (check: () => Promise<boolean>, timeoutMs: number) => {
-      const end = Date.now() + timeoutMs;
-      while (!(await check().catch(() => false))) {
-        if (Date.now() > end) throw new Error('timed out');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
     const current = () => procs.children.at(-1) as NonNullable<(typeof procs.children)[number]>;
 
     it('should resume an import killed half-way and create each row once', async () => {

@@ -29,3 +29,11 @@ export async function deleteToken(db: Executor, tenantId: string, userId: string
 export async function deleteLoginByTokenHash(db: Executor, tokenHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('tokenHash', '=', tokenHash).where('kind', '=', 'login').execute();
 }
+
+/**
+ * Ends every login session and personal token of a user: after a password change or a deactivation,
+ * nothing issued before it may act again (reactivation does not bring them back).
+ */
+export async function deleteAllForUser(db: Executor, tenantId: string, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('tenantId', '=', tenantId).where('userId', '=', userId).execute();
+}
