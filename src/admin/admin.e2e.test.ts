@@ -1,5 +1,7 @@
 /// <reference lib="dom" />
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app.js';
@@ -8,12 +10,16 @@ import { testDialects } from '../testing/test-db.js';
 /**
  * The admin page in a real headless Chromium (Debian's package, driven by playwright-core), against a
  * real server on loopback. CI installs Chromium, so there the suite must run; elsewhere it runs when
- * Chromium is installed. The main screens are saved to docs/screenshots/ as the README shows them.
+ * Chromium is installed. The main screens are saved to a temporary folder, or to docs/screenshots/ (as the
+ * README shows them) with UPDATE_SCREENSHOTS=1.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium && process.env.CI === 'true') throw new Error(`CI needs Chromium at ${CHROMIUM} for the admin page tests`);
-const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
+// Screenshots replace the README's only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree clean.
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1'
+  ? new URL('../../docs/screenshots/', import.meta.url).pathname
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'roster-shots-'));
 const PASSWORD = 'violet-Harbor-lantern-42';
 const sqlite = testDialects.find((d) => d.name === 'sqlite');
 
@@ -28,7 +34,7 @@ for (const dialect of testDialects) {
     const outside: string[] = [];
     const cspViolations: string[] = [];
     const shoot = async (name: string) => {
-      if (dialect === sqlite) await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+      if (dialect === sqlite) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
     };
 
     beforeAll(async () => {

@@ -1,8 +1,21 @@
-/** Runs once before all test files: says plainly when the PostgreSQL half of the suite is skipped. */
+import fs from 'node:fs';
+
+/**
+ * Runs once before all test files: says plainly which parts of the suite are skipped and why, so a
+ * skipped suite is never mistaken for a passing one.
+ */
 export default function setup(): void {
+  const say = (line: string) => process.stdout.write(`${line}\n`);
   if (!process.env.TEST_DATABASE_URL) {
-    process.stdout.write('PostgreSQL tests skipped: TEST_DATABASE_URL is not set (e.g. TEST_DATABASE_URL=postgres://127.0.0.1:5432/test)\n');
+    say('PostgreSQL tests skipped: TEST_DATABASE_URL is not set (e.g. TEST_DATABASE_URL=postgres://127.0.0.1:5432/test)');
   } else {
-    process.stdout.write(`PostgreSQL tests run against ${process.env.TEST_DATABASE_URL.replace(/\/\/[^@]*@/, '//')}\n`);
+    say(`PostgreSQL tests run against ${process.env.TEST_DATABASE_URL.replace(/\/\/[^@]*@/, '//')}`);
+  }
+  if (!process.env.TEST_REDIS_URL) {
+    say('Redis tests (limits shared across processes) skipped: TEST_REDIS_URL is not set (e.g. TEST_REDIS_URL=redis://127.0.0.1:6379)');
+  }
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!fs.existsSync(chromium)) {
+    say(`Browser tests (admin page, /docs) skipped: no Chromium at ${chromium} (install Debian's chromium, or set CHROMIUM_PATH)`);
   }
 }
