@@ -32,4 +32,21 @@ describe('loadConfig', () => {
     const key = `rst_${'ab'.repeat(32)}`;
     expect(loadConfig({ ROSTER_ADMIN_KEY: key, DATABASE_URL: 'postgres://127.0.0.1/roster' })).toMatchObject({ adminKey: key, databaseUrl: 'postgres://127.0.0.1/roster' });
   });
+
+  it('should bind JWTs by default: tenant and role claims, a lifetime cap, no default role, and JWKS only with an audience', () => {
+    expect(loadConfig({}).jwt).toMatchObject({ role: undefined, tenantClaim: 'tenant', roleClaim: 'roster_role', maxLifetimeSeconds: 86_400 });
+    expect(loadConfig({ ROSTER_JWT_TENANT_CLAIM: 'org_id', ROSTER_JWT_ROLE_CLAIM: 'https://roster/role', ROSTER_JWT_ROLE: 'viewer' }).jwt).toMatchObject({ tenantClaim: 'org_id', roleClaim: 'https://roster/role', role: 'viewer' });
+    expect(() => loadConfig({ ROSTER_JWT_JWKS_URL: 'https://idp.example/jwks.json' })).toThrow(/ROSTER_JWT_JWKS_URL needs ROSTER_JWT_AUDIENCE/);
+    expect(loadConfig({ ROSTER_JWT_JWKS_URL: 'https://idp.example/jwks.json', ROSTER_JWT_AUDIENCE: 'roster' }).jwt.audience).toBe('roster');
+    expect(() => loadConfig({ ROSTER_JWT_TENANT_CLAIM: '__proto__' })).toThrow(ConfigError);
+  });
+
+  it('should trust no proxy by default, and take true, a hop count or proxy addresses and CIDRs', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ ROSTER_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ROSTER_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ROSTER_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ ROSTER_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
+    for (const bad of ['proxy.example', '10.0.0.0/33', '300.1.1.1', '10.0.0.1/8/2']) expect(() => loadConfig({ ROSTER_TRUST_PROXY: bad })).toThrow(/ROSTER_TRUST_PROXY must be/);
+  });
 });

@@ -47,8 +47,17 @@ export interface Config {
   /** Failed logins allowed per account, and per client address, in a 15-minute window. */
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerAddress: number;
-  /** Bearer JWTs accepted where a contract uses them (Rollout): a shared secret and/or a JWKS URL. */
-  jwt: { secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined; role: string };
+  /**
+   * Bearer JWTs accepted where a contract uses them (Rollout): a shared secret and/or a JWKS URL. A token must carry `exp`
+   * (at most `maxLifetimeSeconds` ahead) and name its tenant in `tenantClaim`; it acts as the tenant role named in
+   * `roleClaim`, else as `role` (no default: a token naming no role is refused).
+   */
+  jwt: {
+    secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined;
+    role: string | undefined; tenantClaim: string; roleClaim: string; maxLifetimeSeconds: number;
+  };
+  /** Fastify's `trustProxy`: which peers' X-Forwarded-For is believed for the client address (false: none). */
+  trustProxy: boolean | number | string[];
 }
 
 /** Raised for a bad environment value; `main` prints it and exits with status 1. */
@@ -98,6 +107,41 @@ function readString(env: Env, name: string): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
 
+/** A JWT claim name: an identifier or a namespaced URI-like name (https://example.com/role), so it cannot be confused with a path or reach a prototype member. */
+function readClaimName(env: Env, name: string, fallback: string): string {
+  const raw = readString(env, name) ?? fallback;
+  if (!/^[A-Za-z_][A-Za-z0-9_:./-]{0,199}$/.test(raw) || ['__proto__', 'constructor', 'prototype'].includes(raw)) {
+    throw new ConfigError(`${name} must be a claim name such as ${fallback}, got "${raw}"`);
+  }
+  return raw;
+}
+
+const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;
+const IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$/;
+
+/**
+ * ROSTER_TRUST_PROXY, in the forms Fastify's `trustProxy` takes: `true` (trust every hop: only when nothing but the
+ * proxy can reach Roster), a hop count, or comma-separated addresses and CIDRs of the proxies. Unset or `false`: the
+ * socket address is the client.
+ */
+function readTrustProxy(env: Env, name: string): boolean | number | string[] {
+  const raw = readString(env, name);
+  if (raw === undefined || ['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (/^\d+$/.test(raw)) return readInt(env, name, 0, 1, 100);
+  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [address = '', bits, extra] = entry.split('/');
+    const isV4 = IPV4.test(address) && address.split('.').every((part) => Number(part) <= 255);
+    const max = isV4 ? 32 : 128;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (!(isV4 || IPV6.test(address)) || !bitsOk || extra !== undefined) {
+      throw new ConfigError(`${name} must be true, a hop count, or comma-separated proxy addresses or CIDRs such as 127.0.0.1,10.0.0.0/8, got "${entry}"`);
+    }
+  }
+  return entries;
+}
+
 /**
  * Reads and validates the configuration.
  * @throws ConfigError naming the variable and the accepted values.
@@ -126,11 +170,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('ROSTER_JWT_SECRET must be at least 32 characters');
   const jwksUrl = readString(env, 'ROSTER_JWT_JWKS_URL');
   if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('ROSTER_JWT_JWKS_URL must be an http:// or https:// URL');
+  const jwtAudience = readString(env, 'ROSTER_JWT_AUDIENCE');
+  // A shared identity provider signs tokens for many applications: without an audience each of them would be a Roster credential.
+  if (jwksUrl !== undefined && jwtAudience === undefined) throw new ConfigError('ROSTER_JWT_JWKS_URL needs ROSTER_JWT_AUDIENCE: the audience (aud) the identity provider puts in tokens meant for Roster');
   return Object.freeze({
     jwt: Object.freeze({
-      secret: jwtSecret, jwksUrl, issuer: readString(env, 'ROSTER_JWT_ISSUER'), audience: readString(env, 'ROSTER_JWT_AUDIENCE'),
-      role: readString(env, 'ROSTER_JWT_ROLE') ?? 'admin',
+      secret: jwtSecret, jwksUrl, issuer: readString(env, 'ROSTER_JWT_ISSUER'), audience: jwtAudience,
+      role: readString(env, 'ROSTER_JWT_ROLE'),
+      tenantClaim: readClaimName(env, 'ROSTER_JWT_TENANT_CLAIM', 'tenant'),
+      roleClaim: readClaimName(env, 'ROSTER_JWT_ROLE_CLAIM', 'roster_role'),
+      maxLifetimeSeconds: readInt(env, 'ROSTER_JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 31_536_000),
     }),
+    trustProxy: readTrustProxy(env, 'ROSTER_TRUST_PROXY'),
     port: readInt(env, 'PORT', 8080, 0, 65535),
     host: readString(env, 'HOST') ?? '127.0.0.1',
     dataDir: path.resolve(readString(env, 'ROSTER_DATA_DIR') ?? './data'),

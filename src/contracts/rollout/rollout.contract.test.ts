@@ -12,6 +12,7 @@ const validCreated = compile(seed.responses['201'] as object);
 const validBadRequest = compile(seed.responses['400'] as object);
 const validConflict = compile(seed.responses['409'] as object);
 const SECRET = 'a-shared-secret-of-at-least-32-characters!';
+const AUDIENCE = 'roster-test';
 
 /** A JWKS endpoint on loopback serving one RS256 public key, as an identity provider would. */
 async function jwksServer() {
@@ -37,7 +38,7 @@ for (const dialect of testDialects) {
     let jwks: Awaited<ReturnType<typeof jwksServer>>;
     beforeAll(async () => {
       jwks = await jwksServer();
-      t = await createTestApp(dialect, { env: { ROSTER_JWT_SECRET: SECRET, ROSTER_JWT_JWKS_URL: jwks.url } });
+      t = await createTestApp(dialect, { env: { ROSTER_JWT_SECRET: SECRET, ROSTER_JWT_JWKS_URL: jwks.url, ROSTER_JWT_AUDIENCE: AUDIENCE } });
       tenant = await t.tenantWithKey();
       for (const code of ['PAR', 'LON']) await t.request(tenant.key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code, name: code } });
     });
@@ -58,8 +59,12 @@ for (const dialect of testDialects) {
     const post = (headers: Record<string, string>, payload: unknown, contentType?: string) =>
       t.app.inject({ method: 'POST', url: '/compat/rollout/users', headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers }, payload: payload as string });
     const withKey = (key = tenant.key) => ({ authorization: `Bearer ${key}`, 'x-rollout-credential-id': tenant.slug });
-    const hs256 = (claims: Record<string, unknown> = {}, secret = SECRET, expires = '5m') =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('crm-sync').setIssuedAt().setExpirationTime(expires).sign(new TextEncoder().encode(secret));
+    /** An HS256 token bound as Roster requires (tenant, role, audience, exp); `claims` adds or overrides (undefined removes). */
+    const hs256 = (claims: Record<string, unknown> = {}, secret = SECRET, expires: string | undefined = '5m') => {
+      const all = Object.fromEntries(Object.entries({ tenant: tenant.slug, roster_role: 'admin', aud: AUDIENCE, ...claims }).filter(([, v]) => v !== undefined));
+      const jwt = new SignJWT(all).setProtectedHeader({ alg: 'HS256' }).setSubject('crm-sync').setIssuedAt();
+      return (expires === undefined ? jwt : jwt.setExpirationTime(expires)).sign(new TextEncoder().encode(secret));
+    };
 
     it('should create a user from a JSON body and answer 201 with an array of one unified user', async () => {
       const body = person({ participatingOfficeIds: ['LON', 'PAR'] });
@@ -143,7 +148,7 @@ for (const dialect of testDialects) {
       const hs = await post({ authorization: `Bearer ${await hs256()}`, 'x-rollout-credential-id': tenant.slug }, person());
       expect(hs.statusCode).toBe(201);
       expect(hs.json()[0].original.roster.createdBy).toBe('jwt:crm-sync');
-      const rs = await new SignJWT({ tenant: tenant.slug }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('idp').setExpirationTime('5m').sign(jwks.privateKey);
+      const rs = await new SignJWT({ tenant: tenant.slug, roster_role: 'admin' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('idp').setAudience(AUDIENCE).setExpirationTime('5m').sign(jwks.privateKey);
       expect((await post({ authorization: `Bearer ${rs}`, 'x-rollout-credential-id': tenant.tenantId }, person())).statusCode).toBe(201);
       // The tenant may come from the token's claim alone.
       expect((await post({ authorization: `Bearer ${rs}` }, person())).statusCode).toBe(201);
