@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005_mail.js';
 import * as m0006 from './migrations/0006_contracts.js';
 import * as m0007 from './migrations/0007_fanout.js';
 import * as m0008 from './migrations/0008_import_dry_run.js';
+import * as m0009 from './migrations/0009_api_key_role_id.js';
 
 // One line per migration, so that changes made side by side do not touch the same line.
 const migrations = {
@@ -19,6 +20,7 @@ const migrations = {
   '0006_contracts': m0006,
   '0007_fanout': m0007,
   '0008_import_dry_run': m0008,
+  '0009_api_key_role_id': m0009,
 };
 
 /** Migrations are imported statically (not read from a folder) so they survive bundling and `dist/`. */

@@ -6,7 +6,7 @@ import { nowIso, toIso } from '../../lib/time.js';
 import { actorRef, requirePermission, type Principal } from '../context.js';
 import { actorOf, recordEvents } from '../events/event.service.js';
 import { PLATFORM_ADMIN_ROLE, platformPermissions } from '../roles/permissions.js';
-import { assertCanGrant, permissionsOfRole, permissionsOfRow } from '../roles/role.service.js';
+import { assertCallerCovers, assertCanGrant, loadRoles, permissionsOfRow, roleById } from '../roles/role.service.js';
 import * as keys from './api-key.repository.js';
 import { PrincipalCache } from './principal-cache.js';
 import { KEY_PREFIX_PATTERN, type ApiKey, type CreateApiKeyInput, type CreatedApiKey } from './api-key.schemas.js';
@@ -25,18 +25,21 @@ function lookupPart(token: string): string {
   return token.startsWith(DEFAULT_PREFIX) ? token.slice(0, PREFIX_LENGTH) : token.slice(0, token.length - HIDDEN_LENGTH);
 }
 const ENV_ADMIN_KEY_NAME = 'ROSTER_ADMIN_KEY';
+/** Platform keys hold every permission by being platform keys, not through a tenant role. */
+const PLATFORM_ROLE = { name: PLATFORM_ADMIN_ROLE, id: null };
 
 /** A new key: `rst_` (or a custom prefix) + 48 base62 characters (286 bits). */
 export function generateApiKey(prefix = DEFAULT_PREFIX): string {
   return `${prefix}${randomBase62(RANDOM_LENGTH)}`;
 }
 
-function toApiKeyResponse(row: ApiKeyRow): ApiKey {
+/** The public form: the role by name (its current name; the name given at creation once the role is gone). */
+function toApiKeyResponse(row: ApiKeyRow & { currentRoleName?: string | null }): ApiKey {
   return {
     id: row.id,
     tenantId: row.tenantId,
     name: row.name,
-    role: row.role,
+    role: row.currentRoleName ?? row.role,
     prefix: row.prefix,
     createdAt: toIso(row.createdAt),
     createdBy: row.createdBy,
@@ -63,10 +66,13 @@ export class ApiKeyService {
     if (cached) return cached;
     const row = await keys.findByPrefixWithRole(this.db, lookupPart(token));
     if (!row || row.revokedAt !== null || !digestsEqual(row.secretHash, digest)) return undefined;
-    const permissions = row.tenantId === null
-      ? [...platformPermissions]
-      : row.roleName === null || row.roleBuiltin === null || row.rolePermissions === null ? [] : permissionsOfRow({ name: row.roleName, builtin: row.roleBuiltin, permissions: row.rolePermissions });
-    const principal: Principal = { kind: 'api_key', id: row.id, tenantId: row.tenantId, role: row.role, permissions: new Set(permissions) };
+    let permissions: string[] = [...platformPermissions];
+    if (row.tenantId !== null) {
+      // A tenant key whose role was deleted (or never resolved to one) is refused: nothing can re-arm it.
+      if (row.roleName === null || row.roleBuiltin === null || row.rolePermissions === null) return undefined;
+      permissions = permissionsOfRow({ name: row.roleName, builtin: row.roleBuiltin, permissions: row.rolePermissions });
+    }
+    const principal: Principal = { kind: 'api_key', id: row.id, tenantId: row.tenantId, role: row.roleName ?? row.role, permissions: new Set(permissions) };
     this.cache.set(digest, principal);
     return principal;
   }
@@ -83,21 +89,24 @@ export class ApiKeyService {
    */
   async createKey(principal: Principal, tenantId: string | null, input: CreateApiKeyInput): Promise<CreatedApiKey> {
     let role = PLATFORM_ADMIN_ROLE;
+    let roleId: string | null = null;
     if (tenantId === null) {
       requirePermission(principal, 'tenants:manage');
     } else {
       requirePermission(principal, 'keys:manage');
       role = input.role ?? 'admin';
-      const permissions = await permissionsOfRole(this.db, tenantId, role);
-      if (!permissions) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/role', 'ROLE_UNKNOWN', `No role named "${role}"`)] });
-      assertCanGrant(principal, permissions, `role "${role}"`);
+      // The name is resolved to the role's id here, once: the key holds that role whatever it is called later.
+      const record = (await loadRoles(this.db, tenantId, [role])).get(role);
+      if (!record) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/role', 'ROLE_UNKNOWN', `No role named "${role}"`)] });
+      assertCanGrant(principal, record.permissions, `role "${role}"`);
+      roleId = record.id;
     }
     if (input.prefix !== undefined && !CUSTOM_PREFIX.test(input.prefix)) {
       throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/prefix', 'FIELD_INVALID', 'A prefix is lower-case letters and digits ending in "_", such as "flt_sk_"')] });
     }
     const secret = generateApiKey(input.prefix ?? DEFAULT_PREFIX);
     const row = await this.db.transaction().execute(async (trx) => {
-      const inserted = await this.insertKey(tenantId, input.name, role, secret, actorRef(principal), trx);
+      const inserted = await this.insertKey(tenantId, input.name, { name: role, id: roleId }, secret, actorRef(principal), trx);
       if (tenantId !== null) {
         await recordEvents(trx, tenantId, actorOf(principal, null), [{ type: 'api_key.created', resourceType: 'api_key', resourceId: inserted.id, data: toApiKeyResponse(inserted) }]);
       }
@@ -109,7 +118,7 @@ export class ApiKeyService {
   /** @throws PERMISSION_DENIED */
   async listKeys(principal: Principal, tenantId: string | null): Promise<ApiKey[]> {
     requirePermission(principal, tenantId === null ? 'tenants:manage' : 'keys:manage');
-    return (await keys.list(this.db, tenantId)).map(toApiKeyResponse);
+    return (await keys.list(this.db, tenantId)).map((row) => toApiKeyResponse(row));
   }
 
   /** @throws PERMISSION_DENIED; API_KEY_NOT_FOUND */
@@ -117,6 +126,9 @@ export class ApiKeyService {
     requirePermission(principal, tenantId === null ? 'tenants:manage' : 'keys:manage');
     const row = isUuid(id) ? await keys.findById(this.db, tenantId, id) : undefined;
     if (!row) throw new AppError('API_KEY_NOT_FOUND', { details: { id } });
+    // Revoking a key takes a credential away from whoever uses it: only a caller holding all it holds may.
+    const role = row.tenantId !== null && row.roleId !== null ? await roleById(this.db, row.tenantId, row.roleId) : undefined;
+    if (role) assertCallerCovers(principal, role.permissions, `Revoking API key "${row.name}"`);
     const revokedAt = nowIso();
     await this.db.transaction().execute(async (trx) => {
       await keys.revoke(trx, row.id, revokedAt);
@@ -140,22 +152,25 @@ export class ApiKeyService {
         this.cache.clear();
         const clash = await keys.findByPrefix(trx, configured.slice(0, PREFIX_LENGTH));
         if (clash) throw new Error('ROSTER_ADMIN_KEY shares its first 20 characters with another key; choose a new value');
-        await this.insertKey(null, ENV_ADMIN_KEY_NAME, PLATFORM_ADMIN_ROLE, configured, 'config', trx);
+        await this.insertKey(null, ENV_ADMIN_KEY_NAME, PLATFORM_ROLE, configured, 'config', trx);
       });
       return undefined;
     }
     if ((await keys.countAll(this.db)) > 0) return undefined;
     const secret = generateApiKey();
-    await this.insertKey(null, 'bootstrap', PLATFORM_ADMIN_ROLE, secret, 'bootstrap');
+    await this.insertKey(null, 'bootstrap', PLATFORM_ROLE, secret, 'bootstrap');
     return secret;
   }
 
-  private insertKey(tenantId: string | null, name: string, role: string, secret: string, createdBy: string, db: Parameters<typeof keys.insert>[0] = this.db): Promise<ApiKeyRow> {
+  private insertKey(
+    tenantId: string | null, name: string, role: { name: string; id: string | null }, secret: string, createdBy: string, db: Parameters<typeof keys.insert>[0] = this.db,
+  ): Promise<ApiKeyRow> {
     return keys.insert(db, {
       id: newId(),
       tenantId,
       name,
-      role,
+      role: role.name,
+      roleId: role.id,
       prefix: lookupPart(secret),
       secretHash: sha256Hex(secret),
       createdAt: nowIso(),

@@ -6,6 +6,7 @@ import { reserveSeq } from '../../db/sequences.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { requirePermission, type TenantContext } from '../context.js';
+import { assertCallerCoversUsers, holdsEveryPermission } from '../roles/privilege-guard.js';
 import { recordFor } from '../events/event.service.js';
 import * as groups from './group.repository.js';
 import type { CreateGroupInput, Group, GroupRef, PatchGroupInput } from './group.schemas.js';
@@ -116,6 +117,11 @@ export class GroupService {
   async deleteGroup(ctx: TenantContext, id: string): Promise<void> {
     requirePermission(ctx.principal, 'groups:manage');
     const current = await this.find(ctx.tenantId, id);
+    // Deleting a group takes every member out of it: the members' privilege guard applies.
+    if (!holdsEveryPermission(ctx.principal)) {
+      const members = (await groups.listMembers(this.db, ctx.tenantId, current.id)).map((m) => m.id);
+      await assertCallerCoversUsers(this.db, ctx.principal, ctx.tenantId, members, 'Deleting a group with this member');
+    }
     await this.db.transaction().execute(async (trx) => {
       await groups.remove(trx, ctx.tenantId, current.id);
       await recordFor(trx, ctx, [{ type: 'group.deleted', resourceType: 'group', resourceId: current.id, data: toGroupResponse(current) }]);
@@ -142,12 +148,26 @@ export class GroupService {
     const errors = (change.add ?? []).flatMap((u, i) => (known.has(u.toLowerCase()) ? [] : [fieldError(`/add/${i}`, 'USER_UNKNOWN', `No user "${u}"`)]));
     throwIfFieldErrors(errors);
     const remove = change.remove === 'all' ? 'all' : (change.remove ?? []).map((u) => u.toLowerCase()).filter(isUuid);
+    if (!holdsEveryPermission(ctx.principal)) await this.guardMembers(ctx, group.id, add, remove);
     await this.db.transaction().execute(async (trx) => {
       await groups.removeMembers(trx, ctx.tenantId, group.id, remove);
       await groups.addMembers(trx, ctx.tenantId, add.map((userId) => ({ userId, groupId: group.id })));
       await groups.update(trx, ctx.tenantId, group.id, { updatedAt: nowIso() });
       await recordFor(trx, ctx, [{ type: 'group.updated', resourceType: 'group', resourceId: group.id, data: { ...toGroupResponse(group), membersAdded: add, membersRemoved: remove } }]);
     });
+  }
+
+  /**
+   * The privilege guard on a membership change: every user who really joins or leaves the group (a
+   * replacement that keeps a member changes nothing for it) must hold no permission the caller lacks.
+   * @throws PERMISSION_DENIED
+   */
+  private async guardMembers(ctx: TenantContext, groupId: string, add: string[], remove: string[] | 'all'): Promise<void> {
+    const current = new Set((await groups.listMembers(this.db, ctx.tenantId, groupId)).map((m) => m.id));
+    const adding = new Set(add);
+    const joining = add.filter((u) => !current.has(u));
+    const leaving = (remove === 'all' ? [...current] : remove.filter((u) => current.has(u))).filter((u) => !adding.has(u));
+    await assertCallerCoversUsers(this.db, ctx.principal, ctx.tenantId, [...new Set([...joining, ...leaving])], 'Adding or removing this member');
   }
 
   private async find(tenantId: string, id: string): Promise<GroupRow> {

@@ -2,29 +2,19 @@ import type { Db, Executor } from '../../db/database.js';
 import { AppError, fieldError, type FieldError } from '../../errors/app-error.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
-import { requirePermission, type Principal, type TenantContext } from '../context.js';
+import { requirePermission, type TenantContext } from '../context.js';
 import { recordFor } from '../events/event.service.js';
 import { builtinRoles } from './permissions.js';
+import { assertCallerCovers, assertCanGrant } from './privilege-guard.js';
 import * as roles from './role.repository.js';
 import type { RoleRecord } from './role.repository.js';
 import type { CreateRoleInput, PatchRoleInput, Role } from './role.schemas.js';
 
 export type { RoleRecord } from './role.repository.js';
+export { assertCallerCovers, assertCanGrant, assertCallerCoversUsers } from './privilege-guard.js';
 
 function toRoleResponse(record: RoleRecord): Role {
   return { id: record.id, name: record.name, description: record.description, permissions: record.permissions, builtin: record.builtin, createdAt: toIso(record.createdAt) };
-}
-
-/**
- * The privilege guard: a caller may only hand out (to a role, a key or a user) permissions it holds itself.
- * @throws PERMISSION_DENIED naming the first permission the caller lacks.
- */
-export function assertCanGrant(principal: Principal, permissions: Iterable<string>, what: string): void {
-  for (const permission of permissions) {
-    if (!principal.permissions.has(permission)) {
-      throw new AppError('PERMISSION_DENIED', { detail: `Granting ${what} needs the "${permission}" permission`, details: { permission } });
-    }
-  }
 }
 
 /** Creates the built-in roles of a new tenant, inside the caller's transaction. */
@@ -62,6 +52,7 @@ export async function permissionsOfRole(db: Executor, tenantId: string, name: st
 }
 
 export const assignRoles = roles.assignMany;
+export const roleById = roles.findById;
 export const replaceUserRoles = roles.replaceUserRoles;
 export const rolesByUser = roles.listByUsers;
 export const permissionsOfRow = roles.permissionsOfRow;
@@ -103,8 +94,10 @@ export class RoleService {
     requirePermission(ctx.principal, 'roles:manage');
     const current = await this.find(ctx.tenantId, id);
     if (current.builtin) throw new AppError('ROLE_BUILTIN');
-    // Changing a role changes what its holders may do, so both the old and the new set must be the caller's.
-    if (patch.permissions) assertCanGrant(ctx.principal, [...current.permissions, ...patch.permissions], `role "${current.name}"`);
+    // Changing a role (its permissions, and its name or description too) changes what its holders may do, or
+    // which role they are known by: the caller must hold every permission the role holds now and will hold.
+    assertCallerCovers(ctx.principal, current.permissions, `Changing role "${current.name}"`);
+    if (patch.permissions) assertCanGrant(ctx.principal, patch.permissions, `role "${current.name}"`);
     const next = { ...current, ...patch, permissions: patch.permissions ? [...patch.permissions] : current.permissions };
     await this.db.transaction().execute(async (trx) => {
       await roles.update(trx, ctx.tenantId, current.id, { name: next.name, description: next.description, permissions: JSON.stringify(next.permissions) });
@@ -119,7 +112,7 @@ export class RoleService {
     requirePermission(ctx.principal, 'roles:manage');
     const current = await this.find(ctx.tenantId, id);
     if (current.builtin) throw new AppError('ROLE_BUILTIN');
-    assertCanGrant(ctx.principal, current.permissions, `role "${current.name}"`);
+    assertCallerCovers(ctx.principal, current.permissions, `Deleting role "${current.name}"`);
     await this.db.transaction().execute(async (trx) => {
       await roles.remove(trx, ctx.tenantId, current.id);
       await recordFor(trx, ctx, [{ type: 'role.deleted', resourceType: 'role', resourceId: current.id, data: toRoleResponse(current) }]);

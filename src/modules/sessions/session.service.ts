@@ -15,7 +15,7 @@ import type { UserService } from '../users/user.service.js';
 import type { LoginInput, PersonalToken, Session } from './session.schemas.js';
 import * as sessions from './session.repository.js';
 import { nowIso } from '../../lib/time.js';
-import { assertCanGrant, rolesByUser } from '../roles/role.service.js';
+import { assertCallerCoversUsers, rolesByUser } from '../roles/role.service.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
 import { isUuid } from '../../lib/ids.js';
 
@@ -120,8 +120,7 @@ export class SessionService {
     requirePermission(ctx.principal, 'keys:manage');
     const user = isUuid(userId) ? await users.findById(this.deps.db, ctx.tenantId, userId.toLowerCase()) : undefined;
     if (!user) throw new AppError('USER_NOT_FOUND', { details: { id: userId } });
-    const roles = (await rolesByUser(this.deps.db, ctx.tenantId, [user.id])).get(user.id) ?? [];
-    assertCanGrant(ctx.principal, roles.flatMap((r) => r.permissions), 'a token acting as this user');
+    await assertCallerCoversUsers(this.deps.db, ctx.principal, ctx.tenantId, [user.id], 'Issuing a token acting as this user');
     const token = `${SESSION_TOKEN_PREFIX}${randomBase62(48)}`;
     const row = { tenantId: ctx.tenantId, id: newId(), userId: user.id, tokenHash: sha256Hex(token), createdAt: nowIso(), expiresAt: NEVER, kind: 'personal', name };
     await sessions.insert(this.deps.db, row);

@@ -113,6 +113,7 @@ export const PatchUserSchema = Type.Object(
     email: Type.Optional(Nullable(email)),
     username: Type.Optional(Nullable(username)),
     password: Type.Optional(Nullable(password)),
+    passwordHash: Type.Optional(PasswordHashSchema),
     givenName: Type.Optional(Nullable(name)),
     familyName: Type.Optional(Nullable(name)),
     displayName: Type.Optional(Nullable(name)),

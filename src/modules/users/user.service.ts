@@ -15,6 +15,10 @@ import {
 import { systemPrincipal, requirePermission, type Principal, type TenantContext } from '../context.js';
 import { groupsByUser, replaceUserGroups, resolveGroups, toGroupRef } from '../groups/group.service.js';
 import { assertCanGrant, replaceUserRoles, resolveRoles, rolesByUser, type RoleRecord } from '../roles/role.service.js';
+import { assertCallerCovers, assertCallerCoversUsers, holdsEveryPermission } from '../roles/privilege-guard.js';
+import { deleteAllForUser } from '../sessions/session.repository.js';
+import { deleteUnusedTokens } from '../mail/user-token.repository.js';
+import { normalizeImportedHash } from '../../lib/password-hashes.js';
 import type { TenantSettings } from '../settings/settings.schemas.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import { etagOf, toUserResponse } from './user.mapper.js';
@@ -67,6 +71,8 @@ function draftOf(row: UserRow): UserDraft {
   if (row.address !== null) draft.address = typeof row.address === 'string' ? JSON.parse(row.address) : (row.address as UserDraft['address']);
   return draft;
 }
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
 
 function storedAttributes(row: UserRow): Record<string, unknown> {
   return (typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes) as Record<string, unknown>;
@@ -234,6 +240,31 @@ export class UserService {
   }
 
   /**
+   * The privilege guard on a change to an existing user: changing its credentials, email, username,
+   * roles, groups, verified or active state (each only when the value really changes) needs every
+   * permission the user holds now, or the caller could log in as, or act for, someone above itself.
+   * @throws PERMISSION_DENIED naming the first permission the caller lacks.
+   */
+  private async guardTarget(
+    ctx: TenantContext, row: UserRow, patch: PatchUserInput, newRoles: RoleRecord[] | undefined, newGroupIds: string[] | undefined,
+  ): Promise<void> {
+    if (holdsEveryPermission(ctx.principal)) return;
+    const current = (await rolesByUser(this.db, ctx.tenantId, [row.id])).get(row.id) ?? [];
+    const changed: string[] = [];
+    if (patch.password !== undefined || patch.passwordHash !== undefined) changed.push('password');
+    if (patch.email !== undefined && patch.email !== row.email) changed.push('email');
+    if (patch.username !== undefined && patch.username !== row.username) changed.push('username');
+    if (patch.active !== undefined && patch.active !== readBool(row.active)) changed.push('active state');
+    if (patch.emailVerified !== undefined && patch.emailVerified !== readBool(row.emailVerified)) changed.push('email verification');
+    if (patch.roles !== undefined && !sameSet((newRoles ?? []).map((r) => r.id), current.map((r) => r.id))) changed.push('roles');
+    if (newGroupIds !== undefined) {
+      const groups = ((await groupsByUser(this.db, ctx.tenantId, [row.id])).get(row.id) ?? []).map((g) => g.id);
+      if (!sameSet(newGroupIds, groups)) changed.push('groups');
+    }
+    if (changed.length > 0) assertCallerCovers(ctx.principal, current.flatMap((r) => r.permissions), `Changing the ${changed.join(', ')} of this user`);
+  }
+
+  /**
    * Applies a JSON Merge Patch. The merged user passes the same rules and policies as a new one;
    * with `ifMatch` the change applies only to that version.
    * @throws PERMISSION_DENIED; USER_NOT_FOUND; USER_VERSION_MISMATCH; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
@@ -253,14 +284,22 @@ export class UserService {
         throw new AppError('USER_VERSION_MISMATCH', { details: { etag: etagOf(row) } });
       }
 
-      const { password, roles, groups, attributes: attributePatch, active, emailVerified, requirePasswordChange, phoneCountry, ...profilePatch } = patch;
-      const draft = applyMergePatch(draftOf(row), profilePatch) as UserDraft;
-      if (typeof password === 'string') draft.password = password;
-      if (phoneCountry !== undefined) draft.phoneCountry = phoneCountry;
-      const { profile, errors } = prepareProfile(draft, settings);
+      const { password, passwordHash, roles, groups, attributes: attributePatch, active, emailVerified, requirePasswordChange, phoneCountry, ...profilePatch } = patch;
+      const errors: FieldError[] = [];
       const newRoles = roles === undefined ? undefined : await this.checkRoles(this.db, ctx, roles, errors);
       const newGroups = groups === undefined ? undefined : await resolveGroups(this.db, tenantId, groups, '/groups');
       errors.push(...(newGroups?.errors ?? []));
+      // Before any other check: whether the caller may touch this user at all answers alike whatever else the patch holds.
+      await this.guardTarget(ctx, row, patch, newRoles, newGroups?.groups.map((g) => g.id));
+      const draft = applyMergePatch(draftOf(row), profilePatch) as UserDraft;
+      if (typeof password === 'string') draft.password = password;
+      if (phoneCountry !== undefined) draft.phoneCountry = phoneCountry;
+      const prepared = prepareProfile(draft, settings);
+      const profile = prepared.profile;
+      errors.push(...prepared.errors);
+      if (password !== undefined && passwordHash !== undefined) errors.push(fieldError('/password', 'PASSWORD_CONFLICT'));
+      const importedHash = passwordHash === undefined ? undefined : normalizeImportedHash(passwordHash);
+      if (passwordHash !== undefined && !importedHash) errors.push(fieldError('/passwordHash', 'PASSWORD_HASH_UNSUPPORTED'));
       const definitions = await listAttributeDefinitions(this.db, tenantId);
       const currentAttributes = storedAttributes(row);
       const mergedAttributes = attributePatch === undefined ? currentAttributes : (applyMergePatch(currentAttributes, attributePatch) as Record<string, unknown>);
@@ -269,13 +308,18 @@ export class UserService {
       throwIfFieldErrors(errors);
       for (const role of newRoles ?? []) assertCanGrant(principal, role.permissions, `role "${role.name}"`);
 
+      // A new address is not verified by the old one's proof: unless this request says otherwise, it starts unverified.
+      const emailChanged = profile.email !== row.email;
+      const verified = emailVerified ?? (emailChanged ? false : undefined);
+      const credentialsChanged = password !== undefined || passwordHash !== undefined;
       const changes = {
         ...profileColumns(profile),
         attributes: JSON.stringify(attributes.values),
         ...(active === undefined ? {} : { active }),
-        ...(emailVerified === undefined ? {} : { emailVerified }),
+        ...(verified === undefined ? {} : { emailVerified: verified }),
         ...(requirePasswordChange === undefined ? {} : { requirePasswordChange }),
         ...(password === undefined ? {} : { passwordHash: password === null ? null : await this.deps.hasher.hash(password, { tenantId }) }),
+        ...(importedHash === undefined ? {} : { passwordHash: importedHash }),
         updatedAt: nowIso(),
       };
       const before = identifiersOf(row);
@@ -297,9 +341,14 @@ export class UserService {
         if (conflict) throw conflict;
         if (newRoles) await replaceUserRoles(trx, tenantId, row.id, newRoles.map((r) => r.id));
         if (newGroups) await replaceUserGroups(trx, tenantId, row.id, newGroups.groups.map((g) => g.id));
+        // A new password or a deactivation ends every login session and personal token issued before it,
+        // with the change: reactivating the user later brings none of them back.
+        if (credentialsChanged || active === false) await deleteAllForUser(trx, tenantId, row.id);
+        // A link mailed to the old address must not verify the new one.
+        if (emailChanged) await deleteUnusedTokens(trx, tenantId, row.id, 'verify_email');
         const types: EventType[] = ['user.updated'];
         if (active !== undefined && active !== readBool(row.active)) types.push(active ? 'user.activated' : 'user.deactivated');
-        if (password !== undefined) types.push('user.password_changed');
+        if (credentialsChanged) types.push('user.password_changed');
         if (roles !== undefined) types.push('user.roles_updated');
         if (groups !== undefined) types.push('user.groups_updated');
         await this.announce(trx, ctx, row.id, types);
@@ -320,6 +369,7 @@ export class UserService {
     requirePermission(ctx.principal, 'users:delete');
     const row = await this.findRow(ctx.tenantId, id);
     if (!row) throw new AppError('USER_NOT_FOUND', { details: { id } });
+    await assertCallerCoversUsers(this.db, ctx.principal, ctx.tenantId, [row.id], 'Deleting this user');
     const now = nowIso();
     const deleted = await this.db.transaction().execute(async (trx) => {
       const [last] = await this.toResources(trx, ctx.tenantId, systemPrincipal, [row]);
