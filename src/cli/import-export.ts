@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { Core } from '../app.js';
+import { spreadsheetSafe } from '../lib/csv-safe.js';
 import type { TenantContext } from '../modules/context.js';
 import { parseColumnMap } from '../modules/imports/import-mapping.js';
 import { formatOf, readRecords, type ImportFormat } from '../modules/imports/import-records.js';
@@ -65,7 +66,7 @@ export async function importFile(core: Core, ctx: TenantContext, file: string, o
     batchSize: options.batchSize,
     ...(options.dryRun ? { dryRun: true } : {}),
     onBatch: async (current, errors: RowError[]) => {
-      if (errorsOut && errors.length > 0) await write(errorsOut, stringify(errors.map((e) => [e.row, e.code, e.field ?? '', e.message])));
+      if (errorsOut && errors.length > 0) await write(errorsOut, stringify(errors.map((e) => [e.row, e.code, e.field ?? '', e.message].map(safeCell))));
       report(current);
     },
   });
@@ -86,14 +87,21 @@ const CSV_COLUMNS = [
   'requirePasswordChange', 'externalId', 'userType', 'pictureUrl', 'roles', 'groups', 'address', 'attributes', 'createdAt', 'updatedAt',
 ] as const;
 
+/** Text cells pass the CSV-injection rule (csv-safe.ts): a formula-like value is written with a leading `'`, which import drops again. */
+function safeCell(value: unknown): unknown {
+  return typeof value === 'string' ? spreadsheetSafe(value) : value;
+}
+
 function csvCells(user: User): unknown[] {
-  return CSV_COLUMNS.map((column) => {
-    if (column === 'roles') return user.roles.join(';');
-    if (column === 'groups') return user.groups.map((g) => `${g.type}:${g.code}`).join(';');
-    if (column === 'address') return user.address ? JSON.stringify(user.address) : '';
-    if (column === 'attributes') return Object.keys(user.attributes).length > 0 ? JSON.stringify(user.attributes) : '';
-    return user[column] ?? '';
-  });
+  return CSV_COLUMNS.map((column) => safeCell(csvValue(user, column)));
+}
+
+function csvValue(user: User, column: (typeof CSV_COLUMNS)[number]): unknown {
+  if (column === 'roles') return user.roles.join(';');
+  if (column === 'groups') return user.groups.map((g) => `${g.type}:${g.code}`).join(';');
+  if (column === 'address') return user.address ? JSON.stringify(user.address) : '';
+  if (column === 'attributes') return Object.keys(user.attributes).length > 0 ? JSON.stringify(user.attributes) : '';
+  return user[column] ?? '';
 }
 
 /** `roster export`: every live user, a page at a time, as CSV (importable again) or NDJSON. */

@@ -1,4 +1,5 @@
 import { api, ApiError, requestSchema } from './api.js';
+import { csvCell } from './csv-cell.js';
 import { parse } from './csv-parse.js';
 import { h, mount, notice, table } from './dom.js';
 import { label } from './schema-form.js';
@@ -37,10 +38,6 @@ function guess(column: string, fields: string[]): string {
   const synonym = SYNONYMS[key];
   if (synonym && fields.includes(synonym)) return synonym;
   return fields.find((f) => squash(f) === key || squash(label(f.split('.').at(-1) ?? f)) === key || squash(f.split('.').at(-1) ?? '') === key) ?? IGNORE;
-}
-
-function csvCell(value: string | number | null): string {
-  return `"${String(value ?? '').replaceAll('"', '""')}"`;
 }
 
 /**

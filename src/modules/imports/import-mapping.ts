@@ -1,3 +1,4 @@
+import { fromSpreadsheetSafe } from '../../lib/csv-safe.js';
 import { isPlainObject } from '../../lib/json-merge-patch.js';
 import { isPrototypeKey, nullObject, setOwn } from '../../lib/safe-input.js';
 import { AppError, fieldError } from '../../errors/app-error.js';
@@ -61,6 +62,7 @@ export function forbiddenSegment(field: string): string | undefined {
 /**
  * Turns a CSV record into a create body: columns renamed by the map, empty cells left out,
  * `address.city` and `attributes.team` nested, roles and groups split on `;` or `|`, booleans read.
+ * A `'` before a formula-like cell (how `roster export` neutralises CSV formulas, see csv-safe.ts) is dropped.
  * Whatever does not fit is left for the create rules to report. Column names are data: the objects
  * built from them have no prototype.
  * @throws VALIDATION_FAILED (FIELD_NAME_FORBIDDEN) for a column whose field has a `__proto__`,
@@ -68,8 +70,9 @@ export function forbiddenSegment(field: string): string | undefined {
  */
 export function csvRecordToInput(record: Record<string, string>, map: ColumnMap): Record<string, unknown> {
   const input = nullObject();
-  for (const [column, raw] of Object.entries(record)) {
-    if (raw === undefined || raw === '') continue;
+  for (const [column, cell] of Object.entries(record)) {
+    if (cell === undefined || cell === '') continue;
+    const raw = fromSpreadsheetSafe(cell);
     const field = map.get(column) ?? (SERVER_SET.has(column) ? '-' : column);
     if (field === '' || field === '-') continue;
     if (forbiddenSegment(field)) throw forbiddenField(field);
