@@ -2,6 +2,7 @@ import { domainToASCII } from 'node:url';
 import type { FieldErrorCode } from '../errors/codes.js';
 import type { EmailPolicy } from '../modules/settings/settings.schemas.js';
 import { domainInList, isDisposableDomain, isFreeMailDomain } from './email-domains.js';
+import { hasInvisible, withoutInvisible } from './invisible.js';
 
 export interface NormalizedEmail {
   /** As given, with the domain lower-cased: what the user sees. */
@@ -16,10 +17,13 @@ const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * Checks an email address and returns its display and lookup forms, or undefined when invalid.
- * Internationalised domains are accepted and compared in their ASCII (punycode) form.
+ * Internationalised domains are accepted and compared in their ASCII (punycode) form. An address
+ * with an invisible character (invisible.ts) is invalid: IDNA would silently drop U+034F, U+00AD or
+ * U+FE0F from the domain, so `boss@corp.co\u034Fm` would be stored as an address it does not show.
  */
 export function normalizeEmail(input: string): NormalizedEmail | undefined {
   const value = input.trim();
+  if (hasInvisible(value)) return undefined;
   const at = value.lastIndexOf('@');
   if (at <= 0 || at === value.length - 1 || value.indexOf('@') !== at) return undefined;
   const local = value.slice(0, at);
@@ -31,6 +35,14 @@ export function normalizeEmail(input: string): NormalizedEmail | undefined {
   const display = `${local}@${domain}`;
   if (display.length > 254) return undefined;
   return { display, normalized: display.toLowerCase() };
+}
+
+/**
+ * The look-up form of a presented address (a login, a search), or undefined when it is not one:
+ * invisible characters are removed first, so every variant of an address finds the same account.
+ */
+export function emailLookupKey(input: string): string | undefined {
+  return normalizeEmail(withoutInvisible(input))?.normalized;
 }
 
 /** Which domain rule of the tenant an (already normalised) address breaks, if any. The deny-list wins over the allow-list. */
