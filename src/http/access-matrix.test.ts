@@ -4,6 +4,15 @@ import { createTestApp, type TestApp } from '../testing/test-app.js';
 import { testDialects } from '../testing/test-db.js';
 
 type Request = { url: string; payload?: unknown; headers?: Record<string, string> };
+
+/**
+ * The target-privilege dimension of a route that changes or deletes an existing user, key, role or
+ * group membership: requests against a target holding every tenant permission (`privileged`), or
+ * none (`privileged: false`, the control), and how to read the target's stored state.
+ */
+interface TargetCase {
+  make: (privileged: boolean) => Promise<{ requests: Request[]; state: () => Promise<unknown> }>;
+}
 interface Route {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** As the OpenAPI document spells it. */
@@ -12,12 +21,20 @@ interface Route {
   ok: number;
   /** Builds the request against tenant A (fresh resources where the call consumes one). */
   make: () => Promise<Request>;
+  target?: TargetCase;
 }
+
+/** Routes that change or delete an existing user, key, role or group (by id): each needs a target case or a reason here. */
+const changesTarget = (r: Pick<Route, 'method' | 'path'>) => r.method !== 'GET' && /^\/v1\/(users|api-keys|roles|groups)\/\{/.test(r.path);
+const NO_TARGET_GUARD: Record<string, string> = {
+  'PATCH /v1/groups/{id}': 'changes the name, code or description of a group, never who is in it',
+  'DELETE /v1/users/{id}/tokens/{tokenId}': "ends one personal token (keys:manage): it takes access away and gives the caller nothing; the sessions module's to guard",
+};
 
 // Every authenticated tenant route, with the permission it needs. The test fails when the OpenAPI
 // document lists a /v1 route that is not here, so a new route cannot skip the matrix.
 // Sign-in routes, mailed-link routes, and the browser-session routes (which check their cookie themselves; browser-session.routes.test.ts).
-const PUBLIC = new Set(['POST /v1/sessions', 'POST /v1/email-verifications/{token}', 'POST /v1/password-setups/{token}', 'POST /v1/browser-sessions', 'GET /v1/browser-sessions/current', 'DELETE /v1/browser-sessions/current']);
+const PUBLIC = new Set(['POST /v1/sessions', 'POST /v1/email-verifications/{token}', 'POST /v1/password-setups/{token}', 'POST /v1/browser-sessions', 'GET /v1/browser-sessions/current', 'DELETE /v1/browser-sessions/current', 'POST /v1/sessions/current/password']);
 const PLATFORM = new Set(['POST /v1/tenants', 'GET /v1/tenants']);
 
 for (const dialect of testDialects) {
@@ -39,6 +56,14 @@ for (const dialect of testDialects) {
     const group = async () => (await as('/v1/groups', { type: 'team', code: u(), name: 'G' })).id as string;
     const attribute = async () => (await as('/v1/attributes', { key: u(), type: 'string' })).key as string;
     const webhook = async () => (await as('/v1/webhooks', { url: 'http://127.0.0.1:9/hook' })).id as string;
+    // Targets of the privilege dimension: holding every tenant permission (admin), or none at all.
+    const targetUser = async (privileged: boolean) => (await as('/v1/users', { email: `${u()}@acme.com`, username: u(), password: 'Target-Privilege-0ne!', roles: privileged ? ['admin'] : [] })).id as string;
+    const userState = async (id: string) => ({
+      row: await t.core.database.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+      resource: (await t.request(a.key, { method: 'GET', url: `/v1/users/${id}` })).json(),
+    });
+    const targetRole = async (privileged: boolean) => (await as('/v1/roles', { name: u(), permissions: privileged ? [...tenantPermissions] : [] })).id as string;
+    const roleState = async (id: string) => (await t.request(a.key, { method: 'GET', url: `/v1/roles/${id}` })).json();
 
     let routes: Route[];
     beforeAll(async () => {
@@ -60,10 +85,35 @@ for (const dialect of testDialects) {
         { method: 'POST', path: '/v1/users', permission: 'users:create', ok: 201, make: async () => ({ url: '/v1/users', payload: { email: `${u()}@acme.com` } }) },
         { method: 'GET', path: '/v1/users', permission: 'users:read', ok: 200, make: async () => ({ url: '/v1/users' }) },
         { method: 'GET', path: '/v1/users/{id}', permission: 'users:read', ok: 200, make: async () => ({ url: `/v1/users/${someUser}` }) },
-        { method: 'PATCH', path: '/v1/users/{id}', permission: 'users:update', ok: 200, make: async () => ({ url: `/v1/users/${someUser}`, payload: { displayName: 'x' } }) },
-        { method: 'DELETE', path: '/v1/users/{id}', permission: 'users:delete', ok: 204, make: async () => ({ url: `/v1/users/${await user()}` }) },
+        {
+          method: 'PATCH', path: '/v1/users/{id}', permission: 'users:update', ok: 200, make: async () => ({ url: `/v1/users/${someUser}`, payload: { displayName: 'x' } }),
+          target: {
+            make: async (privileged) => {
+              const id = await targetUser(privileged);
+              const teamId = await group();
+              const changes = [
+                { password: 'Taken-0ver-By-Helpdesk!' }, { passwordHash: '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy' },
+                { email: `${u()}@evil.example` }, { username: u() }, { emailVerified: true }, { roles: [] }, { groups: [teamId] },
+              ];
+              return { requests: changes.map((payload) => ({ url: `/v1/users/${id}`, payload })), state: () => userState(id) };
+            },
+          },
+        },
+        {
+          method: 'DELETE', path: '/v1/users/{id}', permission: 'users:delete', ok: 204, make: async () => ({ url: `/v1/users/${await user()}` }),
+          target: { make: async (privileged) => { const id = await targetUser(privileged); return { requests: [{ url: `/v1/users/${id}` }], state: () => userState(id) }; } },
+        },
         { method: 'POST', path: '/v1/users/batch', permission: 'users:create', ok: 200, make: async () => ({ url: '/v1/users/batch', payload: { users: [{ email: `${u()}@acme.com` }] } }) },
-        { method: 'POST', path: '/v1/users/{id}/tokens', permission: 'keys:manage', ok: 201, make: async () => ({ url: `/v1/users/${someUser}/tokens`, payload: { name: 't' } }) },
+        {
+          method: 'POST', path: '/v1/users/{id}/tokens', permission: 'keys:manage', ok: 201, make: async () => ({ url: `/v1/users/${someUser}/tokens`, payload: { name: 't' } }),
+          target: {
+            make: async (privileged) => {
+              const id = await targetUser(privileged);
+              const tokens = async () => (await t.core.database.db.selectFrom('sessions').select('id').where('userId', '=', id).execute()).length;
+              return { requests: [{ url: `/v1/users/${id}/tokens`, payload: { name: 't' } }], state: tokens };
+            },
+          },
+        },
         {
           method: 'DELETE', path: '/v1/users/{id}/tokens/{tokenId}', permission: 'keys:manage', ok: 204,
           make: async () => ({ url: `/v1/users/${someUser}/tokens/${(await as(`/v1/users/${someUser}/tokens`, { name: 't' })).id}` }),
@@ -73,20 +123,59 @@ for (const dialect of testDialects) {
         { method: 'POST', path: '/v1/roles', permission: 'roles:manage', ok: 201, make: async () => ({ url: '/v1/roles', payload: { name: u(), permissions: ['users:read'] } }) },
         { method: 'GET', path: '/v1/roles', permission: 'users:read', ok: 200, make: async () => ({ url: '/v1/roles' }) },
         { method: 'GET', path: '/v1/roles/{id}', permission: 'users:read', ok: 200, make: async () => ({ url: `/v1/roles/${await role()}` }) },
-        { method: 'PATCH', path: '/v1/roles/{id}', permission: 'roles:manage', ok: 200, make: async () => ({ url: `/v1/roles/${await role()}`, payload: { description: 'd' } }) },
-        { method: 'DELETE', path: '/v1/roles/{id}', permission: 'roles:manage', ok: 204, make: async () => ({ url: `/v1/roles/${await role()}` }) },
+        {
+          method: 'PATCH', path: '/v1/roles/{id}', permission: 'roles:manage', ok: 200, make: async () => ({ url: `/v1/roles/${await role()}`, payload: { description: 'd' } }),
+          target: {
+            make: async (privileged) => {
+              const id = await targetRole(privileged);
+              const changes = [{ description: 'd' }, { name: u() }, { permissions: ['roles:manage'] }];
+              return { requests: changes.map((payload) => ({ url: `/v1/roles/${id}`, payload })), state: () => roleState(id) };
+            },
+          },
+        },
+        {
+          method: 'DELETE', path: '/v1/roles/{id}', permission: 'roles:manage', ok: 204, make: async () => ({ url: `/v1/roles/${await role()}` }),
+          target: { make: async (privileged) => { const id = await targetRole(privileged); return { requests: [{ url: `/v1/roles/${id}` }], state: () => roleState(id) }; } },
+        },
         { method: 'POST', path: '/v1/groups', permission: 'groups:manage', ok: 201, make: async () => ({ url: '/v1/groups', payload: { type: 'team', code: u(), name: 'G' } }) },
         { method: 'GET', path: '/v1/groups', permission: 'users:read', ok: 200, make: async () => ({ url: '/v1/groups' }) },
         { method: 'GET', path: '/v1/groups/{id}', permission: 'users:read', ok: 200, make: async () => ({ url: `/v1/groups/${await group()}` }) },
         { method: 'PATCH', path: '/v1/groups/{id}', permission: 'groups:manage', ok: 200, make: async () => ({ url: `/v1/groups/${await group()}`, payload: { name: 'H' } }) },
-        { method: 'DELETE', path: '/v1/groups/{id}', permission: 'groups:manage', ok: 204, make: async () => ({ url: `/v1/groups/${await group()}` }) },
+        {
+          method: 'DELETE', path: '/v1/groups/{id}', permission: 'groups:manage', ok: 204, make: async () => ({ url: `/v1/groups/${await group()}` }),
+          target: {
+            make: async (privileged) => {
+              const id = (await as('/v1/groups', { type: 'team', code: u(), name: 'G' })).id as string;
+              const member = await targetUser(privileged);
+              expect((await t.request(a.key, { method: 'PATCH', url: `/v1/users/${member}`, payload: { groups: [id] } })).statusCode).toBe(200);
+              const state = async () => ({
+                group: (await t.request(a.key, { method: 'GET', url: `/v1/groups/${id}` })).json(),
+                members: await t.core.database.db.selectFrom('userGroups').select('userId').where('groupId', '=', id).execute(),
+              });
+              return { requests: [{ url: `/v1/groups/${id}` }], state };
+            },
+          },
+        },
         { method: 'POST', path: '/v1/attributes', permission: 'attributes:manage', ok: 201, make: async () => ({ url: '/v1/attributes', payload: { key: u(), type: 'string' } }) },
         { method: 'GET', path: '/v1/attributes', permission: 'users:read', ok: 200, make: async () => ({ url: '/v1/attributes' }) },
         { method: 'PATCH', path: '/v1/attributes/{key}', permission: 'attributes:manage', ok: 200, make: async () => ({ url: `/v1/attributes/${await attribute()}`, payload: { description: 'd' } }) },
         { method: 'DELETE', path: '/v1/attributes/{key}', permission: 'attributes:manage', ok: 204, make: async () => ({ url: `/v1/attributes/${await attribute()}` }) },
         { method: 'POST', path: '/v1/api-keys', permission: 'keys:manage', ok: 201, make: async () => ({ url: '/v1/api-keys', payload: { name: 'k', role: 'user' } }) },
         { method: 'GET', path: '/v1/api-keys', permission: 'keys:manage', ok: 200, make: async () => ({ url: '/v1/api-keys' }) },
-        { method: 'DELETE', path: '/v1/api-keys/{id}', permission: 'keys:manage', ok: 204, make: async () => ({ url: `/v1/api-keys/${(await as('/v1/api-keys', { name: 'k', role: 'user' })).id}` }) },
+        {
+          method: 'DELETE', path: '/v1/api-keys/{id}', permission: 'keys:manage', ok: 204, make: async () => ({ url: `/v1/api-keys/${(await as('/v1/api-keys', { name: 'k', role: 'user' })).id}` }),
+          target: {
+            make: async (privileged) => {
+              const roleName = privileged ? 'admin' : (await as('/v1/roles', { name: u(), permissions: [] })).name as string;
+              const key = await as('/v1/api-keys', { name: 'target', role: roleName });
+              const state = async () => ({
+                listed: (await t.request(a.key, { method: 'GET', url: '/v1/api-keys' })).json().data.find((k: { id: string }) => k.id === key.id),
+                works: (await t.request(key.secret, { method: 'GET', url: '/v1/roles' })).statusCode,
+              });
+              return { requests: [{ url: `/v1/api-keys/${key.id}` }], state };
+            },
+          },
+        },
         { method: 'POST', path: '/v1/webhooks', permission: 'webhooks:manage', ok: 201, make: async () => ({ url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/x' } }) },
         { method: 'GET', path: '/v1/webhooks', permission: 'webhooks:manage', ok: 200, make: async () => ({ url: '/v1/webhooks' }) },
         { method: 'GET', path: '/v1/webhooks/{id}', permission: 'webhooks:manage', ok: 200, make: async () => ({ url: `/v1/webhooks/${hook}` }) },
@@ -139,6 +228,32 @@ for (const dialect of testDialects) {
         // Naming tenant A explicitly does not help either.
         const named = await t.request(b.key, { method: route.method, url: request.url, tenant: a.slug, ...(request.payload !== undefined ? { payload: request.payload as object } : {}), ...(request.headers ? { headers: request.headers } : {}) });
         expect([label, 'naming the other tenant', named.statusCode, named.json().code]).toEqual([label, 'naming the other tenant', 403, 'TENANT_ACCESS_DENIED']);
+      }
+    });
+
+    it('should give every route that changes an existing user, key, role or group membership a target-privilege case', () => {
+      const unguarded = routes.filter((r) => changesTarget(r) && !r.target && !NO_TARGET_GUARD[`${r.method} ${r.path}`]).map((r) => `${r.method} ${r.path}`);
+      expect(unguarded).toEqual([]);
+    });
+
+    it("should refuse a credential holding exactly the route's permission on a target holding more, and change nothing", { timeout: 180_000 }, async () => {
+      for (const route of routes.filter((r) => r.target)) {
+        const label = `${route.method} ${route.path}`;
+        const key = await t.keyWithPermissions(a.tenantId, [route.permission]);
+        const send = (request: Request) => t.request(key, { method: route.method, url: request.url, ...(request.payload !== undefined ? { payload: request.payload as object } : {}) });
+        const privileged = await route.target!.make(true);
+        const before = await privileged.state();
+        for (const request of privileged.requests) {
+          const res = await send(request);
+          expect([label, request.payload, res.statusCode, res.json().code]).toEqual([label, request.payload, 403, 'PERMISSION_DENIED']);
+        }
+        expect([label, await privileged.state()]).toEqual([label, before]);
+        // The control: the same credential and requests on a target holding no permission succeed, so the refusal is the target's privilege.
+        const plain = await route.target!.make(false);
+        for (const request of plain.requests) {
+          const res = await send(request);
+          expect([label, 'target without permissions', request.payload, res.statusCode]).toEqual([label, 'target without permissions', request.payload, route.ok]);
+        }
       }
     });
 
