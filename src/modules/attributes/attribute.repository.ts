@@ -37,6 +37,8 @@ export async function remove(db: Executor, tenantId: string, key: string): Promi
 export interface AttributeClaim {
   key: string;
   value: string;
+  /** The caller may not read this attribute: a conflict on it is reported without its name (attributeTakenErrors). Never stored. */
+  hidden?: boolean;
 }
 
 /**

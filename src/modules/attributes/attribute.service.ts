@@ -78,13 +78,31 @@ export function prepareAttributes(
     if (isCreate && !Object.hasOwn(values, rule.key) && rule.default !== undefined) setOwn(values, rule.key, rule.default);
     if (rule.required && !Object.hasOwn(values, rule.key)) errors.push(fieldError(`/attributes/${rule.key}`, 'ATTRIBUTE_REQUIRED', `"${rule.key}" is required`));
   }
-  const claims = definitions.filter((d) => d.unique && Object.hasOwn(values, d.key)).map((d) => ({ key: d.key, value: uniqueKeyOf(values[d.key]) }));
+  const claims = definitions
+    .filter((d) => d.unique && Object.hasOwn(values, d.key))
+    .map((d) => ({ key: d.key, value: uniqueKeyOf(values[d.key]), ...(mayRead(d, principal) ? {} : { hidden: true }) }));
   return { values, claims, errors };
+}
+
+function mayRead(definition: AttributeRecord, principal: Principal): boolean {
+  return !definition.readPermission || principal.permissions.has(definition.readPermission);
+}
+
+/**
+ * The field errors for unique values another user holds. An attribute the caller may read is named
+ * (`/attributes/<key>`). One the caller may not read is not: every such conflict is one error at
+ * `/attributes`, so a caller sending several hidden values cannot tell which of them exists. That a
+ * hidden value it tried to store is taken somewhere the caller still learns (the write cannot succeed);
+ * a tenant that must hide even that gives the attribute a writePermission as narrow as its readPermission.
+ */
+export function attributeTakenErrors(lost: AttributeClaim[]): FieldError[] {
+  const named = lost.filter((c) => !c.hidden).map((c) => fieldError(`/attributes/${c.key}`, 'ATTRIBUTE_TAKEN'));
+  return lost.some((c) => c.hidden) ? [...named, fieldError('/attributes', 'ATTRIBUTE_TAKEN', 'Another user has the value of a unique attribute sent here')] : named;
 }
 
 /** The attributes a principal may see: definitions with a read permission the principal lacks are hidden. */
 export function visibleAttributes(definitions: AttributeRecord[], principal: Principal, values: Record<string, unknown>): Record<string, unknown> {
-  const hidden = new Set(definitions.filter((d) => d.readPermission && !principal.permissions.has(d.readPermission)).map((d) => d.key));
+  const hidden = new Set(definitions.filter((d) => !mayRead(d, principal)).map((d) => d.key));
   return hidden.size === 0 ? values : Object.fromEntries(Object.entries(values).filter(([k]) => !hidden.has(k)));
 }
 

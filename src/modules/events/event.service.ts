@@ -3,6 +3,8 @@ import { AppError, fieldError } from '../../errors/app-error.js';
 import { readJson } from '../../db/column-types.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
+import { listAttributeDefinitions, visibleAttributes } from '../attributes/attribute.service.js';
+import type { AttributeRecord } from '../attributes/attribute.repository.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
 import type { NewEvent } from './event.catalog.js';
 import * as events from './event.repository.js';
@@ -30,6 +32,19 @@ export function toEventResource(row: EventRow): EventResource {
     resource: { type: row.resourceType, id: row.resourceId },
     data: readJson<unknown>(row.data),
   };
+}
+
+/**
+ * An event as a reader sees it: a user's attributes whose definition has a readPermission the reader
+ * lacks are left out of `data`, as `GET /v1/users/:id` leaves them out. Events are stored (and sent to
+ * webhooks, see docs/webhooks.md) with every attribute; the definitions of now decide what is read.
+ */
+export function eventForReader(event: EventResource, definitions: AttributeRecord[], reader: Principal): EventResource {
+  const data = event.data;
+  if (event.resource.type !== 'user' || typeof data !== 'object' || data === null || Array.isArray(data)) return event;
+  const attributes = (data as { attributes?: unknown }).attributes;
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) return event;
+  return { ...event, data: { ...data, attributes: visibleAttributes(definitions, reader, attributes as Record<string, unknown>) } };
 }
 
 /**
@@ -72,7 +87,8 @@ export class EventService {
       type: query.type, actorId: query.actorId, resourceId: query.resourceId, since: query.since, until: query.until, afterId: query.cursor, limit: limit + 1,
     });
     const page = rows.slice(0, limit);
-    return { data: page.map(toEventResource), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+    const definitions = await listAttributeDefinitions(this.db, ctx.tenantId);
+    return { data: page.map((row) => eventForReader(toEventResource(row), definitions, ctx.principal)), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
   }
 
   /** Drops events older than the retention period. */

@@ -7,7 +7,7 @@ import { normalizeImportedHash } from '../../lib/password-hashes.js';
 import { nowIso } from '../../lib/time.js';
 import { generatePassword } from '../../rules/password.js';
 import {
-  claimAttributeValuesMany, findTakenAttributeValues, listAttributeDefinitions, prepareAttributes, type AttributeClaim,
+  attributeTakenErrors, claimAttributeValuesMany, findTakenAttributeValues, listAttributeDefinitions, prepareAttributes, type AttributeClaim,
 } from '../attributes/attribute.service.js';
 import { actorRef, requirePermission, type TenantContext } from '../context.js';
 import { recordFor } from '../events/event.service.js';
@@ -89,7 +89,7 @@ export function conflictError(claims: IdentifierClaim[], lostValues: Set<string>
   const errors: FieldError[] = claims
     .filter((c) => lostValues.has(c.value))
     .flatMap((c) => c.fields.map((f) => fieldError(`/${f}`, f === 'email' ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN')));
-  errors.push(...lostAttributes.map((c) => fieldError(`/attributes/${c.key}`, 'ATTRIBUTE_TAKEN')));
+  errors.push(...attributeTakenErrors(lostAttributes));
   if (errors.length === 0) return undefined;
   const code = errors.some((e) => e.code === 'EMAIL_TAKEN') ? 'USER_EMAIL_TAKEN' : errors.some((e) => e.code === 'USERNAME_TAKEN') ? 'USER_USERNAME_TAKEN' : 'USER_ATTRIBUTE_TAKEN';
   return new AppError(code, { errors });
