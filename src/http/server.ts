@@ -32,6 +32,7 @@ import { registerSecurityHeaders } from './security-headers.js';
 import { registerBodyDeadline } from './body-deadline.js';
 import { registerTextGuard, useJsonBodyParser } from './hostile-input.js';
 import { registerRateLimits } from './rate-limits.js';
+import { requestSerializer, UrlRedactor } from './log-redaction.js';
 import { registerOpenApi } from './openapi.js';
 import { createSerializerCompiler, createValidatorCompiler } from './validation.js';
 
@@ -49,13 +50,23 @@ const REDACT = [
   'password', '*.password', 'passwordHash', '*.passwordHash', 'secret', '*.secret', 'body', '*.body',
 ];
 
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 export async function buildHttpServer(core: Core, config: Config, options: HttpOptions = {}): Promise<FastifyInstance> {
+  // Mail link tokens ride in URLs (`?token=`, `/v1/password-setups/<token>`): logged URLs have them redacted.
+  const urls = new UrlRedactor();
   const app = Fastify({
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: { req: requestSerializer(urls) },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
+    // request.ip (rate limits, login limits, logs) is the client's address only when the proxies in front are named.
+    // A hop count trusts that many proxies nearest Roster (Fastify's own rule for a number, which its types omit).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     requestIdHeader: false,
@@ -75,6 +86,7 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  urls.watch(app);
   app.setValidatorCompiler(createValidatorCompiler());
   app.setSerializerCompiler(createSerializerCompiler());
   app.decorateRequest('principal', null);
