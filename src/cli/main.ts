@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { databaseFromConfig } from '../app.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { AppError } from '../errors/app-error.js';
+import { StartupError } from '../lib/startup-error.js';
 import { serve, work } from '../serve.js';
 import { cliPrincipal, tenantContext, withCore } from './cli-context.js';
 import { exportUsers, importFile } from './import-export.js';
@@ -54,7 +55,7 @@ program
 
 program
   .command('restore <file>')
-  .description('Put a backup made by `roster backup` in place as the SQLite store (stop the server first)')
+  .description('Put a backup made by `roster backup` in place as the SQLite store (refused while a server or worker uses it; the previous store is kept aside)')
   .action((file: string) => {
     const config = loadConfig();
     if (config.databaseUrl) throw new CliUsageError('PostgreSQL: use pg_restore, e.g. pg_restore --clean --dbname="$DATABASE_URL" roster.dump (see docs/security.md)');
@@ -179,7 +180,7 @@ program.parseAsync().catch((error: unknown) => {
   if (error instanceof AppError) {
     process.stderr.write(`error ${error.code}: ${error.message}\n`);
     for (const e of error.errors) process.stderr.write(`  ${e.path}: ${e.code} ${e.message}\n`);
-  } else if (error instanceof ConfigError || error instanceof CliUsageError) {
+  } else if (error instanceof ConfigError || error instanceof CliUsageError || error instanceof StartupError) {
     process.stderr.write(`error: ${error.message}\n`);
   } else {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
