@@ -16,6 +16,7 @@ import { ImportWorker } from './jobs/import-worker.js';
 import { WebhookWorker } from './jobs/webhook-worker.js';
 import { MailWorker } from './jobs/mail-worker.js';
 import { MailService } from './modules/mail/mail.service.js';
+import { MailSenderPolicy } from './modules/mail/mail-sender.js';
 import { EventService } from './modules/events/event.service.js';
 import { WebhookService } from './modules/webhooks/webhook.service.js';
 import { RoleService } from './modules/roles/role.service.js';
@@ -83,14 +84,15 @@ export async function createCore({ config, database = databaseFromConfig(config)
   if (migrate) await migrateToLatest(database);
   const hasher = new PasswordHasher(config.argon2, config.hashQueueMax);
   const metrics = new Metrics(() => hasher.pending);
-  const tenants = new TenantService(database.db);
+  const mailSenders = new MailSenderPolicy(config.mailFromDomains);
+  const tenants = new TenantService(database.db, mailSenders);
   const apiKeys = new ApiKeyService(database.db, new PrincipalCache(config.authCacheMs));
   const statistics = database.dialect === 'postgres' ? new StatisticsKeeper(database.db, (error) => (logger ?? silentLogger).error({ err: error }, 'analyze failed')) : undefined;
   const onUsersCreated = (n: number) => {
     metrics.usersCreated.inc(n);
     statistics?.rowsWritten(n);
   };
-  const mailWorker = new MailWorker(database.db, config.smtpUrl, logger ?? silentLogger, mailPollMs);
+  const mailWorker = new MailWorker(database.db, config.smtpUrl, logger ?? silentLogger, mailPollMs, mailSenders);
   const users = new UserService({ db: database.db, dialect: database.dialect, hasher, tenants, onUsersCreated, publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() });
   const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs, pauseWhenBusy: !dedicatedWorkers, allowPrivate: config.webhookAllowPrivate }, logger ?? silentLogger);
   const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);

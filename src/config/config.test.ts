@@ -50,3 +50,11 @@ describe('loadConfig', () => {
     for (const bad of ['proxy.example', '10.0.0.0/33', '300.1.1.1', '10.0.0.1/8/2']) expect(() => loadConfig({ ROSTER_TRUST_PROXY: bad })).toThrow(/ROSTER_TRUST_PROXY must be/);
   });
 });
+
+describe('loadConfig: mail senders', () => {
+  it('should read ROSTER_MAIL_FROM_DOMAINS as lower-case ASCII domains, unset meaning only the built-in sender', () => {
+    expect(loadConfig({}).mailFromDomains).toBeUndefined();
+    expect(loadConfig({ ROSTER_MAIL_FROM_DOMAINS: ' Acme.Example , bücher.example,' }).mailFromDomains).toEqual(['acme.example', 'xn--bcher-kva.example']);
+    for (const bad of ['acme.example,not a domain', '-bad.example', 'a@b.example']) expect(() => loadConfig({ ROSTER_MAIL_FROM_DOMAINS: bad })).toThrow(/ROSTER_MAIL_FROM_DOMAINS must be/);
+  });
+});

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { domainToASCII } from 'node:url';
 
 /** Validated, frozen process configuration. Every field comes from one environment variable (README "Configuration"). */
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
   smtpUrl: string | undefined;
   /** Base of the links in mails. */
   publicUrl: string;
+  /** Domains a tenant's `mail.from` may use (ROSTER_MAIL_FROM_DOMAINS); undefined: only the built-in sender's. */
+  mailFromDomains: string[] | undefined;
   sessionTtlSeconds: number;
   /** How long an authenticated API key is remembered by a process (0: not at all). */
   authCacheMs: number;
@@ -142,6 +145,19 @@ function readTrustProxy(env: Env, name: string): boolean | number | string[] {
   return entries;
 }
 
+/** A comma-separated list of domain names (lower-cased; IDNs in punycode); unset: undefined. */
+function readDomains(env: Env, name: string): string[] | undefined {
+  const raw = readString(env, name);
+  if (raw === undefined) return undefined;
+  return raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => {
+    const domain = domainToASCII(entry.toLowerCase());
+    if (!domain || !domain.split('.').every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label))) {
+      throw new ConfigError(`${name} must be comma-separated domain names such as example.com,mail.example.org, got "${entry}"`);
+    }
+    return domain;
+  });
+}
+
 /**
  * Reads and validates the configuration.
  * @throws ConfigError naming the variable and the accepted values.
@@ -200,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivate: readBool(env, 'ROSTER_WEBHOOK_ALLOW_PRIVATE', false),
     webhookTimeoutMs: readInt(env, 'ROSTER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     smtpUrl,
+    mailFromDomains: readDomains(env, 'ROSTER_MAIL_FROM_DOMAINS'),
     publicUrl: (readString(env, 'ROSTER_PUBLIC_URL') ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
     runWorkers: readBool(env, 'ROSTER_RUN_WORKERS', true),
     eventRetentionDays: readInt(env, 'ROSTER_EVENT_RETENTION_DAYS', 90, 1, 36_500),

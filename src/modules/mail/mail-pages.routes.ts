@@ -44,24 +44,33 @@ function problemText(error: unknown): string {
 export const mailPageRoutes: FastifyPluginAsync<{ mail: MailService }> = async (app, { mail }) => {
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
+  // The token arrives once in the mailed link's query; from there it travels only in form bodies: no page
+  // links to a URL holding it, so it reaches no further request log, history entry or Referer.
+  const passwordForm = (tenant: string, token: string, alert?: string) =>
+    (alert === undefined ? '' : `<p role="alert">${escapeHtml(alert)}</p>`) +
+    `<form method="post" action="/set-password">${hidden(tenant, token)}` +
+    `<p><label for="password">New password</label><br><input id="password" name="password" type="password" autocomplete="new-password" required autofocus></p>` +
+    `<p><label for="confirm">Repeat it</label><br><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></p>` +
+    `<p><button type="submit">Save password</button></p></form>`;
+
   app.get('/set-password', { schema: { hide: true } }, async (request, reply) => {
     const { tenant = '', token = '' } = request.query as LinkQuery;
-    return page(reply, 200, 'Choose your password',
-      `<form method="post" action="/set-password">${hidden(tenant, token)}` +
-      `<p><label for="password">New password</label><br><input id="password" name="password" type="password" autocomplete="new-password" required autofocus></p>` +
-      `<p><label for="confirm">Repeat it</label><br><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></p>` +
-      `<p><button type="submit">Save password</button></p></form>`);
+    return page(reply, 200, 'Choose your password', passwordForm(tenant, token));
   });
 
   app.post('/set-password', { schema: { hide: true } }, async (request, reply) => {
     const { tenant = '', token = '', password = '', confirm = '' } = (request.body ?? {}) as PasswordForm;
-    const again = `<p><a href="/set-password?tenant=${encodeURIComponent(tenant)}&amp;token=${encodeURIComponent(token)}">Try again</a></p>`;
-    if (password !== confirm) return page(reply, 400, 'Choose your password', `<p role="alert">The two passwords differ.</p>${again}`);
     try {
-      await mail.setPassword(tenant, token, password);
+      // The token first, as the API does: a bad link says so whatever was typed.
+      if (password !== confirm) await mail.checkPasswordToken(tenant, token);
+      else await mail.setPassword(tenant, token, password);
     } catch (error) {
-      return page(reply, 400, 'Choose your password', `<p role="alert">${escapeHtml(problemText(error))}</p>${again}`);
+      const text = problemText(error);
+      // A dead link gets no form to try again with; a refused password gets the form back, token still in the body.
+      const body = error instanceof AppError && error.code === 'TOKEN_INVALID' ? `<p role="alert">${escapeHtml(text)}</p>` : passwordForm(tenant, token, text);
+      return page(reply, 400, 'Choose your password', body);
     }
+    if (password !== confirm) return page(reply, 400, 'Choose your password', passwordForm(tenant, token, 'The two passwords differ.'));
     return page(reply, 200, 'Password saved', '<p>You can now sign in with your new password.</p>');
   });
 

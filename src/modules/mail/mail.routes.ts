@@ -14,7 +14,9 @@ const MailSchema = Type.Object({
 export const mailRoutes: FastifyPluginAsyncTypebox<{ mail: MailService; tenants: TenantService }> = async (app, { mail, tenants }) => {
   app.get('/mail', {
     schema: {
-      summary: 'Mail of the tenant', description: 'Newest first. Without SMTP_URL this is where mail goes (status `stored`). Needs `settings:manage`.',
+      summary: 'Mail of the tenant',
+      description: 'Newest first. Without SMTP_URL this is where mail goes (status `stored`). Needs `settings:manage`. ' +
+        'Links show their token as `[redacted]`: a live token is drawn only when the mail is handed to SMTP, and stored only hashed.',
       tags: ['Mail'], security: bearer, headers: tenantHeader,
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ data: Type.Array(MailSchema) }), ...errorResponses },
@@ -22,7 +24,8 @@ export const mailRoutes: FastifyPluginAsyncTypebox<{ mail: MailService; tenants:
   }, async (request) => ({ data: await mail.listMail(await tenantContextOf(request, tenants), request.query.limit ?? 50) }));
 };
 
-const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
+// As long as the router takes (maxParamLength): a token of any routable length is looked up and answers TOKEN_INVALID like any bad one.
+const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 1000 }) });
 const TenantOnly = Type.Object({ 'x-roster-tenant': Type.String({ minLength: 1, maxLength: 100 }) });
 
 /** What mailed links lead to: no API key, the token is the credential. */
@@ -36,7 +39,9 @@ export const mailLinkRoutes: FastifyPluginAsyncTypebox<{ mail: MailService }> = 
 
   app.post('/password-setups/:token', {
     schema: {
-      summary: 'Choose a password with a mailed token', description: 'The password must meet the tenant password policy.',
+      summary: 'Choose a password with a mailed token',
+      description: 'The token is checked first: unknown, used, expired and other-purpose tokens answer 400 `TOKEN_INVALID` whatever the password. ' +
+        'The password must meet the tenant password policy. Ends the user\'s login sessions and personal access tokens.',
       tags: ['Mail'], headers: TenantOnly, params: TokenParams,
       body: Type.Object({ password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false }), response: { 204: Type.Null(), ...errorResponses },
     },

@@ -37,7 +37,10 @@ const builtin: Record<string, Record<MailKind, Template>> = {
 function templateFor(settings: TenantSettings, locale: string, kind: MailKind): Template {
   const candidates = [locale, locale.split('-')[0] ?? locale, 'en'];
   for (const candidate of candidates) {
-    const own = settings.mail.templates[candidate]?.[kind];
+    const forLocale = settings.mail.templates[candidate] as Record<string, Template | undefined> | undefined;
+    // On PostgreSQL the settings column is jsonb, and the camel-case plugin renames its nested keys on the way
+    // back (welcome_set_password → welcomeSetPassword); either spelling is the tenant's template.
+    const own = forLocale?.[kind] ?? forLocale?.[kind.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())];
     if (own) return own;
   }
   for (const candidate of candidates) {

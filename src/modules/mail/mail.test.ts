@@ -1,36 +1,7 @@
-import { simpleParser } from 'mailparser';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpSink, type ReceivedMail as Received, type SmtpSink } from '../../testing/smtp-sink.js';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import { testDialects } from '../../testing/test-db.js';
-
-interface Received {
-  to: string;
-  subject: string;
-  text: string;
-}
-
-/** A real SMTP server on loopback that keeps every message it accepts. */
-async function startSmtp() {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push({ to: String((Array.isArray(mail.to) ? mail.to[0] : mail.to)?.text ?? ''), subject: mail.subject ?? '', text: mail.text ?? '' });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -54,11 +25,11 @@ const tokenIn = (text: string) => /token=([A-Za-z0-9]+)/.exec(text)?.[1] as stri
 
 for (const dialect of testDialects) {
   describe.skipIf(!dialect.available)(`${dialect.name}: welcome and verification mail`, () => {
-    let smtp: Awaited<ReturnType<typeof startSmtp>>;
+    let smtp: SmtpSink;
     let t: TestApp;
     beforeAll(async () => {
-      smtp = await startSmtp();
-      t = await createTestApp(dialect, { env: { SMTP_URL: smtp.url, ROSTER_PUBLIC_URL: 'https://id.example.com' } });
+      smtp = await startSmtpSink();
+      t = await createTestApp(dialect, { env: { SMTP_URL: smtp.url, ROSTER_PUBLIC_URL: 'https://id.example.com', ROSTER_MAIL_FROM_DOMAINS: 'acme.example' } });
     });
     afterAll(async () => {
       await t?.close();
@@ -145,7 +116,7 @@ for (const dialect of testDialects) {
 }
 
 describe('mail without SMTP', () => {
-  it('should keep mail as stored and show it through GET /v1/mail', async () => {
+  it('should keep mail as stored and show it through GET /v1/mail, its link without a token', async () => {
     const t = await createTestApp(testDialects[0]!);
     try {
       const { key } = await t.tenantWithKey();
@@ -154,6 +125,7 @@ describe('mail without SMTP', () => {
       expect(listed).toHaveLength(1);
       expect(listed[0]!.status).toBe('stored');
       expect(listed[0]!.text).toContain('/set-password?');
+      expect(listed[0]!.text).toContain('token=[redacted]');
     } finally {
       await t.close();
     }

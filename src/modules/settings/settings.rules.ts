@@ -2,6 +2,7 @@ import { fieldError, type FieldError } from '../../errors/app-error.js';
 import { normalizeEmail } from '../../rules/email.js';
 import { canonicalLocale, canonicalTimezone, countryCode } from '../../rules/locale.js';
 import { checkTenantPattern } from '../../rules/tenant-pattern.js';
+import { MailSenderPolicy } from '../mail/mail-sender.js';
 import type { TenantSettings } from './settings.schemas.js';
 
 function normalizeDomains(domains: string[], path: string, errors: FieldError[]): string[] {
@@ -12,8 +13,11 @@ function normalizeDomains(domains: string[], path: string, errors: FieldError[])
   });
 }
 
-/** Validates merged settings and returns them in canonical form (locale case, lower-case domains, upper-case region). */
-export function normalizeSettings(settings: TenantSettings): { settings: TenantSettings; errors: FieldError[] } {
+/**
+ * Validates merged settings and returns them in canonical form (locale case, lower-case domains, upper-case region).
+ * `mailSenders` is the operator's list of senders a tenant may use (ROSTER_MAIL_FROM_DOMAINS).
+ */
+export function normalizeSettings(settings: TenantSettings, mailSenders = new MailSenderPolicy()): { settings: TenantSettings; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const locale = canonicalLocale(settings.defaultLocale);
   if (!locale) errors.push(fieldError('/defaultLocale', 'LOCALE_INVALID'));
@@ -29,6 +33,9 @@ export function normalizeSettings(settings: TenantSettings): { settings: TenantS
   if (patternProblem) errors.push(fieldError('/username/pattern', patternProblem.code, patternProblem.message));
   if (settings.password.minLength > settings.password.maxBytes) {
     errors.push(fieldError('/password/minLength', 'FIELD_OUT_OF_RANGE', 'minLength cannot exceed maxBytes'));
+  }
+  if (!mailSenders.allows(settings.mail.from)) {
+    errors.push(fieldError('/mail/from', 'MAIL_FROM_NOT_ALLOWED', 'mail.from must be one address in a domain the operator allows (ROSTER_MAIL_FROM_DOMAINS); the display name is free'));
   }
   return {
     errors,

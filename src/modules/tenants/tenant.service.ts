@@ -11,6 +11,7 @@ import { isValidSlug } from '../../rules/slug.js';
 import { applyMergePatch } from '../../lib/json-merge-patch.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
 import { normalizeSettings } from '../settings/settings.rules.js';
+import { MailSenderPolicy } from '../mail/mail-sender.js';
 import type { PatchSettingsInput } from '../settings/settings.schemas.js';
 import { createBuiltinRoles } from '../roles/role.service.js';
 import * as tenants from './tenant.repository.js';
@@ -47,7 +48,11 @@ export function toTenantResponse(row: TenantRow): Tenant {
 }
 
 export class TenantService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The senders a tenant may put in `mail.from` (ROSTER_MAIL_FROM_DOMAINS). */
+    private readonly mailSenders = new MailSenderPolicy(),
+  ) {}
 
   /**
    * Creates a tenant with its built-in roles.
@@ -113,6 +118,7 @@ export class TenantService {
     const merged = applyMergePatch(stored, policyPatch) as Partial<TenantSettings>;
     const { settings, errors } = normalizeSettings(
       effectiveSettings({ defaultLocale: defaultLocale ?? row.defaultLocale, defaultTimezone: defaultTimezone ?? row.defaultTimezone, settings: merged }),
+      this.mailSenders,
     );
     throwIfFieldErrors(errors);
     // Store only the members the tenant set (in canonical form), so later default changes reach the rest.
