@@ -1,7 +1,11 @@
 import pino from 'pino';
 import { createCore, type Core } from './app.js';
 import { loadConfig, type Config } from './config/config.js';
+import { waitForDatabase } from './db/wait-for-database.js';
+import { rootRoutes } from './http/root.routes.js';
 import { buildHttpServer } from './http/server.js';
+import { assertCanListen, portProblem } from './lib/port-check.js';
+import { StartupError } from './lib/startup-error.js';
 
 type Log = Pick<pino.Logger, 'info' | 'warn' | 'error'>;
 
@@ -35,9 +39,19 @@ function onSignals(log: Log, stop: () => Promise<void>): void {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
+/**
+ * What must hold before anything is created: the port is free (else a platform key would be created and
+ * printed for a server that then fails) and the database answers (retried while it starts).
+ */
+async function preflight(config: Config, log: Log, options: { listens: boolean }): Promise<void> {
+  if (options.listens) await assertCanListen(config.host, config.port);
+  if (config.databaseUrl) await waitForDatabase(config.databaseUrl, config.dbConnectTimeoutSeconds, log);
+}
+
 /** Starts the HTTP server with migrations applied (and the workers unless ROSTER_RUN_WORKERS=false). */
 export async function serve(): Promise<void> {
   const config = loadConfig();
+  await preflight(config, pino({ level: config.logLevel }), { listens: true });
   const core = await createCore({ config });
   const bootstrapKey = await core.apiKeys.ensureAdminKey(config.adminKey);
   if (bootstrapKey) {
@@ -48,13 +62,22 @@ export async function serve(): Promise<void> {
     );
   }
   const app = await buildHttpServer(core, config);
+  // TODO(lead): move into buildHttpServer (src/http/server.ts) beside adminPageRoutes, then drop these lines.
+  if (!app.hasRoute({ method: 'GET', url: '/' })) await app.register(rootRoutes);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close();
+    await core.close();
+    const problem = portProblem((error as NodeJS.ErrnoException).code, config.host, config.port);
+    throw problem ? new StartupError(problem) : error;
+  }
   if (config.runWorkers) startWorkers(core, config, app.log);
   onSignals(app.log, async () => {
     await app.close();
     await core.close();
   });
-  await app.listen({ port: config.port, host: config.host });
-  app.log.info({ database: core.database.dialect, workers: config.runWorkers }, 'Roster is ready');
+  app.log.info({ database: core.database.dialect, workers: config.runWorkers, admin: `${config.publicUrl}/admin`, docs: `${config.publicUrl}/docs` }, 'Roster is ready');
 }
 
 /**
@@ -64,6 +87,7 @@ export async function serve(): Promise<void> {
 export async function work(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel });
+  await preflight(config, log, { listens: false });
   const core = await createCore({ config, logger: log, dedicatedWorkers: true });
   startWorkers(core, config, log);
   // The workers' timers do not hold the process open (they must not keep a stopped server alive); this does.

@@ -51,6 +51,25 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: links and start-up', () => {
+  it('should make mailed links follow HOST and PORT unless ROSTER_PUBLIC_URL says otherwise', () => {
+    expect(loadConfig({}).publicUrl).toBe('http://127.0.0.1:8080');
+    expect(loadConfig({ PORT: '18300' }).publicUrl).toBe('http://127.0.0.1:18300');
+    expect(loadConfig({ HOST: 'roster.internal', PORT: '9000' }).publicUrl).toBe('http://roster.internal:9000');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '9000' }).publicUrl).toBe('http://127.0.0.1:9000');
+    expect(loadConfig({ HOST: '::', PORT: '9000' }).publicUrl).toBe('http://127.0.0.1:9000');
+    expect(loadConfig({ HOST: '::1', PORT: '9000' }).publicUrl).toBe('http://[::1]:9000');
+    expect(loadConfig({ PORT: '9000', ROSTER_PUBLIC_URL: 'https://id.example.com/' }).publicUrl).toBe('https://id.example.com');
+  });
+
+  it('should wait 30 s for an unreachable database by default, and take 0 (no retry) to an hour', () => {
+    expect(loadConfig({}).dbConnectTimeoutSeconds).toBe(30);
+    expect(loadConfig({ ROSTER_DB_CONNECT_TIMEOUT: '0' }).dbConnectTimeoutSeconds).toBe(0);
+    expect(() => loadConfig({ ROSTER_DB_CONNECT_TIMEOUT: '5s' })).toThrow(/ROSTER_DB_CONNECT_TIMEOUT must be a whole number/);
+    expect(() => loadConfig({ ROSTER_DB_CONNECT_TIMEOUT: '7200' })).toThrow(/ROSTER_DB_CONNECT_TIMEOUT must be between 0 and 3600/);
+  });
+});
+
 describe('loadConfig: mail senders', () => {
   it('should read ROSTER_MAIL_FROM_DOMAINS as lower-case ASCII domains, unset meaning only the built-in sender', () => {
     expect(loadConfig({}).mailFromDomains).toBeUndefined();

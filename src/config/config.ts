@@ -40,8 +40,10 @@ export interface Config {
   runWorkers: boolean;
   /** SMTP server for outgoing mail; without it mail is stored and readable through GET /v1/mail. */
   smtpUrl: string | undefined;
-  /** Base of the links in mails. */
+  /** Base of the links in mails; by default the address the server listens on (HOST, PORT). */
   publicUrl: string;
+  /** How long a starting process waits for an unreachable PostgreSQL (DATABASE_URL), retrying with backoff (0: no retry). */
+  dbConnectTimeoutSeconds: number;
   /** Domains a tenant's `mail.from` may use (ROSTER_MAIL_FROM_DOMAINS); undefined: only the built-in sender's. */
   mailFromDomains: string[] | undefined;
   sessionTtlSeconds: number;
@@ -159,6 +161,16 @@ function readDomains(env: Env, name: string): string[] | undefined {
 }
 
 /**
+ * Where the server listens, as a URL for links: HOST and PORT, with 127.0.0.1 for the wildcard addresses
+ * (0.0.0.0, ::), which no browser can open. Behind a proxy or TLS, ROSTER_PUBLIC_URL says the real one.
+ */
+function listenUrl(env: Env): string {
+  const host = readString(env, 'HOST') ?? '127.0.0.1';
+  const reachable = ['0.0.0.0', '::', '[::]'].includes(host) ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable}:${readInt(env, 'PORT', 8080, 0, 65535)}`;
+}
+
+/**
  * Reads and validates the configuration.
  * @throws ConfigError naming the variable and the accepted values.
  */
@@ -217,7 +229,8 @@ export function loadConfig(env: Env = process.env): Config {
     webhookTimeoutMs: readInt(env, 'ROSTER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     smtpUrl,
     mailFromDomains: readDomains(env, 'ROSTER_MAIL_FROM_DOMAINS'),
-    publicUrl: (readString(env, 'ROSTER_PUBLIC_URL') ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    publicUrl: (readString(env, 'ROSTER_PUBLIC_URL') ?? listenUrl(env)).replace(/\/+$/, ''),
+    dbConnectTimeoutSeconds: readInt(env, 'ROSTER_DB_CONNECT_TIMEOUT', 30, 0, 3600),
     runWorkers: readBool(env, 'ROSTER_RUN_WORKERS', true),
     eventRetentionDays: readInt(env, 'ROSTER_EVENT_RETENTION_DAYS', 90, 1, 36_500),
     sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
