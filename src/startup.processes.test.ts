@@ -84,7 +84,7 @@ describe('start-up: a port in use', { timeout: 180_000 }, () => {
         }
         // No key was stored either: the next start on a free port creates and prints the first one.
         if (store.name === 'sqlite') {
-          expect(fs.existsSync(path.join(opened.env.ROSTER_DATA_DIR as string, 'roster.sqlite'))).toBe(false);
+          expect(fs.existsSync(path.join((opened.env as Record<string, string>).ROSTER_DATA_DIR as string, 'roster.sqlite'))).toBe(false);
         } else {
           const client = new pg.Client({ connectionString: opened.env.DATABASE_URL });
           await client.connect();

@@ -37,7 +37,7 @@ describe('sqlite: roster restore beside running processes', { timeout: 300_000 }
 
   beforeAll(async () => {
     opened = await sqlite.open('roster-restore-');
-    dataDir = opened.env.ROSTER_DATA_DIR as string;
+    dataDir = (opened.env as Record<string, string>).ROSTER_DATA_DIR as string;
     backupFile = path.join(dataDir, '..', `${path.basename(dataDir)}-backup.sqlite`);
     procs = new RosterProcesses(opened.env);
     port = await freePort();
