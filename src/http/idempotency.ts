@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError, fieldError } from '../errors/app-error.js';
 import { sha256Hex } from '../lib/secrets.js';
-import type { IdempotencyService } from '../modules/idempotency/idempotency.service.js';
+import type { IdempotencyClaim, IdempotencyService } from '../modules/idempotency/idempotency.service.js';
 import type { TenantService } from '../modules/tenants/tenant.service.js';
-import { tenantContextOf } from './auth.js';
+import { principalOf, tenantContextOf } from './auth.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -11,7 +11,7 @@ declare module 'fastify' {
     idempotent?: boolean;
   }
   interface FastifyRequest {
-    idempotency?: { tenantId: string; key: string } | undefined;
+    idempotency?: IdempotencyClaim | undefined;
   }
 }
 
@@ -19,8 +19,12 @@ const KEY = /^[\x21-\x7E]{1,255}$/;
 
 /**
  * Idempotency-Key on the routes that opt in: the first request with a key runs and its response is
- * kept for 24 hours; a retry with the same key and request gets that response again, marked with
- * `Idempotent-Replayed: true`, and creates nothing.
+ * kept for 24 hours; a retry by the same credential with the same key and request gets that response
+ * again, marked with `Idempotent-Replayed: true`, and creates nothing. Keys are per credential (API key,
+ * signed-in user): another credential's request with the same key runs on its own. A replay is refused
+ * (403) once the credential lacks a permission it held when it made the request; 401/403 answers are
+ * not kept; one-time secrets (`generatedPassword`) are not kept either, and their replay leaves them
+ * out, naming them in `Idempotent-Omitted`.
  */
 export function registerIdempotency(scope: FastifyInstance, idempotency: IdempotencyService, tenants: TenantService): void {
   scope.addHook('preHandler', async (request, reply) => {
@@ -29,13 +33,15 @@ export function registerIdempotency(scope: FastifyInstance, idempotency: Idempot
     if (typeof key !== 'string' || !KEY.test(key)) {
       throw new AppError('VALIDATION_FAILED', { errors: [{ ...fieldError('/idempotency-key', 'FIELD_INVALID', 'Idempotency-Key must be 1-255 visible ASCII characters'), location: 'headers' } as ReturnType<typeof fieldError>] });
     }
+    // Authenticated (onRequest) and allowed in the tenant (here) before any stored answer is looked at.
     const { tenantId } = await tenantContextOf(request, tenants);
     const requestHash = sha256Hex(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`);
-    const decision = await idempotency.begin(tenantId, key, requestHash);
+    const decision = await idempotency.begin(tenantId, principalOf(request), key, requestHash);
     if (decision.kind === 'replay') {
+      if (decision.omitted.length > 0) reply.header('idempotent-omitted', decision.omitted.join(', '));
       return reply.code(decision.statusCode).header('idempotent-replayed', 'true').type(decision.contentType).send(decision.body);
     }
-    request.idempotency = { tenantId, key };
+    request.idempotency = decision.claim;
   });
 
   scope.addHook('onSend', async (request, reply, payload) => {
@@ -43,7 +49,7 @@ export function registerIdempotency(scope: FastifyInstance, idempotency: Idempot
     if (claim) {
       request.idempotency = undefined;
       const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : JSON.stringify(payload ?? null);
-      await idempotency.finish(claim.tenantId, claim.key, reply.statusCode, body, String(reply.getHeader('content-type') ?? 'application/json'));
+      await idempotency.finish(claim, reply.statusCode, body, String(reply.getHeader('content-type') ?? 'application/json'));
     }
     return payload;
   });

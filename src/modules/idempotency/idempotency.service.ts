@@ -1,65 +1,93 @@
 import type { Db } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
 import { toIso } from '../../lib/time.js';
+import { actorRef, type Principal } from '../context.js';
+import { withoutOneTimeSecrets } from './replay-secrets.js';
 
 /** How long a key is remembered, and after how long a key stuck in `running` (its process died) may be taken over. */
 const TTL_MS = 24 * 60 * 60 * 1000;
 const STALE_RUNNING_MS = 5 * 60 * 1000;
 
-export type IdempotencyDecision =
-  | { kind: 'execute' }
-  | { kind: 'replay'; statusCode: number; body: string; contentType: string };
+/** A key claimed by one credential in one tenant. */
+export interface IdempotencyClaim {
+  tenantId: string;
+  /** The stored key: the credential and the client's Idempotency-Key. */
+  key: string;
+}
 
-/** Idempotency-Key handling for POSTs: the first request runs, retries replay its response. */
+export type IdempotencyDecision =
+  | { kind: 'execute'; claim: IdempotencyClaim }
+  | { kind: 'replay'; statusCode: number; body: string; contentType: string; omitted: string[] };
+
+/**
+ * Idempotency-Key handling for POSTs: the first request runs, retries replay its response. Keys are the
+ * credential's own: another credential using the same key neither sees nor blocks the answer.
+ */
 export class IdempotencyService {
   constructor(private readonly db: Db) {}
 
   /**
-   * Claims a key for a request, or says what to answer instead. The claim is an insert on the
-   * primary key, so of two concurrent requests with one key exactly one executes.
-   * @throws IDEMPOTENCY_KEY_MISMATCH (same key, other request); IDEMPOTENCY_KEY_IN_USE (still running).
+   * Claims a key for a request of this principal, or says what to answer instead. The claim is an insert
+   * on the primary key, so of two concurrent requests with one key exactly one executes. A stored answer is
+   * replayed only while the principal still holds every permission it held when it made the request.
+   * @throws IDEMPOTENCY_KEY_MISMATCH (same key, other request); IDEMPOTENCY_KEY_IN_USE (still running);
+   *   PERMISSION_DENIED (the credential lost a permission since).
    */
-  async begin(tenantId: string, key: string, requestHash: string): Promise<IdempotencyDecision> {
+  async begin(tenantId: string, principal: Principal, clientKey: string, requestHash: string): Promise<IdempotencyDecision> {
+    const claim = { tenantId, key: `${actorRef(principal)} ${clientKey}` };
     const now = Date.now();
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const inserted = await this.db
         .insertInto('idempotencyKeys')
         .values({
-          tenantId, key, requestHash, state: 'running', statusCode: null, responseBody: null, contentType: null,
+          ...claim, requestHash, state: 'running', statusCode: null, responseBody: null, contentType: null,
+          permissions: JSON.stringify([...principal.permissions].sort()), omittedFields: null,
           createdAt: new Date(now).toISOString(), expiresAt: new Date(now + TTL_MS).toISOString(),
         })
         .onConflict((oc) => oc.columns(['tenantId', 'key']).doNothing())
         .returning('key')
         .executeTakeFirst();
-      if (inserted) return { kind: 'execute' };
+      if (inserted) return { kind: 'execute', claim };
 
-      const row = await this.db.selectFrom('idempotencyKeys').selectAll().where('tenantId', '=', tenantId).where('key', '=', key).executeTakeFirst();
+      const row = await this.db.selectFrom('idempotencyKeys').selectAll().where('tenantId', '=', tenantId).where('key', '=', claim.key).executeTakeFirst();
       if (!row) continue;
       const expired = Date.parse(toIso(row.expiresAt)) <= now;
       const stale = row.state === 'running' && Date.parse(toIso(row.createdAt)) + STALE_RUNNING_MS <= now;
       if (expired || stale) {
         // Only the request that deletes exactly this row gets to retry the claim.
-        await this.db.deleteFrom('idempotencyKeys').where('tenantId', '=', tenantId).where('key', '=', key).where('createdAt', '=', row.createdAt).execute();
+        await this.db.deleteFrom('idempotencyKeys').where('tenantId', '=', tenantId).where('key', '=', claim.key).where('createdAt', '=', row.createdAt).execute();
         continue;
       }
       if (row.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_MISMATCH');
       if (row.state === 'running') throw new AppError('IDEMPOTENCY_KEY_IN_USE');
-      return { kind: 'replay', statusCode: row.statusCode ?? 200, body: row.responseBody ?? '', contentType: row.contentType ?? 'application/json' };
+      const held = JSON.parse(row.permissions ?? '[]') as string[];
+      const lost = held.find((permission) => !principal.permissions.has(permission));
+      if (lost !== undefined) {
+        throw new AppError('PERMISSION_DENIED', {
+          detail: `The stored answer to this Idempotency-Key is replayed only while the credential holds the "${lost}" permission it held then`, details: { permission: lost },
+        });
+      }
+      const omitted = row.omittedFields ? row.omittedFields.split(',') : [];
+      return { kind: 'replay', statusCode: row.statusCode ?? 200, body: row.responseBody ?? '', contentType: row.contentType ?? 'application/json', omitted };
     }
     throw new AppError('IDEMPOTENCY_KEY_IN_USE');
   }
 
-  /** Records the response of a request that executed. 5xx answers are forgotten so a retry runs again. */
-  async finish(tenantId: string, key: string, statusCode: number, body: string, contentType: string): Promise<void> {
-    if (statusCode >= 500) {
-      await this.db.deleteFrom('idempotencyKeys').where('tenantId', '=', tenantId).where('key', '=', key).where('state', '=', 'running').execute();
+  /**
+   * Records the response of a request that executed, without its one-time secrets. 5xx answers, and
+   * 401/403 (caused by the credential, not the request), are forgotten so a retry runs again.
+   */
+  async finish(claim: IdempotencyClaim, statusCode: number, body: string, contentType: string): Promise<void> {
+    if (statusCode >= 500 || statusCode === 401 || statusCode === 403) {
+      await this.db.deleteFrom('idempotencyKeys').where('tenantId', '=', claim.tenantId).where('key', '=', claim.key).where('state', '=', 'running').execute();
       return;
     }
+    const stored = withoutOneTimeSecrets(body, contentType);
     await this.db
       .updateTable('idempotencyKeys')
-      .set({ state: 'done', statusCode, responseBody: body, contentType })
-      .where('tenantId', '=', tenantId)
-      .where('key', '=', key)
+      .set({ state: 'done', statusCode, responseBody: stored.body, contentType, omittedFields: stored.omitted.length > 0 ? stored.omitted.join(',') : null })
+      .where('tenantId', '=', claim.tenantId)
+      .where('key', '=', claim.key)
       .execute();
   }
 
