@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { readBool, readJson } from '../db/column-types.js';
 import type { Db, Executor } from '../db/database.js';
 import { nowIso } from '../lib/time.js';
-import type { Principal, TenantContext } from '../modules/context.js';
+import type { TenantContext } from '../modules/context.js';
+import { jobPrincipal, type JobCredential } from '../modules/imports/import-credential.js';
 import type { ImportRecord } from '../modules/imports/import-records.js';
 import * as imports from '../modules/imports/import.repository.js';
 import type { ImportJobRow } from '../modules/imports/import.repository.js';
@@ -16,6 +17,9 @@ import type { UserService } from '../modules/users/user.service.js';
 const PAGE = 500;
 
 class Stopping extends Error {}
+
+/** The job's credential was revoked, ended or lost users:create: the job fails with this reason. */
+class CredentialEnded extends Error {}
 
 /** onBatch hands over running totals; the job's counters take the difference since the last batch. */
 function makeBatchRecorder(db: Db, job: ImportJobRow) {
@@ -33,6 +37,10 @@ function makeBatchRecorder(db: Db, job: ImportJobRow) {
  * creates a row twice. Several processes may run workers on one database: claims are exclusive.
  * A job runs one chunk per turn and then goes back to the queue, where tenants take turns
  * (findNextRunnable): one tenant's huge import cannot hold another tenant's small one for hours.
+ * A job acts with its submitter's credential as it stands now: authenticated again before each turn
+ * (and once more inside each chunk's transaction, so a chunk that races a revocation is rolled back),
+ * with the permissions it holds now. Once the credential is revoked, ended or may no longer create
+ * users, the job fails with a reason and creates nothing more ("keys can be revoked: at once").
  */
 export class ImportWorker extends BackgroundWorker {
   constructor(
@@ -64,10 +72,17 @@ export class ImportWorker extends BackgroundWorker {
   }
 
   private async run(job: ImportJobRow): Promise<void> {
-    const snapshot = readJson<{ kind: Principal['kind']; id: string; role: string; permissions: string[] }>(job.principal);
-    const principal: Principal = { ...snapshot, tenantId: job.tenantId, permissions: new Set(snapshot.permissions) };
+    const credential = readJson<JobCredential>(job.principal);
+    const auth = await jobPrincipal(this.db, job.tenantId, credential);
+    if (!auth.ok) return this.stopForCredential(job, auth.reason);
+    const { principal } = auth;
     const ctx: TenantContext = { tenantId: job.tenantId, principal, requestId: `import:${job.id}` };
     const turn = { more: false };
+    // Inside the chunk's transaction, after its users are written: a revocation committed meanwhile rolls the chunk back.
+    const stillAllowed = async (trx: Executor) => {
+      const again = await jobPrincipal(trx, job.tenantId, credential);
+      if (!again.ok) throw new CredentialEnded(again.reason);
+    };
     try {
       await runImport(this.users, ctx, this.records(job, turn), {
         format: job.format as ImportFormat,
@@ -76,7 +91,12 @@ export class ImportWorker extends BackgroundWorker {
         // A dry run creates nothing, so its progress is simply recorded after each batch.
         ...(readBool(job.dryRun)
           ? { dryRun: true, onBatch: makeBatchRecorder(this.db, job) }
-          : { onChunk: (trx: Executor, delta: ImportProgress, errors: RowError[], lastRow: number) => imports.recordChunk(trx, job.tenantId, job.id, delta, lastRow, errors, nowIso()) }),
+          : {
+              onChunk: async (trx: Executor, delta: ImportProgress, errors: RowError[], lastRow: number) => {
+                await stillAllowed(trx);
+                await imports.recordChunk(trx, job.tenantId, job.id, delta, lastRow, errors, nowIso());
+              },
+            }),
       });
       if (turn.more) {
         await imports.requeueJob(this.db, job.tenantId, job.id, nowIso());
@@ -89,6 +109,7 @@ export class ImportWorker extends BackgroundWorker {
       });
       this.log.info({ importId: job.id }, 'import completed');
     } catch (error) {
+      if (error instanceof CredentialEnded) return this.stopForCredential(job, error.message);
       if (error instanceof Stopping) {
         await this.db.updateTable('importJobs').set({ status: 'queued', updatedAt: nowIso() }).where('tenantId', '=', job.tenantId).where('id', '=', job.id).execute();
         return;
@@ -96,5 +117,10 @@ export class ImportWorker extends BackgroundWorker {
       this.log.error({ err: error, importId: job.id }, 'import failed');
       await imports.finishJob(this.db, job.tenantId, job.id, 'failed', 'The import stopped on an internal error; see the server log', nowIso());
     }
+  }
+
+  private async stopForCredential(job: ImportJobRow, reason: string): Promise<void> {
+    this.log.warn({ importId: job.id, tenantId: job.tenantId }, reason);
+    await imports.finishJob(this.db, job.tenantId, job.id, 'failed', reason, nowIso());
   }
 }

@@ -1,9 +1,12 @@
 import { Transform } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { AppError } from '../../errors/app-error.js';
-import { tenantContextOf } from '../../http/auth.js';
+import { bearerToken, tenantContextOf } from '../../http/auth.js';
+import { cookieCredential } from '../../http/browser-auth.js';
+import { sha256Hex } from '../../lib/secrets.js';
 import { bearer, errorResponses, IdParams, tenantHeader } from '../../http/route-helpers.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { ImportFormat } from './import-records.js';
@@ -31,6 +34,15 @@ function capped(source: Readable, limit: number): Readable {
   return source.pipe(counter);
 }
 
+/**
+ * The SHA-256 of the credential the request was authenticated with (the same choice as requireApiKey:
+ * the Authorization header, else the session cookie), so the job can find a user's session again.
+ */
+function presentedTokenHash(request: FastifyRequest): string | undefined {
+  const token = bearerToken(request.headers.authorization) ?? (request.headers.authorization === undefined ? cookieCredential(request) : undefined);
+  return token === undefined ? undefined : sha256Hex(token);
+}
+
 export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; tenants: TenantService; maxBytes: number }> = async (app, { imports, tenants, maxBytes }) => {
   // The upload is handed on as a stream: it is read row by row, never buffered whole.
   app.addContentTypeParser(Object.keys(FORMATS), (_request, payload, done) => done(null, payload));
@@ -49,7 +61,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; t
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const format = FORMATS[type];
     if (!format) throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send text/csv or application/x-ndjson' });
-    const job = await imports.submit(ctx, capped(request.body as Readable, maxBytes), format, request.query.map, request.query.dryRun ?? false);
+    const job = await imports.submit(ctx, capped(request.body as Readable, maxBytes), format, request.query.map, request.query.dryRun ?? false, presentedTokenHash(request));
     return reply.code(202).header('location', `/v1/imports/${job.id}`).send(job);
   });
 

@@ -5,6 +5,7 @@ import { AppError, fieldError } from '../../errors/app-error.js';
 import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { actorRef, requirePermission, type TenantContext } from '../context.js';
+import { jobCredentialOf } from './import-credential.js';
 import { parseColumnMap } from './import-mapping.js';
 import { DEFAULT_RECORD_LIMITS, readRecords, type ImportFormat, type RecordLimits } from './import-records.js';
 import * as imports from './import.repository.js';
@@ -34,10 +35,13 @@ export class ImportService {
   /**
    * Streams an upload into a new job (never holding the whole file, nor a record over the caps) and queues it.
    * A record over the caps is stored as a row error; the job goes on with the next record.
+   * The job keeps who submitted it (import-credential.ts), not a secret: the worker authenticates that
+   * credential again before each chunk and stops the job once it is revoked or may no longer create users.
+   * @param tokenHash for a user's session or personal token, the SHA-256 of the token presented.
    * @throws PERMISSION_DENIED; VALIDATION_FAILED (bad map, unreadable file); IMPORT_RECORD_TOO_LARGE (a header
    *   over the caps, or an unclosed quote past them: the file cannot be read on).
    */
-  async submit(ctx: TenantContext, source: Readable, format: ImportFormat, map: string | undefined, dryRun = false): Promise<ImportJob> {
+  async submit(ctx: TenantContext, source: Readable, format: ImportFormat, map: string | undefined, dryRun = false, tokenHash?: string): Promise<ImportJob> {
     requirePermission(ctx.principal, 'users:create');
     let columnMap: Map<string, string>;
     try {
@@ -51,7 +55,7 @@ export class ImportService {
     // The job is created as 'failed' and only turned 'queued' once the upload is complete, so a broken upload never runs.
     await imports.insertJob(this.db, {
       tenantId: ctx.tenantId, id, status: 'failed', format, dryRun, columnMap: JSON.stringify([...columnMap]),
-      principal: JSON.stringify({ kind: principal.kind, id: principal.id, role: principal.role, permissions: [...principal.permissions] }),
+      principal: JSON.stringify(jobCredentialOf(principal, tokenHash)),
       totalRows: 0, processed: 0, created: 0, failed: 0, lastRow: 0, error: 'upload incomplete', createdBy: actorRef(principal), createdAt: now, updatedAt: now, finishedAt: null,
     });
     let total = 0;
