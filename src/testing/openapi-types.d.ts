@@ -1635,7 +1635,7 @@ export interface operations {
             header?: {
                 /** @description Tenant slug or id; required with a platform key */
                 "x-roster-tenant"?: string;
-                /** @description Makes a retry safe: the first request with a key runs and its response is kept for 24 hours; a retry with the same key and body gets that response again, marked `Idempotent-Replayed: true`, and creates nothing. 1-255 visible ASCII characters, per tenant. */
+                /** @description Makes a retry safe: the first request with a key runs and its response is kept for 24 hours; a retry by the same credential with the same key and body gets that response again, marked `Idempotent-Replayed: true`, and creates nothing (one-time secrets such as `generatedPassword` are left out of a replay and named in `Idempotent-Omitted`). 1-255 visible ASCII characters, per credential. */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -2245,7 +2245,7 @@ export interface operations {
             header?: {
                 /** @description Tenant slug or id; required with a platform key */
                 "x-roster-tenant"?: string;
-                /** @description Makes a retry safe: the first request with a key runs and its response is kept for 24 hours; a retry with the same key and body gets that response again, marked `Idempotent-Replayed: true`, and creates nothing. 1-255 visible ASCII characters, per tenant. */
+                /** @description Makes a retry safe: the first request with a key runs and its response is kept for 24 hours; a retry by the same credential with the same key and body gets that response again, marked `Idempotent-Replayed: true`, and creates nothing (one-time secrets such as `generatedPassword` are left out of a replay and named in `Idempotent-Omitted`). 1-255 visible ASCII characters, per credential. */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -5234,7 +5234,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The tenant: slug, id or number (required with a platform key or a JWT) */
+                /** @description The tenant: slug, id or number (required with a platform key; with a JWT it must name the tenant of the token's tenant claim) */
                 "x-rollout-credential-id"?: string;
             };
             path?: never;

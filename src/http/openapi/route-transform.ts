@@ -46,8 +46,9 @@ const IDEMPOTENCY_KEY = {
   maxLength: 255,
   pattern: '^[\\x21-\\x7E]+$',
   description:
-    'Makes a retry safe: the first request with a key runs and its response is kept for 24 hours; a retry with the same key and body ' +
-    'gets that response again, marked `Idempotent-Replayed: true`, and creates nothing. 1-255 visible ASCII characters, per tenant.',
+    'Makes a retry safe: the first request with a key runs and its response is kept for 24 hours; a retry by the same credential with the ' +
+    'same key and body gets that response again, marked `Idempotent-Replayed: true`, and creates nothing (one-time secrets such as ' +
+    '`generatedPassword` are left out of a replay and named in `Idempotent-Omitted`). 1-255 visible ASCII characters, per credential.',
 };
 
 const TEXT_UPLOAD = { type: 'string', description: 'The file, streamed' };
