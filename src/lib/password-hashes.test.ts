@@ -78,11 +78,68 @@ describe('imported password hashes', () => {
   });
 
   it.each([
-    ['md5 crypt', '$1$saltsalt$2vnaRpHa6Jxjz5n83ok8Z0'],
+    ['Apache MD5 ($apr1$)', '$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/'],
+    ['DES crypt', 'abJnggxhB/yWI'],
+    ['argon2d', '$argon2d$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'],
     ['plain text', 'hunter2'],
     ['truncated bcrypt', '$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJ'],
+    ['a salted SHA-1 format string without {PASSWORD} (any password would match)', `$sha1$pf=${Buffer.from('{SALT}').toString('base64')}$c2FsdA==$${'A'.repeat(27)}=`],
   ])('should refuse an unsupported format: %s', (_name, value) => {
     expect(normalizeImportedHash(value)).toBeUndefined();
+  });
+
+  // Parameters choose what a login costs; past the bounds a hash is refused rather than stored.
+  it.each([
+    ['bcrypt cost 16', '$2b$16$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'],
+    ['bcrypt cost 31', '$2a$31$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'],
+    ['argon2 with 2 GiB', '$argon2id$v=19$m=2097152,t=1,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'],
+    ['argon2 with 11 passes', '$argon2id$v=19$m=65536,t=11,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'],
+    ['argon2 with 17 lanes', '$argon2id$v=19$m=65536,t=2,p=17$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'],
+    ['scrypt N=2^20 (1 GiB)', '$scrypt$ln=20,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E'],
+    ['scrypt N=2^31 written as N', '$scrypt$ln=2147483648,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E'],
+    ['scrypt ln=16384 read as an exponent would overflow: N=16384 is fine, r=64 is not', '$scrypt$ln=16384,r=64,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E'],
+    ['scrypt p=1000', '$scrypt$ln=14,r=8,p=1000$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E'],
+    ['firescrypt ln=18', '$firescrypt$ln=18,r=8,p=1$sPtDhWcd1MfdAw==$xbSou7FOl6mChCyzpCPIQ7tku7nsQMTFtyOZSXXd7tjBa4NtimOx7v42Gv2SfzPQu1oxM2/k4SsbOu73wlKe1A==$Bw==$YE0dO4bwD4JnJafh6lZZfkp1MtKzuKAXQcDCJNJNyeCHairWHKENOkbh3dzwaCdizzOspwr/FITUVlnOAwPKyw=='],
+    ['pbkdf2 with 10,000,001 iterations', '$pbkdf2-sha256$i=10000001,l=32$1jP+5Zxpxgtee/iPxGgOz0RfE9/KJuDElP1ley4VxXc$QJxzfvdbHYBpydCbHoFg3GJEqMFULwskiuqiJctoYpI'],
+    ['pbkdf2 whose long output multiplies the work', `$pbkdf2-sha1$i=1000000,l=256$1jP+5Zxpxgtee/iPxGgOz0RfE9/KJuDElP1ley4VxXc$${'A'.repeat(342)}`],
+    ['passlib pbkdf2 with 4,294,967,295 rounds', '$pbkdf2-sha256$4294967295$4vjV83LKPjQzk31VI4E0Vw$hsYF68OiOUPdDZ1Fg.fJPeq1h/gXXY7acBp9/6c.tmQ'],
+    ['sha512-crypt with 999,999,999 rounds', '$6$rounds=999999999$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1'],
+    ['sha256-crypt with fewer rounds than the scheme writes', '$5$rounds=999$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5'],
+  ])('should refuse a hash whose cost is out of bounds: %s', (_name, value) => {
+    expect(normalizeImportedHash(value)).toBeUndefined();
+  });
+
+  it('should store the forms from other systems in one spelling that still verifies', async () => {
+    // Kratos writes scrypt's N itself in ln=; Roster stores log2(N) as passlib does.
+    expect(normalizeImportedHash('$scrypt$ln=16384,r=8,p=1$2npRo7P03Mt8keSoMbyD/tKFWyUzjiQf2svUaNDSrhA=$MiCzNcIplSMqSBrm4HckjYqYhaVPPjTARTzwB1cVNYE='))
+      .toBe('$scrypt$ln=14,r=8,p=1$2npRo7P03Mt8keSoMbyD/tKFWyUzjiQf2svUaNDSrhA$MiCzNcIplSMqSBrm4HckjYqYhaVPPjTARTzwB1cVNYE');
+    // l= is what the hash says of itself; the decoded hash decides the length (here 32 bytes, not 128).
+    const pbkdf2 = normalizeImportedHash('$pbkdf2-sha256$i=100000,l=128$1jP+5Zxpxgtee/iPxGgOz0RfE9/KJuDElP1ley4VxXc$QJxzfvdbHYBpydCbHoFg3GJEqMFULwskiuqiJctoYpI');
+    expect(pbkdf2).toBe('$pbkdf2-sha256$i=100000,l=32$1jP+5Zxpxgtee/iPxGgOz0RfE9/KJuDElP1ley4VxXc$QJxzfvdbHYBpydCbHoFg3GJEqMFULwskiuqiJctoYpI');
+    expect(await verifyStoredHash(pbkdf2!, 'test')).toBe(true);
+    expect(normalizeImportedHash('$md5-crypt$xWMlm2eL$GGTOpgZu4p2k6ORprAu3b.')).toBe('$1$xWMlm2eL$GGTOpgZu4p2k6ORprAu3b.');
+    expect(normalizeImportedHash('  $1$xWMlm2eL$GGTOpgZu4p2k6ORprAu3b.\n')).toBe('$1$xWMlm2eL$GGTOpgZu4p2k6ORprAu3b.');
+  });
+
+  it('should run crypt(3) rounds off the event loop', async () => {
+    // passlib's default 656,000 SHA-512 rounds (Kratos' vector): the event loop keeps turning meanwhile.
+    let turns = 0;
+    let done = false;
+    const spin = () => {
+      turns += 1;
+      if (!done) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const check = verifyStoredHash('$6$rounds=656000$3LVbIAVxR//cRajw$uuNasMW.RYxlGzIRFU1Was70BPSa933AjxhZIGJdJBOlqJAHlgqa0yuiuq5JHF/ryNGryJkj87G9i3G2HPSXg1', 'test');
+    const wrong = verifyStoredHash('$1$xWMlm2eL$GGTOpgZu4p2k6ORprAu3b.', 'test');
+    expect(await Promise.all([check, wrong])).toEqual([true, false]);
+    done = true;
+    expect(turns).toBeGreaterThan(100);
+  });
+
+  it('should answer false, not throw, for a stored hash it cannot read', async () => {
+    expect(await verifyStoredHash('$scrypt$ln=16384000,r=8,p=1$c2FsdA$aGFzaA', 'x')).toBe(false);
+    expect(await verifyStoredHash('not a hash', 'x')).toBe(false);
   });
 
   it('should refuse parts that do not fit their algorithm', () => {
