@@ -11,7 +11,8 @@ const CREDENTIAL_HEADER = 'x-rollout-credential-id';
 
 /**
  * Rollout's Universal CRM Create User (seed 000) at /compat/rollout. `Authorization: Bearer` carries
- * a Roster API key, a user token or a JWT of a trusted issuer; X-Rollout-Credential-Id names the tenant.
+ * a Roster API key, a user token or a JWT of a trusted issuer (bound to one tenant and role: JwtService);
+ * X-Rollout-Credential-Id names the tenant.
  */
 export const rolloutRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (app, { core }) => {
   useContractErrors(app, toRolloutError);
@@ -22,7 +23,7 @@ export const rolloutRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (
       summary: 'Create a user (Rollout Universal CRM)',
       description: 'Body as JSON, multipart/form-data (bracket notation or JSON text for address and participatingOfficeIds) or text/plain JSON. 201 with an array holding the one unified user. See docs/contracts/rollout.md.',
       tags: ['Contract: Rollout'], security: [{ bearerAuth: [], rolloutCredentialId: [] }],
-      headers: Type.Object({ [CREDENTIAL_HEADER]: Type.Optional(Type.String({ maxLength: 100, description: 'The tenant: slug, id or number (required with a platform key or a JWT)' })) }),
+      headers: Type.Object({ [CREDENTIAL_HEADER]: Type.Optional(Type.String({ maxLength: 100, description: 'The tenant: slug, id or number (required with a platform key; a JWT names its tenant in a claim, which this must match when given)' })) }),
       body: RolloutCreateUserBody,
       consumes: ['application/json', 'multipart/form-data', 'text/plain'],
       response: { 201: RolloutCreated, '4xx': RolloutError, '5xx': RolloutError },
