@@ -60,6 +60,10 @@ for (const level of ['info', 'trace']) {
         { method: 'POST', url: `/v1//password-setups/${b}/`, payload: {} },
         { method: 'POST', url: `/V1/Password-Setups/${c}`, payload: {} },
         { method: 'POST', url: `/v1/password%2Dsetups/${a}/extra`, payload: {} },
+        // URLs Fastify refuses before routing: a malformed escape, a segment over the router's limit.
+        { method: 'POST', url: `/v1/password-setups/${b}%E0%A4%A`, payload: {} },
+        { method: 'POST', url: `/v1/email-verifications/${c}${'x'.repeat(1200)}`, payload: {} },
+        { method: 'GET', url: `/set-password/%E0%A4%A?token=${a}` },
       ] as const;
       for (const send of sends) {
         const res = await t.app.inject({ ...send, headers: { 'x-roster-tenant': tenant.slug } });
