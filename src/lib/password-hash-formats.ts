@@ -193,7 +193,8 @@ function readCrypt(id: keyof typeof CRYPT_SCHEMES, fields: string[]): ImportedHa
 }
 
 const BCRYPT = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
-const ARGON2 = /^\$argon2(?:id|i)\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+// v=16 is argon2 1.0 (some libraries still write it); v=19 is 1.3, RFC 9106.
+const ARGON2 = /^\$argon2(?:id|i)\$v=(?:16|19)\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
 function readArgon2(text: string): ImportedHash | undefined {
   const m = ARGON2.exec(text);

@@ -58,7 +58,10 @@ describe('imported password hashes', () => {
     expect(await verifyStoredHash(normalizeImportedHash({ algorithm: 'sha256', value: prefix, salt })!, 'secret')).toBe(false);
   });
 
-  it('should verify argon2id and argon2i PHC strings', async () => {
+  it('should verify argon2id and argon2i PHC strings, versions 1.3 and 1.0', async () => {
+    const v10 = await argon2Hash('hunter2hunter2', { algorithm: 2, version: 0, memoryCost: 1024, timeCost: 1 });
+    expect(v10).toMatch(/^\$argon2id\$v=16\$/);
+    expect(await verifyStoredHash(normalizeImportedHash(v10)!, 'hunter2hunter2')).toBe(true);
     for (const algorithm of [2, 1] as const) {
       const phc = await argon2Hash('hunter2hunter2', { algorithm, memoryCost: 1024, timeCost: 1 });
       expect(normalizeImportedHash(phc)).toBe(phc);
