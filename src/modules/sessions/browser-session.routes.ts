@@ -69,6 +69,11 @@ export const browserSessionRoutes: FastifyPluginAsyncTypebox<BrowserSessionDeps>
       credential = input.apiKey;
     } else {
       const session = await deps.sessions.login(input.tenant as string, { login: input.login as string, password: input.password as string }, request.ip);
+      if (session.passwordChangeRequired) {
+        // Such a session could do nothing in the page but fail: end it and say why.
+        await deps.sessions.logout(session.token);
+        throw new AppError('PASSWORD_CHANGE_REQUIRED', { detail: 'Change the password first: POST /v1/sessions, then POST /v1/sessions/current/password' });
+      }
       credential = session.token;
       expiresAt = session.expiresAt;
     }

@@ -1,11 +1,11 @@
 import type { Executor } from '../../db/database.js';
 
-/** The live session or personal token with this token hash, with its user still live and active. */
+/** The live session or personal token with this token hash, with its user still live (and whether active, or bound to change its password). */
 export async function findLiveByTokenHash(db: Executor, tokenHash: string, now: string) {
   return db
     .selectFrom('sessions')
     .innerJoin('users', (j) => j.onRef('users.tenantId', '=', 'sessions.tenantId').onRef('users.id', '=', 'sessions.userId'))
-    .select(['sessions.tenantId', 'sessions.id', 'sessions.userId', 'sessions.kind', 'users.active'])
+    .select(['sessions.tenantId', 'sessions.id', 'sessions.userId', 'sessions.kind', 'users.active', 'users.requirePasswordChange'])
     .where('sessions.tokenHash', '=', tokenHash)
     .where('sessions.expiresAt', '>', now)
     .where('users.deletedAt', 'is', null)

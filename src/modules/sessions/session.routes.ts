@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { tenantContextOf } from '../../http/auth.js';
+import { bearerToken, tenantContextOf } from '../../http/auth.js';
 import { bearer, errorResponses, IdParams, tenantHeader } from '../../http/route-helpers.js';
 import type { TenantService } from '../tenants/tenant.service.js';
-import { CreatePersonalTokenSchema, LoginSchema, PersonalTokenSchema, SessionSchema } from './session.schemas.js';
+import { ChangeOwnPasswordSchema, CreatePersonalTokenSchema, LoginSchema, PersonalTokenSchema, SessionSchema } from './session.schemas.js';
 import type { SessionService } from './session.service.js';
 
 export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionService }> = async (app, { sessions }) => {
@@ -21,6 +21,23 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionService
   }, async (request, reply) => {
     // A refused attempt's Retry-After is set by the error handler, like every 429.
     const session = await sessions.login(request.headers['x-roster-tenant'], request.body, request.ip);
+    return reply.code(201).send(session);
+  });
+
+  // Outside the API-key scope on purpose: it is the one route a session bound to change its password may use.
+  app.post('/sessions/current/password', {
+    schema: {
+      summary: 'Change your own password',
+      description:
+        'With the login session token (`Authorization: Bearer rss_…` from POST /v1/sessions) and the current password. The new password must meet the tenant ' +
+        'password policy and differ from the current one. Clears `requirePasswordChange` (a session of a user so flagged answers 403 `PASSWORD_CHANGE_REQUIRED` ' +
+        'everywhere else), ends every login session and personal access token of the user, this one included, and answers with a new session. ' +
+        'Wrong current passwords count toward the per-account login limit.',
+      tags: ['Sessions'], security: bearer, body: ChangeOwnPasswordSchema,
+      response: { 201: SessionSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const session = await sessions.changeOwnPassword(bearerToken(request.headers.authorization) ?? '', request.body);
     return reply.code(201).send(session);
   });
 };

@@ -10,6 +10,15 @@ export const LoginSchema = Type.Object(
 );
 export type LoginInput = Static<typeof LoginSchema>;
 
+export const ChangeOwnPasswordSchema = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: 1024 }),
+    newPassword: Type.String({ minLength: 1, maxLength: 1024, description: 'Must meet the tenant password policy and differ from the current one' }),
+  },
+  { additionalProperties: false, examples: [{ currentPassword: 'correct horse battery', newPassword: 'quiet harbour lantern 7' }] },
+);
+export type ChangeOwnPasswordInput = Static<typeof ChangeOwnPasswordSchema>;
+
 export const SessionSchema = Type.Object(
   {
     token: Type.String({ description: 'Session token (rss_…); shown once, only its hash is stored' }),

@@ -1,5 +1,7 @@
-import type { Db } from '../../db/database.js';
-import { AppError } from '../../errors/app-error.js';
+import type { Db, Executor } from '../../db/database.js';
+import { AppError, fieldError, throwIfFieldErrors } from '../../errors/app-error.js';
+import { checkPassword } from '../../rules/password.js';
+import { recordEvents } from '../events/event.service.js';
 import { AttemptLimiter } from '../../lib/attempt-limiter.js';
 import { newId } from '../../lib/ids.js';
 import type { PasswordHasher } from '../../lib/password-hasher.js';
@@ -12,7 +14,7 @@ import { platformPermissions } from '../roles/permissions.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import * as users from '../users/user.repository.js';
 import type { UserService } from '../users/user.service.js';
-import type { LoginInput, PersonalToken, Session } from './session.schemas.js';
+import type { ChangeOwnPasswordInput, LoginInput, PersonalToken, Session } from './session.schemas.js';
 import * as sessions from './session.repository.js';
 import { nowIso } from '../../lib/time.js';
 import { assertCallerCoversUsers, rolesByUser } from '../roles/role.service.js';
@@ -20,6 +22,8 @@ import { requirePermission, type Principal, type TenantContext } from '../contex
 import { isUuid } from '../../lib/ids.js';
 
 const WINDOW_MS = 15 * 60 * 1000;
+/** The failed-login counter of an account that exists: keyed on the account, not on how its login was typed. */
+const accountKeyOf = (tenantId: string, userId: string) => `${tenantId}:user:${userId}`;
 /** Login sessions and personal access tokens share one form; only the stored kind tells them apart. */
 export const SESSION_TOKEN_PREFIX = 'rss_';
 /** Personal access tokens do not expire by themselves; they are revoked. */
@@ -55,12 +59,14 @@ export class SessionService {
   async login(tenantRef: string, input: LoginInput, address: string): Promise<Session> {
     const tenant = await this.deps.tenants.getTenant(tenantRef);
     const login = input.login.trim();
-    const accountKey = `${tenant.id}:${usernameKey(login)}`;
+    const candidates = [usernameKey(login), normalizeEmail(login)?.normalized].filter((v): v is string => v !== undefined);
+    const row = await users.findByIdentifier(this.deps.db, tenant.id, candidates);
+    // The account counter is the account's, however its login was spelled: spellings the lookup folds
+    // together (case, ignorable characters, IDNA) cannot open new counters.
+    const accountKey = row ? accountKeyOf(tenant.id, row.id) : `${tenant.id}:login:${normalizeEmail(login)?.normalized ?? usernameKey(login)}`;
     const retryAfter = Math.max(this.#perAccount.retryAfterSeconds(accountKey), this.#perAddress.retryAfterSeconds(address));
     if (retryAfter > 0) throw new AppError('TOO_MANY_ATTEMPTS', { details: { retryAfter } });
 
-    const candidates = [usernameKey(login), normalizeEmail(login)?.normalized].filter((v): v is string => v !== undefined);
-    const row = await users.findByIdentifier(this.deps.db, tenant.id, candidates);
     const stored = row?.passwordHash ?? (await this.dummyHash());
     // In the hasher's verification lane: ahead of every tenant's queued bulk hashes.
     const ok = (await this.deps.hasher.verifyWith(() => verifyStoredHash(stored, input.password))) && row?.passwordHash != null;
@@ -74,14 +80,64 @@ export class SessionService {
     if (needsRehash(stored, this.deps.argon2)) {
       await users.updatePasswordHash(this.deps.db, tenant.id, row.id, await this.deps.hasher.hash(input.password, { priority: true }));
     }
+    return this.openSession(this.deps.db, tenant.id, row.id);
+  }
 
+  /** A new login session for a user, with the user as the session answer shows it. */
+  private async openSession(db: Executor, tenantId: string, userId: string): Promise<Session> {
+    const { token, expiresAt } = await this.insertSession(db, tenantId, userId);
+    return this.sessionAnswer(tenantId, userId, token, expiresAt);
+  }
+
+  private async insertSession(db: Executor, tenantId: string, userId: string): Promise<{ token: string; expiresAt: string }> {
     const token = `${SESSION_TOKEN_PREFIX}${randomBase62(48)}`;
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.deps.ttlSeconds * 1000).toISOString();
-    await sessions.insert(this.deps.db, { tenantId: tenant.id, id: newId(), userId: row.id, tokenHash: sha256Hex(token), createdAt: now.toISOString(), expiresAt, kind: 'login', name: null });
-    const self = { kind: 'cli' as const, id: 'login', tenantId: tenant.id, role: 'self', permissions: new Set<string>(platformPermissions) };
-    const user = await this.deps.users.getUser({ tenantId: tenant.id, principal: self, requestId: 'login' }, row.id);
+    await sessions.insert(db, { tenantId, id: newId(), userId, tokenHash: sha256Hex(token), createdAt: now.toISOString(), expiresAt, kind: 'login', name: null });
+    return { token, expiresAt };
+  }
+
+  private async sessionAnswer(tenantId: string, userId: string, token: string, expiresAt: string): Promise<Session> {
+    const self = { kind: 'cli' as const, id: 'login', tenantId, role: 'self', permissions: new Set<string>(platformPermissions) };
+    const user = await this.deps.users.getUser({ tenantId, principal: self, requestId: 'login' }, userId);
     return { token, expiresAt, passwordChangeRequired: user.requirePasswordChange, user };
+  }
+
+  /**
+   * `POST /v1/sessions/current/password`: the user of a login session changes its own password,
+   * proving the current one (failures count toward the account's login limit). The change clears
+   * `requirePasswordChange` and ends every login session and personal token of the user, this one
+   * included; the answer is a new session.
+   * @throws UNAUTHENTICATED; TOO_MANY_ATTEMPTS; VALIDATION_FAILED (PASSWORD_INCORRECT, PASSWORD_UNCHANGED, the tenant policy)
+   */
+  async changeOwnPassword(token: string, input: ChangeOwnPasswordInput): Promise<Session> {
+    const found = token.startsWith(SESSION_TOKEN_PREFIX) && token.length <= 200 ? await sessions.findLiveByTokenHash(this.deps.db, sha256Hex(token), nowIso()) : undefined;
+    if (!found || found.kind !== 'login' || !readBool(found.active)) throw new AppError('UNAUTHENTICATED', { detail: 'Send the login session token (rss_…) from POST /v1/sessions as "Authorization: Bearer"' });
+    const { tenantId, userId } = found;
+    const accountKey = accountKeyOf(tenantId, userId);
+    const retryAfter = this.#perAccount.retryAfterSeconds(accountKey);
+    if (retryAfter > 0) throw new AppError('TOO_MANY_ATTEMPTS', { details: { retryAfter } });
+    const row = await users.findById(this.deps.db, tenantId, userId);
+    if (!row) throw new AppError('UNAUTHENTICATED');
+    const stored = row.passwordHash ?? (await this.dummyHash());
+    const ok = (await this.deps.hasher.verifyWith(() => verifyStoredHash(stored, input.currentPassword))) && row.passwordHash != null;
+    if (!ok) {
+      this.#perAccount.recordFailure(accountKey);
+      throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/currentPassword', 'PASSWORD_INCORRECT')] });
+    }
+    this.#perAccount.reset(accountKey);
+    if (input.newPassword === input.currentPassword) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/newPassword', 'PASSWORD_UNCHANGED')] });
+    const tenant = await this.deps.tenants.getTenant(tenantId);
+    throwIfFieldErrors(checkPassword(input.newPassword, tenant.settings.password, { username: row.username, email: row.email }, '/newPassword'));
+    const passwordHash = await this.deps.hasher.hash(input.newPassword, { tenantId, priority: true });
+    const { token: fresh, expiresAt } = await this.deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ passwordHash, requirePasswordChange: false, updatedAt: nowIso(), version: (eb) => eb('version', '+', 1) })
+        .where('tenantId', '=', tenantId).where('id', '=', userId).execute();
+      await sessions.deleteAllForUser(trx, tenantId, userId);
+      await recordEvents(trx, tenantId, { type: 'user', id: userId, requestId: null }, [{ type: 'user.password_changed', resourceType: 'user', resourceId: userId, data: { id: userId } }]);
+      return this.insertSession(trx, tenantId, userId);
+    });
+    return this.sessionAnswer(tenantId, userId, fresh, expiresAt);
   }
 
   /** Ends a login session (sign-out); other credentials are left alone, as they are revoked elsewhere. */
@@ -98,12 +154,17 @@ export class SessionService {
   /**
    * Resolves a session or personal access token to its user as a principal holding the permissions
    * of the user's roles; undefined when the token is unknown, expired, or its user deleted or deactivated.
+   * @throws PASSWORD_CHANGE_REQUIRED for a login session of a user flagged `requirePasswordChange`:
+   * such a session acts nowhere; it can only change the password (changeOwnPassword) or sign out.
    */
   async authenticate(token: string): Promise<Principal | undefined> {
     if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 200) return undefined;
     // The lookup is by a SHA-256 of the token, so its timing says nothing about the token's characters.
     const found = await sessions.findLiveByTokenHash(this.deps.db, sha256Hex(token), nowIso());
     if (!found || !readBool(found.active)) return undefined;
+    if (found.kind === 'login' && readBool(found.requirePasswordChange)) {
+      throw new AppError('PASSWORD_CHANGE_REQUIRED', { detail: 'Change the password first with POST /v1/sessions/current/password; this session can do nothing else' });
+    }
     const roles = (await rolesByUser(this.deps.db, found.tenantId, [found.userId])).get(found.userId) ?? [];
     return {
       kind: 'user', id: found.userId, tenantId: found.tenantId, role: roles.map((r) => r.name).join(',') || 'none',
