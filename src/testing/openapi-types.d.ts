@@ -5234,7 +5234,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The tenant: slug, id or number (required with a platform key; with a JWT it must name the tenant of the token's tenant claim) */
+                /** @description The tenant: slug, id or number (required with a platform key; a JWT names its tenant in a claim, which this must match when given) */
                 "x-rollout-credential-id"?: string;
             };
             path?: never;
