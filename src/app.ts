@@ -5,6 +5,7 @@ import { openDatabase, type Database } from './db/kysely.js';
 import { migrateToLatest } from './db/migrate.js';
 import { StatisticsKeeper } from './db/statistics.js';
 import { Metrics } from './lib/metrics.js';
+import { registerBacklogMetrics } from './lib/backlog-metrics.js';
 import { PasswordHasher } from './lib/password-hasher.js';
 import { PrincipalCache } from './modules/api-keys/principal-cache.js';
 import { ApiKeyService } from './modules/api-keys/api-key.service.js';
@@ -84,6 +85,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
   if (migrate) await migrateToLatest(database);
   const hasher = new PasswordHasher(config.argon2, config.hashQueueMax);
   const metrics = new Metrics(() => hasher.pending);
+  registerBacklogMetrics(metrics.registry, database.db, database.poolStats);
   const mailSenders = new MailSenderPolicy(config.mailFromDomains);
   const tenants = new TenantService(database.db, mailSenders);
   const apiKeys = new ApiKeyService(database.db, new PrincipalCache(config.authCacheMs));

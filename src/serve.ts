@@ -2,7 +2,7 @@ import pino from 'pino';
 import { createCore, type Core } from './app.js';
 import { loadConfig, type Config } from './config/config.js';
 import { waitForDatabase } from './db/wait-for-database.js';
-import { rootRoutes } from './http/root.routes.js';
+import { startMetricsServer } from './http/metrics-server.js';
 import { buildHttpServer } from './http/server.js';
 import { assertCanListen, portProblem } from './lib/port-check.js';
 import { StartupError } from './lib/startup-error.js';
@@ -62,8 +62,6 @@ export async function serve(): Promise<void> {
     );
   }
   const app = await buildHttpServer(core, config);
-  // TODO(lead): move into buildHttpServer (src/http/server.ts) beside adminPageRoutes, then drop these lines.
-  if (!app.hasRoute({ method: 'GET', url: '/' })) await app.register(rootRoutes);
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -72,8 +70,11 @@ export async function serve(): Promise<void> {
     const problem = portProblem((error as NodeJS.ErrnoException).code, config.host, config.port);
     throw problem ? new StartupError(problem) : error;
   }
+  // Its own port, so /metrics can stay on an internal interface while the API is public.
+  const metricsServer = config.metrics.port === undefined ? undefined : await startMetricsServer(core.metrics, { ...config.metrics, port: config.metrics.port }, config.host);
   if (config.runWorkers) startWorkers(core, config, app.log);
   onSignals(app.log, async () => {
+    await metricsServer?.close();
     await app.close();
     await core.close();
   });

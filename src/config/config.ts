@@ -26,6 +26,8 @@ export interface Config {
   /** Requests per minute per credential and per client address (429 beyond). */
   rateLimitPerKey: number;
   rateLimitPerAddress: number;
+  /** `/metrics`: a bearer token Prometheus must send, and a port of its own (then the API's port does not serve it). */
+  metrics: { token: string | undefined; port: number | undefined };
   /** Redis for rate-limit counters shared by all Roster processes. */
   redisUrl: string | undefined;
   /** Password hashes queued or running beyond which creates get 503 with Retry-After. */
@@ -194,6 +196,10 @@ export function loadConfig(env: Env = process.env): Config {
   const importMaxRecordBytes = readInt(env, 'ROSTER_IMPORT_MAX_RECORD_BYTES', 65_536, 1024, 16_777_216);
   const importMaxFieldBytes = readInt(env, 'ROSTER_IMPORT_MAX_FIELD_BYTES', Math.min(32_768, importMaxRecordBytes), 256, 16_777_216);
   if (importMaxFieldBytes > importMaxRecordBytes) throw new ConfigError(`ROSTER_IMPORT_MAX_FIELD_BYTES (${importMaxFieldBytes}) must not be larger than ROSTER_IMPORT_MAX_RECORD_BYTES (${importMaxRecordBytes})`);
+  const metricsToken = readString(env, 'ROSTER_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('ROSTER_METRICS_TOKEN must be at least 16 characters, e.g. $(openssl rand -hex 16)');
+  const metricsPort = env.ROSTER_METRICS_PORT?.trim() ? readInt(env, 'ROSTER_METRICS_PORT', 0, 1, 65535) : undefined;
+  if (metricsPort !== undefined && metricsPort === readInt(env, 'PORT', 8080, 0, 65535)) throw new ConfigError('ROSTER_METRICS_PORT must differ from PORT');
   const jwtSecret = readString(env, 'ROSTER_JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('ROSTER_JWT_SECRET must be at least 32 characters');
   const jwksUrl = readString(env, 'ROSTER_JWT_JWKS_URL');
@@ -240,6 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerKey: readInt(env, 'ROSTER_RATE_LIMIT_PER_KEY', 6000, 1, 10_000_000),
     rateLimitPerAddress: readInt(env, 'ROSTER_RATE_LIMIT_PER_ADDRESS', 6000, 1, 10_000_000),
     redisUrl,
+    metrics: Object.freeze({ token: metricsToken, port: metricsPort }),
     hashQueueMax: readInt(env, 'ROSTER_HASH_QUEUE_MAX', 256, 1, 1_000_000),
     argon2: Object.freeze({
       memoryCost: readInt(env, 'ROSTER_ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),

@@ -24,6 +24,8 @@ export interface Database {
   /** The PostgreSQL schema when not the default one. */
   schema?: string | undefined;
   close(): Promise<void>;
+  /** PostgreSQL: the pool's connections, for /metrics. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
 }
 
 // The PostgreSQL driver is loaded only when PostgreSQL is used: a SQLite deployment starts faster and smaller without it.
@@ -49,7 +51,10 @@ export function openDatabase(options: DatabaseOptions): Database {
       ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
-    return { db, dialect: 'postgres', schema: options.postgresSchema, close: () => db.destroy() };
+    return {
+      db, dialect: 'postgres', schema: options.postgresSchema, close: () => db.destroy(),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    };
   }
   const file = options.sqlitePath ?? ':memory:';
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });

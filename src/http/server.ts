@@ -34,6 +34,8 @@ import { registerTextGuard, useJsonBodyParser } from './hostile-input.js';
 import { registerRateLimits } from './rate-limits.js';
 import { requestSerializer, UrlRedactor } from './log-redaction.js';
 import { registerOpenApi } from './openapi.js';
+import { logIdentity } from './log-identity.js';
+import { rootRoutes } from './root.routes.js';
 import { createSerializerCompiler, createValidatorCompiler } from './validation.js';
 
 export interface HttpOptions {
@@ -105,13 +107,17 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   await registerSecurityHeaders(app);
   const rateLimits = await registerRateLimits(app, { perKeyPerMinute: config.rateLimitPerKey, perAddressPerMinute: config.rateLimitPerAddress, redisUrl: config.redisUrl });
   app.addHook('onResponse', async (request, reply) => {
+    // The "request completed" line (logged after this hook) says for whom and by whom the request was made.
+    const who = logIdentity(request);
+    if (who) reply.log = reply.log.child(who);
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) };
     core.metrics.httpRequests.inc(labels);
     core.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
   });
 
   await registerOpenApi(app, options.version ?? '0.1.0');
-  await app.register(healthRoutes, { isReady: core.isReady, metrics: core.metrics, redisStatus: rateLimits.redisStatus });
+  await app.register(healthRoutes, { isReady: core.isReady, metrics: core.metrics, redisStatus: rateLimits.redisStatus, metricsAccess: config.metrics });
+  await app.register(rootRoutes);
   await app.register(
     async (v1) => {
       requireApiKey(v1, core.authenticate);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../errors/app-error.js';
 import type { Metrics } from '../../lib/metrics.js';
+import { metricsAuthorized, type MetricsAccess } from '../../http/metrics-server.js';
 
 const tags = ['Operations'];
 const Status = Type.Object({ status: Type.String() });
@@ -15,9 +16,11 @@ export interface HealthOptions {
   metrics: Metrics;
   /** With REDIS_URL: whether the shared rate-limit counters are reachable. */
   redisStatus?: () => 'up' | 'down' | undefined;
+  /** A token for /metrics, or a port of its own (then the API's port does not serve it). */
+  metricsAccess?: MetricsAccess;
 }
 
-export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { isReady, metrics, redisStatus }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { isReady, metrics, redisStatus, metricsAccess = { token: undefined, port: undefined } }) => {
   app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags, response: { 200: Status } } }, async () => ({ status: 'ok' }));
 
   // Redis only holds rate-limit counters, and each process counts on its own without it: a Redis outage
@@ -35,7 +38,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
     return { status: redis === 'up' ? ('ready' as const) : ('degraded' as const), redis };
   });
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  if (metricsAccess.port !== undefined) return;
+  app.get('/metrics', {
+    schema: { summary: 'Prometheus metrics', description: 'With ROSTER_METRICS_TOKEN set, needs `Authorization: Bearer <token>`; with ROSTER_METRICS_PORT set, served on that port instead.', tags },
+  }, async (request, reply) => {
+    if (!metricsAuthorized(metricsAccess, request.headers.authorization)) throw new AppError('UNAUTHENTICATED', { detail: 'The metrics token is missing or wrong' });
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 };
