@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isReservedDomain } from './reserved-domains.js';
 
 const require = createRequire(import.meta.url);
 // Maintained lists, refreshed by updating the packages: throw-away mailbox providers, and personal free-mail
@@ -19,9 +20,10 @@ export function isDisposableDomain(domain: string): boolean {
   return domainAndParents(domain).some((d) => list.has(d));
 }
 
+/** A consumer mailbox provider; the reserved documentation names (reserved-domains.ts) never are one. */
 export function isFreeMailDomain(domain: string): boolean {
   freeMail ??= new Set<string>(require('email-providers/common.json') as string[]);
-  return freeMail.has(domain);
+  return freeMail.has(domain) && !isReservedDomain(domain);
 }
 
 export function domainInList(domain: string, list: readonly string[]): boolean {

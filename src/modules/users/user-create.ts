@@ -23,7 +23,7 @@ import type { Tenant } from '../tenants/tenant.schemas.js';
 import { queueUserMail } from '../mail/mail.service.js';
 import * as users from './user.repository.js';
 import { inputFieldError } from '../../lib/safe-input.js';
-import { identifiersOf, prepareProfile, type IdentifierClaim, type PreparedProfile } from './user.rules.js';
+import { identifiersOf, prepareProfile, type FreeTextField, type IdentifierClaim, type PreparedProfile } from './user.rules.js';
 import type { CreateUserInput, User } from './user.schemas.js';
 import type { NewUserRow } from './user.table.js';
 
@@ -49,6 +49,11 @@ export interface CreateOptions {
    * personal or throw-away domains (Fleet) asks for them here, and the one domain rule applies them.
    */
   emailPolicy?: Partial<TenantSettings['email']>;
+  /**
+   * Members a contract's seed types as free strings: normalised when possible, kept as sent otherwise,
+   * never refused (user.rules.ts, FreeTextField).
+   */
+  asSent?: FreeTextField[];
   /** Join only the default groups of these types (Rocket.Chat's default channels); all types when unset. */
   defaultGroupTypes?: string[];
   /** Event types recorded beside `user.created` for each new user, e.g. Pulse's `user_created`. */
@@ -142,7 +147,7 @@ export class UserCreator {
     const inputs: Array<{ index: number; input: CreateUserInput }> = [];
     items.forEach((item, index) => (item instanceof AppError ? fail(index, item) : inputs.push({ index, input: item })));
     const effective = options.emailPolicy ? { ...settings, email: { ...settings.email, ...options.emailPolicy } } : settings;
-    const candidates = await this.validate(ctx, effective, inputs, fail, options.defaultGroupTypes);
+    const candidates = await this.validate(ctx, effective, inputs, fail, options.defaultGroupTypes, new Set(options.asSent ?? []));
     const accepted = await this.checkUniqueness(tenantId, candidates, fail);
 
     const failed = outcomes.some((o) => o.error);
@@ -157,6 +162,7 @@ export class UserCreator {
   /** Every rule, for every item, with the batch's lookups done once. */
   private async validate(
     ctx: TenantContext, settings: TenantSettings, inputs: Array<{ index: number; input: CreateUserInput }>, fail: (i: number, e: AppError) => void, defaultGroupTypes?: string[],
+    freeText: ReadonlySet<FreeTextField> = new Set(),
   ): Promise<Candidate[]> {
     const { tenantId, principal } = ctx;
     const [rolesByName, groupRows, allDefaults, definitions] = await Promise.all([
@@ -180,7 +186,7 @@ export class UserCreator {
         fail(index, new AppError('VALIDATION_FAILED', { errors: [hostile] }));
         continue;
       }
-      const { profile, errors } = prepareProfile(input, settings);
+      const { profile, errors } = prepareProfile(input, settings, { asSent: freeText });
       const importedHash = passwordSource(input, errors);
       const roles = matchRoles(rolesByName, input.roles ?? ['user'], '/roles');
       const groups = matchGroups(groupRows, input.groups ?? [], '/groups');

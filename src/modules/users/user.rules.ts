@@ -3,7 +3,9 @@ import { checkEmailDomain, normalizeEmail } from '../../rules/email.js';
 import { calendarDate, todayUtc } from '../../rules/dates.js';
 import { canonicalLocale, canonicalTimezone, countryCode } from '../../rules/locale.js';
 import { checkPassword } from '../../rules/password.js';
+import { countryFromAny, phoneRegionFromAny } from '../../rules/country.js';
 import { normalizePhone } from '../../rules/phone.js';
+import { ianaOfWindowsZone } from '../../rules/windows-zones.js';
 import { checkUsername, usernameKey } from '../../rules/username.js';
 import type { TenantSettings } from '../settings/settings.schemas.js';
 import type { Address } from './user.schemas.js';
@@ -61,6 +63,32 @@ export interface PreparedProfile {
   pictureUrl: string | null;
 }
 
+/**
+ * Members a contract's seed types as a free string with no rule (docs/contracts/README.md): the rule
+ * normalises what it can (E.164, ISO 3166-1 alpha-2 from names and alpha-3 codes, IANA from Windows zone
+ * names, a region from a dialing code) and keeps what it cannot as sent, instead of refusing it.
+ */
+export type FreeTextField = 'phone' | 'phoneCountry' | 'timezone' | 'addressCountry' | 'countryOfBirth';
+export const FREE_TEXT_FIELDS: readonly FreeTextField[] = ['phone', 'phoneCountry', 'timezone', 'addressCountry', 'countryOfBirth'];
+
+export interface ProfileOptions {
+  /** Fields held to the free-string rule above rather than refused when not normalisable. */
+  asSent?: ReadonlySet<FreeTextField>;
+}
+
+/**
+ * The free-text fields whose value a merged patch leaves as stored: a value the create kept as sent
+ * (a contract's free string) is not judged again by a later update that does not change it.
+ */
+export function unchangedFreeText(draft: UserDraft, stored: UserDraft): Set<FreeTextField> {
+  const same = new Set<FreeTextField>();
+  if (draft.phone === stored.phone && draft.phoneCountry === undefined) same.add('phone');
+  if (draft.timezone === stored.timezone) same.add('timezone');
+  if (draft.address?.country === stored.address?.country) same.add('addressCountry');
+  if (draft.countryOfBirth === stored.countryOfBirth) same.add('countryOfBirth');
+  return same;
+}
+
 const optionalText = (value: string | undefined): string | null => {
   const trimmed = value?.trim();
   return trimmed ? trimmed : null;
@@ -82,9 +110,10 @@ function optionalUrl(value: string | undefined, path: string, errors: FieldError
   return url?.href ?? text;
 }
 
-function optionalCountry(value: string | undefined, path: string, errors: FieldError[]): string | null {
+function optionalCountry(value: string | undefined, path: string, errors: FieldError[], asSent = false): string | null {
   const text = optionalText(value);
   if (text === null) return null;
+  if (asSent) return countryFromAny(text) ?? text;
   const code = countryCode(text);
   if (!code) errors.push(fieldError(path, 'COUNTRY_INVALID'));
   return code ?? null;
@@ -116,25 +145,30 @@ function prepareIdentity(draft: UserDraft, settings: TenantSettings, errors: Fie
  * all field errors at once. This is the one place these rules run: create, update, batch and every
  * adapter go through it.
  */
-export function prepareProfile(draft: UserDraft, settings: TenantSettings): { profile: PreparedProfile; errors: FieldError[] } {
+export function prepareProfile(draft: UserDraft, settings: TenantSettings, options: ProfileOptions = {}): { profile: PreparedProfile; errors: FieldError[] } {
   const errors: FieldError[] = [];
+  const free = (field: FreeTextField) => options.asSent?.has(field) === true;
   const { email, username } = prepareIdentity(draft, settings, errors);
   if (draft.password !== undefined) errors.push(...checkPassword(draft.password, settings.password, { username, email: email?.display }));
 
   const phone = optionalText(draft.phone);
-  const region = draft.phoneCountry === undefined ? settings.defaultPhoneRegion : optionalCountry(draft.phoneCountry, '/phoneCountry', errors);
-  const e164 = phone === null ? null : normalizePhone(phone, region);
+  const sentRegion = optionalText(draft.phoneCountry);
+  const region = draft.phoneCountry === undefined ? settings.defaultPhoneRegion
+    : free('phoneCountry') ? ((sentRegion === null ? undefined : phoneRegionFromAny(sentRegion)) ?? settings.defaultPhoneRegion)
+      : optionalCountry(draft.phoneCountry, '/phoneCountry', errors);
+  const e164 = phone === null ? null : (normalizePhone(phone, region) ?? (free('phone') ? phone : undefined));
   if (phone !== null && !e164) errors.push(fieldError('/phone', 'PHONE_INVALID'));
 
   const locale = canonicalLocale(draft.locale ?? settings.defaultLocale);
   if (!locale) errors.push(fieldError('/locale', 'LOCALE_INVALID'));
-  const timezone = canonicalTimezone(draft.timezone ?? settings.defaultTimezone);
+  const sentZone = draft.timezone ?? settings.defaultTimezone;
+  const timezone = canonicalTimezone(sentZone) ?? (free('timezone') ? (ianaOfWindowsZone(sentZone) ?? (optionalText(sentZone) === null ? undefined : sentZone.trim())) : undefined);
   if (!timezone) errors.push(fieldError('/timezone', 'TIMEZONE_INVALID'));
 
   let address: Address | null = null;
   if (draft.address !== undefined) {
     address = Object.fromEntries(Object.entries(draft.address).flatMap(([k, v]) => (optionalText(v) === null ? [] : [[k, optionalText(v)]])));
-    if (address.country !== undefined) address.country = optionalCountry(address.country, '/address/country', errors) ?? address.country;
+    if (address.country !== undefined) address.country = optionalCountry(address.country, '/address/country', errors, free('addressCountry')) ?? address.country;
     if (Object.keys(address).length === 0) address = null;
   }
 
@@ -165,7 +199,7 @@ export function prepareProfile(draft: UserDraft, settings: TenantSettings): { pr
       departureDate,
       dateOfBirth,
       cityOfBirth: optionalText(draft.cityOfBirth),
-      countryOfBirth: optionalCountry(draft.countryOfBirth, '/countryOfBirth', errors),
+      countryOfBirth: optionalCountry(draft.countryOfBirth, '/countryOfBirth', errors, free('countryOfBirth')),
       externalId: optionalText(draft.externalId),
       userType: optionalText(draft.userType),
       pictureUrl: optionalUrl(draft.pictureUrl, '/pictureUrl', errors),

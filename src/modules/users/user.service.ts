@@ -26,7 +26,7 @@ import { recordFor } from '../events/event.service.js';
 import type { EventType } from '../events/event.catalog.js';
 import { conflictError, needsHash, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
 import * as users from './user.repository.js';
-import { identifiersOf, prepareProfile, type PreparedProfile, type UserDraft } from './user.rules.js';
+import { identifiersOf, prepareProfile, unchangedFreeText, type PreparedProfile, type UserDraft } from './user.rules.js';
 import { CreateCoalescer, type CoalescedOptions } from './create-coalescer.js';
 import type { CreatedUser, CreateUserInput, ListUsersQuery, PatchUserInput, User, UserList } from './user.schemas.js';
 import type { UserRow } from './user.table.js';
@@ -291,10 +291,12 @@ export class UserService {
       errors.push(...(newGroups?.errors ?? []));
       // Before any other check: whether the caller may touch this user at all answers alike whatever else the patch holds.
       await this.guardTarget(ctx, row, patch, newRoles, newGroups?.groups.map((g) => g.id));
-      const draft = applyMergePatch(draftOf(row), profilePatch) as UserDraft;
+      const stored = draftOf(row);
+      const draft = applyMergePatch(stored, profilePatch) as UserDraft;
       if (typeof password === 'string') draft.password = password;
       if (phoneCountry !== undefined) draft.phoneCountry = phoneCountry;
-      const prepared = prepareProfile(draft, settings);
+      // A free string a contract kept as sent (user.rules.ts) stays valid until the patch changes it.
+      const prepared = prepareProfile(draft, settings, { asSent: unchangedFreeText(draft, stored) });
       const profile = prepared.profile;
       errors.push(...prepared.errors);
       if (password !== undefined && passwordHash !== undefined) errors.push(fieldError('/password', 'PASSWORD_CONFLICT'));
