@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { TenantSettingsSchema } from '../settings/settings.schemas.js';
+import { PresetNameSchema } from './tenant-presets.js';
 
 export const TenantSchema = Type.Object(
   {
@@ -23,6 +24,7 @@ export const CreateTenantSchema = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Defaults to the slug' })),
     defaultLocale: Type.Optional(Type.String({ maxLength: 35, description: 'BCP 47 tag given to users created without one (default `en`)' })),
     defaultTimezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA zone given to users created without one (default `UTC`)' })),
+    preset: Type.Optional(PresetNameSchema),
   },
   { additionalProperties: false },
 );

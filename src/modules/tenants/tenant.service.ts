@@ -14,6 +14,7 @@ import { normalizeSettings } from '../settings/settings.rules.js';
 import { MailSenderPolicy } from '../mail/mail-sender.js';
 import type { PatchSettingsInput } from '../settings/settings.schemas.js';
 import { createBuiltinRoles } from '../roles/role.service.js';
+import { createPresetRoles, presetNamed } from './tenant-preset.service.js';
 import * as tenants from './tenant.repository.js';
 import type { CreateTenantInput, Tenant } from './tenant.schemas.js';
 import type { TenantRow } from './tenant.table.js';
@@ -55,7 +56,7 @@ export class TenantService {
   ) {}
 
   /**
-   * Creates a tenant with its built-in roles.
+   * Creates a tenant with its built-in roles, and the settings and roles of a contract preset when asked (tenant-presets.ts).
    * @throws PERMISSION_DENIED without `tenants:manage`; VALIDATION_FAILED; TENANT_SLUG_TAKEN.
    */
   async createTenant(principal: Principal, input: CreateTenantInput): Promise<Tenant> {
@@ -66,6 +67,8 @@ export class TenantService {
     if (!locale) errors.push(fieldError('/defaultLocale', 'LOCALE_INVALID'));
     const timezone = canonicalTimezone(input.defaultTimezone ?? 'UTC');
     if (!timezone) errors.push(fieldError('/defaultTimezone', 'TIMEZONE_INVALID'));
+    const preset = input.preset === undefined ? undefined : presetNamed(input.preset);
+    if (input.preset !== undefined && !preset) errors.push(fieldError('/preset', 'FIELD_INVALID'));
     throwIfFieldErrors(errors);
 
     const seq = await reserveSeq(this.db, 'platform', 'tenants');
@@ -78,11 +81,12 @@ export class TenantService {
         name: input.name ?? input.slug,
         defaultLocale: locale as string,
         defaultTimezone: timezone as string,
-        settings: '{}',
+        settings: JSON.stringify(preset?.settings ?? {}),
         createdAt: now,
         updatedAt: now,
       });
       await createBuiltinRoles(trx, tenant.id);
+      if (preset) await createPresetRoles(trx, tenant.id, preset);
       return tenant;
     });
     return toTenantResponse(row);
