@@ -4,7 +4,6 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app.js';
 import { testDialects } from '../testing/test-db.js';
-import { rootRoutes } from './root.routes.js';
 
 /**
  * /docs and / as a person opens them: over plain HTTP, on a host name other than localhost (which
@@ -21,7 +20,6 @@ describe('sqlite: / and /docs policies', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp(sqlite);
-    await t.app.register(rootRoutes);
   });
   afterAll(async () => t?.close());
 
@@ -65,7 +63,6 @@ describe.skipIf(!hasChromium)('sqlite: /docs in Chromium over plain HTTP on a ho
 
   beforeAll(async () => {
     t = await createTestApp(sqlite);
-    await t.app.register(rootRoutes);
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const address = t.app.server.address();
     port = typeof address === 'object' && address ? address.port : 0;
