@@ -28,7 +28,6 @@ interface Route {
 const changesTarget = (r: Pick<Route, 'method' | 'path'>) => r.method !== 'GET' && /^\/v1\/(users|api-keys|roles|groups)\/\{/.test(r.path);
 const NO_TARGET_GUARD: Record<string, string> = {
   'PATCH /v1/groups/{id}': 'changes the name, code or description of a group, never who is in it',
-  'DELETE /v1/users/{id}/tokens/{tokenId}': "ends one personal token (keys:manage): it takes access away and gives the caller nothing; the sessions module's to guard",
 };
 
 // Every authenticated tenant route, with the permission it needs. The test fails when the OpenAPI
@@ -117,6 +116,14 @@ for (const dialect of testDialects) {
         {
           method: 'DELETE', path: '/v1/users/{id}/tokens/{tokenId}', permission: 'keys:manage', ok: 204,
           make: async () => ({ url: `/v1/users/${someUser}/tokens/${(await as(`/v1/users/${someUser}/tokens`, { name: 't' })).id}` }),
+          target: {
+            make: async (privileged) => {
+              const id = await targetUser(privileged);
+              const token = (await as(`/v1/users/${id}/tokens`, { name: 't' })).id as string;
+              const tokens = async () => (await t.core.database.db.selectFrom('sessions').select('id').where('userId', '=', id).execute()).length;
+              return { requests: [{ url: `/v1/users/${id}/tokens/${token}` }], state: tokens };
+            },
+          },
         },
         { method: 'GET', path: '/v1/settings', permission: 'settings:manage', ok: 200, make: async () => ({ url: '/v1/settings' }) },
         { method: 'PATCH', path: '/v1/settings', permission: 'settings:manage', ok: 200, make: async () => ({ url: '/v1/settings', payload: { defaultLocale: 'en' } }) },

@@ -8,7 +8,8 @@ import type { PasswordHasher } from '../../lib/password-hasher.js';
 import { needsRehash, verifyStoredHash } from '../../lib/password-hashes.js';
 import { randomBase62, sha256Hex } from '../../lib/secrets.js';
 import { readBool } from '../../db/column-types.js';
-import { normalizeEmail } from '../../rules/email.js';
+import { emailLookupKey } from '../../rules/email.js';
+import { foldLogin } from '../../rules/login.js';
 import { usernameKey } from '../../rules/username.js';
 import { platformPermissions } from '../roles/permissions.js';
 import type { TenantService } from '../tenants/tenant.service.js';
@@ -59,11 +60,12 @@ export class SessionService {
   async login(tenantRef: string, input: LoginInput, address: string): Promise<Session> {
     const tenant = await this.deps.tenants.getTenant(tenantRef);
     const login = input.login.trim();
-    const candidates = [usernameKey(login), normalizeEmail(login)?.normalized].filter((v): v is string => v !== undefined);
+    // One fold for every login look-up (rules/login.ts): invisible characters removed, as at create.
+    const candidates = foldLogin(login);
     const row = await users.findByIdentifier(this.deps.db, tenant.id, candidates);
     // The account counter is the account's, however its login was spelled: spellings the lookup folds
     // together (case, ignorable characters, IDNA) cannot open new counters.
-    const accountKey = row ? accountKeyOf(tenant.id, row.id) : `${tenant.id}:login:${normalizeEmail(login)?.normalized ?? usernameKey(login)}`;
+    const accountKey = row ? accountKeyOf(tenant.id, row.id) : `${tenant.id}:login:${emailLookupKey(login) ?? usernameKey(login)}`;
     const retryAfter = Math.max(this.#perAccount.retryAfterSeconds(accountKey), this.#perAddress.retryAfterSeconds(address));
     if (retryAfter > 0) throw new AppError('TOO_MANY_ATTEMPTS', { details: { retryAfter } });
 
@@ -191,6 +193,8 @@ export class SessionService {
   /** @throws PERMISSION_DENIED; TOKEN_NOT_FOUND. */
   async revokePersonalToken(ctx: TenantContext, userId: string, id: string): Promise<void> {
     requirePermission(ctx.principal, 'keys:manage');
+    // Revoking a token is a change to the user's credentials: the privilege guard's rule, as for issuing one.
+    if (isUuid(userId)) await assertCallerCoversUsers(this.deps.db, ctx.principal, ctx.tenantId, [userId.toLowerCase()], 'Revoking a token of this user');
     const deleted = isUuid(userId) && isUuid(id) && (await sessions.deleteToken(this.deps.db, ctx.tenantId, userId.toLowerCase(), id.toLowerCase()));
     if (!deleted) throw new AppError('TOKEN_NOT_FOUND', { details: { id } });
   }
