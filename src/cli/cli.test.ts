@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCore } from '../app.js';
 import { loadConfig } from '../config/config.js';
 import { buildHttpServer } from '../http/server.js';
+import { freePort } from '../testing/roster-process.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-cli-'));
 const root = path.resolve(import.meta.dirname, '../..');
@@ -59,8 +60,8 @@ describe('roster CLI (SQLite)', () => {
     await core.close();
   });
 
-  it('should serve HTTP and exit 0 on SIGTERM after finishing', { timeout: 60_000 }, async () => {
-    const port = 19000 + Math.floor(Math.random() * 1000);
+  it('should serve HTTP and exit 0 on SIGTERM after finishing', { timeout: 180_000 }, async () => {
+    const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
       cwd: root,
       env: { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '', PORT: String(port), LOG_LEVEL: 'warn' },
@@ -68,7 +69,8 @@ describe('roster CLI (SQLite)', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let ready = false;
-    for (let i = 0; i < 100 && !ready; i++) {
+    // Generous: a cold process under tsx on a busy machine can take tens of seconds to be ready.
+    for (let i = 0; i < 900 && !ready; i++) {
       ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
       if (!ready) await new Promise((r) => setTimeout(r, 100));
     }
@@ -106,8 +108,8 @@ describe('roster CLI (SQLite)', () => {
     expect(exported[0]).toMatchObject({ email: 'p0@example.com', givenName: 'Ada 0', active: true, roles: ['user'] });
   });
 
-  it('should leave background work to a separate `roster worker` when serve runs with ROSTER_RUN_WORKERS=false', { timeout: 120_000 }, async () => {
-    const port = 19500 + Math.floor(Math.random() * 400);
+  it('should leave background work to a separate `roster worker` when serve runs with ROSTER_RUN_WORKERS=false', { timeout: 300_000 }, async () => {
+    const port = await freePort();
     const key = `rst_${'w'.repeat(16)}${Math.random().toString(36).slice(2).padEnd(40, 'x')}`;
     const env = { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', ROSTER_ADMIN_KEY: key };
     const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], { cwd: root, env: { ...env, PORT: String(port), ROSTER_RUN_WORKERS: 'false' }, stdio: 'ignore' });
@@ -119,10 +121,12 @@ describe('roster CLI (SQLite)', () => {
       await exited;
     };
     try {
-      for (let i = 0; i < 200; i++) {
-        if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
-        await new Promise((r) => setTimeout(r, 100));
+      let ready = false;
+      for (let i = 0; i < 900 && !ready; i++) {
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+        if (!ready) await new Promise((r) => setTimeout(r, 100));
       }
+      expect(ready).toBe(true);
       const headers = { authorization: `Bearer ${key}`, 'x-roster-tenant': 'cli-co' };
       const job = (await (await fetch(`http://127.0.0.1:${port}/v1/imports`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-ndjson' }, body: '{"email":"w1@example.com"}\n{"email":"w2@example.com"}' })).json()) as { id: string };
       const status = async () => ((await (await fetch(`http://127.0.0.1:${port}/v1/imports/${job.id}`, { headers })).json()) as { status: string }).status;
@@ -130,7 +134,7 @@ describe('roster CLI (SQLite)', () => {
       expect(await status()).toBe('queued');
       worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], { cwd: root, env, stdio: 'ignore' });
       let done = '';
-      for (let i = 0; i < 300 && done !== 'completed'; i++) {
+      for (let i = 0; i < 1200 && done !== 'completed'; i++) {
         done = await status();
         await new Promise((r) => setTimeout(r, 100));
       }

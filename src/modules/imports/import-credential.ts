@@ -63,6 +63,8 @@ export async function reauthenticate(db: Executor, tenantId: string, credential:
       const session = await sessions.findLiveByTokenHash(db, credential.tokenHash, nowIso());
       if (!session || session.tenantId !== tenantId || session.userId !== credential.id) return ended('the session or personal access token that submitted it has ended');
       if (!readBool(session.active)) return ended('the user who submitted it was deactivated');
+      // The same rule as authentication: a login session of a user who must change the password acts nowhere.
+      if (session.kind === 'login' && readBool(session.requirePasswordChange)) return ended('the user who submitted it must change the password first');
       const roles = (await rolesByUser(db, tenantId, [session.userId])).get(session.userId) ?? [];
       return {
         ok: true,
