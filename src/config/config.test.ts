@@ -28,6 +28,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ROSTER_IMPORT_MAX_RECORD_BYTES: '1073741824' })).toThrow(/ROSTER_IMPORT_MAX_RECORD_BYTES must be between/);
   });
 
+  it('should read the tenant of Rocket.Chat logins that name none', () => {
+    expect(loadConfig({}).rocketChatTenant).toBeUndefined();
+    expect(loadConfig({ ROSTER_ROCKETCHAT_TENANT: 'acme' }).rocketChatTenant).toBe('acme');
+  });
+
   it('should accept an admin key made with openssl rand -hex 32', () => {
     const key = `rst_${'ab'.repeat(32)}`;
     expect(loadConfig({ ROSTER_ADMIN_KEY: key, DATABASE_URL: 'postgres://127.0.0.1/roster' })).toMatchObject({ adminKey: key, databaseUrl: 'postgres://127.0.0.1/roster' });

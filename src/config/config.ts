@@ -65,6 +65,8 @@ export interface Config {
   };
   /** Fastify's `trustProxy`: which peers' X-Forwarded-For is believed for the client address (false: none). */
   trustProxy: boolean | number | string[];
+  /** Tenant (slug, id or number) of Rocket.Chat logins that name none: Rocket.Chat clients send no tenant header (ROSTER_ROCKETCHAT_TENANT). */
+  rocketChatTenant: string | undefined;
 }
 
 /** Raised for a bad environment value; `main` prints it and exits with status 1. */
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxLifetimeSeconds: readInt(env, 'ROSTER_JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 31_536_000),
     }),
     trustProxy: readTrustProxy(env, 'ROSTER_TRUST_PROXY'),
+    rocketChatTenant: readString(env, 'ROSTER_ROCKETCHAT_TENANT'),
     port: readInt(env, 'PORT', 8080, 0, 65535),
     host: readString(env, 'HOST') ?? '127.0.0.1',
     dataDir: path.resolve(readString(env, 'ROSTER_DATA_DIR') ?? './data'),
