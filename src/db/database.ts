@@ -10,7 +10,7 @@ import type { SessionTable } from '../modules/sessions/session.table.js';
 import type { ApiKeyTable } from '../modules/api-keys/api-key.table.js';
 import type { RoleTable, UserRoleTable } from '../modules/roles/role.table.js';
 import type { TenantTable } from '../modules/tenants/tenant.table.js';
-import type { UserIdentifierTable, UserTable } from '../modules/users/user.table.js';
+import type { UserExternalIdTable, UserIdentifierTable, UserTable } from '../modules/users/user.table.js';
 import type { SequenceTable } from './sequence.table.js';
 
 /** Every table, camelCase on this side; CamelCasePlugin maps to the snake_case names in SQL. */
@@ -21,6 +21,7 @@ export interface DB {
   userRoles: UserRoleTable;
   users: UserTable;
   userIdentifiers: UserIdentifierTable;
+  userExternalIds: UserExternalIdTable;
   sequences: SequenceTable;
   groups: GroupTable;
   userGroups: UserGroupTable;

@@ -11,6 +11,7 @@ import * as m0008 from './migrations/0008_import_dry_run.js';
 import * as m0009 from './migrations/0009_api_key_role_id.js';
 import * as m0010 from './migrations/0010_idempotency_principal.js';
 import * as m0012 from './migrations/0012_failed_deliveries_index.js';
+import * as m0014 from './migrations/0014_external_id_unique.js';
 
 // One line per migration, so that changes made side by side do not touch the same line.
 const migrations = {
@@ -25,6 +26,7 @@ const migrations = {
   '0009_api_key_role_id': m0009,
   '0010_idempotency_principal': m0010,
   '0012_failed_deliveries_index': m0012,
+  '0014_external_id_unique': m0014,
 };
 
 /** Migrations are imported statically (not read from a folder) so they survive bundling and `dist/`. */

@@ -31,6 +31,7 @@ export const errorCodes = {
   USER_EMAIL_TAKEN: { status: 409, title: 'Email already in use in this tenant' },
   USER_USERNAME_TAKEN: { status: 409, title: 'Username already in use in this tenant' },
   USER_ATTRIBUTE_TAKEN: { status: 409, title: 'Another user has this value of a unique attribute' },
+  USER_EXTERNAL_ID_TAKEN: { status: 409, title: 'Another user has this externalId in this tenant' },
   ROLE_NAME_TAKEN: { status: 409, title: 'A role with this name already exists' },
   ROLE_BUILTIN: { status: 409, title: 'Built-in roles cannot be changed or deleted' },
   GROUP_CODE_TAKEN: { status: 409, title: 'A group of this type with this code already exists' },
@@ -112,6 +113,7 @@ export const fieldErrorCodes = {
   SLUG_INVALID: 'Slugs are 2-63 lowercase letters, digits and dashes',
   EMAIL_TAKEN: 'Another user has this email or username',
   USERNAME_TAKEN: 'Another user has this username or email',
+  EXTERNAL_ID_TAKEN: 'Another user has this externalId',
 } as const satisfies Record<string, string>;
 
 export type FieldErrorCode = keyof typeof fieldErrorCodes;

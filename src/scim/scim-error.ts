@@ -11,7 +11,7 @@ export function scimError(code: ErrorCode, scimType: ScimType | undefined, detai
 }
 
 const TYPE_OF_CODE: Partial<Record<ErrorCode, ScimType>> = {
-  USER_EMAIL_TAKEN: 'uniqueness', USER_USERNAME_TAKEN: 'uniqueness', USER_ATTRIBUTE_TAKEN: 'uniqueness', GROUP_CODE_TAKEN: 'uniqueness',
+  USER_EMAIL_TAKEN: 'uniqueness', USER_USERNAME_TAKEN: 'uniqueness', USER_ATTRIBUTE_TAKEN: 'uniqueness', USER_EXTERNAL_ID_TAKEN: 'uniqueness', GROUP_CODE_TAKEN: 'uniqueness',
   VALIDATION_FAILED: 'invalidValue', MALFORMED_JSON: 'invalidSyntax', BAD_REQUEST: 'invalidSyntax',
 };
 

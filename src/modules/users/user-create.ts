@@ -89,14 +89,16 @@ interface Candidate {
   importedHash?: string;
 }
 
-/** The 409 for identifiers or unique attribute values held elsewhere, or nothing. */
-export function conflictError(claims: IdentifierClaim[], lostValues: Set<string>, lostAttributes: AttributeClaim[] = []): AppError | undefined {
+/** The 409 for identifiers, the externalId or unique attribute values held elsewhere, or nothing. */
+export function conflictError(claims: IdentifierClaim[], lostValues: Set<string>, lostAttributes: AttributeClaim[] = [], externalIdLost = false): AppError | undefined {
   const errors: FieldError[] = claims
     .filter((c) => lostValues.has(c.value))
     .flatMap((c) => c.fields.map((f) => fieldError(`/${f}`, f === 'email' ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN')));
+  if (externalIdLost) errors.push(fieldError('/externalId', 'EXTERNAL_ID_TAKEN'));
   errors.push(...attributeTakenErrors(lostAttributes));
   if (errors.length === 0) return undefined;
-  const code = errors.some((e) => e.code === 'EMAIL_TAKEN') ? 'USER_EMAIL_TAKEN' : errors.some((e) => e.code === 'USERNAME_TAKEN') ? 'USER_USERNAME_TAKEN' : 'USER_ATTRIBUTE_TAKEN';
+  const has = (code: string) => errors.some((e) => e.code === code);
+  const code = has('EMAIL_TAKEN') ? 'USER_EMAIL_TAKEN' : has('USERNAME_TAKEN') ? 'USER_USERNAME_TAKEN' : has('EXTERNAL_ID_TAKEN') ? 'USER_EXTERNAL_ID_TAKEN' : 'USER_ATTRIBUTE_TAKEN';
   return new AppError(code, { errors });
 }
 
@@ -219,19 +221,26 @@ export class UserCreator {
   private async checkUniqueness(tenantId: string, candidates: Candidate[], fail: (i: number, e: AppError) => void): Promise<Candidate[]> {
     const seenValues = new Set<string>();
     const seenAttributes = new Set<string>();
+    const seenExternalIds = new Set<string>();
     const firstPass = candidates.filter((c) => {
       const lost = new Set(c.claims.map((x) => x.value).filter((v) => seenValues.has(v)));
       const lostAttributes = c.attributeClaims.filter((a) => seenAttributes.has(claimKey(a)));
-      const conflict = conflictError(c.claims, lost, lostAttributes);
+      const externalId = c.profile.externalId;
+      const conflict = conflictError(c.claims, lost, lostAttributes, externalId !== null && seenExternalIds.has(externalId));
       if (conflict) return fail(c.index, conflict), false;
       c.claims.forEach((x) => seenValues.add(x.value));
       c.attributeClaims.forEach((a) => seenAttributes.add(claimKey(a)));
+      if (externalId !== null) seenExternalIds.add(externalId);
       return true;
     });
     const taken = await users.findTakenIdentifiers(this.db, tenantId, firstPass.flatMap((c) => c.claims.map((x) => x.value)));
     const takenAttributes = new Set((await findTakenAttributeValues(this.db, tenantId, firstPass.flatMap((c) => c.attributeClaims))).map(claimKey));
+    const takenExternalIds = await users.findTakenExternalIds(this.db, tenantId, firstPass.flatMap((c) => c.profile.externalId ?? []));
     return firstPass.filter((c) => {
-      const conflict = conflictError(c.claims, new Set(c.claims.map((x) => x.value).filter((v) => taken.has(v))), c.attributeClaims.filter((a) => takenAttributes.has(claimKey(a))));
+      const conflict = conflictError(
+        c.claims, new Set(c.claims.map((x) => x.value).filter((v) => taken.has(v))), c.attributeClaims.filter((a) => takenAttributes.has(claimKey(a))),
+        c.profile.externalId !== null && takenExternalIds.has(c.profile.externalId),
+      );
       if (conflict) return fail(c.index, conflict), false;
       return true;
     });
@@ -324,13 +333,14 @@ export class UserCreator {
     await users.insertMany(trx, items.map((i) => i.row));
     const won = await users.claimIdentifiersMany(trx, tenantId, items.flatMap((i) => i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value }))));
     const wonAttributes = await claimAttributeValuesMany(trx, tenantId, items.flatMap((i) => i.candidate.attributeClaims.map((c) => ({ ...c, userId: i.row.id }))));
+    const wonExternalIds = new Set((await users.claimExternalIdsMany(trx, tenantId, items.flatMap((i) => (i.candidate.profile.externalId === null ? [] : [{ userId: i.row.id, value: i.candidate.profile.externalId }])))).map((w) => w.userId));
     const wonSet = new Set(won.map((w) => `${w.userId}\u0000${w.value}`));
     const wonAttributeSet = new Set(wonAttributes.map((w) => `${w.userId}\u0000${claimKey(w)}`));
     const lost = new Map<number, AppError>();
     for (const { candidate, row } of items) {
       const lostValues = new Set(candidate.claims.map((c) => c.value).filter((v) => !wonSet.has(`${row.id}\u0000${v}`)));
       const lostAttributes = candidate.attributeClaims.filter((a) => !wonAttributeSet.has(`${row.id}\u0000${claimKey(a)}`));
-      const conflict = conflictError(candidate.claims, lostValues, lostAttributes);
+      const conflict = conflictError(candidate.claims, lostValues, lostAttributes, candidate.profile.externalId !== null && !wonExternalIds.has(row.id));
       if (conflict) lost.set(candidate.index, conflict);
     }
     const losers = items.filter((i) => lost.has(i.candidate.index)).map((i) => i.row.id);

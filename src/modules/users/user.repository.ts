@@ -159,3 +159,35 @@ export async function findByIdentifier(db: Executor, tenantId: string, values: s
 export async function updatePasswordHash(db: Executor, tenantId: string, id: string, passwordHash: string): Promise<void> {
   await db.updateTable('users').set({ passwordHash }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
 }
+
+/**
+ * Claims externalIds for users, as claimIdentifiersMany does identifiers: a value another live user
+ * holds is skipped by user_external_ids' primary key, so each loser is known without aborting.
+ * @returns the claims that succeeded.
+ */
+export async function claimExternalIdsMany(db: Executor, tenantId: string, claims: Array<{ userId: string; value: string }>): Promise<Array<{ userId: string; value: string }>> {
+  if (claims.length === 0) return [];
+  return db
+    .insertInto('userExternalIds')
+    .values(claims.map((c) => ({ tenantId, userId: c.userId, value: c.value })))
+    .onConflict((oc) => oc.columns(['tenantId', 'value']).doNothing())
+    .returning(['userId', 'value'])
+    .execute();
+}
+
+/** Frees the user's externalId (all of them when no value is named: the user is deleted). */
+export async function releaseExternalId(db: Executor, tenantId: string, userId: string, value?: string): Promise<void> {
+  let query = db.deleteFrom('userExternalIds').where('tenantId', '=', tenantId).where('userId', '=', userId);
+  if (value !== undefined) query = query.where('value', '=', value);
+  await query.execute();
+}
+
+/** ExternalIds among `values` that live users already hold: the early answer; the claim decides. */
+export async function findTakenExternalIds(db: Executor, tenantId: string, values: string[]): Promise<Set<string>> {
+  const taken = new Set<string>();
+  for (let i = 0; i < values.length; i += 1000) {
+    const rows = await db.selectFrom('userExternalIds').select('value').where('tenantId', '=', tenantId).where('value', 'in', values.slice(i, i + 1000)).execute();
+    for (const row of rows) taken.add(row.value);
+  }
+  return taken;
+}

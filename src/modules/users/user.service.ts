@@ -107,7 +107,7 @@ export class UserService {
   /**
    * Creates one user: a batch of one through the shared create path, so every rule, policy and
    * uniqueness check is the batch's.
-   * @throws PERMISSION_DENIED; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
+   * @throws PERMISSION_DENIED; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_EXTERNAL_ID_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
   async createUser(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions = {}): Promise<CreatedUser> {
     // Admitted to password hashing here, per request, before it waits for its batch: a flood is refused (503) one request at a time.
@@ -267,7 +267,7 @@ export class UserService {
   /**
    * Applies a JSON Merge Patch. The merged user passes the same rules and policies as a new one;
    * with `ifMatch` the change applies only to that version.
-   * @throws PERMISSION_DENIED; USER_NOT_FOUND; USER_VERSION_MISMATCH; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_ATTRIBUTE_TAKEN.
+   * @throws PERMISSION_DENIED; USER_NOT_FOUND; USER_VERSION_MISMATCH; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_EXTERNAL_ID_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
   async updateUser(ctx: TenantContext, id: string, patch: PatchUserInput, ifMatch?: string): Promise<User> {
     const { tenantId, principal } = ctx;
@@ -339,7 +339,13 @@ export class UserService {
         await releaseAttributeValues(trx, tenantId, row.id, releaseAttrs);
         const claimed = await users.claimIdentifiers(trx, tenantId, row.id, claims.map((c) => c.value));
         const lost = await claimAttributeValues(trx, tenantId, row.id, claimAttrs);
-        const conflict = conflictError(claims, new Set(claims.map((c) => c.value).filter((v) => !claimed.has(v))), lost);
+        // A changed externalId is released and claimed like an identifier: user_external_ids' key decides.
+        let externalIdLost = false;
+        if (profile.externalId !== row.externalId) {
+          if (row.externalId !== null) await users.releaseExternalId(trx, tenantId, row.id, row.externalId);
+          if (profile.externalId !== null) externalIdLost = (await users.claimExternalIdsMany(trx, tenantId, [{ userId: row.id, value: profile.externalId }])).length === 0;
+        }
+        const conflict = conflictError(claims, new Set(claims.map((c) => c.value).filter((v) => !claimed.has(v))), lost, externalIdLost);
         if (conflict) throw conflict;
         if (newRoles) await replaceUserRoles(trx, tenantId, row.id, newRoles.map((r) => r.id));
         if (newGroups) await replaceUserGroups(trx, tenantId, row.id, newGroups.groups.map((g) => g.id));
@@ -364,7 +370,7 @@ export class UserService {
   }
 
   /**
-   * Soft-deletes a user: the row stays for audit; its email, username and unique attribute values are free again at once.
+   * Soft-deletes a user: the row stays for audit; its email, username, externalId and unique attribute values are free again at once.
    * @throws PERMISSION_DENIED; USER_NOT_FOUND.
    */
   async deleteUser(ctx: TenantContext, id: string): Promise<void> {
@@ -378,6 +384,7 @@ export class UserService {
       const ok = await users.updateAtVersion(trx, ctx.tenantId, row.id, row.version, { deletedAt: now, updatedAt: now });
       if (ok) {
         await users.releaseIdentifiers(trx, ctx.tenantId, row.id);
+        await users.releaseExternalId(trx, ctx.tenantId, row.id);
         await releaseAttributeValues(trx, ctx.tenantId, row.id);
         await recordFor(trx, ctx, [{ type: 'user.deleted', resourceType: 'user', resourceId: row.id, data: last }]);
       }

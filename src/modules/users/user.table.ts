@@ -54,5 +54,12 @@ export interface UserIdentifierTable {
   userId: string;
 }
 
+/** The externalId a live user holds: the primary key (tenant, value) makes it unique per tenant (migration 0014). */
+export interface UserExternalIdTable {
+  tenantId: string;
+  value: string;
+  userId: string;
+}
+
 export type UserRow = Selectable<UserTable>;
 export type NewUserRow = Insertable<UserTable>;
