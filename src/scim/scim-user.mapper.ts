@@ -114,8 +114,21 @@ function activeOf(resource: ScimResource): boolean | undefined {
   return resource.active;
 }
 
+/**
+ * `userName` is required (RFC 7643 §4.1.1, and Roster's /Schemas say so): a User that comes without one,
+ * or with a blank one, is refused rather than given a name Roster made up.
+ * @throws VALIDATION_FAILED (invalidValue) naming `userName`.
+ */
+function requireUserName(resource: ScimResource): void {
+  const userName = resource.userName;
+  if (typeof userName !== 'string' || userName.trim() === '') {
+    throw scimError('VALIDATION_FAILED', 'invalidValue', 'userName is required: a User must have a non-empty userName (RFC 7643 §4.1.1)');
+  }
+}
+
 /** A SCIM User to create: its profile without the nulls, its password, roles and active flag. */
 export function toCreateInput(resource: ScimResource, definedAttributes: ReadonlySet<string>): CreateUserInput {
+  requireUserName(resource);
   const profile = profileOf(resource, definedAttributes);
   const input: Record<string, unknown> = {};
   // eslint-disable-next-line no-restricted-syntax -- keys are profileOf's fixed member names, not input
@@ -137,6 +150,7 @@ function withAccess(target: Record<string, unknown>, resource: ScimResource): Re
 
 /** A SCIM User that replaces the stored one (PUT, or the result of a PATCH): a merge patch setting every mapped member. */
 export function toReplacePatch(resource: ScimResource, definedAttributes: ReadonlySet<string>): PatchUserInput {
+  requireUserName(resource);
   const patch: Record<string, unknown> = { ...profileOf(resource, definedAttributes) };
   // The tenant defaults apply when a replacement has no locale or time zone.
   if (patch.locale === null) delete patch.locale;
