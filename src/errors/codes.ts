@@ -108,6 +108,7 @@ export const fieldErrorCodes = {
   TIMEZONE_INVALID: 'Not an IANA time zone',
   COUNTRY_INVALID: 'Not an ISO 3166-1 alpha-2 country code',
   URL_INVALID: 'Not an http or https URL',
+  NAME_INVALID: 'The name holds a character names may not have (markup, also URL-encoded; the tenant setting names.prohibitedCharacters)',
   URL_NOT_PUBLIC: 'The host is not a public internet address',
   ROLE_UNKNOWN: 'No role with this name exists in the tenant',
   SLUG_INVALID: 'Slugs are 2-63 lowercase letters, digits and dashes',

@@ -727,7 +727,7 @@ export interface paths {
         put?: never;
         /**
          * Log in (Rocket.Chat)
-         * @description Rocket.Chat login: `{user, password}` (user = username or email). `X-Roster-Tenant` names the tenant. The authToken is a Roster session token.
+         * @description Rocket.Chat login: `{user, password}` (user = username or email). The tenant is `X-Roster-Tenant` when sent, else the server's ROSTER_ROCKETCHAT_TENANT (Rocket.Chat clients send no tenant). The authToken is a Roster session token.
          */
         post: operations["rocketChatLogin"];
         delete?: never;
@@ -1171,6 +1171,16 @@ export interface operations {
                                         };
                                     };
                                 };
+                                names: {
+                                    /** @description Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak's `<>&"$%!#?§;*~/\|^=[]{}()`. */
+                                    prohibitedCharacters: string;
+                                    /** @description Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default []. */
+                                    required: ("givenName" | "familyName" | "displayName" | "nickname")[];
+                                };
+                                users: {
+                                    /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
+                                    defaultRoles: string[];
+                                };
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1222,6 +1232,8 @@ export interface operations {
                     defaultLocale?: string;
                     /** @description IANA zone given to users created without one (default `UTC`) */
                     defaultTimezone?: string;
+                    /** @description Start the tenant with the settings and roles of a seed contract (docs/contracts/<product>.md): rollout, pulse, rocketchat, certification or fleet */
+                    preset?: "rollout" | "pulse" | "rocketchat" | "certification" | "fleet";
                 };
             };
         };
@@ -1311,6 +1323,16 @@ export interface operations {
                                         };
                                     };
                                 };
+                            };
+                            names: {
+                                /** @description Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak's `<>&"$%!#?§;*~/\|^=[]{}()`. */
+                                prohibitedCharacters: string;
+                                /** @description Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default []. */
+                                required: ("givenName" | "familyName" | "displayName" | "nickname")[];
+                            };
+                            users: {
+                                /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
+                                defaultRoles: string[];
                             };
                         };
                         /** Format: date-time */
@@ -2486,6 +2508,16 @@ export interface operations {
                                 };
                             };
                         };
+                        names: {
+                            /** @description Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak's `<>&"$%!#?§;*~/\|^=[]{}()`. */
+                            prohibitedCharacters: string;
+                            /** @description Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default []. */
+                            required: ("givenName" | "familyName" | "displayName" | "nickname")[];
+                        };
+                        users: {
+                            /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
+                            defaultRoles: string[];
+                        };
                     };
                 };
             };
@@ -2601,6 +2633,16 @@ export interface operations {
                             };
                         };
                     } | null;
+                    names?: {
+                        /** @description Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak's `<>&"$%!#?§;*~/\|^=[]{}()`. */
+                        prohibitedCharacters?: string;
+                        /** @description Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default []. */
+                        required?: ("givenName" | "familyName" | "displayName" | "nickname")[];
+                    } | null;
+                    users?: {
+                        /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
+                        defaultRoles?: string[];
+                    } | null;
                 };
                 /**
                  * @example {
@@ -2681,6 +2723,16 @@ export interface operations {
                                 };
                             };
                         };
+                    } | null;
+                    names?: {
+                        /** @description Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak's `<>&"$%!#?§;*~/\|^=[]{}()`. */
+                        prohibitedCharacters?: string;
+                        /** @description Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default []. */
+                        required?: ("givenName" | "familyName" | "displayName" | "nickname")[];
+                    } | null;
+                    users?: {
+                        /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
+                        defaultRoles?: string[];
                     } | null;
                 };
             };
@@ -2763,6 +2815,16 @@ export interface operations {
                                     };
                                 };
                             };
+                        };
+                        names: {
+                            /** @description Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak's `<>&"$%!#?§;*~/\|^=[]{}()`. */
+                            prohibitedCharacters: string;
+                            /** @description Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default []. */
+                            required: ("givenName" | "familyName" | "displayName" | "nickname")[];
+                        };
+                        users: {
+                            /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
+                            defaultRoles: string[];
                         };
                     };
                 };
@@ -5246,10 +5308,11 @@ export interface operations {
                     email: string;
                     firstName: string;
                     lastName: string;
+                    /** @description Any text: stored as E.164 when it is a number (national ones need the tenant defaultPhoneRegion), as sent otherwise */
                     phone: string;
-                    /** @description A role name of the tenant */
+                    /** @description Any text: the tenant role of that name, without case or as a slug (`Sales Agent` → sales-agent); the default role `user` when none matches */
                     role: string;
-                    /** @description `active` or `inactive` (also enabled/disabled/suspended) */
+                    /** @description Any text: inactive, disabled, suspended, deactivated, blocked, locked, archived, terminated (any case) create the user deactivated; anything else active. Answered as sent */
                     status: string;
                     timezone?: string | null;
                     username: string;
@@ -5263,7 +5326,7 @@ export interface operations {
                         /** @description Postal code */
                         code: string;
                         county?: string;
-                        /** @description ISO 3166-1 alpha-2 code */
+                        /** @description Any text: an ISO 3166-1 alpha-2 or alpha-3 code or a country name is stored as alpha-2, anything else as sent */
                         country: string;
                     } & {
                         [key: string]: unknown;
@@ -5278,10 +5341,11 @@ export interface operations {
                     email: string;
                     firstName: string;
                     lastName: string;
+                    /** @description Any text: stored as E.164 when it is a number (national ones need the tenant defaultPhoneRegion), as sent otherwise */
                     phone: string;
-                    /** @description A role name of the tenant */
+                    /** @description Any text: the tenant role of that name, without case or as a slug (`Sales Agent` → sales-agent); the default role `user` when none matches */
                     role: string;
-                    /** @description `active` or `inactive` (also enabled/disabled/suspended) */
+                    /** @description Any text: inactive, disabled, suspended, deactivated, blocked, locked, archived, terminated (any case) create the user deactivated; anything else active. Answered as sent */
                     status: string;
                     timezone?: string | null;
                     username: string;
@@ -5295,7 +5359,7 @@ export interface operations {
                         /** @description Postal code */
                         code: string;
                         county?: string;
-                        /** @description ISO 3166-1 alpha-2 code */
+                        /** @description Any text: an ISO 3166-1 alpha-2 or alpha-3 code or a country name is stored as alpha-2, anything else as sent */
                         country: string;
                     } & {
                         [key: string]: unknown;
@@ -5310,10 +5374,11 @@ export interface operations {
                     email: string;
                     firstName: string;
                     lastName: string;
+                    /** @description Any text: stored as E.164 when it is a number (national ones need the tenant defaultPhoneRegion), as sent otherwise */
                     phone: string;
-                    /** @description A role name of the tenant */
+                    /** @description Any text: the tenant role of that name, without case or as a slug (`Sales Agent` → sales-agent); the default role `user` when none matches */
                     role: string;
-                    /** @description `active` or `inactive` (also enabled/disabled/suspended) */
+                    /** @description Any text: inactive, disabled, suspended, deactivated, blocked, locked, archived, terminated (any case) create the user deactivated; anything else active. Answered as sent */
                     status: string;
                     timezone?: string | null;
                     username: string;
@@ -5327,7 +5392,7 @@ export interface operations {
                         /** @description Postal code */
                         code: string;
                         county?: string;
-                        /** @description ISO 3166-1 alpha-2 code */
+                        /** @description Any text: an ISO 3166-1 alpha-2 or alpha-3 code or a country name is stored as alpha-2, anything else as sent */
                         country: string;
                     } & {
                         [key: string]: unknown;
@@ -5431,7 +5496,7 @@ export interface operations {
                     email: string;
                     /** @description Roster addition: full name (displayName) */
                     name?: string;
-                    /** @description Roster addition: phone, stored as E.164 */
+                    /** @description A member of the seed's User: any text, stored as E.164 when it reads as a number, as sent otherwise */
                     phone?: string;
                     /** @description Roster addition: the number (`seq`) of a group of type `team` */
                     teamId?: number;
@@ -5518,8 +5583,9 @@ export interface operations {
     rocketChatLogin: {
         parameters: {
             query?: never;
-            header: {
-                "x-roster-tenant": string;
+            header?: {
+                /** @description Slug, id or number of the tenant; default ROSTER_ROCKETCHAT_TENANT */
+                "x-roster-tenant"?: string;
             };
             path?: never;
             cookie?: never;
@@ -5631,21 +5697,21 @@ export interface operations {
                     password?: string;
                     username: string;
                     /** @description Default true; setting it needs edit-other-user-active-status (users:set-active) */
-                    active?: boolean;
+                    active?: boolean | "true" | "false";
                     nickname?: string;
                     bio?: string;
                     /** @description Default true: join the default groups of type `channel` */
-                    joinDefaultChannels?: boolean;
+                    joinDefaultChannels?: boolean | "true" | "false";
                     /** @description Accepted and not stored (Roster has no presence) */
                     statusText?: string;
                     /** @description Role names; default ["user"] */
                     roles?: string[];
-                    requirePasswordChange?: boolean;
-                    /** @description Create without a known password (and require a change); with sendWelcomeEmail the mail carries a link to choose one */
-                    setRandomPassword?: boolean;
-                    sendWelcomeEmail?: boolean;
+                    requirePasswordChange?: boolean | "true" | "false";
+                    /** @description Assign a random password nobody is told (and require a change); with sendWelcomeEmail the mail carries a link to choose one */
+                    setRandomPassword?: boolean | "true" | "false";
+                    sendWelcomeEmail?: boolean | "true" | "false";
                     /** @description Mark the email verified */
-                    verified?: boolean;
+                    verified?: boolean | "true" | "false";
                     /** @description Values of attributes defined with /v1/attributes */
                     customFields?: {
                         [key: string]: unknown;
@@ -5761,6 +5827,7 @@ export interface operations {
                     };
                     /** @description Unique; the tenant email rules apply */
                     email?: string;
+                    /** @description Any text: stored as E.164 when it reads as a number (national ones need the tenant defaultPhoneRegion), as sent otherwise */
                     phoneNumber?: string;
                     roles?: ({
                         /** @description A Roster role name */
@@ -5908,16 +5975,19 @@ export interface operations {
                      */
                     last_name?: string;
                     /**
-                     * @description Spaces are removed; stored as E.164
+                     * @description Spaces are removed; stored as E.164 when it reads as a number, as sent (spaces removed) otherwise
                      * @example +33123456789
                      */
                     phone?: string;
                     /**
-                     * @description Region of a phone number written without +country code
+                     * @description Country or dialing context of a phone number written without +country code: a code (FR, FRA), a name (France) or a dialing code (+33); other text is ignored
                      * @example FR
                      */
                     phone_country?: string;
-                    /** @description Optional initial password (the tenant password policy applies) */
+                    /**
+                     * @description Optional initial password (the tenant password policy applies; the fleet preset states none)
+                     * @example hunter2
+                     */
                     password?: string;
                     /**
                      * @description UI language (BCP 47); defaults to the company default
@@ -5950,7 +6020,7 @@ export interface operations {
                      */
                     city_of_birth?: string;
                     /**
-                     * @description Country of birth (ISO 3166-1 alpha-2)
+                     * @description Country of birth: a code or name is stored as ISO 3166-1 alpha-2, other text as sent
                      * @example FR
                      */
                     country_of_birth?: string;

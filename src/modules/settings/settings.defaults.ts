@@ -1,3 +1,4 @@
+import { DEFAULT_PROHIBITED_NAME_CHARACTERS } from '../../rules/person-name.js';
 import type { TenantSettings } from './settings.schemas.js';
 
 export const DEFAULT_USERNAME_PATTERN = '^[\\p{L}\\p{N}._-]{3,64}$';
@@ -20,4 +21,6 @@ export const defaultPolicies: Omit<TenantSettings, 'defaultLocale' | 'defaultTim
   },
   batch: { maxSize: 1000 },
   mail: { from: 'Roster <no-reply@localhost>', tokenTtlHours: 72, templates: {} },
+  names: { prohibitedCharacters: DEFAULT_PROHIBITED_NAME_CHARACTERS, required: [] },
+  users: { defaultRoles: ['user'] },
 };

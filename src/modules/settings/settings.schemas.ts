@@ -46,6 +46,34 @@ export const BatchPolicySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Person-name fields the names policy speaks of. */
+export const PERSON_NAME_FIELDS = ['givenName', 'familyName', 'displayName', 'nickname'] as const;
+export type PersonNameField = (typeof PERSON_NAME_FIELDS)[number];
+
+export const NamePolicySchema = Type.Object(
+  {
+    prohibitedCharacters: Type.String({
+      maxLength: 200,
+      description: 'Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak\'s `<>&"$%!#?§;*~/\\|^=[]{}()`.',
+    }),
+    required: Type.Array(Type.Union([Type.Literal('givenName'), Type.Literal('familyName'), Type.Literal('displayName'), Type.Literal('nickname')]), {
+      maxItems: PERSON_NAME_FIELDS.length, uniqueItems: true,
+      description: 'Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default [].',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const UsersPolicySchema = Type.Object(
+  {
+    defaultRoles: Type.Array(Type.String({ maxLength: 100 }), {
+      maxItems: 50, uniqueItems: true,
+      description: 'Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"].',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 const MailTemplateSchema = Type.Object({ subject: Type.String({ maxLength: 300 }), text: Type.String({ maxLength: 20_000 }) }, { additionalProperties: false });
 
 export const MailPolicySchema = Type.Object(
@@ -71,6 +99,8 @@ export const TenantSettingsSchema = Type.Object(
     password: PasswordPolicySchema,
     batch: BatchPolicySchema,
     mail: MailPolicySchema,
+    names: NamePolicySchema,
+    users: UsersPolicySchema,
   },
   { additionalProperties: false },
 );
@@ -78,6 +108,7 @@ export type TenantSettings = Static<typeof TenantSettingsSchema>;
 export type EmailPolicy = TenantSettings['email'];
 export type UsernamePolicy = TenantSettings['username'];
 export type PasswordPolicy = TenantSettings['password'];
+export type NamePolicy = TenantSettings['names'];
 
 
 /** A JSON Merge Patch of the settings: every member optional, null resets it to the default. */
@@ -91,6 +122,8 @@ export const PatchSettingsSchema = Type.Object(
     password: Type.Optional(Type.Union([Type.Partial(PasswordPolicySchema), Type.Null()])),
     batch: Type.Optional(Type.Union([Type.Partial(BatchPolicySchema), Type.Null()])),
     mail: Type.Optional(Type.Union([Type.Partial(MailPolicySchema), Type.Null()])),
+    names: Type.Optional(Type.Union([Type.Partial(NamePolicySchema), Type.Null()])),
+    users: Type.Optional(Type.Union([Type.Partial(UsersPolicySchema), Type.Null()])),
   },
   { additionalProperties: false, examples: [{ email: { blockFreeMail: true }, password: { minLength: 12, requireDigit: true } }] },
 );

@@ -11,6 +11,7 @@ import { isValidSlug } from '../../rules/slug.js';
 import { applyMergePatch } from '../../lib/json-merge-patch.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
 import { normalizeSettings } from '../settings/settings.rules.js';
+import { assertDefaultRolesGrantable } from '../settings/settings.default-roles.js';
 import { MailSenderPolicy } from '../mail/mail-sender.js';
 import type { PatchSettingsInput } from '../settings/settings.schemas.js';
 import { createBuiltinRoles } from '../roles/role.service.js';
@@ -31,6 +32,8 @@ export function effectiveSettings(row: Pick<TenantRow, 'defaultLocale' | 'defaul
     password: { ...defaultPolicies.password, ...stored.password },
     batch: { ...defaultPolicies.batch, ...stored.batch },
     mail: { ...defaultPolicies.mail, ...stored.mail },
+    names: { ...defaultPolicies.names, ...stored.names },
+    users: { ...defaultPolicies.users, ...stored.users },
   };
 }
 
@@ -125,10 +128,11 @@ export class TenantService {
       this.mailSenders,
     );
     throwIfFieldErrors(errors);
+    if (merged.users?.defaultRoles !== undefined) await assertDefaultRolesGrantable(this.db, ctx.principal, row.id, settings.users.defaultRoles);
     // Store only the members the tenant set (in canonical form), so later default changes reach the rest.
     const toStore: Record<string, unknown> = {};
     if (merged.defaultPhoneRegion !== undefined) toStore.defaultPhoneRegion = settings.defaultPhoneRegion;
-    for (const key of ['email', 'username', 'password', 'batch', 'mail'] as const) {
+    for (const key of ['email', 'username', 'password', 'batch', 'mail', 'names', 'users'] as const) {
       // eslint-disable-next-line no-restricted-syntax -- key from the fixed list above
       if (merged[key] !== undefined) toStore[key] = pick(settings[key], Object.keys(merged[key]));
     }

@@ -7,7 +7,8 @@ import { countryFromAny, phoneRegionFromAny } from '../../rules/country.js';
 import { normalizePhone } from '../../rules/phone.js';
 import { ianaOfWindowsZone } from '../../rules/windows-zones.js';
 import { checkUsername, usernameKey } from '../../rules/username.js';
-import type { TenantSettings } from '../settings/settings.schemas.js';
+import { isProhibitedPersonName } from '../../rules/person-name.js';
+import type { PersonNameField, TenantSettings } from '../settings/settings.schemas.js';
 import type { Address } from './user.schemas.js';
 
 /** The profile a caller asks for, after a create body or a merged patch; no fields that need I/O to check. */
@@ -119,6 +120,22 @@ function optionalCountry(value: string | undefined, path: string, errors: FieldE
   return code ?? null;
 }
 
+/**
+ * A person name under the tenant's names policy: trimmed, refused blank when required, refused when it
+ * holds a prohibited character (also URL-encoded), one rule for every path (rules/person-name.ts).
+ */
+function personName(draft: UserDraft, field: PersonNameField, policy: TenantSettings['names'], errors: FieldError[]): string | null {
+  const name = optionalText(draft[field]);
+  if (name === null) {
+    if (policy.required.includes(field)) errors.push(fieldError(`/${field}`, 'FIELD_REQUIRED', `${field} is required and cannot be blank`));
+    return null;
+  }
+  if (isProhibitedPersonName(name, policy.prohibitedCharacters)) {
+    errors.push(fieldError(`/${field}`, 'NAME_INVALID', `${field} holds a character names may not have (one of ${policy.prohibitedCharacters || 'the control characters'}, also URL-encoded)`));
+  }
+  return name;
+}
+
 function prepareIdentity(draft: UserDraft, settings: TenantSettings, errors: FieldError[]) {
   const email = draft.email === undefined ? undefined : normalizeEmail(draft.email);
   if (draft.email !== undefined && !email) errors.push(fieldError('/email', 'EMAIL_INVALID'));
@@ -185,10 +202,10 @@ export function prepareProfile(draft: UserDraft, settings: TenantSettings, optio
       emailNormalized: email?.normalized ?? null,
       username: username ?? null,
       usernameNormalized: username ? usernameKey(username) : null,
-      givenName: optionalText(draft.givenName),
-      familyName: optionalText(draft.familyName),
-      displayName: optionalText(draft.displayName),
-      nickname: optionalText(draft.nickname),
+      givenName: personName(draft, 'givenName', settings.names, errors),
+      familyName: personName(draft, 'familyName', settings.names, errors),
+      displayName: personName(draft, 'displayName', settings.names, errors),
+      nickname: personName(draft, 'nickname', settings.names, errors),
       bio: optionalText(draft.bio),
       phone: e164 ?? null,
       locale: locale ?? '',
