@@ -168,7 +168,7 @@ export class UserCreator {
   ): Promise<Candidate[]> {
     const { tenantId, principal } = ctx;
     const [rolesByName, groupRows, allDefaults, definitions] = await Promise.all([
-      loadRoles(this.db, tenantId, inputs.flatMap(({ input }) => input.roles ?? ['user'])),
+      loadRoles(this.db, tenantId, inputs.flatMap(({ input }) => input.roles ?? settings.users.defaultRoles)),
       loadGroups(this.db, tenantId, inputs.flatMap(({ input }) => input.groups ?? [])),
       defaultGroups(this.db, tenantId),
       listAttributeDefinitions(this.db, tenantId),
@@ -190,7 +190,9 @@ export class UserCreator {
       }
       const { profile, errors } = prepareProfile(input, settings, { asSent: freeText });
       const importedHash = passwordSource(input, errors);
-      const roles = matchRoles(rolesByName, input.roles ?? ['user'], '/roles');
+      // The tenant's default roles go through the same guard as named ones: a creator who could not
+      // grant them gets 403, never a user with rights the creator lacks (nor one silently without them).
+      const roles = matchRoles(rolesByName, input.roles ?? settings.users.defaultRoles, '/roles');
       const groups = matchGroups(groupRows, input.groups ?? [], '/groups');
       const sent = (input.attributes ?? {}) as Record<string, unknown>;
       const attributes = prepareAttributes(definitions, principal, sent, sent, true);
