@@ -1,23 +1,34 @@
 import type { AppError, FieldError } from '../../errors/app-error.js';
 import type { CreateUserInput, User } from '../../modules/users/user.schemas.js';
 import type { ContractError } from '../shared/contract-plugin.js';
-import type { RocketChatCreateUserInput, RocketChatUserBody } from './rocketchat.schemas.js';
+import type { RocketChatBool, RocketChatCreateUserInput, RocketChatUserBody } from './rocketchat.schemas.js';
+
+/** A Rocket.Chat boolean (true/false or "true"/"false"), or undefined when not sent. */
+export function bool(value: RocketChatBool | undefined): boolean | undefined {
+  return value === undefined ? undefined : value === true || value === 'true';
+}
 
 export function toCreateInput(body: RocketChatCreateUserInput): CreateUserInput {
+  const randomPassword = bool(body.setRandomPassword) === true;
+  const active = bool(body.active);
+  const requirePasswordChange = bool(body.requirePasswordChange);
+  const sendWelcomeEmail = bool(body.sendWelcomeEmail);
+  const verified = bool(body.verified);
   return {
     displayName: body.name,
     email: body.email,
     username: body.username,
-    // A random password nobody knows is no password at all: the user sets one (welcome mail link) and must change it.
-    ...(body.setRandomPassword ? { requirePasswordChange: true } : body.password !== undefined ? { password: body.password } : {}),
-    ...(body.active !== undefined ? { active: body.active } : {}),
+    // The seed: "assigned a random password once they are created". Nobody is told it (it is not in the
+    // answer): the user sets one through the welcome mail's link or a reset, and must change it.
+    ...(randomPassword ? { generatePassword: true, requirePasswordChange: true } : body.password !== undefined ? { password: body.password } : {}),
+    ...(active !== undefined ? { active } : {}),
     ...(body.nickname !== undefined ? { nickname: body.nickname } : {}),
     ...(body.bio !== undefined ? { bio: body.bio } : {}),
     roles: body.roles ?? ['user'],
-    joinDefaultGroups: body.joinDefaultChannels ?? true,
-    ...(body.requirePasswordChange !== undefined && !body.setRandomPassword ? { requirePasswordChange: body.requirePasswordChange } : {}),
-    ...(body.sendWelcomeEmail !== undefined ? { sendWelcomeEmail: body.sendWelcomeEmail } : {}),
-    ...(body.verified !== undefined ? { emailVerified: body.verified } : {}),
+    joinDefaultGroups: bool(body.joinDefaultChannels) ?? true,
+    ...(requirePasswordChange !== undefined && !randomPassword ? { requirePasswordChange } : {}),
+    ...(sendWelcomeEmail !== undefined ? { sendWelcomeEmail } : {}),
+    ...(verified !== undefined ? { emailVerified: verified } : {}),
     ...(body.customFields !== undefined ? { attributes: body.customFields } : {}),
   };
 }

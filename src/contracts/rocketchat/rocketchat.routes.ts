@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { AppError, fieldError } from '../../errors/app-error.js';
 import { requirePermission } from '../../modules/context.js';
 import { headerValue, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
-import { toCreateInput, toRocketChatError, toRocketChatUser } from './rocketchat.mapper.js';
+import { bool, toCreateInput, toRocketChatError, toRocketChatUser } from './rocketchat.mapper.js';
 import {
   RocketChatAuthError, RocketChatCreated, RocketChatCreateUserBody, RocketChatError, RocketChatLoginBody, RocketChatLoginResponse,
 } from './rocketchat.schemas.js';
@@ -19,7 +19,7 @@ const userHeaders = Type.Object({
  * permissions of its roles: `create-user` is Roster's `users:create`, `edit-other-user-active-status`
  * is `users:set-active`.
  */
-export const rocketChatRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (app, { core }) => {
+export const rocketChatRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (app, { core, config }) => {
   useContractErrors(app, (error, request) => {
     if (request.url.endsWith('/login') && (error.code === 'INVALID_CREDENTIALS' || error.code === 'USER_INACTIVE' || error.code === 'TENANT_NOT_FOUND')) {
       return { status: 401, body: { status: 'error', error: 'Unauthorized', message: 'Unauthorized' } };
@@ -30,14 +30,16 @@ export const rocketChatRoutes: FastifyPluginAsyncTypebox<ContractOptions> = asyn
   app.post('/api/v1/login', {
     schema: {
       summary: 'Log in (Rocket.Chat)',
-      description: 'Rocket.Chat login: `{user, password}` (user = username or email). `X-Roster-Tenant` names the tenant. The authToken is a Roster session token.',
-      tags, headers: Type.Object({ 'x-roster-tenant': Type.String({ minLength: 1, maxLength: 100 }) }), body: RocketChatLoginBody,
+      description: 'Rocket.Chat login: `{user, password}` (user = username or email). The tenant is `X-Roster-Tenant` when sent, else the server\'s ROSTER_ROCKETCHAT_TENANT (Rocket.Chat clients send no tenant). The authToken is a Roster session token.',
+      tags, headers: Type.Object({ 'x-roster-tenant': Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Slug, id or number of the tenant; default ROSTER_ROCKETCHAT_TENANT' })) }), body: RocketChatLoginBody,
       response: { 200: RocketChatLoginResponse, 401: RocketChatAuthError, '4xx': RocketChatError },
     },
   }, async (request) => {
     const login = request.body.user ?? request.body.username ?? request.body.email;
     if (login === undefined) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/user', 'FIELD_REQUIRED')] });
-    const session = await core.sessions.login(request.headers['x-roster-tenant'], { login, password: request.body.password }, request.ip);
+    const tenant = request.headers['x-roster-tenant'] ?? config.rocketChatTenant;
+    if (tenant === undefined) throw new AppError('VALIDATION_FAILED', { detail: 'Name the tenant in X-Roster-Tenant, or set ROSTER_ROCKETCHAT_TENANT on the server', errors: [fieldError('/x-roster-tenant', 'FIELD_REQUIRED')] });
+    const session = await core.sessions.login(tenant, { login, password: request.body.password }, request.ip);
     return { status: 'success' as const, data: { userId: session.user.id, authToken: session.token, me: toRocketChatUser(session.user) } };
   });
 
@@ -62,7 +64,7 @@ export const rocketChatRoutes: FastifyPluginAsyncTypebox<ContractOptions> = asyn
     requirePermission(principal, 'users:create');
     // Rocket.Chat asks for this permission whenever `active` is sent, not only to deactivate.
     if (body.active !== undefined) requirePermission(principal, 'users:set-active');
-    if (body.password === undefined && !body.setRandomPassword) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/password', 'FIELD_REQUIRED')] });
+    if (body.password === undefined && bool(body.setRandomPassword) !== true) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/password', 'FIELD_REQUIRED')] });
     const user = await core.users.createUser(ctx, toCreateInput(body), { defaultGroupTypes: ['channel'] });
     return { user: toRocketChatUser(user), success: true };
   });

@@ -2,22 +2,29 @@ import { Type, type Static } from 'typebox';
 
 // Written from seed 002 (Rocket.Chat's OpenAPI for users.create); the contract test checks real
 // responses against the seed's own JSON.
+/**
+ * A boolean as Rocket.Chat's own validator takes it (`@rocket.chat/rest-typings`, Ajv with coerceTypes):
+ * true/false or the strings "true"/"false", which the seed's examples use.
+ */
+const Bool = (options: { description?: string } = {}) => Type.Union([Type.Boolean(), Type.Literal('true'), Type.Literal('false')], options);
+export type RocketChatBool = boolean | 'true' | 'false';
+
 export const RocketChatCreateUserBody = Type.Object(
   {
     name: Type.String({ maxLength: 200, description: 'Display name' }),
     email: Type.String({ maxLength: 320 }),
     password: Type.Optional(Type.String({ maxLength: 1024, description: 'Required unless setRandomPassword' })),
     username: Type.String({ maxLength: 256 }),
-    active: Type.Optional(Type.Boolean({ description: 'Default true; setting it needs edit-other-user-active-status (users:set-active)' })),
+    active: Type.Optional(Bool({ description: 'Default true; setting it needs edit-other-user-active-status (users:set-active)' })),
     nickname: Type.Optional(Type.String({ maxLength: 200 })),
     bio: Type.Optional(Type.String({ maxLength: 4000 })),
-    joinDefaultChannels: Type.Optional(Type.Boolean({ description: 'Default true: join the default groups of type `channel`' })),
+    joinDefaultChannels: Type.Optional(Bool({ description: 'Default true: join the default groups of type `channel`' })),
     statusText: Type.Optional(Type.String({ maxLength: 200, description: 'Accepted and not stored (Roster has no presence)' })),
     roles: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50, description: 'Role names; default ["user"]' })),
-    requirePasswordChange: Type.Optional(Type.Boolean()),
-    setRandomPassword: Type.Optional(Type.Boolean({ description: 'Create without a known password (and require a change); with sendWelcomeEmail the mail carries a link to choose one' })),
-    sendWelcomeEmail: Type.Optional(Type.Boolean()),
-    verified: Type.Optional(Type.Boolean({ description: 'Mark the email verified' })),
+    requirePasswordChange: Type.Optional(Bool()),
+    setRandomPassword: Type.Optional(Bool({ description: 'Assign a random password nobody is told (and require a change); with sendWelcomeEmail the mail carries a link to choose one' })),
+    sendWelcomeEmail: Type.Optional(Bool()),
+    verified: Type.Optional(Bool({ description: 'Mark the email verified' })),
     customFields: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 200, description: 'Values of attributes defined with /v1/attributes' })),
   },
   { additionalProperties: true },

@@ -15,6 +15,12 @@ export function formToBody(fields: Record<string, unknown>): Record<string, unkn
   const body = qs.parse(fields as Record<string, string>, { depth: 3, arrayLimit: 200, parameterLimit: 500, allowPrototypes: false }) as Record<string, unknown>;
   for (const key of STRUCTURED) {
     const value = body[key];
+    // OpenAPI's default multipart encoding of an array is one plain part per item: one item is one part.
+    if (key === 'participatingOfficeIds' && typeof value === 'string' && !/^\s*\[/.test(value)) {
+      // eslint-disable-next-line no-restricted-syntax -- the fixed key participatingOfficeIds
+      body[key] = [value];
+      continue;
+    }
     if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
       try {
         // eslint-disable-next-line no-restricted-syntax -- key from STRUCTURED; the value is checked like any JSON body

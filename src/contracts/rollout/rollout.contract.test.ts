@@ -111,9 +111,9 @@ for (const dialect of testDialects) {
       const cases = [
         noPhone,
         person({ address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', country: 'GB' } }),
-        person({ status: 'sleeping' }),
+        person({ address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU' } }),
         person({ participatingOfficeIds: ['NYC'] }),
-        person({ role: 'superuser' }),
+        person({ role: 7 }),
         person({ email: 'not-an-email' }),
       ];
       const messages: string[] = [];
@@ -126,7 +126,7 @@ for (const dialect of testDialects) {
       }
       expect(messages[0]).toContain('phone');
       expect(messages[1]).toContain('address.code');
-      expect(messages[2]).toContain('status');
+      expect(messages[2]).toContain('address.country');
       expect(messages[3]).toContain('participatingOfficeIds.0');
       expect(messages[4]).toContain('role');
       const badText = await post(withKey(), '{"email": ', 'text/plain');

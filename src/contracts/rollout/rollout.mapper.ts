@@ -1,26 +1,27 @@
-import { AppError, fieldError } from '../../errors/app-error.js';
+import type { AppError } from '../../errors/app-error.js';
 import { isUuid } from '../../lib/ids.js';
 import type { CreateUserInput, User } from '../../modules/users/user.schemas.js';
 import { dotted, oneLine, type ContractError } from '../shared/contract-plugin.js';
 import type { RolloutCreateUserInput, RolloutUserBody } from './rollout.schemas.js';
 
-const ACTIVE = new Set(['active', 'enabled']);
-const INACTIVE = new Set(['inactive', 'disabled', 'suspended', 'deactivated']);
+// Rollout types `status` as a free string: the words that mean "cannot sign in" deactivate, anything
+// else (active, enabled, pending, invited, a CRM's own word) creates an active user, Roster's default.
+const INACTIVE = new Set(['inactive', 'disabled', 'suspended', 'deactivated', 'blocked', 'locked', 'archived', 'terminated', 'deleted', 'false', '0']);
 
-/** @throws VALIDATION_FAILED for a status Roster cannot map to active or inactive. */
-export function toCreateInput(body: RolloutCreateUserInput): CreateUserInput {
+/** Fields Rollout types as free strings: normalised when possible, kept as sent otherwise (user.rules.ts). */
+export const ROLLOUT_FREE_TEXT = ['phone', 'timezone', 'addressCountry'] as const;
+
+/** `role`: the tenant role it names (rules/role-name.ts), or undefined for the default role. */
+export function toCreateInput(body: RolloutCreateUserInput, role: string | undefined): CreateUserInput {
   const status = body.status.trim().toLowerCase();
-  if (!ACTIVE.has(status) && !INACTIVE.has(status)) {
-    throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/active', 'FIELD_INVALID', 'status must be "active" or "inactive"')] });
-  }
   const { code, county, ...address } = body.address;
   return {
     email: body.email,
     givenName: body.firstName,
     familyName: body.lastName,
     phone: body.phone,
-    roles: [body.role],
-    active: ACTIVE.has(status),
+    ...(role !== undefined ? { roles: [role] } : {}),
+    active: !INACTIVE.has(status),
     ...(typeof body.timezone === 'string' ? { timezone: body.timezone } : {}),
     username: body.username,
     userType: body.type,
@@ -30,8 +31,12 @@ export function toCreateInput(body: RolloutCreateUserInput): CreateUserInput {
   };
 }
 
-/** The unified user: Roster's resource is the `original`, keyed by the provider name `roster`. */
-export function toRolloutUser(user: User): RolloutUserBody {
+/**
+ * The unified user: Roster's resource is the `original`, keyed by the provider name `roster`. `sent`
+ * gives back the client's own words for the members Roster stores in its vocabulary (status; a role
+ * no tenant role matched).
+ */
+export function toRolloutUser(user: User, sent?: { status: string; role?: string | undefined }): RolloutUserBody {
   const a = user.address;
   return {
     id: user.id,
@@ -39,8 +44,8 @@ export function toRolloutUser(user: User): RolloutUserBody {
     lastName: user.familyName ?? '',
     email: user.email ?? '',
     phone: user.phone ?? '',
-    role: user.roles[0] ?? '',
-    status: user.active ? 'active' : 'inactive',
+    role: sent?.role ?? user.roles[0] ?? '',
+    status: sent?.status ?? (user.active ? 'active' : 'inactive'),
     timezone: user.timezone,
     created: user.createdAt,
     updated: user.updatedAt,

@@ -4,7 +4,9 @@ import { AppError } from '../../errors/app-error.js';
 import { bearerToken, resolveTenantContext } from '../../http/auth.js';
 import { headerValue, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
 import { registerRolloutBodies } from './rollout.body.js';
-import { toCreateInput, toRolloutError, toRolloutUser } from './rollout.mapper.js';
+import { list as listRoles } from '../../modules/roles/role.repository.js';
+import { findRoleName } from '../../rules/role-name.js';
+import { ROLLOUT_FREE_TEXT, toCreateInput, toRolloutError, toRolloutUser } from './rollout.mapper.js';
 import { RolloutCreated, RolloutCreateUserBody, RolloutError } from './rollout.schemas.js';
 
 const CREDENTIAL_HEADER = 'x-rollout-credential-id';
@@ -38,8 +40,10 @@ export const rolloutRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (
   }, async (request, reply) => {
     const principal = request.principal as NonNullable<typeof request.principal>;
     const ctx = await resolveTenantContext(principal, headerValue(request, CREDENTIAL_HEADER), String(request.id), core.tenants);
+    const body = request.body;
+    const role = findRoleName(body.role, (await listRoles(core.database.db, ctx.tenantId)).map((r) => r.name));
     // The user as the caller may see it (attributes with a read permission it lacks stay hidden).
-    const user = await core.users.createUser(ctx, toCreateInput(request.body));
-    return reply.code(201).header('location', `/v1/users/${user.id}`).send([toRolloutUser(user)]);
+    const user = await core.users.createUser(ctx, toCreateInput(body, role), { asSent: [...ROLLOUT_FREE_TEXT] });
+    return reply.code(201).header('location', `/v1/users/${user.id}`).send([toRolloutUser(user, { status: body.status, role: role === undefined ? body.role : undefined })]);
   });
 };
