@@ -14,7 +14,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ tenants: TenantService 
   app.patch('/settings', {
     schema: {
       summary: "Change the tenant's policies",
-      description: 'JSON Merge Patch; `null` resets a member to its default. Needs `settings:manage`. Applies to users created or changed afterwards.',
+      description: 'JSON Merge Patch (RFC 7396): members sent replace, objects merge, and `null` resets a whole policy (`{"email": null}`) or one member at any depth (`{"email": {"blockFreeMail": null}}`) to its default. Needs `settings:manage`. Applies to users created or changed afterwards.',
       tags, security: bearer, headers: tenantHeader, body: PatchSettingsSchema, response: { 200: TenantSettingsSchema, ...errorResponses },
     },
   }, async (request) => tenants.updateSettings(await tenantContextOf(request, tenants), request.body));

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { mergePatchSchema } from '../../lib/merge-patch-schema.js';
 import { MAX_PATTERN_LENGTH } from '../../rules/tenant-pattern.js';
 
 const domainList = (description: string) =>
@@ -111,20 +112,23 @@ export type PasswordPolicy = TenantSettings['password'];
 export type NamePolicy = TenantSettings['names'];
 
 
-/** A JSON Merge Patch of the settings: every member optional, null resets it to the default. */
+/**
+ * A JSON Merge Patch of the settings: every member optional; `null` resets a policy, or any member of one
+ * (`{"email": {"blockFreeMail": null}}`), to its default (the member is no longer stored).
+ */
 export const PatchSettingsSchema = Type.Object(
   {
     defaultLocale: Type.Optional(Type.String({ maxLength: 35 })),
     defaultTimezone: Type.Optional(Type.String({ maxLength: 64 })),
     defaultPhoneRegion: Type.Optional(Type.Union([Type.String({ maxLength: 2 }), Type.Null()])),
-    email: Type.Optional(Type.Union([Type.Partial(EmailPolicySchema), Type.Null()])),
-    username: Type.Optional(Type.Union([Type.Partial(UsernamePolicySchema), Type.Null()])),
-    password: Type.Optional(Type.Union([Type.Partial(PasswordPolicySchema), Type.Null()])),
-    batch: Type.Optional(Type.Union([Type.Partial(BatchPolicySchema), Type.Null()])),
-    mail: Type.Optional(Type.Union([Type.Partial(MailPolicySchema), Type.Null()])),
-    names: Type.Optional(Type.Union([Type.Partial(NamePolicySchema), Type.Null()])),
-    users: Type.Optional(Type.Union([Type.Partial(UsersPolicySchema), Type.Null()])),
+    email: Type.Optional(mergePatchSchema(EmailPolicySchema)),
+    username: Type.Optional(mergePatchSchema(UsernamePolicySchema)),
+    password: Type.Optional(mergePatchSchema(PasswordPolicySchema)),
+    batch: Type.Optional(mergePatchSchema(BatchPolicySchema)),
+    mail: Type.Optional(mergePatchSchema(MailPolicySchema)),
+    names: Type.Optional(mergePatchSchema(NamePolicySchema)),
+    users: Type.Optional(mergePatchSchema(UsersPolicySchema)),
   },
-  { additionalProperties: false, examples: [{ email: { blockFreeMail: true }, password: { minLength: 12, requireDigit: true } }] },
+  { additionalProperties: false, examples: [{ email: { blockFreeMail: true }, password: { minLength: 12, requireDigit: true, minStrength: null } }] },
 );
 export type PatchSettingsInput = Static<typeof PatchSettingsSchema>;
