@@ -40,7 +40,7 @@ export const certificationRoutes: FastifyPluginAsyncTypebox<ContractOptions> = a
       const errors = validateItem(item);
       return errors ? new AppError('VALIDATION_FAILED', { errors }) : toCreateInput(item as CertificationUser);
     });
-    const outcomes = await core.users.createUsers(ctx, mapped.map((m) => (m instanceof AppError ? m : m.input)), { mode: 'partial' });
+    const outcomes = await core.users.createUsers(ctx, mapped.map((m) => (m instanceof AppError ? m : m.input)), { mode: 'partial', asSent: ['phone'] });
 
     const result: CertificationResultBody = { totalProcessed: raw.length, successCount: 0, failureCount: 0, successResults: [], failedResults: [] };
     for (const outcome of outcomes) {

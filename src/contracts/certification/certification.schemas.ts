@@ -12,7 +12,7 @@ export const CertificationUserSchema = Type.Object(
       displayName: Type.Optional(Type.String({ maxLength: 200 })),
     }, { additionalProperties: true })),
     email: Type.Optional(Type.String({ maxLength: 320, description: 'Unique; the tenant email rules apply' })),
-    phoneNumber: Type.Optional(Type.String({ maxLength: 64 })),
+    phoneNumber: Type.Optional(Type.String({ maxLength: 64, description: 'Any text: stored as E.164 when it reads as a number (national ones need the tenant defaultPhoneRegion), as sent otherwise' })),
     roles: Type.Optional(Type.Array(Type.Object({
       roleId: Type.Optional(Type.String({ maxLength: 100, description: 'A Roster role name' })),
       name: Type.Optional(Type.String({ maxLength: 100, description: 'Same as roleId' })),

@@ -17,6 +17,9 @@ const TO_FLEET = new Map(FIELDS.map(([fleet, roster]) => [roster, fleet]));
 /** Fleet's two roles onto Roster's built-in ones. */
 const ROLE_TO_ROSTER = { EMPLOYEE: 'user', ADMIN: 'admin' } as const;
 
+/** Fields Fleet types as free strings: normalised when possible, kept as sent otherwise (user.rules.ts). */
+export const FLEET_FREE_TEXT = ['phone', 'phoneCountry', 'countryOfBirth'] as const;
+
 export function toCreateInput(body: FleetCreateUserInput): CreateUserInput {
   const input: Record<string, unknown> = {};
   for (const [fleet, roster] of FIELDS) {
@@ -24,13 +27,15 @@ export function toCreateInput(body: FleetCreateUserInput): CreateUserInput {
     // eslint-disable-next-line no-restricted-syntax -- roster is a field name from the fixed FIELDS table
     if (value !== undefined && roster !== 'roles') input[roster] = value;
   }
-  // Fleet promises that spaces are removed; the core's E.164 normalisation then does the rest.
+  // Fleet promises that spaces are removed; the core's E.164 normalisation then does the rest (a number it
+  // cannot read is kept as sent, spaces removed).
   if (body.phone !== undefined) input.phone = body.phone.replace(/\s+/g, '');
   input.roles = [ROLE_TO_ROSTER[body.role ?? 'EMPLOYEE']];
   return input as CreateUserInput;
 }
 
-export function toFleetUser(user: User, companyId: number): FleetUser {
+/** `sentPhoneCountry` answers for a phone kept as sent (no region could be found to read it with). */
+export function toFleetUser(user: User, companyId: number, sentPhoneCountry?: string): FleetUser {
   return {
     id: user.seq,
     company_id: companyId,
@@ -38,7 +43,7 @@ export function toFleetUser(user: User, companyId: number): FleetUser {
     first_name: user.givenName,
     last_name: user.familyName,
     phone: user.phone,
-    phone_country: user.phone === null ? null : (phoneRegion(user.phone) ?? null),
+    phone_country: user.phone === null ? null : (phoneRegion(user.phone) ?? sentPhoneCountry ?? null),
     language: user.locale,
     position: user.position,
     role: user.roles.includes('admin') ? 'ADMIN' : 'EMPLOYEE',

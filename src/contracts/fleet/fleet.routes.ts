@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { bearerAuth, contractContext, useContractErrors, type ContractOptions } from '../shared/contract-plugin.js';
-import { toCreateInput, toFleetError, toFleetUser } from './fleet.mapper.js';
+import { FLEET_FREE_TEXT, toCreateInput, toFleetError, toFleetUser } from './fleet.mapper.js';
 import { FleetCreateUserBody, FleetErrorResponse, FleetUserResponse } from './fleet.schemas.js';
 
 /**
@@ -22,8 +22,8 @@ export const fleetRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (ap
     onRequest: bearerAuth(core.authenticate, 'Send a Fleet API key as "Authorization: Bearer flt_sk_…"'),
   }, async (request, reply) => {
     const { ctx } = await contractContext(request, core, 'x-roster-tenant');
-    const user = await core.users.createUser(ctx, toCreateInput(request.body), { emailPolicy: { blockFreeMail: true, blockDisposable: true } });
+    const user = await core.users.createUser(ctx, toCreateInput(request.body), { emailPolicy: { blockFreeMail: true, blockDisposable: true }, asSent: [...FLEET_FREE_TEXT] });
     const tenant = await core.tenants.getTenant(ctx.tenantId);
-    return reply.code(201).send({ data: toFleetUser(user, tenant.seq) });
+    return reply.code(201).send({ data: toFleetUser(user, tenant.seq, request.body.phone_country) });
   });
 };

@@ -25,7 +25,7 @@ export const pulseRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (ap
     onRequest: bearerAuth(core.authenticate, 'A valid Bearer token is required'),
   }, async (request, reply) => {
     const { principal, ctx } = await contractContext(request, core, 'x-account-id');
-    const user = await core.users.createUser(ctx, toCreateInput(request.body), { alsoAnnounceAs: ['user_created'] });
+    const user = await core.users.createUser(ctx, toCreateInput(request.body), { alsoAnnounceAs: ['user_created'], asSent: ['phone'] });
     const tenant = await core.tenants.getTenant(ctx.tenantId);
     // Pulse shows the creator by email: only a signed-in user has one.
     const creator = principal.kind === 'user' ? await core.users.getUser({ ...ctx, principal: systemPrincipal }, principal.id) : undefined;

@@ -5,7 +5,7 @@ export const PulseCreateUserBody = Type.Object(
   {
     email: Type.String({ maxLength: 320, format: 'email', description: 'The only member Pulse documents; required' }),
     name: Type.Optional(Type.String({ maxLength: 200, description: 'Roster addition: full name (displayName)' })),
-    phone: Type.Optional(Type.String({ maxLength: 64, description: 'Roster addition: phone, stored as E.164' })),
+    phone: Type.Optional(Type.String({ maxLength: 64, description: 'A member of the seed\'s User: any text, stored as E.164 when it reads as a number, as sent otherwise' })),
     teamId: Type.Optional(Type.Integer({ minimum: 1, description: 'Roster addition: the number (`seq`) of a group of type `team`' })),
     active: Type.Optional(Type.Boolean({ description: 'Roster addition: default true; false needs `users:set-active`' })),
     password: Type.Optional(Type.String({ maxLength: 1024, description: 'Roster addition: initial password (the tenant policy applies)' })),
