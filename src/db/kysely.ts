@@ -50,7 +50,9 @@ export function openDatabase(options: DatabaseOptions): Database {
       types: pgTypes(driver),
       ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+    // Column names are camel-cased; keys inside jsonb values are data (attribute keys such as `cost_center`,
+    // template names, settings) and come back exactly as stored.
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
     return {
       db, dialect: 'postgres', schema: options.postgresSchema, close: () => db.destroy(),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -66,7 +68,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
-    plugins: [new CamelCasePlugin(), new SqliteBooleanPlugin()],
+    plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true }), new SqliteBooleanPlugin()],
   });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }

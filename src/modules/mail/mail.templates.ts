@@ -38,9 +38,7 @@ function templateFor(settings: TenantSettings, locale: string, kind: MailKind): 
   const candidates = [locale, locale.split('-')[0] ?? locale, 'en'];
   for (const candidate of candidates) {
     const forLocale = settings.mail.templates[candidate] as Record<string, Template | undefined> | undefined;
-    // On PostgreSQL the settings column is jsonb, and the camel-case plugin renames its nested keys on the way
-    // back (welcome_set_password → welcomeSetPassword); either spelling is the tenant's template.
-    const own = forLocale?.[kind] ?? forLocale?.[kind.replace(/_(\w)/g, (_, c: string) => c.toUpperCase())];
+    const own = forLocale?.[kind];
     if (own) return own;
   }
   for (const candidate of candidates) {
