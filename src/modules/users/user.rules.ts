@@ -136,24 +136,34 @@ function personName(draft: UserDraft, field: PersonNameField, policy: TenantSett
   return name;
 }
 
+/**
+ * Email and username. A blank one (empty or whitespace) means none, as for every optional text field
+ * (optionalText): `email: ""` is "no email", as Keycloak reads it, where the tenant lets a user be
+ * without one. Where the email is the username (`username.emailAsUsername`) it is required: FIELD_REQUIRED.
+ */
 function prepareIdentity(draft: UserDraft, settings: TenantSettings, errors: FieldError[]) {
-  const email = draft.email === undefined ? undefined : normalizeEmail(draft.email);
-  if (draft.email !== undefined && !email) errors.push(fieldError('/email', 'EMAIL_INVALID'));
+  const sentEmail = optionalText(draft.email) ?? undefined;
+  const sentUsername = optionalText(draft.username) ?? undefined;
+  const email = sentEmail === undefined ? undefined : normalizeEmail(sentEmail);
+  if (sentEmail !== undefined && !email) errors.push(fieldError('/email', 'EMAIL_INVALID'));
   if (email) {
     const domainError = checkEmailDomain(email.normalized, settings.email);
     if (domainError) errors.push(fieldError('/email', domainError));
   }
 
-  let username = draft.username?.trim().normalize('NFC');
+  let username = sentUsername?.normalize('NFC');
   if (settings.username.emailAsUsername) {
+    if (sentEmail === undefined) errors.push(fieldError('/email', 'FIELD_REQUIRED', 'email is required: in this tenant the email is the username'));
     // The email is the username; a different one sent alongside is a mistake worth reporting.
     if (username !== undefined && (!email || usernameKey(username) !== email.normalized)) errors.push(fieldError('/username', 'USERNAME_MUST_BE_EMAIL'));
     username = email?.display;
-  } else if (username !== undefined) {
-    const usernameError = checkUsername(username, settings.username);
-    if (usernameError) errors.push(fieldError('/username', usernameError));
+  } else {
+    if (username !== undefined) {
+      const usernameError = checkUsername(username, settings.username);
+      if (usernameError) errors.push(fieldError('/username', usernameError));
+    }
+    if (sentEmail === undefined && sentUsername === undefined) errors.push(fieldError('/email', 'IDENTIFIER_REQUIRED'));
   }
-  if (draft.email === undefined && draft.username === undefined) errors.push(fieldError('/email', 'IDENTIFIER_REQUIRED'));
   return { email, username };
 }
 

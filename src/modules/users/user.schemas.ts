@@ -19,8 +19,8 @@ export const AddressSchema = Type.Object(
 export type Address = Static<typeof AddressSchema>;
 
 // Length caps only bound the work; the rules in `user.rules.ts` decide what is valid, for every path alike.
-const email = text(320, 'Unique per tenant, case-insensitively. The domain is stored lower-cased.');
-const username = text(256, '1-64 letters, digits and `. _ - @ +`; unique per tenant after NFKC and case folding, also against emails');
+const email = text(320, 'The HTML (WHATWG) address grammar with a domain of at least two labels (`user@localhost` is refused). Unique per tenant, case-insensitively; the domain is stored lower-cased. An empty or blank string means no email, unless the tenant makes the email the username (`username.emailAsUsername`): then it is FIELD_REQUIRED.');
+const username = text(256, 'Must match the tenant `username.pattern` (by default 3-64 letters, digits and `. _ -`) and not be a reserved name; unique per tenant after NFKC, look-alike folding and lower-casing, also against emails. An empty or blank string means no username.');
 const password = text(1024, 'At least 8 characters and at most 256 bytes. Stored as an argon2id hash, never returned.');
 const name = text(200);
 const bio = text(4000);
