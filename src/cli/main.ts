@@ -3,7 +3,9 @@ import '../lib/thread-pool.js';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { databaseFromConfig } from '../app.js';
+import pino from 'pino';
 import { migrateToLatest } from '../db/migrate.js';
+import { waitForDatabase } from '../db/wait-for-database.js';
 import { AppError } from '../errors/app-error.js';
 import { StartupError } from '../lib/startup-error.js';
 import { serve, work } from '../serve.js';
@@ -32,7 +34,10 @@ program
   .command('migrate')
   .description('Apply pending database migrations and exit')
   .action(async () => {
-    const database = databaseFromConfig(loadConfig());
+    const config = loadConfig();
+    // As serve and worker do: a database still starting (a deploy's first step) is waited for, named, not failed on.
+    if (config.databaseUrl) await waitForDatabase(config.databaseUrl, config.dbConnectTimeoutSeconds, pino({ level: config.logLevel }, pino.destination(2)));
+    const database = databaseFromConfig(config);
     try {
       const applied = await migrateToLatest(database);
       process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date\n');
