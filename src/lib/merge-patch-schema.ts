@@ -3,7 +3,11 @@ import { IsObject, IsRecord, Type, type Static, type TObject, type TSchema, type
 /** A JSON Merge Patch (RFC 7396) of T: every member optional, `null` removes it (so its default applies again). */
 export type MergePatch<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: MergePatch<T[K]> | null } : T;
 
-const nullable = (schema: TSchema): TSchema => Type.Union([schema, Type.Null()]);
+/** `schema` or null; its description is kept on the union, where OpenAPI readers look for it. */
+function nullable(schema: TSchema): TSchema {
+  const { description } = schema as { description?: string };
+  return Type.Union([schema, Type.Null()], description === undefined ? {} : { description });
+}
 
 /**
  * A member's schema inside a merge patch. Objects whose members are all optional (partial maps) and
