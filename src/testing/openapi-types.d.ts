@@ -206,7 +206,7 @@ export interface paths {
         head?: never;
         /**
          * Change the tenant's policies
-         * @description JSON Merge Patch; `null` resets a member to its default. Needs `settings:manage`. Applies to users created or changed afterwards.
+         * @description JSON Merge Patch (RFC 7396): members sent replace, objects merge, and `null` resets a whole policy (`{"email": null}`) or one member at any depth (`{"email": {"blockFreeMail": null}}`) to its default. Needs `settings:manage`. Applies to users created or changed afterwards.
          */
         patch: operations["updateSettings"];
         trace?: never;
@@ -1676,9 +1676,9 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    /** @description Unique per tenant, case-insensitively. The domain is stored lower-cased. */
+                    /** @description The HTML (WHATWG) address grammar with a domain of at least two labels (`user@localhost` is refused). Unique per tenant, case-insensitively; the domain is stored lower-cased. An empty or blank string means no email, unless the tenant makes the email the username (`username.emailAsUsername`): then it is FIELD_REQUIRED. */
                     email?: string;
-                    /** @description 1-64 letters, digits and `. _ - @ +`; unique per tenant after NFKC and case folding, also against emails */
+                    /** @description Must match the tenant `username.pattern` (by default 3-64 letters, digits and `. _ -`) and not be a reserved name; unique per tenant after NFKC, look-alike folding and lower-casing, also against emails. An empty or blank string means no username. */
                     username?: string;
                     /** @description At least 8 characters and at most 256 bytes. Stored as an argon2id hash, never returned. */
                     password?: string;
@@ -2560,7 +2560,8 @@ export interface operations {
                  *       },
                  *       "password": {
                  *         "minLength": 12,
-                 *         "requireDigit": true
+                 *         "requireDigit": true,
+                 *         "minStrength": null
                  *       }
                  *     }
                  */
@@ -2570,78 +2571,78 @@ export interface operations {
                     defaultPhoneRegion?: string | null;
                     email?: {
                         /** @description Refuse throw-away mailbox domains (list from the `mailchecker` package). Default true. */
-                        blockDisposable?: boolean;
+                        blockDisposable?: boolean | null;
                         /** @description Refuse personal/free-mail domains such as gmail.com (list from `email-providers`). Default false. */
-                        blockFreeMail?: boolean;
+                        blockFreeMail?: boolean | null;
                         /** @description When not empty, only these domains (and their subdomains) are accepted. Default []. */
-                        allowedDomains?: string[];
+                        allowedDomains?: string[] | null;
                         /** @description These domains (and their subdomains) are refused. Default []. */
-                        deniedDomains?: string[];
+                        deniedDomains?: string[] | null;
                     } | null;
                     username?: {
                         /** @description Regular expression (JavaScript syntax, Unicode mode) a normalised username must match, unanchored like RegExp.test. Evaluated in linear time (RE2): backreferences and lookaround are refused. Default `^[\p{L}\p{N}._-]{3,64}$`. */
-                        pattern?: string;
+                        pattern?: string | null;
                         /** @description Names refused besides admin, administrator, root, system, user. Default []. */
-                        reserved?: string[];
+                        reserved?: string[] | null;
                         /** @description The username is the email address. Default false. */
-                        emailAsUsername?: boolean;
+                        emailAsUsername?: boolean | null;
                     } | null;
                     password?: {
                         /** @description Fewest characters. Default 8. */
-                        minLength?: number;
+                        minLength?: number | null;
                         /** @description Most UTF-8 bytes. Default 256. */
-                        maxBytes?: number;
+                        maxBytes?: number | null;
                         /** @description Default false. */
-                        requireUppercase?: boolean;
+                        requireUppercase?: boolean | null;
                         /** @description Default false. */
-                        requireLowercase?: boolean;
+                        requireLowercase?: boolean | null;
                         /** @description Default false. */
-                        requireDigit?: boolean;
+                        requireDigit?: boolean | null;
                         /** @description Default false. */
-                        requireSymbol?: boolean;
+                        requireSymbol?: boolean | null;
                         /** @description Lowest zxcvbn score (0-4) accepted. Default 2. */
-                        minStrength?: number;
+                        minStrength?: number | null;
                         /** @description Refuse passwords containing the username or the email local part. Default true. */
-                        forbidUserInfo?: boolean;
+                        forbidUserInfo?: boolean | null;
                         /** @description Refuse passwords from the common-password lists. Default true. */
-                        forbidCommon?: boolean;
+                        forbidCommon?: boolean | null;
                     } | null;
                     batch?: {
                         /** @description Most users in one POST /v1/users/batch (at most 1000). Default 1000. */
-                        maxSize?: number;
+                        maxSize?: number | null;
                     } | null;
                     mail?: {
                         /** @description Sender of welcome and verification mails. Default `Roster <no-reply@localhost>`. */
-                        from?: string;
+                        from?: string | null;
                         /** @description Validity of the links in those mails. Default 72. */
-                        tokenTtlHours?: number;
+                        tokenTtlHours?: number | null;
                         /** @description Per locale (`fr`, `de-CH`…), templates replacing the built-in ones; placeholders {{name}}, {{tenant}}, {{login}}, {{link}}, {{expires}}. Default {}. */
                         templates?: {
                             [key: string]: {
                                 welcome?: {
                                     subject: string;
                                     text: string;
-                                };
+                                } | null;
                                 welcome_set_password?: {
                                     subject: string;
                                     text: string;
-                                };
+                                } | null;
                                 verify_email?: {
                                     subject: string;
                                     text: string;
-                                };
-                            };
-                        };
+                                } | null;
+                            } | null;
+                        } | null;
                     } | null;
                     names?: {
                         /** @description Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak's `<>&"$%!#?§;*~/\|^=[]{}()`. */
-                        prohibitedCharacters?: string;
+                        prohibitedCharacters?: string | null;
                         /** @description Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default []. */
-                        required?: ("givenName" | "familyName" | "displayName" | "nickname")[];
+                        required?: ("givenName" | "familyName" | "displayName" | "nickname")[] | null;
                     } | null;
                     users?: {
                         /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
-                        defaultRoles?: string[];
+                        defaultRoles?: string[] | null;
                     } | null;
                 };
                 /**
@@ -2651,7 +2652,8 @@ export interface operations {
                  *       },
                  *       "password": {
                  *         "minLength": 12,
-                 *         "requireDigit": true
+                 *         "requireDigit": true,
+                 *         "minStrength": null
                  *       }
                  *     }
                  */
@@ -2661,78 +2663,78 @@ export interface operations {
                     defaultPhoneRegion?: string | null;
                     email?: {
                         /** @description Refuse throw-away mailbox domains (list from the `mailchecker` package). Default true. */
-                        blockDisposable?: boolean;
+                        blockDisposable?: boolean | null;
                         /** @description Refuse personal/free-mail domains such as gmail.com (list from `email-providers`). Default false. */
-                        blockFreeMail?: boolean;
+                        blockFreeMail?: boolean | null;
                         /** @description When not empty, only these domains (and their subdomains) are accepted. Default []. */
-                        allowedDomains?: string[];
+                        allowedDomains?: string[] | null;
                         /** @description These domains (and their subdomains) are refused. Default []. */
-                        deniedDomains?: string[];
+                        deniedDomains?: string[] | null;
                     } | null;
                     username?: {
                         /** @description Regular expression (JavaScript syntax, Unicode mode) a normalised username must match, unanchored like RegExp.test. Evaluated in linear time (RE2): backreferences and lookaround are refused. Default `^[\p{L}\p{N}._-]{3,64}$`. */
-                        pattern?: string;
+                        pattern?: string | null;
                         /** @description Names refused besides admin, administrator, root, system, user. Default []. */
-                        reserved?: string[];
+                        reserved?: string[] | null;
                         /** @description The username is the email address. Default false. */
-                        emailAsUsername?: boolean;
+                        emailAsUsername?: boolean | null;
                     } | null;
                     password?: {
                         /** @description Fewest characters. Default 8. */
-                        minLength?: number;
+                        minLength?: number | null;
                         /** @description Most UTF-8 bytes. Default 256. */
-                        maxBytes?: number;
+                        maxBytes?: number | null;
                         /** @description Default false. */
-                        requireUppercase?: boolean;
+                        requireUppercase?: boolean | null;
                         /** @description Default false. */
-                        requireLowercase?: boolean;
+                        requireLowercase?: boolean | null;
                         /** @description Default false. */
-                        requireDigit?: boolean;
+                        requireDigit?: boolean | null;
                         /** @description Default false. */
-                        requireSymbol?: boolean;
+                        requireSymbol?: boolean | null;
                         /** @description Lowest zxcvbn score (0-4) accepted. Default 2. */
-                        minStrength?: number;
+                        minStrength?: number | null;
                         /** @description Refuse passwords containing the username or the email local part. Default true. */
-                        forbidUserInfo?: boolean;
+                        forbidUserInfo?: boolean | null;
                         /** @description Refuse passwords from the common-password lists. Default true. */
-                        forbidCommon?: boolean;
+                        forbidCommon?: boolean | null;
                     } | null;
                     batch?: {
                         /** @description Most users in one POST /v1/users/batch (at most 1000). Default 1000. */
-                        maxSize?: number;
+                        maxSize?: number | null;
                     } | null;
                     mail?: {
                         /** @description Sender of welcome and verification mails. Default `Roster <no-reply@localhost>`. */
-                        from?: string;
+                        from?: string | null;
                         /** @description Validity of the links in those mails. Default 72. */
-                        tokenTtlHours?: number;
+                        tokenTtlHours?: number | null;
                         /** @description Per locale (`fr`, `de-CH`…), templates replacing the built-in ones; placeholders {{name}}, {{tenant}}, {{login}}, {{link}}, {{expires}}. Default {}. */
                         templates?: {
                             [key: string]: {
                                 welcome?: {
                                     subject: string;
                                     text: string;
-                                };
+                                } | null;
                                 welcome_set_password?: {
                                     subject: string;
                                     text: string;
-                                };
+                                } | null;
                                 verify_email?: {
                                     subject: string;
                                     text: string;
-                                };
-                            };
-                        };
+                                } | null;
+                            } | null;
+                        } | null;
                     } | null;
                     names?: {
                         /** @description Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak's `<>&"$%!#?§;*~/\|^=[]{}()`. */
-                        prohibitedCharacters?: string;
+                        prohibitedCharacters?: string | null;
                         /** @description Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default []. */
-                        required?: ("givenName" | "familyName" | "displayName" | "nickname")[];
+                        required?: ("givenName" | "familyName" | "displayName" | "nickname")[] | null;
                     } | null;
                     users?: {
                         /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
-                        defaultRoles?: string[];
+                        defaultRoles?: string[] | null;
                     } | null;
                 };
             };
