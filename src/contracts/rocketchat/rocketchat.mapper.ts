@@ -24,7 +24,8 @@ export function toCreateInput(body: RocketChatCreateUserInput): CreateUserInput 
     ...(active !== undefined ? { active } : {}),
     ...(body.nickname !== undefined ? { nickname: body.nickname } : {}),
     ...(body.bio !== undefined ? { bio: body.bio } : {}),
-    roles: body.roles ?? ['user'],
+    // Without roles the tenant's users.defaultRoles apply (["user"] unless changed), as the seed's default `user`.
+    ...(body.roles !== undefined ? { roles: body.roles } : {}),
     joinDefaultGroups: bool(body.joinDefaultChannels) ?? true,
     ...(requirePasswordChange !== undefined && !randomPassword ? { requirePasswordChange } : {}),
     ...(sendWelcomeEmail !== undefined ? { sendWelcomeEmail } : {}),
@@ -56,10 +57,28 @@ export function toRocketChatUser(user: User): RocketChatUserBody {
 
 const METHOD = 'insertOrUpdateUser';
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * Input echoed in an error, HTML-escaped as Rocket.Chat does (lodash `escape`): its clients show these
+ * sentences, and a username like `<img onerror=…>` must not become markup there.
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
 /** Rocket.Chat's error type and sentence for the first field error of a create. */
 function fieldErrorType(e: FieldError, body: Partial<RocketChatCreateUserInput>): { type: string; message: string; field?: string } {
   const field = e.path.split('/')[1] ?? '';
-  const value = (name: 'email' | 'username') => String(body[name] ?? '');
+  const value = (name: 'email' | 'username' | 'name' | 'nickname') => escapeHtml(String(body[name] ?? ''));
+  // Rocket.Chat's body validator (Ajv) refuses members its schema does not name.
+  if (e.code === 'FIELD_UNKNOWN' && e.path.split('/').length === 2) return { type: 'invalid-params', message: 'must NOT have additional properties' };
+  // Its saveUser refuses a blank name: "The field Name is required".
+  if (e.code === 'FIELD_REQUIRED' && field === 'displayName') return { type: 'error-the-field-is-required', message: 'The field Name is required', field: 'Name' };
+  if (e.code === 'NAME_INVALID' && (field === 'displayName' || field === 'nickname')) {
+    const [member, label] = field === 'displayName' ? (['name', 'Name'] as const) : (['nickname', 'Nickname'] as const);
+    return { type: 'error-input-is-not-a-valid-field', message: `${value(member)} is not a valid ${member}`, field: label };
+  }
   if (e.code === 'EMAIL_TAKEN' || e.code === 'USERNAME_TAKEN') {
     const taken = field === 'email' ? value('email') : value('username');
     return { type: 'error-field-unavailable', message: `${taken} is already in use :(`, field: taken };
@@ -68,8 +87,8 @@ function fieldErrorType(e: FieldError, body: Partial<RocketChatCreateUserInput>)
   if (e.code === 'USERNAME_INVALID' || e.code === 'USERNAME_MUST_BE_EMAIL') return { type: 'error-input-is-not-a-valid-field', message: `${value('username')} is not a valid username`, field: 'Username' };
   if (field === 'email' && (e.code.startsWith('EMAIL_') || e.code === 'FIELD_INVALID')) return { type: 'error-invalid-email', message: `Invalid email ${value('email')}` };
   if (e.code.startsWith('PASSWORD_')) return { type: 'error-password-policy-not-met', message: e.message };
-  if (field === 'attributes') return { type: 'error-user-registration-custom-field', message: `${e.path.split('/')[2] ?? 'customFields'}: ${e.message}` };
-  if (e.code === 'ROLE_UNKNOWN') return { type: 'error-invalid-role', message: e.message };
+  if (field === 'attributes') return { type: 'error-user-registration-custom-field', message: escapeHtml(`${e.path.split('/')[2] ?? 'customFields'}: ${e.message}`) };
+  if (e.code === 'ROLE_UNKNOWN') return { type: 'error-invalid-role', message: escapeHtml(e.message) };
   const name = { displayName: 'name', emailVerified: 'verified', attributes: 'customFields' }[field] ?? field;
   return { type: 'invalid-params', message: e.code === 'FIELD_REQUIRED' ? `must have required property '${name}'` : `${name}: ${e.message}` };
 }

@@ -65,7 +65,8 @@ export const rocketChatRoutes: FastifyPluginAsyncTypebox<ContractOptions> = asyn
     // Rocket.Chat asks for this permission whenever `active` is sent, not only to deactivate.
     if (body.active !== undefined) requirePermission(principal, 'users:set-active');
     if (body.password === undefined && bool(body.setRandomPassword) !== true) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/password', 'FIELD_REQUIRED')] });
-    const user = await core.users.createUser(ctx, toCreateInput(body), { defaultGroupTypes: ['channel'] });
+    // The seed requires `name`: blank once trimmed it is refused (Rocket.Chat's "The field Name is required").
+    const user = await core.users.createUser(ctx, toCreateInput(body), { defaultGroupTypes: ['channel'], requiredNames: ['displayName'] });
     return { user: toRocketChatUser(user), success: true };
   });
 };

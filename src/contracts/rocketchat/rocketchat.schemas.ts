@@ -27,7 +27,8 @@ export const RocketChatCreateUserBody = Type.Object(
     verified: Type.Optional(Bool({ description: 'Mark the email verified' })),
     customFields: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 200, description: 'Values of attributes defined with /v1/attributes' })),
   },
-  { additionalProperties: true },
+  // Rocket.Chat answers 400 invalid-params for members its schema does not name (Ajv, additionalProperties false).
+  { additionalProperties: false },
 );
 export type RocketChatCreateUserInput = Static<typeof RocketChatCreateUserBody>;
 

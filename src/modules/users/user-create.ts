@@ -18,7 +18,7 @@ import type { UserRow } from './user.table.js';
 import { addGroupMembers, defaultGroups, loadGroups, matchGroups } from '../groups/group.service.js';
 import type { GroupRow } from '../groups/group.table.js';
 import { assertCanGrant, assignRoles, loadRoles, matchRoles, type RoleRecord } from '../roles/role.service.js';
-import type { TenantSettings } from '../settings/settings.schemas.js';
+import type { PersonNameField, TenantSettings } from '../settings/settings.schemas.js';
 import type { Tenant } from '../tenants/tenant.schemas.js';
 import { queueUserMail } from '../mail/mail.service.js';
 import * as users from './user.repository.js';
@@ -49,6 +49,11 @@ export interface CreateOptions {
    * personal or throw-away domains (Fleet) asks for them here, and the one domain rule applies them.
    */
   emailPolicy?: Partial<TenantSettings['email']>;
+  /**
+   * Name fields this call requires besides the tenant's `names.required`: a contract whose seed
+   * requires a name (Rocket.Chat's `name`) asks for it here, and the one name rule refuses it blank.
+   */
+  requiredNames?: PersonNameField[];
   /**
    * Members a contract's seed types as free strings: normalised when possible, kept as sent otherwise,
    * never refused (user.rules.ts, FreeTextField).
@@ -148,7 +153,11 @@ export class UserCreator {
     const fail = (index: number, error: AppError) => Object.assign(outcomes[index] as ItemOutcome, { status: 'failed', error });
     const inputs: Array<{ index: number; input: CreateUserInput }> = [];
     items.forEach((item, index) => (item instanceof AppError ? fail(index, item) : inputs.push({ index, input: item })));
-    const effective = options.emailPolicy ? { ...settings, email: { ...settings.email, ...options.emailPolicy } } : settings;
+    const effective = {
+      ...settings,
+      ...(options.emailPolicy ? { email: { ...settings.email, ...options.emailPolicy } } : {}),
+      ...(options.requiredNames ? { names: { ...settings.names, required: [...new Set([...settings.names.required, ...options.requiredNames])] } } : {}),
+    };
     const candidates = await this.validate(ctx, effective, inputs, fail, options.defaultGroupTypes, new Set(options.asSent ?? []));
     const accepted = await this.checkUniqueness(tenantId, candidates, fail);
 
