@@ -62,6 +62,15 @@ describe('free strings: normalised when possible, kept as sent otherwise', () =>
     expect(prepareProfile({ email: 'a@acme.com', phone: '(212) 736-5000' }, settings, { asSent: free }).profile.phone).toBe('(212) 736-5000');
   });
 
+  it('should read POSIX locales, keep other text, and take a blank one as omitted under asSent', () => {
+    const locale = (sent: string) => prepareProfile({ email: 'a@acme.com', locale: sent }, settings, { asSent: free });
+    expect(locale('fr_FR').profile.locale).toBe('fr-FR');
+    expect(locale('en_US.UTF-8').profile.locale).toBe('en-US');
+    expect(locale('Français (France)').profile.locale).toBe('Français (France)');
+    expect(locale('  ').profile.locale).toBe('en');
+    expect(prepareProfile({ email: 'a@acme.com', locale: 'fr_FR' }, settings).errors.map((e) => e.path)).toEqual(['/locale']);
+  });
+
   it('should not judge again a kept value an update leaves unchanged, and judge a changed one', () => {
     const stored = { email: 'a@acme.com', phone: 'N/A', timezone: 'Mars Standard Time' };
     const unchanged = { ...stored, givenName: 'Ada' };

@@ -18,7 +18,7 @@ const TO_FLEET = new Map(FIELDS.map(([fleet, roster]) => [roster, fleet]));
 const ROLE_TO_ROSTER = { EMPLOYEE: 'user', ADMIN: 'admin' } as const;
 
 /** Fields Fleet types as free strings: normalised when possible, kept as sent otherwise (user.rules.ts). */
-export const FLEET_FREE_TEXT = ['phone', 'phoneCountry', 'countryOfBirth'] as const;
+export const FLEET_FREE_TEXT = ['phone', 'phoneCountry', 'countryOfBirth', 'locale'] as const;
 
 export function toCreateInput(body: FleetCreateUserInput): CreateUserInput {
   const input: Record<string, unknown> = {};

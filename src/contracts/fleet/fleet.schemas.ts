@@ -15,7 +15,7 @@ export const FleetCreateUserBody = Type.Object(
     phone: Type.Optional(text(64, 'Spaces are removed; stored as E.164 when it reads as a number, as sent (spaces removed) otherwise', '+33123456789')),
     phone_country: Type.Optional(text(100, 'Country or dialing context of a phone number written without +country code: a code (FR, FRA), a name (France) or a dialing code (+33); other text is ignored', 'FR')),
     password: Type.Optional(text(1024, 'Optional initial password (the tenant password policy applies; the fleet preset states none)', 'hunter2')),
-    language: Type.Optional(text(35, 'UI language (BCP 47); defaults to the company default', 'fr')),
+    language: Type.Optional(text(35, 'UI language code (BCP 47; POSIX `fr_FR` is read as fr-FR, other text kept as sent); defaults to the company default when omitted or blank', 'fr')),
     position: Type.Optional(text(200, 'Job title', 'Software engineer')),
     arrival_date: Type.Optional(text(40, 'Start date (date or ISO 8601 date-time)', '2024-01-15')),
     departure_date: Type.Optional(text(40, 'End date (date or ISO 8601 date-time)', '2026-12-31')),

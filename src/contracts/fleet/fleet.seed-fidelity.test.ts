@@ -69,6 +69,7 @@ for (const dialect of testDialects) {
         { phone: '01 23 45 67 89', phone_country: '+33' }, { phone: '01 23 45 67 89', phone_country: 'France' }, { phone: '01 23 45 67 89', phone_country: 'fra' },
         { phone: '01 23 45 67 89', phone_country: 'n/a' }, { phone_country: 'FR' },
         { password: 'a' }, { password: 'password' },
+        { language: 'fr_FR' }, { language: 'French' }, { language: 'EN-us' }, { language: '' }, { language: 'Français (France)' },
         { position: '' }, { position: 'Chief Everything Officer (interim)' },
         { city_of_birth: 'SAINT-ÉTIENNE' }, { city_of_birth: '' },
         { country_of_birth: 'France' }, { country_of_birth: 'FRA' }, { country_of_birth: 'fr' }, { country_of_birth: 'Middle-earth' }, { country_of_birth: '' },
@@ -91,6 +92,9 @@ for (const dialect of testDialects) {
         [{ country_of_birth: 'France' }, { country_of_birth: 'FR' }],
         [{ country_of_birth: 'DEU' }, { country_of_birth: 'DE' }],
         [{ country_of_birth: 'Middle-earth' }, { country_of_birth: 'Middle-earth' }],
+        [{ language: 'fr_FR' }, { language: 'fr-FR' }],
+        [{ language: '' }, { language: 'en' }],
+        [{ language: 'Français (France)' }, { language: 'Français (France)' }],
       ];
       for (const [extra, expected] of cases) {
         const res = await post({ email: email(), ...extra });

@@ -108,7 +108,6 @@ for (const dialect of testDialects) {
       const res = await post(person({ phone: 'N/A', timezone: 'Mars/Olympus', address: { ...person().address, country: 'Middle-earth' } }));
       const id = res.json()[0].id;
       const patched = await t.request(tenant.key, { method: 'PATCH', url: `/v1/users/${id}`, payload: { givenName: 'Augusta' } });
-      if (patched.statusCode === 500) console.log(t.logs.lines.filter((l) => l.includes('"err"')).join('\n'));
       expect(patched.statusCode, patched.body).toBe(200);
       expect(patched.json()).toMatchObject({ givenName: 'Augusta', phone: 'N/A', timezone: 'Mars/Olympus' });
       // A native update that changes the phone is held to the native rule.
@@ -130,9 +129,9 @@ for (const dialect of testDialects) {
     });
 
     it('should accept short usernames on a tenant with the rollout preset, and not on a default tenant', async () => {
-      expect((await post(person({ username: 'jo' }))).statusCode).toBe(201);
+      expect((await post(person({ username: 'yo' }))).statusCode).toBe(201);
       const plain = await t.tenantWithKey();
-      const res = await post(person({ username: 'jo' }), {}, plain.key);
+      const res = await post(person({ username: 'yo' }), {}, plain.key);
       expect(res.statusCode).toBe(400);
       expect(res.json().errorMessage).toContain('username');
     });

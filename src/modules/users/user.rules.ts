@@ -69,8 +69,8 @@ export interface PreparedProfile {
  * normalises what it can (E.164, ISO 3166-1 alpha-2 from names and alpha-3 codes, IANA from Windows zone
  * names, a region from a dialing code) and keeps what it cannot as sent, instead of refusing it.
  */
-export type FreeTextField = 'phone' | 'phoneCountry' | 'timezone' | 'addressCountry' | 'countryOfBirth';
-export const FREE_TEXT_FIELDS: readonly FreeTextField[] = ['phone', 'phoneCountry', 'timezone', 'addressCountry', 'countryOfBirth'];
+export type FreeTextField = 'phone' | 'phoneCountry' | 'timezone' | 'addressCountry' | 'countryOfBirth' | 'locale';
+export const FREE_TEXT_FIELDS: readonly FreeTextField[] = ['phone', 'phoneCountry', 'timezone', 'addressCountry', 'countryOfBirth', 'locale'];
 
 export interface ProfileOptions {
   /** Fields held to the free-string rule above rather than refused when not normalisable. */
@@ -87,6 +87,7 @@ export function unchangedFreeText(draft: UserDraft, stored: UserDraft): Set<Free
   if (draft.timezone === stored.timezone) same.add('timezone');
   if (draft.address?.country === stored.address?.country) same.add('addressCountry');
   if (draft.countryOfBirth === stored.countryOfBirth) same.add('countryOfBirth');
+  if (draft.locale === stored.locale) same.add('locale');
   return same;
 }
 
@@ -186,7 +187,11 @@ export function prepareProfile(draft: UserDraft, settings: TenantSettings, optio
   const e164 = phone === null ? null : (normalizePhone(phone, region) ?? (free('phone') ? phone : undefined));
   if (phone !== null && !e164) errors.push(fieldError('/phone', 'PHONE_INVALID'));
 
-  const locale = canonicalLocale(draft.locale ?? settings.defaultLocale);
+  // A blank free-text locale is an omitted one: the tenant default.
+  const sentLocale = (free('locale') && optionalText(draft.locale) === null ? undefined : draft.locale) ?? settings.defaultLocale;
+  // As free text: POSIX spellings (`fr_FR`, `en_US.UTF-8`) read as BCP 47, anything else kept as sent.
+  const locale = canonicalLocale(sentLocale)
+    ?? (free('locale') ? (canonicalLocale(sentLocale.trim().replace(/\.[\w-]+$/, '').replaceAll('_', '-')) ?? (optionalText(sentLocale) ?? undefined)) : undefined);
   if (!locale) errors.push(fieldError('/locale', 'LOCALE_INVALID'));
   const sentZone = draft.timezone ?? settings.defaultTimezone;
   const timezone = canonicalTimezone(sentZone) ?? (free('timezone') ? (ianaOfWindowsZone(sentZone) ?? (optionalText(sentZone) === null ? undefined : sentZone.trim())) : undefined);

@@ -12,7 +12,8 @@ export const AddressSchema = Type.Object(
     state: Type.Optional(text(200)),
     postalCode: Type.Optional(text(40)),
     county: Type.Optional(text(200)),
-    country: Type.Optional(text(2, 'ISO 3166-1 alpha-2 code')),
+    // 200, not 2: a contract keeps a country it cannot read as sent (docs/contracts/README.md); the rule checks native input.
+    country: Type.Optional(text(200, 'ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent)')),
   },
   { additionalProperties: false },
 );
@@ -34,7 +35,7 @@ const attributes = Type.Object({}, { additionalProperties: true, maxProperties: 
 const roles = Type.Array(text(100), { maxItems: 50, description: 'Role names of the tenant' });
 const groups = Type.Array(text(200), { maxItems: 200, description: 'Group ids or `type:code` references' });
 const date = (description: string) => text(40, `${description}; a date (YYYY-MM-DD) or ISO 8601 date-time, stored as the date`);
-const country = text(2, 'ISO 3166-1 alpha-2 code');
+const country = text(200, 'ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent)');
 const phoneCountry = text(2, 'Region (ISO 3166-1 alpha-2) of a phone number written without +country code; defaults to the tenant `defaultPhoneRegion`');
 
 /** An imported hash: a PHC/MCF string (`$2b$…`, `$argon2id$…`, `$scrypt$…`, `$pbkdf2-sha256$…`) or its parts. */
