@@ -116,10 +116,88 @@ for (const dialect of testDialects) {
       expect((await t.request(key, { method: 'GET', url: '/v1/users?email=zara@acme.com' })).json().data).toHaveLength(0);
     });
 
+    it('should edit a user in place, saved with If-Match, and see the change through the API', async () => {
+      const bob = (await t.request(key, { method: 'GET', url: '/v1/users?email=bob@acme.com' })).json().data[0];
+      await page.goto(`${base}/admin#/users/${bob.id}`);
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('bob@acme.com');
+      await expect.poll(() => page.getByLabel('Given name').inputValue()).toBe('Bob');
+      await page.getByLabel('Given name').fill('Robert');
+      await page.getByLabel('Phone', { exact: true }).fill('+44 20 7946 0958');
+      await page.getByLabel('Timezone').fill('Europe/Paris');
+      await page.getByRole('checkbox', { name: 'admin', exact: true }).check();
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => page.locator('#user-status').textContent()).toBe('Saved.');
+      const stored = (await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json();
+      expect(stored).toMatchObject({ givenName: 'Robert', familyName: 'Stone', timezone: 'Europe/Paris', roles: expect.arrayContaining(['admin', 'user']), version: bob.version + 1 });
+      expect(stored.phone).toMatch(/^\+442079460958$/);
+      expect(await page.getByLabel('Given name').inputValue()).toBe('Robert');
+    });
+
+    it('should refuse a stale edit with a message, keep the other change, and reload to the current version', async () => {
+      const bob = (await t.request(key, { method: 'GET', url: '/v1/users?email=bob@acme.com' })).json().data[0];
+      // Someone else changes the user after the page was opened.
+      expect((await t.request(key, { method: 'PATCH', url: `/v1/users/${bob.id}`, payload: { familyName: 'Elsewhere' } })).statusCode).toBe(200);
+      await page.getByLabel('Family name').fill('Mine');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => page.locator('#user-status [role=alert]').textContent()).toContain('Someone else changed this user after you opened this page');
+      expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json().familyName).toBe('Elsewhere');
+      await shoot('user-edit-conflict');
+      await page.getByRole('button', { name: 'Reload' }).click();
+      await expect.poll(() => page.getByLabel('Family name').inputValue()).toBe('Elsewhere');
+      await page.getByLabel('Family name').fill('Mine');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => page.locator('#user-status').textContent()).toBe('Saved.');
+      expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json().familyName).toBe('Mine');
+    });
+
+    it('should place an edit\'s field error next to its field and store nothing', async () => {
+      const bob = (await t.request(key, { method: 'GET', url: '/v1/users?email=bob@acme.com' })).json().data[0];
+      const email = page.getByLabel('Email', { exact: true });
+      await email.fill('not-an-email');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => email.getAttribute('aria-invalid')).toBe('true');
+      const errorId = ((await email.getAttribute('aria-describedby')) ?? '').split(' ').find((id) => id.endsWith('-error')) as string;
+      expect(await page.locator(`#${errorId}`).textContent()).toMatch(/email/i);
+      expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('email');
+      expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json()).toMatchObject({ email: 'bob@acme.com', version: bob.version });
+      await shoot('user-edit-error');
+    });
+
+    it('should deactivate a user, find it with the Inactive filter, and reactivate it', async () => {
+      const bob = (await t.request(key, { method: 'GET', url: '/v1/users?email=bob@acme.com' })).json().data[0];
+      await page.goto(`${base}/admin#/users/${bob.id}`);
+      await expect.poll(() => page.locator('main .badge').textContent()).toBe('Active');
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Deactivate' }).click();
+      await expect.poll(() => page.locator('main .badge').textContent()).toBe('Inactive');
+      expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json().active).toBe(false);
+
+      await page.goto(`${base}/admin#/users`);
+      await expect.poll(() => page.locator('#user-count').textContent()).toContain('shown');
+      await page.getByLabel('Status').selectOption('false');
+      await expect.poll(() => page.locator('#user-results tbody tr').allTextContents()).toEqual([expect.stringContaining('bob@acme.com')]);
+      expect(await page.locator('#user-count').textContent()).toBe('Users 1–1 shown (the last page).');
+      await page.getByLabel('Status').selectOption('true');
+      await expect.poll(() => page.locator('#user-results tbody').textContent()).not.toContain('bob@acme.com');
+      await page.getByLabel('Per page').selectOption('10');
+      await expect.poll(() => page.locator('#user-results tbody tr').count()).toBeGreaterThan(0);
+      await shoot('users-filtered');
+
+      await page.goto(`${base}/admin#/users/${bob.id}`);
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Reactivate' }).click();
+      await expect.poll(() => page.locator('main .badge').textContent()).toBe('Active');
+      expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json().active).toBe(true);
+    });
+
     it('should show the API field error next to its field, focused, then create the user', async () => {
       await page.goto(`${base}/admin#/users/new`);
       await expect.poll(() => page.locator('main h1').textContent()).toBe('Create user');
       expect(await page.getByLabel('Department').count()).toBe(1); // the tenant's attribute has its field
+      // Hints are written for people: no code markup, and the username hint states the tenant's own rule.
+      expect(await page.locator('main').textContent()).not.toContain('`');
+      const usernameHint = ((await page.getByLabel('Username').getAttribute('aria-describedby')) ?? '').split(' ').find((id) => id.endsWith('-hint')) as string;
+      expect(await page.locator(`#${usernameHint}`).textContent()).toContain('3 to 64 letters, digits, dots, underscores or hyphens');
       await page.getByLabel('Email', { exact: true }).fill('not-an-email');
       await page.getByLabel('Given name').fill('Grace');
       await page.getByRole('button', { name: 'Create user' }).click();

@@ -22,6 +22,7 @@ export interface Session {
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
+interface RequestOptions { query?: Query; body?: unknown; raw?: Blob | string; contentType?: string; ifMatch?: string }
 
 const TENANT_KEY = 'roster.admin.tenant';
 
@@ -52,11 +53,17 @@ class Api {
     return this.session?.permissions.includes(permission) ?? false;
   }
 
-  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown; raw?: Blob | string; contentType?: string } = {}): Promise<T> {
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.exchange<T>(method, path, options)).data;
+  }
+
+  /** A request whose answer's ETag matters (a user read before an edit, saved with If-Match). */
+  async exchange<T>(method: string, path: string, options: RequestOptions = {}): Promise<{ data: T; etag: string | null }> {
     const url = new URL(path, location.origin);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (method !== 'GET') headers['x-csrf-token'] = this.csrf;
+    if (options.ifMatch) headers['if-match'] = options.ifMatch;
     if (this.tenant && path.startsWith('/v1/') && !path.startsWith('/v1/browser-sessions')) headers['x-roster-tenant'] = this.tenant;
     let body: BodyInit | undefined;
     if (options.raw !== undefined) {
@@ -72,14 +79,15 @@ class Api {
     } catch {
       throw new ApiError({ status: 0, code: 'NETWORK', title: 'The server could not be reached' });
     }
-    if (response.status === 204) return undefined as T;
+    const etag = response.headers.get('etag');
+    if (response.status === 204) return { data: undefined as T, etag };
     const text = await response.text();
     const data: unknown = text ? safeJson(text) : undefined;
     if (!response.ok) {
       const problem = (data && typeof data === 'object' ? data : { title: response.statusText }) as Partial<Problem>;
       throw new ApiError({ status: response.status, code: problem.code ?? 'HTTP_ERROR', title: problem.title ?? 'Request failed', ...problem } as Problem);
     }
-    return data as T;
+    return { data: data as T, etag };
   }
 }
 

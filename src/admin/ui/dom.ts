@@ -48,12 +48,15 @@ export function when(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
 
-/** A table with a caption and header cells, keyboard-reachable rows left to the caller. */
+/**
+ * A table with a caption and header cells, keyboard-reachable rows left to the caller. Each cell
+ * carries its column's name, which a phone-width screen shows beside the value (rows become cards).
+ */
 export function table(caption: string, headers: string[], rows: Child[][]): HTMLTableElement {
   return h('table', {},
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: headers.length }, 'Nothing yet.')) : rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c))))),
+    h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: headers.length }, 'Nothing yet.')) : rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', { 'data-label': headers[i] }, c))))),
   );
 }
 

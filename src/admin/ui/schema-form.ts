@@ -1,5 +1,6 @@
 import { ApiError, type FieldProblem, type JsonSchema, type Problem } from './api.js';
 import { h, mount, notice, uid, type Child } from './dom.js';
+import { plainHint } from './hints.js';
 
 /**
  * Forms drawn from the API's own JSON schemas (read from /openapi.json), so every field the API
@@ -28,6 +29,8 @@ export interface FormOptions {
   replace?: Record<string, JsonSchema>;
   /** Members shown first and open; the rest go under "More fields". */
   primary?: string[];
+  /** Hints for people by top-level member name, instead of the API's descriptions. */
+  hints?: Record<string, string>;
 }
 
 const OMITTED = Symbol('omitted');
@@ -58,6 +61,7 @@ function isType(schema: JsonSchema, type: string): boolean {
 export function buildForm(schema: JsonSchema, options: FormOptions = {}): SchemaForm {
   const controls: Control[] = [];
   const summary = h('div', { class: 'form-errors', role: 'alert', tabindex: -1 });
+  const hints = options.hints ?? {};
 
   const field = (name: string, raw: JsonSchema, required: boolean, value: unknown, path: string): HTMLElement => {
     const s = unwrap(raw);
@@ -65,7 +69,8 @@ export function buildForm(schema: JsonSchema, options: FormOptions = {}): Schema
     const hintId = `${id}-hint`;
     const errorId = `${id}-error`;
     const error = h('p', { class: 'field-error', id: errorId, hidden: true });
-    const hint = s.description ? h('small', { id: hintId, class: 'hint' }, s.description) : null;
+    const hintText = (path.lastIndexOf('/') === 0 && Object.hasOwn(hints, name) ? hints[name] : undefined) ?? plainHint(s.description);
+    const hint = hintText ? h('small', { id: hintId, class: 'hint' }, hintText) : null;
     const describedBy = [hint ? hintId : null, errorId].filter(Boolean).join(' ');
     const title = `${label(name)}${required ? ' (required)' : ''}`;
     const options = choices(s);

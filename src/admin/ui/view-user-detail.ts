@@ -1,11 +1,15 @@
-import { api, ApiError } from './api.js';
+import { api, ApiError, requestSchema } from './api.js';
 import { confirmAction, h, mount, notice, table, when, type Child } from './dom.js';
-import { label } from './schema-form.js';
+import { buildForm, label, submitHandler } from './schema-form.js';
+import { tenantUserFormOptions } from './user-form.js';
+import { changedMembers } from './user-patch.js';
 
 type User = Record<string, unknown> & { id: string; active: boolean; roles: string[]; groups: Array<{ id: string; type: string; code: string; name: string }>; attributes: Record<string, unknown> };
 interface Event { id: string; type: string; occurredAt: string; actor: { type: string; id: string | null } }
 
 const HIDDEN = new Set(['id', 'roles', 'groups', 'attributes', 'address']);
+/** Members of the patch schema the edit form does not offer: (de)activation has its own button, secrets their own flows. */
+const NOT_EDITED_HERE = ['active', 'password', 'passwordHash', 'phoneCountry'];
 
 function show(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
@@ -17,47 +21,98 @@ function definitionList(entries: Array<[string, unknown]>): HTMLElement {
   return h('dl', {}, entries.map(([k, v]) => [h('dt', {}, label(k)), h('dd', {}, show(v))]));
 }
 
-/** One user: profile, roles, groups, attributes and recent events, with (de)activation and deletion. */
-export async function userDetailView(main: HTMLElement, id: string): Promise<void> {
-  const [user, events] = await Promise.all([
-    api.request<User>('GET', `/v1/users/${encodeURIComponent(id)}`),
+function problemText(e: unknown): string {
+  if (!(e instanceof ApiError)) return String(e);
+  if (e.problem.status === 403) return `Your role may not do this. ${e.problem.detail ?? e.problem.title}`;
+  return e.message;
+}
+
+/**
+ * One user: the profile, roles, groups and attributes edited in place (with If-Match, so an edit
+ * never overwrites a change made meanwhile), (de)activation, deletion and recent events. Controls the
+ * credential may not use are left out, with the reason.
+ */
+export async function userDetailView(main: HTMLElement, id: string, message?: HTMLElement): Promise<void> {
+  const path = `/v1/users/${encodeURIComponent(id)}`;
+  const [{ data: user, etag }, events] = await Promise.all([
+    api.exchange<User>('GET', path),
     api.request<{ data: Event[] }>('GET', '/v1/events', { query: { resourceId: id, limit: 20 } }).catch(() => ({ data: [] as Event[] })),
   ]);
-  const status = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { id: 'user-status', 'aria-live': 'polite' }, message);
+  const reload = () => userDetailView(main, id);
   const actions: Child[] = [];
+  const limits: string[] = [];
   if (api.can('users:set-active')) {
     actions.push(h('button', { type: 'button', onclick: async () => {
       if (!confirmAction(user.active ? 'Deactivate this user? They can no longer sign in.' : 'Reactivate this user?')) return;
       try {
-        await api.request('PATCH', `/v1/users/${encodeURIComponent(id)}`, { body: { active: !user.active }, contentType: 'application/merge-patch+json' });
-        await userDetailView(main, id);
+        await api.request('PATCH', path, { body: { active: !user.active }, contentType: 'application/merge-patch+json' });
+        await userDetailView(main, id, notice(user.active ? 'Deactivated.' : 'Reactivated.'));
       } catch (e) {
-        mount(status, notice(e instanceof ApiError ? e.message : String(e), 'error'));
+        mount(status, notice(problemText(e), 'error'));
       }
     } }, user.active ? 'Deactivate' : 'Reactivate'));
-  }
+  } else limits.push('deactivate or reactivate users');
   if (api.can('users:delete')) {
     actions.push(h('button', { type: 'button', class: 'danger', onclick: async () => {
       if (!confirmAction('Delete this user? This cannot be undone.')) return;
       try {
-        await api.request('DELETE', `/v1/users/${encodeURIComponent(id)}`);
+        await api.request('DELETE', path);
         location.hash = '#/users';
       } catch (e) {
-        mount(status, notice(e instanceof ApiError ? e.message : String(e), 'error'));
+        mount(status, notice(problemText(e), 'error'));
       }
     } }, 'Delete'));
-  }
-  const profile = Object.entries(user).filter(([k]) => !HIDDEN.has(k));
+  } else limits.push('delete users');
+  if (!api.can('users:update')) limits.push('edit users');
+
   const title = show(user.displayName ?? user.email ?? user.username ?? user.id);
+  const editor = api.can('users:update') ? await editSection(user, path, etag, status, reload, (text) => userDetailView(main, id, notice(text))) : null;
+  const profile = Object.entries(user).filter(([k]) => !HIDDEN.has(k));
   mount(main,
     h('p', {}, h('a', { href: '#/users' }, '← Users')),
     h('div', { class: 'title-row' }, h('h1', {}, title), h('span', { class: user.active ? 'badge ok' : 'badge off' }, user.active ? 'Active' : 'Inactive')),
-    h('div', { class: 'actions' }, actions), status,
-    h('section', { 'aria-labelledby': 'profile-h' }, h('h2', { id: 'profile-h' }, 'Profile'), definitionList(profile), user.address ? [h('h3', {}, 'Address'), definitionList(Object.entries(user.address as object))] : null),
-    h('section', { 'aria-labelledby': 'roles-h' }, h('h2', { id: 'roles-h' }, 'Roles'), h('p', {}, user.roles.join(', ') || '—')),
+    h('div', { class: 'actions' }, actions),
+    limits.length > 0 ? h('p', { class: 'hint', id: 'user-limits' }, `Your role may not ${limits.join(', ')}.`) : null,
+    status,
+    editor ?? [
+      h('section', { 'aria-labelledby': 'profile-h' }, h('h2', { id: 'profile-h' }, 'Profile'), definitionList(profile), user.address ? [h('h3', {}, 'Address'), definitionList(Object.entries(user.address as object))] : null),
+      h('section', { 'aria-labelledby': 'roles-h' }, h('h2', { id: 'roles-h' }, 'Roles'), h('p', {}, user.roles.join(', ') || '—')),
+      h('section', { 'aria-labelledby': 'attrs-h' }, h('h2', { id: 'attrs-h' }, 'Attributes'), definitionList(Object.entries(user.attributes))),
+    ],
     h('section', { 'aria-labelledby': 'groups-h' }, h('h2', { id: 'groups-h' }, 'Groups'), table('Groups', ['Type', 'Code', 'Name'], user.groups.map((g) => [g.type, g.code, g.name]))),
-    h('section', { 'aria-labelledby': 'attrs-h' }, h('h2', { id: 'attrs-h' }, 'Attributes'), definitionList(Object.entries(user.attributes))),
+    h('section', { 'aria-labelledby': 'record-h' }, h('h2', { id: 'record-h' }, 'Record'),
+      definitionList([['createdAt', when(user.createdAt as string)], ['updatedAt', when(user.updatedAt as string)], ['createdBy', user.createdBy], ['version', user.version]])),
     h('section', { 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'),
       table('Recent events', ['When', 'Event', 'By'], events.data.map((e) => [when(e.occurredAt), e.type, `${e.actor.type}${e.actor.id ? `:${e.actor.id}` : ''}`]))),
   );
+}
+
+/** The edit form: the PATCH schema's fields filled with the user's values; only changed members are sent. */
+async function editSection(user: User, path: string, etag: string | null, status: HTMLElement, reload: () => Promise<void>, saved: (text: string) => Promise<void>): Promise<HTMLElement> {
+  const [schema, tenantOptions] = await Promise.all([requestSchema('/v1/users/{id}', 'patch'), tenantUserFormOptions()]);
+  const values: Record<string, unknown> = { ...user, groups: user.groups.map((g) => `${g.type}:${g.code}`) };
+  const form = buildForm(schema, { ...tenantOptions, values, omit: [...(tenantOptions.omit ?? []), ...NOT_EDITED_HERE] });
+  const button = h('button', { type: 'submit' }, 'Save changes');
+  return h('section', { 'aria-labelledby': 'edit-h' }, h('h2', { id: 'edit-h' }, 'Profile'),
+    h('form', { id: 'edit-user', novalidate: true, onsubmit: submitHandler(form, button, status, async () => {
+      status.replaceChildren();
+      const changes = changedMembers(form.read(), values);
+      if (Object.keys(changes).length === 0) {
+        mount(status, notice('Nothing to save: no field was changed.'));
+        return;
+      }
+      try {
+        await api.request('PATCH', path, { body: changes, contentType: 'application/merge-patch+json', ifMatch: etag ?? undefined });
+      } catch (e) {
+        if (e instanceof ApiError && e.problem.code === 'USER_VERSION_MISMATCH') {
+          mount(status, h('div', { class: 'notice error', role: 'alert' },
+            h('p', {}, 'Someone else changed this user after you opened this page, so your changes were not saved. Reload to see the current version, then make your changes again.'),
+            h('button', { type: 'button', onclick: () => void reload() }, 'Reload')));
+          return;
+        }
+        throw e;
+      }
+      await saved('Saved.');
+    }) }, form.element, h('div', { class: 'actions' }, button)));
 }
