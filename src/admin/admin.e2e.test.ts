@@ -190,6 +190,41 @@ for (const dialect of testDialects) {
       expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json().active).toBe(true);
     });
 
+    it('should show a read-only role no edit controls, with the reason, and an editor the privilege guard as a message', async () => {
+      const bob = (await t.request(key, { method: 'GET', url: '/v1/users?email=bob@acme.com' })).json().data[0];
+      expect((await t.request(key, { method: 'POST', url: '/v1/roles', payload: { name: 'editor', permissions: ['users:read', 'users:update'] } })).statusCode).toBe(201);
+      for (const [email, role] of [['reader@acme.com', 'user'], ['editor@acme.com', 'editor']]) {
+        expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD, roles: [role] } })).statusCode).toBe(201);
+      }
+      const signInAs = async (email: string) => {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+        const other = await context.newPage();
+        await other.goto(`${base}/admin`);
+        await other.getByLabel('Tenant').fill(slug);
+        await other.getByLabel('Email or username').fill(email);
+        await other.getByLabel('Password').fill(PASSWORD);
+        await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await expect.poll(() => other.locator('body').textContent(), { timeout: 20_000 }).toContain('Sign out');
+        await other.goto(`${base}/admin#/users/${bob.id}`);
+        await expect.poll(() => other.locator('main h1').textContent()).toBe('bob@acme.com');
+        return { context, other };
+      };
+
+      const reader = await signInAs('reader@acme.com');
+      expect(await reader.other.locator('#user-limits').textContent()).toBe('Your role may not deactivate or reactivate users, delete users, edit users.');
+      expect(await reader.other.getByRole('button').allTextContents()).toEqual(['Sign out']);
+      expect(await reader.other.getByRole('textbox').count()).toBe(0);
+      await reader.context.close();
+
+      const editor = await signInAs('editor@acme.com');
+      await editor.other.getByRole('checkbox', { name: 'editor', exact: true }).check();
+      await editor.other.getByRole('checkbox', { name: 'admin', exact: true }).uncheck();
+      await editor.other.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => editor.other.locator('#user-status [role=alert]').textContent()).toMatch(/^Your role may not do this\. ./);
+      expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json().roles).toContain('admin');
+      await editor.context.close();
+    }, 60_000); // two more password sign-ins (argon2) on a shared machine
+
     it('should show the API field error next to its field, focused, then create the user', async () => {
       await page.goto(`${base}/admin#/users/new`);
       await expect.poll(() => page.locator('main h1').textContent()).toBe('Create user');

@@ -7,7 +7,7 @@ interface AttributeDefinition { key: string; type: string; description?: string;
 
 /** A tenant attribute definition as the JSON schema of its form field. */
 function attributeSchema(d: AttributeDefinition): JsonSchema {
-  const base: JsonSchema = { description: d.description ?? `${d.type} attribute` };
+  const base: JsonSchema = { description: d.description ?? (d.type === 'string-list' ? 'One value per line' : undefined) };
   switch (d.type) {
     case 'number': return { ...base, type: 'number' };
     case 'integer': return { ...base, type: 'integer' };

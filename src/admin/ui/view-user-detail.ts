@@ -105,6 +105,11 @@ async function editSection(user: User, path: string, etag: string | null, status
       try {
         await api.request('PATCH', path, { body: changes, contentType: 'application/merge-patch+json', ifMatch: etag ?? undefined });
       } catch (e) {
+        // The privilege guard (e.g. granting a role with permissions the signed-in role lacks): a message, the form kept.
+        if (e instanceof ApiError && e.problem.status === 403) {
+          mount(status, notice(problemText(e), 'error'));
+          return;
+        }
         if (e instanceof ApiError && e.problem.code === 'USER_VERSION_MISMATCH') {
           mount(status, h('div', { class: 'notice error', role: 'alert' },
             h('p', {}, 'Someone else changed this user after you opened this page, so your changes were not saved. Reload to see the current version, then make your changes again.'),
