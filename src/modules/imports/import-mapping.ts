@@ -19,7 +19,8 @@ export function parseColumnMap(spec: string | undefined): ColumnMap {
   return map;
 }
 
-// Columns `roster export` writes that the server sets itself: skipped unless mapped, so an export imports as it is.
+// Columns `roster export` writes that the server sets itself: skipped unless mapped, so an export imports as it is
+// (`createdAt` is kept for callers holding users:import, who may carry creation dates over).
 const SERVER_SET = new Set(['id', 'tenantId', 'seq', 'createdAt', 'updatedAt', 'createdBy', 'version', 'hasPassword', 'permissions']);
 const LIST_FIELDS = new Set(['roles', 'groups']);
 const BOOLEAN_FIELDS = new Set(['active', 'emailVerified', 'requirePasswordChange', 'generatePassword', 'joinDefaultGroups']);
@@ -68,12 +69,13 @@ export function forbiddenSegment(field: string): string | undefined {
  * @throws VALIDATION_FAILED (FIELD_NAME_FORBIDDEN) for a column whose field has a `__proto__`,
  * `constructor` or `prototype` segment: the row fails, nothing is assigned.
  */
-export function csvRecordToInput(record: Record<string, string>, map: ColumnMap): Record<string, unknown> {
+export function csvRecordToInput(record: Record<string, string>, map: ColumnMap, options: { carryCreatedAt?: boolean } = {}): Record<string, unknown> {
   const input = nullObject();
   for (const [column, cell] of Object.entries(record)) {
     if (cell === undefined || cell === '') continue;
     const raw = fromSpreadsheetSafe(cell);
-    const field = map.get(column) ?? (SERVER_SET.has(column) ? '-' : column);
+    const serverSet = SERVER_SET.has(column) && !(column === 'createdAt' && options.carryCreatedAt === true);
+    const field = map.get(column) ?? (serverSet ? '-' : column);
     if (field === '' || field === '-') continue;
     if (forbiddenSegment(field)) throw forbiddenField(field);
     const dot = field.indexOf('.');

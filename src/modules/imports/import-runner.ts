@@ -43,9 +43,9 @@ function rowErrors(row: number, error: AppError): RowError[] {
 }
 
 /** A record as a create body, or the row's error: a forbidden member name, text no store can keep, or the create schema's field errors. */
-function toCreateInput(value: unknown, options: RunImportOptions): CreateUserInput | AppError {
+function toCreateInput(value: unknown, options: RunImportOptions, carryCreatedAt: boolean): CreateUserInput | AppError {
   try {
-    const input = options.format === 'csv' ? csvRecordToInput(value as Record<string, string>, options.columnMap) : jsonRecordToInput(value, options.columnMap);
+    const input = options.format === 'csv' ? csvRecordToInput(value as Record<string, string>, options.columnMap, { carryCreatedAt }) : jsonRecordToInput(value, options.columnMap);
     const hostile = inputFieldError(input);
     if (hostile) return new AppError('VALIDATION_FAILED', { errors: [hostile] });
     const errors = validateRow(input);
@@ -113,7 +113,8 @@ export async function runImport(users: UserService, ctx: TenantContext, records:
     if (record.readError !== undefined) {
       item = new AppError(record.readErrorCode ?? 'VALIDATION_FAILED', { detail: record.readError });
     } else {
-      item = toCreateInput(record.value, options);
+      // A caller who may carry creation dates over (users:import) gets an export's createdAt column kept.
+      item = toCreateInput(record.value, options, ctx.principal.permissions.has('users:import'));
     }
     batch.push({ row: record.row, item });
     if (batch.length >= options.batchSize) await flush();

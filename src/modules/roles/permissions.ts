@@ -8,6 +8,8 @@ export const tenantPermissions = [
   'users:update',
   'users:delete',
   'users:set-active',
+  /** Carry a user's creation date over from another system (`createdAt` on create, batch and import). */
+  'users:import',
   'keys:manage',
   'roles:manage',
   'groups:manage',

@@ -6,6 +6,7 @@ import type { HashAdmission, PasswordHasher } from '../../lib/password-hasher.js
 import { normalizeImportedHash } from '../../lib/password-hashes.js';
 import { nowIso } from '../../lib/time.js';
 import { generatePassword } from '../../rules/password.js';
+import { carriedCreationDate } from '../../rules/creation-date.js';
 import {
   attributeTakenErrors, claimAttributeValuesMany, findTakenAttributeValues, listAttributeDefinitions, prepareAttributes, type AttributeClaim,
 } from '../attributes/attribute.service.js';
@@ -92,6 +93,8 @@ interface Candidate {
   roles: RoleRecord[];
   groups: GroupRow[];
   importedHash?: string;
+  /** A creation date carried over from another system (`users:import`); the insert time otherwise. */
+  createdAt?: string;
 }
 
 /** The 409 for identifiers, the externalId or unique attribute values held elsewhere, or nothing. */
@@ -120,6 +123,22 @@ function passwordSource(input: CreateUserInput, errors: FieldError[]): string | 
   const importedHash = normalizeImportedHash(input.passwordHash);
   if (!importedHash) errors.push(fieldError('/passwordHash', 'PASSWORD_HASH_UNSUPPORTED'));
   return importedHash;
+}
+
+/**
+ * The creation date an item carries over, checked: only callers holding `users:import` may set one
+ * (403 otherwise, like `active` without `users:set-active`), and it must be a real past instant.
+ * @throws PERMISSION_DENIED
+ */
+function carriedCreatedAt(input: CreateUserInput, principal: TenantContext['principal'], errors: FieldError[]): string | undefined {
+  if (input.createdAt === undefined) return undefined;
+  requirePermission(principal, 'users:import');
+  const checked = carriedCreationDate(input.createdAt);
+  if ('code' in checked) {
+    errors.push(fieldError('/createdAt', checked.code, checked.code === 'FIELD_OUT_OF_RANGE' ? 'createdAt cannot be before 1970-01-01' : undefined));
+    return undefined;
+  }
+  return checked.value;
 }
 
 const claimKey = (c: AttributeClaim) => `${c.key}\u0000${c.value}`;
@@ -198,6 +217,13 @@ export class UserCreator {
         continue;
       }
       const { profile, errors } = prepareProfile(input, settings, { asSent: freeText });
+      let createdAt: string | undefined;
+      try {
+        createdAt = carriedCreatedAt(input, principal, errors);
+      } catch (error) {
+        fail(index, error as AppError);
+        continue;
+      }
       const importedHash = passwordSource(input, errors);
       // The tenant's default roles go through the same guard as named ones: a creator who could not
       // grant them gets 403, never a user with rights the creator lacks (nor one silently without them).
@@ -219,7 +245,7 @@ export class UserCreator {
       if (input.joinDefaultGroups !== false) for (const g of defaults) if (!groups.groups.some((x) => x.id === g.id)) groups.groups.push(g);
       candidates.push({
         index, input, profile, claims: identifiersOf(profile), attributeValues: attributes.values, attributeClaims: attributes.claims,
-        roles: roles.roles, groups: groups.groups, ...(importedHash ? { importedHash } : {}),
+        roles: roles.roles, groups: groups.groups, ...(importedHash ? { importedHash } : {}), ...(createdAt ? { createdAt } : {}),
       });
     }
     return candidates;
@@ -286,7 +312,8 @@ export class UserCreator {
       address: c.profile.address === null ? null : JSON.stringify(c.profile.address),
       attributes: JSON.stringify(c.attributeValues), passwordHash: hashes[i]?.hash ?? null,
       active: c.input.active ?? true, emailVerified: c.input.emailVerified ?? false, requirePasswordChange: c.input.requirePasswordChange ?? false,
-      createdAt: now, updatedAt: now, createdBy, version: 1, deletedAt: null,
+      // A carried-over creation date is the user's; the event recording the create keeps its own time (now).
+      createdAt: c.createdAt ?? now, updatedAt: now, createdBy, version: 1, deletedAt: null,
     }));
 
     const chunks: number[][] = [];
