@@ -122,8 +122,18 @@ export async function createCore({ config, database = databaseFromConfig(config)
     mail: new MailService(database.db, tenants, hasher),
     mailWorker,
     sessions,
+    // Bounded: with the database unreachable the pool's connect timeout (5 s) ends the query; the race
+    // keeps /readyz answering 503 even if a connection hangs mid-query (a partition without resets).
     isReady: async () => {
-      await sql`select 1`.execute(database.db);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the database did not answer within 5 s')), 5000);
+      });
+      try {
+        await Promise.race([sql`select 1`.execute(database.db), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
       return true;
     },
     close: async () => {

@@ -7,6 +7,12 @@ import type pg from 'pg';
 import type { DB, Dialect } from './database.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import { burstLogger, stderrJsonLog, type DatabaseLog } from './connection-error-log.js';
+import { parseMultiHostUrl } from './multi-host-url.js';
+import { multiHostClient, PrimaryLocator } from './primary-locator.js';
+
+/** How long getting a PostgreSQL connection may take before the request answers 503 instead of hanging. */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
 
 export interface DatabaseOptions {
   /** PostgreSQL connection string; SQLite is used when absent. */
@@ -16,6 +22,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** SQLite file path, or `:memory:`. */
   sqlitePath?: string;
+  /** Where PostgreSQL connection errors are reported (once per burst); JSON on stderr by default. */
+  log?: DatabaseLog;
 }
 
 export interface Database {
@@ -44,12 +52,27 @@ function pgTypes(driver: typeof pg): pg.CustomTypesConfig {
 export function openDatabase(options: DatabaseOptions): Database {
   if (options.postgresUrl) {
     const driver = require('pg') as typeof pg;
+    // The libpq multi-host form (h1:5432,h2:5433 with target_session_attrs) is not understood by `pg`:
+    // its Client is given one host at a time by the locator, which finds the writable one again after a failover.
+    const url = parseMultiHostUrl(options.postgresUrl);
+    const locator = new PrimaryLocator(driver, url, POSTGRES_CONNECT_TIMEOUT_MS);
     const pool = new driver.Pool({
-      connectionString: options.postgresUrl,
+      connectionString: url.singleHostUrl,
+      Client: multiHostClient(driver, locator),
       max: options.poolSize ?? 10,
       types: pgTypes(driver),
+      // Bounded waits: a request waits at most this long for a connection, then answers 503.
+      connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+      // A primary that vanished without a reset (a network partition) is noticed by TCP keepalives.
+      keepAlive: true,
       ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
     });
+    // A connection dying (the primary killed, a failover) emits 'error' on the pool for idle clients and on
+    // the client itself for lent ones: without listeners Node ends the process. The query in flight
+    // fails on its own (503 to the caller); here it is only reported, once per burst.
+    const report = burstLogger(options.log ?? stderrJsonLog);
+    pool.on('error', report);
+    pool.on('connect', (client) => client.on('error', report));
     // Column names are camel-cased; keys inside jsonb values are data (attribute keys such as `cost_center`,
     // template names, settings) and come back exactly as stored.
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { StartupError } from '../lib/startup-error.js';
+import { parseMultiHostUrl, redactMultiHostUrl } from './multi-host-url.js';
+import { aim, PrimaryLocator } from './primary-locator.js';
 
 const require = createRequire(import.meta.url);
 
@@ -8,6 +10,7 @@ type Log = { warn(object: object, message: string): void; info(object: object, m
 
 /** DATABASE_URL as it may be shown in logs and messages: without the password. */
 export function redactDatabaseUrl(url: string): string {
+  if (/^postgres(ql)?:\/\/(?:[^@/?#]*@)?[^/?#]*,/.test(url)) return redactMultiHostUrl(url);
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -21,7 +24,7 @@ export function redactDatabaseUrl(url: string): string {
 /** PostgreSQL answers that waiting cannot change: say what to fix at once. */
 function lastingProblem(error: NodeJS.ErrnoException & { code?: string }, shown: string): string | undefined {
   if (error.code === '3D000') {
-    const name = decodeURIComponent(new URL(shown).pathname.slice(1)) || 'the database';
+    const name = decodeURIComponent(new URL(parseMultiHostUrl(shown).singleHostUrl).pathname.slice(1)) || 'the database';
     return `The database ${name} in DATABASE_URL=${shown} does not exist: create it (e.g. createdb ${name}, or CREATE DATABASE ${name}), then start Roster again`;
   }
   if (error.code === '28P01' || error.code === '28000') return `PostgreSQL refused the user or password in DATABASE_URL=${shown}: ${error.message}`;
@@ -44,15 +47,21 @@ export async function waitForDatabase(url: string, timeoutSeconds: number, log: 
   const shown = redactDatabaseUrl(url);
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (let attempt = 1; ; attempt++) {
-    const client = new driver.Client({ connectionString: url, connectionTimeoutMillis: Math.max(1000, Math.min(5000, deadline - Date.now())) });
-    client.on('error', () => undefined);
+    // A multi-host DATABASE_URL: wait until one of its hosts fits target_session_attrs (the primary, for read-write).
+    const locator = new PrimaryLocator(driver, parseMultiHostUrl(url), Math.max(1000, Math.min(5000, deadline - Date.now())));
     try {
-      await client.connect();
-      await client.end();
+      const host = await locator.locate();
+      const client = new driver.Client({ connectionString: parseMultiHostUrl(url).singleHostUrl, connectionTimeoutMillis: Math.max(1000, Math.min(5000, deadline - Date.now())) });
+      if (host) aim(client, host);
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+      } finally {
+        await client.end().catch(() => undefined);
+      }
       if (attempt > 1) log.info({ database: shown, attempts: attempt }, 'database reachable');
       return;
     } catch (caught) {
-      await client.end().catch(() => undefined);
       const error = caught as NodeJS.ErrnoException;
       const lasting = lastingProblem(error, shown);
       if (lasting) throw new StartupError(lasting);

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { AppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { fieldErrorsFromIssues, type SchemaIssue } from '../lib/json-schema.js';
@@ -40,9 +41,28 @@ export function asAppError(error: FastifyError, request: FastifyRequest): AppErr
   if (error.validation) {
     return new AppError('VALIDATION_FAILED', { errors: fieldErrorsFromValidation(error.validation as SchemaIssue[], error.validationContext) });
   }
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(error, request);
   const code = codeForFastifyError(error);
   if (code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
   return new AppError(code);
+}
+
+/** Seconds a client is told to wait when the database is unreachable: about one failover detection round. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database is unreachable, shutting down or read-only (a failover): the request may well succeed in a
+ * few seconds, so it is SERVICE_UNAVAILABLE with Retry-After on every surface, never a 500. A write that
+ * got this answer was not committed by Roster's request (its transaction did not reach COMMIT, or its
+ * connection died before the answer); retrying with the same Idempotency-Key is safe.
+ */
+function databaseUnavailable(error: FastifyError, request: FastifyRequest): AppError {
+  request.log.warn({ err: { message: error.message, code: error.code } }, 'database unavailable');
+  return new AppError('SERVICE_UNAVAILABLE', {
+    detail: 'The database is not reachable at the moment (a restart or failover); try again shortly',
+    details: { retryAfter: DATABASE_RETRY_AFTER_SECONDS },
+    cause: error,
+  });
 }
 
 /** Errors that say when to come back (429, 503) carry `retryAfter` seconds: every API sends it as Retry-After. */

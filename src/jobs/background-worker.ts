@@ -12,6 +12,9 @@ export abstract class BackgroundWorker {
   #busy: Promise<void> | undefined;
   #again = false;
   #stopping = false;
+  /** Consecutive failed drains, and when the next may start: a database outage is polled ever more slowly. */
+  #failures = 0;
+  #retryAt = 0;
 
   protected constructor(
     protected log: Log,
@@ -37,12 +40,20 @@ export abstract class BackgroundWorker {
   /** Looks for work now (called when work is queued). */
   wake(): void {
     if (!this.#timer || this.#stopping) return;
+    if (Date.now() < this.#retryAt) return;
     if (this.#busy) {
       this.#again = true;
       return;
     }
     this.#busy = this.drain()
-      .catch((error: unknown) => this.log.error({ err: error }, `${this.name} failed`))
+      .then(
+        () => {
+          if (this.#failures > 0) this.log.info({ failures: this.#failures }, `${this.name} works again`);
+          this.#failures = 0;
+          this.#retryAt = 0;
+        },
+        (error: unknown) => this.#failed(error),
+      )
       .finally(() => {
         this.#busy = undefined;
         if (this.#again) {
@@ -52,6 +63,20 @@ export abstract class BackgroundWorker {
       });
   }
 
+  /**
+   * A failed drain (the database unreachable, a failover) never ends the worker: it is logged on the
+   * first failure of a burst and then every 10th, and the next drain waits 1 s, 2 s, 4 s … up to 30 s.
+   */
+  #failed(error: unknown): void {
+    this.#failures++;
+    const delayMs = failureBackoffMs(this.#failures);
+    this.#retryAt = Date.now() + delayMs;
+    this.#again = false;
+    if (this.#failures === 1 || this.#failures % 10 === 0) {
+      this.log.error({ err: error, failures: this.#failures, retryInMs: delayMs }, `${this.name} failed`);
+    }
+  }
+
   /** Stops ticking and waits for a drain in progress to reach its end or a safe point. */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -59,4 +84,9 @@ export abstract class BackgroundWorker {
     this.#timer = undefined;
     await this.#busy;
   }
+}
+
+/** Wait before the next drain after `failures` failed ones in a row: 1 s, 2 s, 4 s … at most 30 s. */
+export function failureBackoffMs(failures: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, failures - 1));
 }
