@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 
-const TABLES = ['users', 'user_identifiers', 'user_roles', 'user_groups', 'user_attribute_claims'];
+const TABLES = ['users', 'user_identifiers', 'user_roles', 'user_groups', 'user_attribute_claims', 'user_external_ids'];
 
 /**
  * Keeps PostgreSQL's statistics up with bulk loads. A table filled faster than autovacuum analyses
