@@ -1588,7 +1588,7 @@ export interface operations {
                                 state?: string;
                                 postalCode?: string;
                                 county?: string;
-                                /** @description ISO 3166-1 alpha-2 code */
+                                /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                                 country?: string;
                             } | null;
                             position: string | null;
@@ -1703,7 +1703,7 @@ export interface operations {
                         state?: string;
                         postalCode?: string;
                         county?: string;
-                        /** @description ISO 3166-1 alpha-2 code */
+                        /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                         country?: string;
                     };
                     /** @description Job title */
@@ -1715,7 +1715,7 @@ export interface operations {
                     /** @description Date of birth; not in the future; a date (YYYY-MM-DD) or ISO 8601 date-time, stored as the date */
                     dateOfBirth?: string;
                     cityOfBirth?: string;
-                    /** @description ISO 3166-1 alpha-2 code */
+                    /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                     countryOfBirth?: string;
                     /** @description Create a strong random password, returned once as `generatedPassword` */
                     generatePassword?: boolean;
@@ -1753,8 +1753,10 @@ export interface operations {
                     emailVerified?: boolean;
                     /** @description Default false */
                     requirePasswordChange?: boolean;
-                    /** @description Role names of the tenant; default `["user"]`. Only roles whose permissions the caller holds. */
+                    /** @description Role names of the tenant; default the tenant setting `users.defaultRoles` (`["user"]` unless changed). Only roles whose permissions the caller holds. */
                     roles?: string[];
+                    /** @description Carried over from another system (migrations): an ISO 8601 date-time with `Z` or an offset, or a date; not in the future, not before 1970. Needs `users:import` (403 otherwise). The `user.created` event keeps its own time. */
+                    createdAt?: string;
                     /** @description Identifier of the user in another system */
                     externalId?: string;
                     /** @description Kind of account, free-form: employee, contractor, bot… */
@@ -1800,7 +1802,7 @@ export interface operations {
                             state?: string;
                             postalCode?: string;
                             county?: string;
-                            /** @description ISO 3166-1 alpha-2 code */
+                            /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                             country?: string;
                         } | null;
                         position: string | null;
@@ -1908,7 +1910,7 @@ export interface operations {
                             state?: string;
                             postalCode?: string;
                             county?: string;
-                            /** @description ISO 3166-1 alpha-2 code */
+                            /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                             country?: string;
                         } | null;
                         position: string | null;
@@ -2200,7 +2202,7 @@ export interface operations {
                             state?: string;
                             postalCode?: string;
                             county?: string;
-                            /** @description ISO 3166-1 alpha-2 code */
+                            /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                             country?: string;
                         } | null;
                         position: string | null;
@@ -2340,7 +2342,7 @@ export interface operations {
                                     state?: string;
                                     postalCode?: string;
                                     county?: string;
-                                    /** @description ISO 3166-1 alpha-2 code */
+                                    /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                                     country?: string;
                                 } | null;
                                 position: string | null;
@@ -2931,7 +2933,7 @@ export interface operations {
                     /** @description Lower-case letters, digits and . _ - */
                     name: string;
                     description?: string;
-                    permissions: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
+                    permissions: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
                 };
             };
         };
@@ -3087,13 +3089,13 @@ export interface operations {
                     /** @description Lower-case letters, digits and . _ - */
                     name?: string;
                     description?: string;
-                    permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
+                    permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
                 };
                 "application/merge-patch+json": {
                     /** @description Lower-case letters, digits and . _ - */
                     name?: string;
                     description?: string;
-                    permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
+                    permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
                 };
             };
         };
@@ -3564,8 +3566,8 @@ export interface operations {
                     enumValues?: string[];
                     /** @description No two live users of the tenant share a value (strings compared case-insensitively). Default false. */
                     unique?: boolean;
-                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
-                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
                 };
             };
         };
@@ -3705,8 +3707,8 @@ export interface operations {
                     enumValues?: string[];
                     /** @description No two live users of the tenant share a value (strings compared case-insensitively). Default false. */
                     unique?: boolean;
-                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
-                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
                 };
                 "application/merge-patch+json": {
                     /** @description Value type */
@@ -3730,8 +3732,8 @@ export interface operations {
                     enumValues?: string[];
                     /** @description No two live users of the tenant share a value (strings compared case-insensitively). Default false. */
                     unique?: boolean;
-                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
-                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
                 };
             };
         };
@@ -4739,7 +4741,7 @@ export interface operations {
                                 state?: string;
                                 postalCode?: string;
                                 county?: string;
-                                /** @description ISO 3166-1 alpha-2 code */
+                                /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                                 country?: string;
                             } | null;
                             position: string | null;
@@ -4862,7 +4864,7 @@ export interface operations {
                                 state?: string;
                                 postalCode?: string;
                                 county?: string;
-                                /** @description ISO 3166-1 alpha-2 code */
+                                /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                                 country?: string;
                             } | null;
                             position: string | null;
@@ -4989,7 +4991,7 @@ export interface operations {
                                 state?: string;
                                 postalCode?: string;
                                 county?: string;
-                                /** @description ISO 3166-1 alpha-2 code */
+                                /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                                 country?: string;
                             } | null;
                             position: string | null;
@@ -5107,7 +5109,7 @@ export interface operations {
                                 state?: string;
                                 postalCode?: string;
                                 county?: string;
-                                /** @description ISO 3166-1 alpha-2 code */
+                                /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
                                 country?: string;
                             } | null;
                             position: string | null;
@@ -5718,8 +5720,6 @@ export interface operations {
                     customFields?: {
                         [key: string]: unknown;
                     };
-                } & {
-                    [key: string]: unknown;
                 };
             };
         };
@@ -5992,7 +5992,7 @@ export interface operations {
                      */
                     password?: string;
                     /**
-                     * @description UI language (BCP 47); defaults to the company default
+                     * @description UI language code (BCP 47; POSIX `fr_FR` is read as fr-FR, other text kept as sent); defaults to the company default when omitted or blank
                      * @example fr
                      */
                     language?: string;
