@@ -190,7 +190,8 @@ export function buildForm(schema: JsonSchema, options: FormOptions = {}): Schema
         continue;
       }
       control.error.hidden = false;
-      control.error.textContent = control.error.textContent ? `${control.error.textContent} ${e.message}` : e.message;
+      // One line per message: two rules broken by one value read as two sentences, not one run-on.
+      control.error.append(h('span', { class: 'message' }, e.message));
       control.input?.setAttribute('aria-invalid', 'true');
       first ??= control.input ?? control.boxes?.[0] ?? null;
     }
