@@ -13,6 +13,8 @@ describe('loadConfig', () => {
     ['PORT', 'eighty', /PORT must be a whole number/],
     ['PORT', '70000', /PORT must be between/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must start with postgres/],
+    ['DATABASE_URL', 'postgres://u@h1:5432,h2:5433/roster?target_session_attrs=standby', /target_session_attrs=standby is not supported/],
+    ['DATABASE_URL', 'postgres://u@h1:5432,h2:port/roster', /unreadable host "h2:port"/],
     ['ROSTER_ADMIN_KEY', 'short', /ROSTER_ADMIN_KEY must be "rst_"/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['ROSTER_ARGON2_MEMORY_KIB', '10', /ROSTER_ARGON2_MEMORY_KIB must be between/],

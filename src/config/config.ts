@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
+import { parseMultiHostUrl } from '../db/multi-host-url.js';
 
 /** Validated, frozen process configuration. Every field comes from one environment variable (README "Configuration"). */
 export interface Config {
@@ -182,6 +183,14 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = readString(env, 'DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  // The libpq multi-host form (h1:5432,h2:5433, target_session_attrs): readable hosts and a supported target.
+  if (databaseUrl !== undefined) {
+    try {
+      parseMultiHostUrl(databaseUrl);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
   }
   const adminKey = readString(env, 'ROSTER_ADMIN_KEY');
   if (adminKey !== undefined && !ADMIN_KEY_PATTERN.test(adminKey)) {

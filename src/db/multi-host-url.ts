@@ -50,9 +50,10 @@ export function parseMultiHostUrl(url: string): MultiHostUrl {
         throw new Error(`DATABASE_URL target_session_attrs=${target} is not supported: use ${supportedTargets.join(', ')}`);
       }
       targetSessionAttrs = target as TargetSessionAttrs;
-      params.delete('target_session_attrs');
     }
-    query = params.size > 0 ? `?${params.toString()}` : '';
+    // The other parameters are kept as written (a socket directory stays unescaped); only ours is taken out.
+    const kept = rest.slice(queryStart + 1).split('&').filter((pair) => pair !== '' && !pair.startsWith('target_session_attrs='));
+    query = kept.length > 0 ? `?${kept.join('&')}` : '';
   }
   // One host: kept exactly as written (an empty host with ?host=/socket/dir stays pg's business).
   const first = hosts[0] as PostgresHost;
