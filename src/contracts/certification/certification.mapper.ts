@@ -17,9 +17,11 @@ export interface MappedItem {
 
 export function toCreateInput(item: CertificationUser): MappedItem {
   const given = (item.roles ?? []).map((r) => r.roleId ?? r.name ?? '');
-  const roles = given.length > 0 ? [...given] : ['user'];
   const programAdmin = item.userAccess?.programAdminRoleId;
-  if (programAdmin !== undefined) roles.push(programAdmin);
+  // No roles named: the tenant's users.defaultRoles apply (the core decides them), unless a program-admin
+  // role is added, which the seed puts beside the base role.
+  const roles = given.length > 0 || programAdmin !== undefined ? [...(given.length > 0 ? given : ['user'])] : undefined;
+  if (programAdmin !== undefined) roles?.push(programAdmin);
   // The configured codes: departments and locations are groups of those types.
   const groups: Array<[ref: string, field: string]> = [];
   if (item.userAccess?.departmentId !== undefined) groups.push([`department:${item.userAccess.departmentId}`, 'userAccess.departmentId']);
@@ -34,7 +36,7 @@ export function toCreateInput(item: CertificationUser): MappedItem {
     ...(item.name?.lastName !== undefined ? { familyName: item.name.lastName } : {}),
     ...(item.name?.displayName !== undefined ? { displayName: item.name.displayName } : {}),
     ...(item.lockedOut !== undefined ? { active: !item.lockedOut } : {}),
-    roles,
+    ...(roles ? { roles } : {}),
     ...(groups.length > 0 ? { groups: groups.map(([ref]) => ref) } : {}),
   };
   return {
