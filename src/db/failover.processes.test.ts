@@ -145,6 +145,8 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
     const killedAt = Date.now();
     // The outage is seen (503s) before the standby is promoted.
     await until('a 503 during the outage', async () => answers.some((a) => a.at > killedAt && a.status === 503), 30_000);
+    const readyz = () => fetch(`http://127.0.0.1:${rosterPort}/readyz`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.status);
+    expect(await readyz()).toBe(503);
     run('pg_ctl', ['-D', standbyDir, '-w', 'promote']);
     const promotedAt = Date.now();
     const firstAfter = await until('a create on the promoted standby', async () => answers.find((a) => a.at >= promotedAt && ok(a)), 30_000);
@@ -152,6 +154,7 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
     await until('more creates after the failover', async () => answers.filter((a) => a.at >= promotedAt && ok(a)).length >= 30, 30_000);
     stopLoad = true;
     await Promise.all(load);
+    expect(await until('/readyz ready again', async () => (await readyz()) === 200, 30_000)).toBe(true);
 
     // The process lived through it.
     expect(roster?.exitCode).toBeNull();
