@@ -11,8 +11,10 @@ import { burstLogger, stderrJsonLog, type DatabaseLog } from './connection-error
 import { parseMultiHostUrl } from './multi-host-url.js';
 import { multiHostClient, PrimaryLocator } from './primary-locator.js';
 
-/** How long getting a PostgreSQL connection may take before the request answers 503 instead of hanging. */
+/** How long opening one PostgreSQL connection may take: a dead host fails the request (503) instead of hanging. */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
+/** How long a request may wait for a free pooled connection (busy pool, or hosts failing one after another). */
+export const POOL_WAIT_TIMEOUT_MS = 15_000;
 
 export interface DatabaseOptions {
   /** PostgreSQL connection string; SQLite is used when absent. */
@@ -58,11 +60,12 @@ export function openDatabase(options: DatabaseOptions): Database {
     const locator = new PrimaryLocator(driver, url, POSTGRES_CONNECT_TIMEOUT_MS);
     const pool = new driver.Pool({
       connectionString: url.singleHostUrl,
-      Client: multiHostClient(driver, locator),
+      Client: multiHostClient(driver, locator, POSTGRES_CONNECT_TIMEOUT_MS),
       max: options.poolSize ?? 10,
       types: pgTypes(driver),
-      // Bounded waits: a request waits at most this long for a connection, then answers 503.
-      connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+      // Bounded waits: a request waits at most this long for a connection, then answers 503 (each
+      // connection attempt itself gives up after POSTGRES_CONNECT_TIMEOUT_MS, set by the client class).
+      connectionTimeoutMillis: POOL_WAIT_TIMEOUT_MS,
       // A primary that vanished without a reset (a network partition) is noticed by TCP keepalives.
       keepAlive: true,
       ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),

@@ -99,12 +99,12 @@ export function aim(client: pg.Client, host: PostgresHost): void {
  * tells the locator when a connection dies or the server answers read-only (then it also ends itself,
  * so the pool drops it instead of lending it again).
  */
-export function multiHostClient(driver: typeof pg, locator: PrimaryLocator): typeof pg.Client {
+export function multiHostClient(driver: typeof pg, locator: PrimaryLocator, connectTimeoutMs: number): typeof pg.Client {
   class MultiHostClient extends driver.Client {
     #target: PostgresHost | undefined = undefined;
 
-    constructor(config?: string | pg.ClientConfig) {
-      super(config);
+    constructor(config?: pg.ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
       this.on('error', () => this.#target && locator.forget(this.#target));
       const query = this.query.bind(this) as (...args: unknown[]) => unknown;
       this.query = ((...args: unknown[]) => {
