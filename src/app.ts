@@ -119,7 +119,7 @@ export async function createCore({ config, database = databaseFromConfig(config)
     events: new EventService(database.db),
     webhooks: new WebhookService(database.db, () => webhookWorker.wake(), config.webhookAllowPrivate),
     webhookWorker,
-    mail: new MailService(database.db, tenants, hasher),
+    mail: new MailService(database.db, tenants, hasher, { publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() }),
     mailWorker,
     sessions,
     // Bounded: with the database unreachable the pool's connect timeout (5 s) ends the query; the race

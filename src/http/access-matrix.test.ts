@@ -33,7 +33,7 @@ const NO_TARGET_GUARD: Record<string, string> = {
 // Every authenticated tenant route, with the permission it needs. The test fails when the OpenAPI
 // document lists a /v1 route that is not here, so a new route cannot skip the matrix.
 // Sign-in routes, mailed-link routes, and the browser-session routes (which check their cookie themselves; browser-session.routes.test.ts).
-const PUBLIC = new Set(['POST /v1/sessions', 'POST /v1/email-verifications/{token}', 'POST /v1/password-setups/{token}', 'POST /v1/browser-sessions', 'GET /v1/browser-sessions/current', 'DELETE /v1/browser-sessions/current', 'POST /v1/sessions/current/password']);
+const PUBLIC = new Set(['POST /v1/sessions', 'POST /v1/email-verifications/{token}', 'POST /v1/password-setups/{token}', 'POST /v1/browser-sessions', 'GET /v1/browser-sessions/current', 'DELETE /v1/browser-sessions/current', 'POST /v1/sessions/current/password', 'POST /v1/password-resets']);
 const PLATFORM = new Set(['POST /v1/tenants', 'GET /v1/tenants']);
 
 for (const dialect of testDialects) {
@@ -122,6 +122,17 @@ for (const dialect of testDialects) {
               const token = (await as(`/v1/users/${id}/tokens`, { name: 't' })).id as string;
               const tokens = async () => (await t.core.database.db.selectFrom('sessions').select('id').where('userId', '=', id).execute()).length;
               return { requests: [{ url: `/v1/users/${id}/tokens/${token}` }], state: tokens };
+            },
+          },
+        },
+        {
+          method: 'POST', path: '/v1/users/{id}/password-reset', permission: 'users:update', ok: 202,
+          make: async () => ({ url: `/v1/users/${await user()}/password-reset` }),
+          target: {
+            make: async (privileged) => {
+              const id = await targetUser(privileged);
+              const mails = async () => (await t.core.database.db.selectFrom('mailMessages').select('id').where('userId', '=', id).where('kind', '=', 'password_reset').execute()).length;
+              return { requests: [{ url: `/v1/users/${id}/password-reset` }], state: mails };
             },
           },
         },

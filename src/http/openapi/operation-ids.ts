@@ -28,6 +28,8 @@ const OVERRIDES: Readonly<Record<string, string>> = {
   'DELETE /v1/browser-sessions/current': 'signOutBrowser',
   'POST /v1/email-verifications/{token}': 'confirmEmail',
   'POST /v1/password-setups/{token}': 'completePasswordSetup',
+  'POST /v1/password-resets': 'requestPasswordReset',
+  'POST /v1/users/{id}/password-reset': 'sendUserPasswordReset',
   'POST /compat/rocketchat/api/v1/login': 'rocketChatLogin',
   'POST /compat/rocketchat/api/v1/users.create': 'createRocketChatUser',
   'POST /compat/certification/users': 'createCertificationUsers',

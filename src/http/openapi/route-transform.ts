@@ -30,6 +30,8 @@ const SECURITY: Readonly<Record<string, SecurityRequirement[]>> = {
   'DELETE /v1/browser-sessions/current': [{ sessionCookie: [] }, {}],
   'POST /v1/email-verifications/{token}': [],
   'POST /v1/password-setups/{token}': [],
+  // Forgot password: the person has no credential, by definition.
+  'POST /v1/password-resets': [],
   'POST /compat/rocketchat/api/v1/login': [],
   // SCIM discovery describes the service, not a tenant (RFC 7644 §4).
   'GET /scim/v2/ServiceProviderConfig': [],

@@ -22,6 +22,19 @@ export const mailRoutes: FastifyPluginAsyncTypebox<{ mail: MailService; tenants:
       response: { 200: Type.Object({ data: Type.Array(MailSchema) }), ...errorResponses },
     },
   }, async (request) => ({ data: await mail.listMail(await tenantContextOf(request, tenants), request.query.limit ?? 50) }));
+
+  app.post('/users/:id/password-reset', {
+    schema: {
+      summary: 'Send a user a password-reset mail',
+      description: 'Mails the user a single-use link to choose a new password (the tenant\'s `mail.tokenTtlHours`). Needs `users:update` and every permission ' +
+        'the user holds (the privilege guard), since the link changes the user\'s credentials. 400 when the user has no email.',
+      tags: ['Mail'], security: bearer, headers: tenantHeader,
+      params: Type.Object({ id: Type.String({ maxLength: 100 }) }), response: { 202: Type.Null(), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    await mail.sendPasswordReset(await tenantContextOf(request, tenants), request.params.id);
+    return reply.code(202).send(null);
+  });
 };
 
 // As long as the router takes (maxParamLength): a token of any routable length is looked up and answers TOKEN_INVALID like any bad one.
@@ -35,6 +48,25 @@ export const mailLinkRoutes: FastifyPluginAsyncTypebox<{ mail: MailService }> = 
   }, async (request, reply) => {
     await mail.verifyEmail(request.headers['x-roster-tenant'], request.params.token);
     return reply.code(204).send(null);
+  });
+
+  // Forgot password. The answer is 202 at once, whether the login names an account or not, and the work
+  // runs after it: neither the answer nor its timing tells who has an account.
+  app.post('/password-resets', {
+    schema: {
+      summary: 'Forgot password: mail a reset link',
+      description: 'Always 202, at once. When `login` (email or username) names an active user with an email, a single-use set-password link is mailed ' +
+        '(at most one per user a minute). Nothing says whether an account exists.',
+      tags: ['Mail'], headers: TenantOnly,
+      body: Type.Object({ login: Type.String({ minLength: 1, maxLength: 320 }) }, { additionalProperties: false }), response: { 202: Type.Null(), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const { login } = request.body;
+    const tenant = request.headers['x-roster-tenant'];
+    setImmediate(() => {
+      mail.requestPasswordReset(tenant, login).catch((error: unknown) => request.log.error({ err: error }, 'password reset request failed'));
+    });
+    return reply.code(202).send(null);
   });
 
   app.post('/password-setups/:token', {

@@ -5,7 +5,13 @@ import type { PasswordHasher } from '../../lib/password-hasher.js';
 import { sha256Hex } from '../../lib/secrets.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { checkPassword } from '../../rules/password.js';
-import { requirePermission, type TenantContext } from '../context.js';
+import { requirePermission, systemPrincipal, type TenantContext } from '../context.js';
+import { readBool } from '../../db/column-types.js';
+import { isUuid } from '../../lib/ids.js';
+import { foldLogin } from '../../rules/login.js';
+import { assertCallerCoversUsers } from '../roles/privilege-guard.js';
+import { findById, findByIdentifier } from '../users/user.repository.js';
+import type { UserRow } from '../users/user.table.js';
 import { recordEvents } from '../events/event.service.js';
 import { deleteAllForUser } from '../sessions/session.repository.js';
 import { placeholderParam, redactLinks, reserveLinkToken } from './link-token.js';
@@ -26,7 +32,12 @@ export interface MailRecipient {
   hasPassword: boolean;
   welcome: boolean;
   verify: boolean;
+  /** A password-reset link (forgot password, or an admin's "send reset mail"). */
+  reset?: boolean;
 }
+
+/** At most one reset mail per user in this window: a public endpoint must not become a mail cannon. */
+const RESET_MAIL_INTERVAL_MS = 60_000;
 
 /**
  * Writes welcome and verification mails in the transaction that creates the users, so a created
@@ -52,6 +63,7 @@ export async function queueUserMail(trx: Executor, ctx: TenantContext, settings:
       else queue('welcome_set_password', { page: 'set-password', purpose: 'set_password' });
     }
     if (r.verify) queue('verify_email', { page: 'verify-email', purpose: 'verify_email' });
+    if (r.reset) queue('password_reset', { page: 'set-password', purpose: 'set_password' });
   }
   for (const reservation of reservations) await reserveLinkToken(trx, reservation);
   if (messages.length > 0) await trx.insertInto('mailMessages').values(messages).execute();
@@ -63,7 +75,63 @@ export class MailService {
     private readonly db: Db,
     private readonly tenants: TenantService,
     private readonly hasher: PasswordHasher,
+    private readonly links: { publicUrl: string; onMailQueued?: () => void } = { publicUrl: '' },
   ) {}
+
+  /**
+   * Forgot password (`POST /v1/password-resets`): mails a set-password link when the login names a live,
+   * active user with an email, and does nothing otherwise. The caller learns nothing either way: the
+   * route answers 202 at once and this runs after, so the answer and its timing are the same.
+   */
+  async requestPasswordReset(tenantRef: string, login: string): Promise<void> {
+    // One request at a time per process: the per-user throttle below is a check, then a write, and a
+    // burst of requests must not all pass the check together. It is background work; order is enough.
+    const turn = this.#resets.then(() => this.resetOnce(tenantRef, login));
+    this.#resets = turn.catch(() => undefined);
+    return turn;
+  }
+
+  #resets: Promise<void> = Promise.resolve();
+
+  private async resetOnce(tenantRef: string, login: string): Promise<void> {
+    const tenant = await this.tenants.getTenant(tenantRef).catch(() => undefined);
+    if (!tenant) return;
+    const user = await findByIdentifier(this.db, tenant.id, foldLogin(login));
+    if (!user || !readBool(user.active)) return;
+    await this.queueReset(tenant.id, { tenantId: tenant.id, principal: systemPrincipal, requestId: 'password-reset' }, user);
+  }
+
+  /**
+   * An admin's "send a password-reset mail" (`POST /v1/users/:id/password-reset`): the user's
+   * credentials are about to change, so the privilege guard applies as for setting the password.
+   * @throws PERMISSION_DENIED; USER_NOT_FOUND; VALIDATION_FAILED (the user has no email)
+   */
+  async sendPasswordReset(ctx: TenantContext, userId: string): Promise<void> {
+    requirePermission(ctx.principal, 'users:update');
+    const user = isUuid(userId) ? await findById(this.db, ctx.tenantId, userId.toLowerCase()) : undefined;
+    if (!user) throw new AppError('USER_NOT_FOUND', { details: { id: userId } });
+    await assertCallerCoversUsers(this.db, ctx.principal, ctx.tenantId, [user.id], 'Sending a password-reset mail to this user');
+    if (!user.email) throw new AppError('VALIDATION_FAILED', { errors: [{ path: '/email', code: 'FIELD_REQUIRED', message: 'The user has no email address to send the link to' }] });
+    await this.queueReset(ctx.tenantId, ctx, user, { throttle: false });
+  }
+
+  private async queueReset(tenantId: string, ctx: TenantContext, user: UserRow, options: { throttle?: boolean } = {}): Promise<void> {
+    if (!user.email) return;
+    const tenant = await this.tenants.getTenant(tenantId);
+    await this.db.transaction().execute(async (trx) => {
+      if (options.throttle !== false) {
+        const since = new Date(Date.now() - RESET_MAIL_INTERVAL_MS).toISOString();
+        const recent = await trx.selectFrom('mailMessages').select('id').where('tenantId', '=', tenantId).where('userId', '=', user.id)
+          .where('kind', '=', 'password_reset').where('createdAt', '>', since).executeTakeFirst();
+        if (recent) return;
+      }
+      await queueUserMail(trx, ctx, { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug }, this.links.publicUrl, [{
+        userId: user.id, email: user.email, name: user.displayName ?? user.givenName ?? user.username ?? user.email ?? '',
+        login: user.username ?? user.email ?? '', locale: user.locale, hasPassword: user.passwordHash !== null, welcome: false, verify: false, reset: true,
+      }]);
+    });
+    this.links.onMailQueued?.();
+  }
 
   /**
    * The user a token may act for now: the token exists, has this purpose, is unused and unexpired,

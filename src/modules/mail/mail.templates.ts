@@ -1,6 +1,6 @@
 import type { TenantSettings } from '../settings/settings.schemas.js';
 
-export type MailKind = 'welcome' | 'welcome_set_password' | 'verify_email';
+export type MailKind = 'welcome' | 'welcome_set_password' | 'verify_email' | 'password_reset';
 
 interface Template {
   subject: string;
@@ -15,6 +15,10 @@ const builtin: Record<string, Record<MailKind, Template>> = {
       subject: 'Welcome to {{tenant}}: choose your password',
       text: 'Hello {{name}},\n\nYour account at {{tenant}} is ready. You sign in as {{login}}.\nChoose your password with this link. It works once and until {{expires}}:\n\n{{link}}\n',
     },
+    password_reset: {
+      subject: 'Choose a new password for {{tenant}}',
+      text: 'Hello {{name}},\n\nSomeone asked to reset the password of your account at {{tenant}} ({{login}}). If it was you, choose a new one with this link. It works once and until {{expires}}:\n\n{{link}}\n\nIf it was not you, ignore this mail: your password stays as it is.\n',
+    },
     verify_email: {
       subject: 'Confirm your email address for {{tenant}}',
       text: 'Hello {{name}},\n\nPlease confirm that this is your email address. The link works once and until {{expires}}:\n\n{{link}}\n',
@@ -25,6 +29,10 @@ const builtin: Record<string, Record<MailKind, Template>> = {
     welcome_set_password: {
       subject: 'Bienvenue chez {{tenant}} : choisissez votre mot de passe',
       text: 'Bonjour {{name}},\n\nVotre compte chez {{tenant}} est prêt. Votre identifiant : {{login}}.\nChoisissez votre mot de passe avec ce lien, valable une fois jusqu’au {{expires}} :\n\n{{link}}\n',
+    },
+    password_reset: {
+      subject: 'Choisissez un nouveau mot de passe pour {{tenant}}',
+      text: 'Bonjour {{name}},\n\nQuelqu’un a demandé à réinitialiser le mot de passe de votre compte chez {{tenant}} ({{login}}). Si c’était vous, choisissez-en un nouveau avec ce lien, valable une fois jusqu’au {{expires}} :\n\n{{link}}\n\nSinon, ignorez ce message : votre mot de passe reste inchangé.\n',
     },
     verify_email: {
       subject: 'Confirmez votre adresse pour {{tenant}}',
