@@ -60,7 +60,7 @@ describe('readiness without a database', () => {
     const t = await createTestApp(testDialects[0]!);
     await t.core.database.close();
     const res = await t.app.inject({ url: '/readyz' });
-    expect([res.statusCode, res.json().code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+    expect([res.statusCode, res.json().code, res.headers['retry-after']]).toEqual([503, 'SERVICE_UNAVAILABLE', '5']);
     await t.app.close();
   });
 });

@@ -31,8 +31,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
       description: '200 `ready`; 200 `degraded` with `redis: "down"` when REDIS_URL is set and Redis does not answer (requests are served, rate limits counted per process); 503 when the database does not answer.',
       tags, response: { 200: Readiness },
     },
-  }, async () => {
-    if (!(await isReady().catch(() => false))) throw new AppError('SERVICE_UNAVAILABLE', { detail: 'The database does not answer' });
+  }, async (_request, reply) => {
+    if (!(await isReady().catch(() => false))) {
+      // A load balancer or client polling readiness learns when to look again, as on every other 503.
+      reply.header('retry-after', '5');
+      throw new AppError('SERVICE_UNAVAILABLE', { detail: 'The database does not answer' });
+    }
     const redis = redisStatus?.();
     if (redis === undefined) return { status: 'ready' as const };
     return { status: redis === 'up' ? ('ready' as const) : ('degraded' as const), redis };
