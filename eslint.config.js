@@ -20,10 +20,15 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/**/*.test.ts', 'src/testing/**'],
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "AssignmentExpression > MemberExpression.left[computed=true]:not([property.type='Literal']):not([property.type='UnaryExpression'])",
-        message: 'Computed-key assignment: use setOwn()/nullObject() from src/lib/safe-input.ts or a Map (prototype pollution), or say why the key is safe.',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "AssignmentExpression > MemberExpression.left[computed=true]:not([property.type='Literal']):not([property.type='UnaryExpression'])",
+          message:
+            'Computed-key assignment: use setOwn()/nullObject() from src/lib/safe-input.ts or a Map (prototype pollution), or say why the key is safe.',
+        },
+      ],
     },
   },
   {

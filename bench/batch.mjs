@@ -48,8 +48,14 @@ if (process.env.BENCH_DATABASE_URL) {
 const hashes = await argon2HashesPerSecond();
 
 console.log(`\nBatches of 1000 users (median of ${REPEAT}), ${os.cpus().length} cores, Node ${process.version}`);
-console.log('\n| database | batch, no passwords | bare multi-row insert | ratio | batch, 1000 passwords | 1000 / argon2 rate |\n|---|---|---|---|---|---|');
+console.log(
+  '\n| database | batch, no passwords | bare multi-row insert | ratio | batch, 1000 passwords | 1000 / argon2 rate |\n|---|---|---|---|---|---|',
+);
 for (const r of results) {
-  console.log(`| ${r.label} | ${r.plain.toFixed(0)} ms | ${r.bare.toFixed(1)} ms | ${(r.plain / r.bare).toFixed(1)}× | ${(r.hashed / 1000).toFixed(2)} s | ${(1000 / hashes).toFixed(2)} s |`);
+  console.log(
+    `| ${r.label} | ${r.plain.toFixed(0)} ms | ${r.bare.toFixed(1)} ms | ${(r.plain / r.bare).toFixed(1)}× | ${(r.hashed / 1000).toFixed(2)} s | ${(1000 / hashes).toFixed(2)} s |`,
+  );
 }
-console.log(`\nargon2id alone (m=${argon2.memoryCost} KiB, t=${argon2.timeCost}, p=${argon2.parallelism}), 4 in flight: ${hashes.toFixed(1)} hashes/s`);
+console.log(
+  `\nargon2id alone (m=${argon2.memoryCost} KiB, t=${argon2.timeCost}, p=${argon2.parallelism}), 4 in flight: ${hashes.toFixed(1)} hashes/s`,
+);

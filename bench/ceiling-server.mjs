@@ -8,9 +8,22 @@ app.post('/v1/users', async (request, reply) => {
   const body = request.body;
   const now = new Date().toISOString();
   return reply.code(201).send({
-    id: randomUUID(), email: body.email ?? null, username: null, givenName: body.givenName ?? null, familyName: body.familyName ?? null,
-    displayName: null, locale: 'en', timezone: 'UTC', active: true, emailVerified: false, roles: ['user'], groups: [], attributes: {},
-    createdAt: now, updatedAt: now, version: 1,
+    id: randomUUID(),
+    email: body.email ?? null,
+    username: null,
+    givenName: body.givenName ?? null,
+    familyName: body.familyName ?? null,
+    displayName: null,
+    locale: 'en',
+    timezone: 'UTC',
+    active: true,
+    emailVerified: false,
+    roles: ['user'],
+    groups: [],
+    attributes: {},
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
   });
 });
 await app.listen({ host: '127.0.0.1', port: Number(process.argv[2] ?? 0) });

@@ -21,8 +21,23 @@ async function benchDatabase(label, env) {
   const rows = [];
   try {
     for (const withPassword of [false, true]) {
-      const r = await createLoad({ base: roster.base, token: roster.key, profile: 'roster', connections: CONNECTIONS, duration: DURATION, withPassword });
-      rows.push({ database: label, password: withPassword ? 'argon2id' : 'none', created: r.ok, non2xx: r.non2xx, perSecond: r.perSecond.toFixed(0), p50: r.p50, p99: r.p99 });
+      const r = await createLoad({
+        base: roster.base,
+        token: roster.key,
+        profile: 'roster',
+        connections: CONNECTIONS,
+        duration: DURATION,
+        withPassword,
+      });
+      rows.push({
+        database: label,
+        password: withPassword ? 'argon2id' : 'none',
+        created: r.ok,
+        non2xx: r.non2xx,
+        perSecond: r.perSecond.toFixed(0),
+        p50: r.p50,
+        p99: r.p99,
+      });
     }
   } finally {
     await roster.stop();
@@ -45,7 +60,12 @@ if (process.env.BENCH_DATABASE_URL) {
 }
 
 const hashes = await argon2HashesPerSecond();
-console.log(`\nRoster single creates, ${CONNECTIONS} connections, ${DURATION}s per row, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+console.log(
+  `\nRoster single creates, ${CONNECTIONS} connections, ${DURATION}s per row, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+);
 console.log('\n| database | password | users created | non-2xx | creates/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.database} | ${r.password} | ${r.created} | ${r.non2xx} | ${r.perSecond} | ${r.p50} | ${r.p99} |`);
-console.log(`\nargon2id alone (m=${argon2.memoryCost} KiB, t=${argon2.timeCost}, p=${argon2.parallelism}), 4 in flight: ${hashes.toFixed(1)} hashes/s`);
+for (const r of results)
+  console.log(`| ${r.database} | ${r.password} | ${r.created} | ${r.non2xx} | ${r.perSecond} | ${r.p50} | ${r.p99} |`);
+console.log(
+  `\nargon2id alone (m=${argon2.memoryCost} KiB, t=${argon2.timeCost}, p=${argon2.parallelism}), 4 in flight: ${hashes.toFixed(1)} hashes/s`,
+);

@@ -19,8 +19,20 @@ const BATCH = Number(process.env.BATCH ?? 1000);
 const LENGTH = 256;
 
 /** Shapes that make zxcvbn find many overlapping matches; each item differs in its last characters. */
-const SHAPES = ['p4$$w0rd@!1', 'P@55w0rd!', '0123456789', '19/04/1987', '1987041920011231', 'abcdefghijklmnopqrstuvwxyz',
-  'qwertyuiop[]asdfghjkl;zxcvbnm,./', '1qaz2wsx3edc4rfv5tgb', 'passwordmonkeydragonletmein', 'p@ssw0rdm0nk3yl3tm31n', 'Tr0ub4dor&3qwerty1987', 'ab'];
+const SHAPES = [
+  'p4$$w0rd@!1',
+  'P@55w0rd!',
+  '0123456789',
+  '19/04/1987',
+  '1987041920011231',
+  'abcdefghijklmnopqrstuvwxyz',
+  'qwertyuiop[]asdfghjkl;zxcvbnm,./',
+  '1qaz2wsx3edc4rfv5tgb',
+  'passwordmonkeydragonletmein',
+  'p@ssw0rdm0nk3yl3tm31n',
+  'Tr0ub4dor&3qwerty1987',
+  'ab',
+];
 const hostile = (i) => {
   const shape = SHAPES[i % SHAPES.length];
   return `${shape.repeat(Math.ceil(LENGTH / shape.length)).slice(0, LENGTH - 4)}${String(i).padStart(4, '0')}`;
@@ -50,7 +62,12 @@ async function benchDatabase(label, env) {
   try {
     await roster.platformCall('POST', '/v1/tenants', { slug: 'victim' });
     const victim = (await roster.platformCall('POST', '/v1/api-keys', { name: 'victim' }, { 'x-roster-tenant': 'victim' })).secret;
-    await roster.platformCall('POST', '/v1/users/batch', { users: Array.from({ length: 50 }, (_, i) => ({ email: `v${i}@example.com`, givenName: 'Victim', familyName: `User ${i}` })) }, { 'x-roster-tenant': 'victim' });
+    await roster.platformCall(
+      'POST',
+      '/v1/users/batch',
+      { users: Array.from({ length: 50 }, (_, i) => ({ email: `v${i}@example.com`, givenName: 'Victim', familyName: `User ${i}` })) },
+      { 'x-roster-tenant': 'victim' },
+    );
     // Warm the estimator (its dictionaries load on first use) and the read path.
     await roster.call('POST', '/v1/users', { email: 'warm@example.com', givenName: 'Warm', password: hostile(0) });
     await reads(roster.base, victim, () => true, 50);
@@ -59,7 +76,12 @@ async function benchDatabase(label, env) {
     const idle = await reads(roster.base, victim, () => Date.now() > idleUntil, 100);
 
     const run = randomBytes(3).toString('hex');
-    const users = Array.from({ length: BATCH }, (_, i) => ({ email: `h${run}-${i}@example.com`, givenName: 'Hostile', familyName: `User ${i}`, password: hostile(i + 1) }));
+    const users = Array.from({ length: BATCH }, (_, i) => ({
+      email: `h${run}-${i}@example.com`,
+      givenName: 'Hostile',
+      familyName: `User ${i}`,
+      password: hostile(i + 1),
+    }));
     let batchDone = false;
     const started = process.hrtime.bigint();
     const batch = roster.call('POST', '/v1/users/batch', { users, mode: 'partial' }).finally(() => (batchDone = true));
@@ -86,8 +108,14 @@ if (process.env.BENCH_DATABASE_URL) {
 }
 
 const ms = (v) => `${v.toFixed(0)} ms`;
-console.log(`\nTenant "victim" GET /v1/users while tenant "bench" batches ${BATCH} ${LENGTH}-byte structured passwords, ${os.cpus().length} cores, Node ${process.version}`);
-console.log('\n| database | idle p50 / p99 | during batch p50 / p99 / max | reads during batch (not 200) | batch | created |\n|---|---|---|---|---|---|');
+console.log(
+  `\nTenant "victim" GET /v1/users while tenant "bench" batches ${BATCH} ${LENGTH}-byte structured passwords, ${os.cpus().length} cores, Node ${process.version}`,
+);
+console.log(
+  '\n| database | idle p50 / p99 | during batch p50 / p99 / max | reads during batch (not 200) | batch | created |\n|---|---|---|---|---|---|',
+);
 for (const r of results) {
-  console.log(`| ${r.label} | ${ms(percentile(r.idle, 50))} / ${ms(percentile(r.idle, 99))} | ${ms(percentile(r.busy, 50))} / ${ms(percentile(r.busy, 99))} / ${ms(Math.max(...r.busy))} | ${r.busy.length} (${r.busy.failed}) | ${r.batchS.toFixed(1)} s | ${r.created} |`);
+  console.log(
+    `| ${r.label} | ${ms(percentile(r.idle, 50))} / ${ms(percentile(r.idle, 99))} | ${ms(percentile(r.busy, 50))} / ${ms(percentile(r.busy, 99))} / ${ms(Math.max(...r.busy))} | ${r.busy.length} (${r.busy.failed}) | ${r.batchS.toFixed(1)} s | ${r.created} |`,
+  );
 }

@@ -25,17 +25,23 @@ function body(head, fill, tail) {
   const n = ++uploads;
   [head, tail] = [head, tail].map((text) => text.replaceAll('@corp.com', `@corp${n}.com`));
   const piece = Buffer.from(fill.repeat(Math.ceil(65_536 / fill.length)).slice(0, 65_536));
-  return Readable.from((function* () {
-    yield Buffer.from(head);
-    for (let sent = 0; sent < SIZE; sent += piece.length) yield piece;
-    if (tail) yield Buffer.from(tail); // an empty chunk would end a chunked body early
-  })());
+  return Readable.from(
+    (function* () {
+      yield Buffer.from(head);
+      for (let sent = 0; sent < SIZE; sent += piece.length) yield piece;
+      if (tail) yield Buffer.from(tail); // an empty chunk would end a chunked body early
+    })(),
+  );
 }
 
 const cases = [
   ['CSV, one cell', 'text/csv', () => body('email,bio\nok1@corp.com,fine\nbig@corp.com,', 'A', '\nok2@corp.com,fine\n')],
   ['CSV, one quoted cell', 'text/csv', () => body('email,bio\nok1@corp.com,fine\nbig@corp.com,"', 'B,\n', '"\nok2@corp.com,fine\n')],
-  ['NDJSON, one line', 'application/x-ndjson', () => body('{"email":"ok1@corp.com"}\n{"email":"big@corp.com","bio":"', 'C', '"}\n{"email":"ok2@corp.com"}\n')],
+  [
+    'NDJSON, one line',
+    'application/x-ndjson',
+    () => body('{"email":"ok1@corp.com"}\n{"email":"big@corp.com","bio":"', 'C', '"}\n{"email":"ok2@corp.com"}\n'),
+  ],
   ['CSV, quote never closed', 'text/csv', () => body('email,bio\nok1@corp.com,fine\nbig@corp.com,"', 'D\n', '')],
 ];
 
@@ -60,7 +66,12 @@ try {
       }
     })();
     const started = performance.now();
-    const res = await fetch(`${roster.base}/v1/imports`, { method: 'POST', headers: { authorization: `Bearer ${roster.key}`, 'content-type': type }, body: make(), duplex: 'half' });
+    const res = await fetch(`${roster.base}/v1/imports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${roster.key}`, 'content-type': type },
+      body: make(),
+      duplex: 'half',
+    });
     const answer = await res.json();
     const seconds = (performance.now() - started) / 1000;
     let outcome = `${res.status} ${answer.code ?? answer.status}`;
@@ -87,5 +98,7 @@ try {
 console.log(`\nOne ${MB} MiB record per upload, SQLite, ${os.cpus().length} cores, Node ${process.version}`);
 console.log('\n| upload | upload s | RSS before | RSS peak | growth | worst /healthz | outcome |\n|---|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.label} | ${r.seconds.toFixed(1)} | ${r.before.toFixed(0)} MiB | ${r.peak.toFixed(0)} MiB | ${(r.peak - r.before).toFixed(0)} MiB | ${r.worstProbe.toFixed(0)} ms | ${r.outcome} |`);
+  console.log(
+    `| ${r.label} | ${r.seconds.toFixed(1)} | ${r.before.toFixed(0)} MiB | ${r.peak.toFixed(0)} MiB | ${(r.peak - r.before).toFixed(0)} MiB | ${r.worstProbe.toFixed(0)} ms | ${r.outcome} |`,
+  );
 }

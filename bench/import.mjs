@@ -29,4 +29,7 @@ fs.rmSync(work, { recursive: true, force: true });
 
 console.log(`\nroster import of a generated CSV (no passwords), ${os.cpus().length} cores, Node ${process.version}`);
 console.log('\n| database | rows | created | failed | seconds | rows/s | peak RSS |\n|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.label} | ${r.rows.toLocaleString('en')} | ${r.created.toLocaleString('en')} | ${r.failed} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate).toLocaleString('en')} | ${r.rss.toFixed(0)} MiB |`);
+for (const r of results)
+  console.log(
+    `| ${r.label} | ${r.rows.toLocaleString('en')} | ${r.created.toLocaleString('en')} | ${r.failed} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate).toLocaleString('en')} | ${r.rss.toFixed(0)} MiB |`,
+  );

@@ -41,7 +41,17 @@ export async function startRoster(env, { tenantExists = false } = {}) {
   // ROSTER_ENTRY: another build's main.js (e.g. one compiled to a scratch directory), dist/main.js by default.
   const child = spawn(process.execPath, [...nodeArgs, process.env.ROSTER_ENTRY ?? path.join(root, 'dist/main.js')], {
     // The per-key and per-address limits (6000/min by default) would cap a load test, not measure it.
-    env: { ...process.env, ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true', ROSTER_RATE_LIMIT_PER_KEY: '10000000', ROSTER_RATE_LIMIT_PER_ADDRESS: '10000000', ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ROSTER_ADMIN_KEY: adminKey },
+    env: {
+      ...process.env,
+      ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
+      ROSTER_RATE_LIMIT_PER_KEY: '10000000',
+      ROSTER_RATE_LIMIT_PER_ADDRESS: '10000000',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ROSTER_ADMIN_KEY: adminKey,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -78,7 +88,11 @@ export async function startRoster(env, { tenantExists = false } = {}) {
     adminKey,
     call: (method, url, body) => call(method, url, body, {}, key),
     platformCall: (method, url, body, headers) => call(method, url, body, headers, adminKey),
-    stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
   };
 }
 

@@ -5,10 +5,19 @@ import autocannon from 'autocannon';
 
 /** How each target takes a create: path and body. Emails are distinct per request. */
 export const profiles = {
-  roster: { path: '/v1/users', body: (email, n, password) => ({ email, givenName: 'Bench', familyName: `User ${n}`, ...(password ? { password } : {}) }) },
+  roster: {
+    path: '/v1/users',
+    body: (email, n, password) => ({ email, givenName: 'Bench', familyName: `User ${n}`, ...(password ? { password } : {}) }),
+  },
   ceiling: { path: '/v1/users', body: (email, n) => ({ email, givenName: 'Bench', familyName: `User ${n}` }) },
-  directus: { path: '/users', body: (email, n, password, role) => ({ email, first_name: 'Bench', last_name: `User ${n}`, role, ...(password ? { password } : {}) }) },
-  'better-auth': { path: '/api/auth/admin/create-user', body: (email, n, password) => ({ email, name: `Bench User ${n}`, role: 'user', ...(password ? { password } : {}) }) },
+  directus: {
+    path: '/users',
+    body: (email, n, password, role) => ({ email, first_name: 'Bench', last_name: `User ${n}`, role, ...(password ? { password } : {}) }),
+  },
+  'better-auth': {
+    path: '/api/auth/admin/create-user',
+    body: (email, n, password) => ({ email, name: `Bench User ${n}`, role: 'user', ...(password ? { password } : {}) }),
+  },
 };
 
 /**
@@ -28,14 +37,28 @@ export function createLoad({ base, token, profile, connections, duration, withPa
         duration,
         timeout: 60,
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-        requests: [{
-          setupRequest(req) {
-            n += 1;
-            return { ...req, body: JSON.stringify(body(`c${run}-${n}@example.com`, n, withPassword ? `pw-${run}-${n}-long-enough` : undefined, role)) };
+        requests: [
+          {
+            setupRequest(req) {
+              n += 1;
+              return {
+                ...req,
+                body: JSON.stringify(body(`c${run}-${n}@example.com`, n, withPassword ? `pw-${run}-${n}-long-enough` : undefined, role)),
+              };
+            },
           },
-        }],
+        ],
       },
-      (error, r) => (error ? reject(error) : resolve({ perSecond: r['2xx'] / duration, ok: r['2xx'], non2xx: r.non2xx + r.errors + r.timeouts, p50: r.latency.p50, p99: r.latency.p99 })),
+      (error, r) =>
+        error
+          ? reject(error)
+          : resolve({
+              perSecond: r['2xx'] / duration,
+              ok: r['2xx'],
+              non2xx: r.non2xx + r.errors + r.timeouts,
+              p50: r.latency.p50,
+              p99: r.latency.p99,
+            }),
     );
   });
 }
@@ -43,9 +66,10 @@ export function createLoad({ base, token, profile, connections, duration, withPa
 /** GET `path` for `duration` seconds with `connections` in flight: latency percentiles. */
 export function readLoad({ base, token, path, connections = 1, duration, headers = {} }) {
   return new Promise((resolve, reject) => {
-    autocannon(
-      { url: `${base}${path}`, connections, duration, headers: { authorization: `Bearer ${token}`, ...headers } },
-      (error, r) => (error ? reject(error) : resolve({ perSecond: r['2xx'] / duration, ok: r['2xx'], non2xx: r.non2xx + r.errors, p50: r.latency.p50, p99: r.latency.p99 })),
+    autocannon({ url: `${base}${path}`, connections, duration, headers: { authorization: `Bearer ${token}`, ...headers } }, (error, r) =>
+      error
+        ? reject(error)
+        : resolve({ perSecond: r['2xx'] / duration, ok: r['2xx'], non2xx: r.non2xx + r.errors, p50: r.latency.p50, p99: r.latency.p99 }),
     );
   });
 }

@@ -7,12 +7,46 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { root } from './lib.mjs';
 
-const COLUMNS = ['tenant_id', 'id', 'seq', 'email', 'email_normalized', 'given_name', 'family_name', 'locale', 'timezone', 'active', 'email_verified', 'require_password_change', 'attributes', 'created_at', 'updated_at', 'created_by', 'version'];
+const COLUMNS = [
+  'tenant_id',
+  'id',
+  'seq',
+  'email',
+  'email_normalized',
+  'given_name',
+  'family_name',
+  'locale',
+  'timezone',
+  'active',
+  'email_verified',
+  'require_password_change',
+  'attributes',
+  'created_at',
+  'updated_at',
+  'created_by',
+  'version',
+];
 
 function bareRows(run, count, bool) {
   const now = new Date().toISOString();
   return Array.from({ length: count }, (_, i) => [
-    'bench', randomUUID(), i + 1, `bare${run}-${i}@example.com`, `bare${run}-${i}@example.com`, 'Bench', `User ${i}`, 'en', 'UTC', bool(true), bool(false), bool(false), '{}', now, now, 'bench', 1,
+    'bench',
+    randomUUID(),
+    i + 1,
+    `bare${run}-${i}@example.com`,
+    `bare${run}-${i}@example.com`,
+    'Bench',
+    `User ${i}`,
+    'en',
+    'UTC',
+    bool(true),
+    bool(false),
+    bool(false),
+    '{}',
+    now,
+    now,
+    'bench',
+    1,
   ]);
 }
 
@@ -37,7 +71,8 @@ export async function bareInsertMs(kind, target, run) {
   await client.connect();
   await client.query('create table if not exists bench_bare (like users including defaults)');
   const rows = bareRows(run, 1000, (b) => b);
-  const sqlFor = (n) => `insert into bench_bare (${COLUMNS.join(',')}) values ${Array.from({ length: n }, (_, r) => `(${COLUMNS.map((_, c) => `$${r * COLUMNS.length + c + 1}`).join(',')})`).join(',')}`;
+  const sqlFor = (n) =>
+    `insert into bench_bare (${COLUMNS.join(',')}) values ${Array.from({ length: n }, (_, r) => `(${COLUMNS.map((_, c) => `$${r * COLUMNS.length + c + 1}`).join(',')})`).join(',')}`;
   const started = process.hrtime.bigint();
   await client.query('begin');
   await client.query(sqlFor(500), rows.slice(0, 500).flat());
@@ -51,7 +86,10 @@ export async function bareInsertMs(kind, target, run) {
 /** One POST /v1/users/batch of 1000 users, timed from the client. */
 export async function batchMs(roster, run, withPassword) {
   const users = Array.from({ length: 1000 }, (_, i) => ({
-    email: `b${run}-${i}@example.com`, givenName: 'Bench', familyName: `User ${i}`, ...(withPassword ? { password: `pw-${run}-${i}-long-enough` } : {}),
+    email: `b${run}-${i}@example.com`,
+    givenName: 'Bench',
+    familyName: `User ${i}`,
+    ...(withPassword ? { password: `pw-${run}-${i}-long-enough` } : {}),
   }));
   const started = process.hrtime.bigint();
   const result = await roster.call('POST', '/v1/users/batch', { users, mode: 'partial' });
@@ -85,7 +123,11 @@ export function cliImport(label, env, rows, dir) {
   const fullEnv = { ...process.env, ...env, LOG_LEVEL: 'warn' };
   execFileSync(process.execPath, [cli, 'tenants', 'create', 'bench'], { env: fullEnv, stdio: 'ignore' });
   const started = Date.now();
-  const result = spawnSync('/usr/bin/time', ['-f', 'maxrss_kib=%M', process.execPath, cli, 'import', file, '--tenant', 'bench', '--json'], { env: fullEnv, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const result = spawnSync('/usr/bin/time', ['-f', 'maxrss_kib=%M', process.execPath, cli, 'import', file, '--tenant', 'bench', '--json'], {
+    env: fullEnv,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const seconds = (Date.now() - started) / 1000;
   fs.rmSync(file, { force: true });
   const totals = JSON.parse(result.stdout);

@@ -8,24 +8,39 @@ import path from 'node:path';
 export const PEERS_DIR = process.env.PEERS_DIR;
 
 export function peersAvailable() {
-  return Boolean(PEERS_DIR)
-    && fs.existsSync(path.join(PEERS_DIR, 'better-auth/node_modules/better-auth'))
-    && fs.existsSync(path.join(PEERS_DIR, 'directus/node_modules/@directus/api'));
+  return (
+    Boolean(PEERS_DIR) &&
+    fs.existsSync(path.join(PEERS_DIR, 'better-auth/node_modules/better-auth')) &&
+    fs.existsSync(path.join(PEERS_DIR, 'directus/node_modules/@directus/api'))
+  );
 }
 
 const script = (name) => path.join(PEERS_DIR, 'scripts', name);
 
 /** Starts a fresh peer on a fresh database of that kind. */
 export async function startPeer(peer, db) {
-  execFileSync('bash', [script(`${peer}-up.sh`), db], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PEERS: PEERS_DIR } });
+  execFileSync('bash', [script(`${peer}-up.sh`), db], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PEERS: PEERS_DIR },
+  });
   const pid = Number(fs.readFileSync(path.join(PEERS_DIR, 'state', `${peer}.pid`), 'utf8'));
   if (peer === 'better-auth') {
-    return { peer, pid, base: 'http://127.0.0.1:3005', token: fs.readFileSync(path.join(PEERS_DIR, 'state/better-auth.token'), 'utf8').trim(), stop: () => stopPeer(peer) };
+    return {
+      peer,
+      pid,
+      base: 'http://127.0.0.1:3005',
+      token: fs.readFileSync(path.join(PEERS_DIR, 'state/better-auth.token'), 'utf8').trim(),
+      stop: () => stopPeer(peer),
+    };
   }
   const base = 'http://127.0.0.1:8055';
   const token = 'peers-bench-directus-admin-token';
   // As the harness does: users get a role without app access, so they take none of the licence's seats.
-  const res = await fetch(`${base}/roles`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bench User' }) });
+  const res = await fetch(`${base}/roles`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Bench User' }),
+  });
   const role = (await res.json()).data.id;
   return { peer, pid, base, token, role, stop: () => stopPeer(peer) };
 }

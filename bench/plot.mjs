@@ -15,8 +15,22 @@ export async function plotSweep(points, file, title) {
     title,
     data: { values: points },
     hconcat: [
-      { width: 420, height: 300, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'perSecond', type: 'quantitative', scale: { type: 'log' }, title: 'users created per second (log)' }, color } },
-      { width: 420, height: 300, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'p99', type: 'quantitative', scale: { type: 'log' }, title: 'p99 latency, ms (log)' }, color } },
+      {
+        width: 420,
+        height: 300,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'perSecond', type: 'quantitative', scale: { type: 'log' }, title: 'users created per second (log)' },
+          color,
+        },
+      },
+      {
+        width: 420,
+        height: 300,
+        mark: { type: 'line', point: true },
+        encoding: { x, y: { field: 'p99', type: 'quantitative', scale: { type: 'log' }, title: 'p99 latency, ms (log)' }, color },
+      },
     ],
     config: { font: 'sans-serif' },
   }).spec;
@@ -26,7 +40,11 @@ export async function plotSweep(points, file, title) {
 
 // `node bench/plot.mjs` redraws the plot from the last run's bench/results/latest.json.
 export function plotResults(results, dir) {
-  return plotSweep(results.sweep, path.join(dir, 'sweep.png'), `Single creates without password: throughput and p99 against concurrency (${results.machine})`);
+  return plotSweep(
+    results.sweep,
+    path.join(dir, 'sweep.png'),
+    `Single creates without password: throughput and p99 against concurrency (${results.machine})`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -37,7 +37,12 @@ const OUT = path.join(root, 'bench/results');
 fs.mkdirSync(OUT, { recursive: true });
 
 const log = (...args) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args);
-const results = { machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`, startedAt: new Date().toISOString(), config: { DURATION, CONNECTIONS, SWEEP, SWEEP_DURATION, IMPORT_ROWS, PG_IMPORT_ROWS }, sweep: [] };
+const results = {
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  startedAt: new Date().toISOString(),
+  config: { DURATION, CONNECTIONS, SWEEP, SWEEP_DURATION, IMPORT_ROWS, PG_IMPORT_ROWS },
+  sweep: [],
+};
 
 async function pgReachable() {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
@@ -78,8 +83,17 @@ async function roster(label, startEnv, kind, target) {
     await sleep(2000);
     out.idleRssMiB = rssMiB(r.pid);
     out.single = await createLoad({ base: r.base, token: r.key, profile: 'roster', connections: CONNECTIONS, duration: DURATION });
-    out.password = await createLoad({ base: r.base, token: r.key, profile: 'roster', connections: CONNECTIONS, duration: DURATION, withPassword: true });
-    await sweep(`Roster, ${label}`, (connections, duration) => createLoad({ base: r.base, token: r.key, profile: 'roster', connections, duration }));
+    out.password = await createLoad({
+      base: r.base,
+      token: r.key,
+      profile: 'roster',
+      connections: CONNECTIONS,
+      duration: DURATION,
+      withPassword: true,
+    });
+    await sweep(`Roster, ${label}`, (connections, duration) =>
+      createLoad({ base: r.base, token: r.key, profile: 'roster', connections, duration }),
+    );
     await batchMs(r, 'warm', false);
     const batch = [];
     const bare = [];
@@ -109,7 +123,8 @@ async function peers() {
       log(`peer ${peer} on ${db}`);
       const p = await startPeer(peer, db);
       try {
-        const load = (connections, duration) => createLoad({ base: p.base, token: p.token, profile: peer, role: p.role, connections, duration });
+        const load = (connections, duration) =>
+          createLoad({ base: p.base, token: p.token, profile: peer, role: p.role, connections, duration });
         await load(2, 2); // warm-up
         results.peers[`${peer}-${db}`] = await load(CONNECTIONS, DURATION);
         await sweep(`${peer}, ${db === 'pg' ? 'PostgreSQL' : 'SQLite'}`, load);
@@ -141,7 +156,10 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-bench-'));
 try {
   log('argon2id alone');
   results.argon2PerSecond = await argon2HashesPerSecond();
-  if (!SKIP.has('ceiling')) { log('ceiling'); await ceiling(); }
+  if (!SKIP.has('ceiling')) {
+    log('ceiling');
+    await ceiling();
+  }
   if (!SKIP.has('sqlite')) {
     log('Roster on SQLite');
     const dir = path.join(work, 'sqlite');
@@ -162,20 +180,29 @@ try {
     log(`import of ${IMPORT_ROWS} rows into SQLite`);
     const dir = path.join(work, 'import-sqlite');
     results.importSqlite = cliImport('SQLite', { ROSTER_DATA_DIR: dir, DATABASE_URL: '' }, IMPORT_ROWS, work);
-    if (!SKIP.has('growth')) { log('growth on SQLite'); await growth('SQLite', { ROSTER_DATA_DIR: dir, DATABASE_URL: '' }); }
+    if (!SKIP.has('growth')) {
+      log('growth on SQLite');
+      await growth('SQLite', { ROSTER_DATA_DIR: dir, DATABASE_URL: '' });
+    }
     fs.rmSync(dir, { recursive: true, force: true });
     if (havePg) {
       log(`import of ${PG_IMPORT_ROWS} rows into PostgreSQL`);
       const scratch = await scratchPostgres(PG_URL);
       try {
         results.importPg = cliImport('PostgreSQL', { DATABASE_URL: scratch.url }, PG_IMPORT_ROWS, work);
-        if (!SKIP.has('growth')) { log('growth on PostgreSQL'); await growth('PostgreSQL', { DATABASE_URL: scratch.url }); }
+        if (!SKIP.has('growth')) {
+          log('growth on PostgreSQL');
+          await growth('PostgreSQL', { DATABASE_URL: scratch.url });
+        }
       } finally {
         await scratch.drop();
       }
     }
   }
-  if (havePg && !SKIP.has('two-nodes')) { log('two nodes'); results.twoNodes = await twoNodes(PG_URL, { duration: DURATION, connections: CONNECTIONS }); }
+  if (havePg && !SKIP.has('two-nodes')) {
+    log('two nodes');
+    results.twoNodes = await twoNodes(PG_URL, { duration: DURATION, connections: CONNECTIONS });
+  }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
@@ -187,32 +214,106 @@ console.log(renderTable(results));
 
 function renderTable(r) {
   const rows = [];
-  const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? '—' : Number(n).toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }));
+  const fmt = (n, d = 0) =>
+    n === undefined || Number.isNaN(n) ? '—' : Number(n).toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
   const pct = (a, b) => (a && b ? `${((a / b) * 100).toFixed(0)} %` : '—');
   const times = (a, b) => (a && b ? `${(a / b).toFixed(1)}×` : '—');
   const verdict = (ok) => (ok === undefined ? '—' : ok ? 'met' : 'not met');
   const peerBest = (db) => Math.max(...['better-auth', 'directus'].map((p) => r.peers?.[`${p}-${db}`]?.perSecond ?? 0)) || undefined;
-  for (const [label, db] of [['SQLite', 'sqlite'], ['PostgreSQL', 'pg']]) {
+  for (const [label, db] of [
+    ['SQLite', 'sqlite'],
+    ['PostgreSQL', 'pg'],
+  ]) {
     const x = r[label];
     if (!x) continue;
-    if (label === 'SQLite') rows.push([`single create, no password, ${label} (c=${CONNECTIONS})`, `${fmt(x.single.perSecond)}/s, p99 ${x.single.p99} ms`, `minimal route ${fmt(r.ceiling?.perSecond)}/s`, pct(x.single.perSecond, r.ceiling?.perSecond), '≥ 40 %', verdict(r.ceiling && x.single.perSecond >= 0.4 * r.ceiling.perSecond)]);
+    if (label === 'SQLite')
+      rows.push([
+        `single create, no password, ${label} (c=${CONNECTIONS})`,
+        `${fmt(x.single.perSecond)}/s, p99 ${x.single.p99} ms`,
+        `minimal route ${fmt(r.ceiling?.perSecond)}/s`,
+        pct(x.single.perSecond, r.ceiling?.perSecond),
+        '≥ 40 %',
+        verdict(r.ceiling && x.single.perSecond >= 0.4 * r.ceiling.perSecond),
+      ]);
     const best = peerBest(db);
-    rows.push([`single create, no password, ${label}, vs peers`, `${fmt(x.single.perSecond)}/s`, best ? `faster peer ${fmt(best)}/s (better-auth ${fmt(r.peers[`better-auth-${db}`]?.perSecond)}, Directus ${fmt(r.peers[`directus-${db}`]?.perSecond)})` : (r.peers?.skipped ?? '—'), times(x.single.perSecond, best), '≥ 10×', verdict(best && x.single.perSecond >= 10 * best)]);
-    rows.push([`single create with password, ${label}`, `${fmt(x.password.perSecond)}/s`, `bare argon2id ${fmt(r.argon2PerSecond)}/s`, pct(x.password.perSecond, r.argon2PerSecond), '≥ 90 %', verdict(x.password.perSecond >= 0.9 * r.argon2PerSecond)]);
-    rows.push([`batch of 1,000, no passwords, ${label}`, `${fmt(x.batchMs)} ms`, `bare multi-row insert ${fmt(x.bareMs, 1)} ms`, times(x.batchMs, x.bareMs), '≤ 3×', verdict(x.batchMs <= 3 * x.bareMs)]);
-    rows.push([`memory and start, ${label}`, `idle ${fmt(x.idleRssMiB)} MiB, after runs ${fmt(x.afterRssMiB)} MiB, ready ${fmt(x.readyMs)} ms`, '', '', '≤ 100 MiB; ≤ 1 s', verdict(x.idleRssMiB <= 100 && x.afterRssMiB <= 100 && x.readyMs <= 1000)]);
+    rows.push([
+      `single create, no password, ${label}, vs peers`,
+      `${fmt(x.single.perSecond)}/s`,
+      best
+        ? `faster peer ${fmt(best)}/s (better-auth ${fmt(r.peers[`better-auth-${db}`]?.perSecond)}, Directus ${fmt(r.peers[`directus-${db}`]?.perSecond)})`
+        : (r.peers?.skipped ?? '—'),
+      times(x.single.perSecond, best),
+      '≥ 10×',
+      verdict(best && x.single.perSecond >= 10 * best),
+    ]);
+    rows.push([
+      `single create with password, ${label}`,
+      `${fmt(x.password.perSecond)}/s`,
+      `bare argon2id ${fmt(r.argon2PerSecond)}/s`,
+      pct(x.password.perSecond, r.argon2PerSecond),
+      '≥ 90 %',
+      verdict(x.password.perSecond >= 0.9 * r.argon2PerSecond),
+    ]);
+    rows.push([
+      `batch of 1,000, no passwords, ${label}`,
+      `${fmt(x.batchMs)} ms`,
+      `bare multi-row insert ${fmt(x.bareMs, 1)} ms`,
+      times(x.batchMs, x.bareMs),
+      '≤ 3×',
+      verdict(x.batchMs <= 3 * x.bareMs),
+    ]);
+    rows.push([
+      `memory and start, ${label}`,
+      `idle ${fmt(x.idleRssMiB)} MiB, after runs ${fmt(x.afterRssMiB)} MiB, ready ${fmt(x.readyMs)} ms`,
+      '',
+      '',
+      '≤ 100 MiB; ≤ 1 s',
+      verdict(x.idleRssMiB <= 100 && x.afterRssMiB <= 100 && x.readyMs <= 1000),
+    ]);
   }
-  for (const [imp, target] of [[r.importSqlite, 20_000], [r.importPg, 10_000]]) {
-    if (imp) rows.push([`import of ${fmt(imp.rows)} rows, ${imp.label}`, `${fmt(imp.rate)} rows/s, peak RSS ${fmt(imp.rss)} MiB`, '', '', `≥ ${fmt(target)} rows/s; ≤ 250 MiB`, verdict(imp.rate >= target && imp.rss <= 250)]);
+  for (const [imp, target] of [
+    [r.importSqlite, 20_000],
+    [r.importPg, 10_000],
+  ]) {
+    if (imp)
+      rows.push([
+        `import of ${fmt(imp.rows)} rows, ${imp.label}`,
+        `${fmt(imp.rate)} rows/s, peak RSS ${fmt(imp.rss)} MiB`,
+        '',
+        '',
+        `≥ ${fmt(target)} rows/s; ≤ 250 MiB`,
+        verdict(imp.rate >= target && imp.rss <= 250),
+      ]);
   }
   for (const [label, g] of Object.entries(r.growth ?? {})) {
-    rows.push([`growth, ${label}: create p50 / p99`, `${g.grown.create.p50} / ${g.grown.create.p99} ms with ${fmt(label === 'SQLite' ? r.importSqlite?.rows : r.importPg?.rows)} users`, `${g.empty.create.p50} / ${g.empty.create.p99} ms with 0`, times(g.grown.create.p50, g.empty.create.p50), 'p50 within 1.2×', verdict(g.grown.create.p50 <= 1.2 * Math.max(g.empty.create.p50, 1))]);
-    rows.push([`growth, ${label}: filtered list first page p99`, `${g.grown.list.p99} ms (q=user4242)`, `${g.empty.list.p99} ms with 0`, '', '≤ 10 ms', verdict(g.grown.list.p99 <= 10)]);
+    rows.push([
+      `growth, ${label}: create p50 / p99`,
+      `${g.grown.create.p50} / ${g.grown.create.p99} ms with ${fmt(label === 'SQLite' ? r.importSqlite?.rows : r.importPg?.rows)} users`,
+      `${g.empty.create.p50} / ${g.empty.create.p99} ms with 0`,
+      times(g.grown.create.p50, g.empty.create.p50),
+      'p50 within 1.2×',
+      verdict(g.grown.create.p50 <= 1.2 * Math.max(g.empty.create.p50, 1)),
+    ]);
+    rows.push([
+      `growth, ${label}: filtered list first page p99`,
+      `${g.grown.list.p99} ms (q=user4242)`,
+      `${g.empty.list.p99} ms with 0`,
+      '',
+      '≤ 10 ms',
+      verdict(g.grown.list.p99 <= 10),
+    ]);
   }
   if (r.twoNodes) {
     const t = r.twoNodes;
     rows.push(['two nodes on one PostgreSQL, round-robin', `${fmt(t.two)}/s`, `one node ${fmt(t.one)}/s`, times(t.two, t.one), '', '']);
-    rows.push(['two nodes: correctness', `race: ${t.raceCreated} created, ${t.raceConflicts} × 409, ${t.dupRows} duplicate emails; ${fmt(t.delivered)} of ${fmt(t.events)} events delivered, ${t.deliveredTwice} twice`, '', '', 'no duplicate; each event once', verdict(t.dupRows === 0 && t.raceCreated === 100 && t.delivered === t.events && t.deliveredTwice === 0)]);
+    rows.push([
+      'two nodes: correctness',
+      `race: ${t.raceCreated} created, ${t.raceConflicts} × 409, ${t.dupRows} duplicate emails; ${fmt(t.delivered)} of ${fmt(t.events)} events delivered, ${t.deliveredTwice} twice`,
+      '',
+      '',
+      'no duplicate; each event once',
+      verdict(t.dupRows === 0 && t.raceCreated === 100 && t.delivered === t.events && t.deliveredTwice === 0),
+    ]);
   }
   const head = `\nRoster benchmarks, ${r.machine}, ${r.startedAt.slice(0, 10)}; argon2id m=${argon2.memoryCost} KiB t=${argon2.timeCost} p=${argon2.parallelism}; ${DURATION} s per load\n\n| figure | Roster | reference (same run) | ratio | target | |\n|---|---|---|---|---|---|\n`;
   return head + rows.map((row) => `| ${row.join(' | ')} |`).join('\n');

@@ -28,9 +28,14 @@ function load(base, key, duration = DURATION) {
   return new Promise((resolve, reject) => {
     autocannon(
       {
-        url: `${base}/v1/users`, method: 'POST', connections: CONNECTIONS, duration,
+        url: `${base}/v1/users`,
+        method: 'POST',
+        connections: CONNECTIONS,
+        duration,
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `w${run}-${++n}@example.com`, givenName: 'Hook' }) }) }],
+        requests: [
+          { setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `w${run}-${++n}@example.com`, givenName: 'Hook' }) }) },
+        ],
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
@@ -47,7 +52,11 @@ const RECEIVER = `
 const receiver = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 const receiverPort = await new Promise((resolve) => receiver.once('message', resolve));
 const receiverUrl = `http://127.0.0.1:${receiverPort}/hook`;
-const receivedSoFar = () => new Promise((resolve) => { receiver.once('message', (m) => resolve(m.received)); receiver.send('count'); });
+const receivedSoFar = () =>
+  new Promise((resolve) => {
+    receiver.once('message', (m) => resolve(m.received));
+    receiver.send('count');
+  });
 
 let scratch;
 let env;
@@ -61,13 +70,20 @@ if (process.env.BENCH_DATABASE_URL) {
 }
 const separate = process.env.SEPARATE_WORKER === '1';
 const roster = await startRoster(separate ? { ...env, ROSTER_RUN_WORKERS: 'false' } : env);
-const worker = separate && process.env.NO_DELIVERY !== '1'
-  ? spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'worker'], { env: { ...process.env, ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true', ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
-  : undefined;
+const worker =
+  separate && process.env.NO_DELIVERY !== '1'
+    ? spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'worker'], {
+        env: { ...process.env, ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true', ...env, LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      })
+    : undefined;
 const rows = [];
 try {
   const hooks = [];
-  for (let i = 0; i < 5; i++) hooks.push((await roster.call('POST', '/v1/webhooks', { url: receiverUrl, active: false }, { 'x-roster-tenant': 'bench' }, roster.key)).id);
+  for (let i = 0; i < 5; i++)
+    hooks.push(
+      (await roster.call('POST', '/v1/webhooks', { url: receiverUrl, active: false }, { 'x-roster-tenant': 'bench' }, roster.key)).id,
+    );
   const setActive = (active) => Promise.all(hooks.map((id) => roster.call('PATCH', `/v1/webhooks/${id}`, { active }, {}, roster.key)));
   // A short warm-up, not counted: the first seconds of a fresh process are slower (JIT, caches).
   await load(roster.base, roster.key, Math.min(3, DURATION));
@@ -76,19 +92,34 @@ try {
       await setActive(webhooks > 0);
       const before = await receivedSoFar();
       const result = await load(roster.base, roster.key);
-      rows.push({ round, webhooks, created: result['2xx'], rate: result['2xx'] / DURATION, p99: result.latency.p99, delivered: (await receivedSoFar()) - before });
+      rows.push({
+        round,
+        webhooks,
+        created: result['2xx'],
+        rate: result['2xx'] / DURATION,
+        p99: result.latency.p99,
+        delivered: (await receivedSoFar()) - before,
+      });
     }
   }
 } finally {
   await roster.stop();
-  if (worker && worker.exitCode === null) await new Promise((resolve) => { worker.once('exit', resolve); worker.kill('SIGTERM'); });
+  if (worker && worker.exitCode === null)
+    await new Promise((resolve) => {
+      worker.once('exit', resolve);
+      worker.kill('SIGTERM');
+    });
   receiver.kill();
   if (scratch) await scratch.drop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
-console.log(`\nSingle creates without and with 5 webhooks, ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${CONNECTIONS} connections, ${DURATION}s each${separate ? ', workers in a separate process' : ''}`);
-console.log('\n| round | active webhooks | users created | creates/s | p99 ms | deliveries received meanwhile |\n|---|---|---|---|---|---|');
+console.log(
+  `\nSingle creates without and with 5 webhooks, ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${CONNECTIONS} connections, ${DURATION}s each${separate ? ', workers in a separate process' : ''}`,
+);
+console.log(
+  '\n| round | active webhooks | users created | creates/s | p99 ms | deliveries received meanwhile |\n|---|---|---|---|---|---|',
+);
 for (const r of rows) console.log(`| ${r.round} | ${r.webhooks} | ${r.created} | ${r.rate.toFixed(0)} | ${r.p99} | ${r.delivered} |`);
 const total = (w) => rows.filter((r) => r.webhooks === w).reduce((sum, r) => sum + r.created, 0);
 console.log(`\nWith five webhooks: ${((100 * total(5)) / total(0)).toFixed(1)} % of the create rate without (target ≥ 90 %).`);

@@ -27,13 +27,16 @@ const force = process.argv.includes('--force');
 function filesUnder(dir) {
   const absolute = path.join(root, dir);
   if (!fs.existsSync(absolute)) return [];
-  return fs.readdirSync(absolute, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(absolute, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)));
 }
 
 function fingerprint() {
-  const topLevel = fs.readdirSync(root).filter((name) => /^tsconfig.*\.json$/.test(name) || name === 'package.json' || name === 'package-lock.json');
+  const topLevel = fs
+    .readdirSync(root)
+    .filter((name) => /^tsconfig.*\.json$/.test(name) || name === 'package.json' || name === 'package-lock.json');
   const inputs = [...filesUnder('src'), ...topLevel].sort();
   const hash = createHash('sha256');
   for (const file of inputs) {

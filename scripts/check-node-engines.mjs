@@ -31,8 +31,10 @@ for (const [where, entry] of Object.entries(lock.packages ?? {})) {
   }
 }
 if (refused.length > 0) {
-  process.stderr.write(`These packages refuse Node.js ${minimum}, the oldest package.json engines.node allows:\n  ${refused.join('\n  ')}\n` +
-    'Pin versions that support it (package.json dependencies or overrides), or raise engines.node and the README.\n');
+  process.stderr.write(
+    `These packages refuse Node.js ${minimum}, the oldest package.json engines.node allows:\n  ${refused.join('\n  ')}\n` +
+      'Pin versions that support it (package.json dependencies or overrides), or raise engines.node and the README.\n',
+  );
   process.exit(1);
 }
 process.stdout.write(`Every locked package supports Node.js ${minimum}\n`);

@@ -81,7 +81,16 @@ export function databaseFromConfig(config: Config): Database {
 }
 
 /** Composition root: builds repositories' callers (services) over one database. */
-export async function createCore({ config, database = databaseFromConfig(config), migrate = true, logger, importPollMs, webhookPollMs, mailPollMs, dedicatedWorkers = false }: CoreOptions): Promise<Core> {
+export async function createCore({
+  config,
+  database = databaseFromConfig(config),
+  migrate = true,
+  logger,
+  importPollMs,
+  webhookPollMs,
+  mailPollMs,
+  dedicatedWorkers = false,
+}: CoreOptions): Promise<Core> {
   if (migrate) await migrateToLatest(database);
   const hasher = new PasswordHasher(config.argon2, config.hashQueueMax);
   const metrics = new Metrics(() => hasher.pending);
@@ -89,18 +98,46 @@ export async function createCore({ config, database = databaseFromConfig(config)
   const mailSenders = new MailSenderPolicy(config.mailFromDomains);
   const tenants = new TenantService(database.db, mailSenders);
   const apiKeys = new ApiKeyService(database.db, new PrincipalCache(config.authCacheMs));
-  const statistics = database.dialect === 'postgres' ? new StatisticsKeeper(database.db, (error) => (logger ?? silentLogger).error({ err: error }, 'analyze failed')) : undefined;
+  const statistics =
+    database.dialect === 'postgres'
+      ? new StatisticsKeeper(database.db, (error) => (logger ?? silentLogger).error({ err: error }, 'analyze failed'))
+      : undefined;
   const onUsersCreated = (n: number) => {
     metrics.usersCreated.inc(n);
     statistics?.rowsWritten(n);
   };
   const mailWorker = new MailWorker(database.db, config.smtpUrl, logger ?? silentLogger, mailPollMs, mailSenders);
-  const users = new UserService({ db: database.db, dialect: database.dialect, hasher, tenants, onUsersCreated, publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() });
-  const webhookWorker = new WebhookWorker(database.db, database.dialect, { retrySchedule: config.webhookRetrySchedule, timeoutMs: config.webhookTimeoutMs, pollMs: webhookPollMs, pauseWhenBusy: !dedicatedWorkers, allowPrivate: config.webhookAllowPrivate }, logger ?? silentLogger);
+  const users = new UserService({
+    db: database.db,
+    dialect: database.dialect,
+    hasher,
+    tenants,
+    onUsersCreated,
+    publicUrl: config.publicUrl,
+    onMailQueued: () => mailWorker.wake(),
+  });
+  const webhookWorker = new WebhookWorker(
+    database.db,
+    database.dialect,
+    {
+      retrySchedule: config.webhookRetrySchedule,
+      timeoutMs: config.webhookTimeoutMs,
+      pollMs: webhookPollMs,
+      pauseWhenBusy: !dedicatedWorkers,
+      allowPrivate: config.webhookAllowPrivate,
+    },
+    logger ?? silentLogger,
+  );
   const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
   const sessions = new SessionService({
-    db: database.db, hasher, tenants, users, argon2: config.argon2, ttlSeconds: config.sessionTtlSeconds,
-    maxFailuresPerAccount: config.loginMaxFailuresPerAccount, maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+    db: database.db,
+    hasher,
+    tenants,
+    users,
+    argon2: config.argon2,
+    ttlSeconds: config.sessionTtlSeconds,
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
   });
   return {
     database,
@@ -114,7 +151,10 @@ export async function createCore({ config, database = databaseFromConfig(config)
     groups: new GroupService(database.db),
     attributes: new AttributeService(database.db),
     idempotency: new IdempotencyService(database.db),
-    imports: new ImportService(database.db, () => importWorker.wake(), { maxRecordBytes: config.importMaxRecordBytes, maxFieldBytes: config.importMaxFieldBytes }),
+    imports: new ImportService(database.db, () => importWorker.wake(), {
+      maxRecordBytes: config.importMaxRecordBytes,
+      maxFieldBytes: config.importMaxFieldBytes,
+    }),
     importWorker,
     events: new EventService(database.db),
     webhooks: new WebhookService(database.db, () => webhookWorker.wake(), config.webhookAllowPrivate),

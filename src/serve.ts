@@ -71,14 +71,20 @@ export async function serve(): Promise<void> {
     throw problem ? new StartupError(problem) : error;
   }
   // Its own port, so /metrics can stay on an internal interface while the API is public.
-  const metricsServer = config.metrics.port === undefined ? undefined : await startMetricsServer(core.metrics, { ...config.metrics, port: config.metrics.port }, config.host);
+  const metricsServer =
+    config.metrics.port === undefined
+      ? undefined
+      : await startMetricsServer(core.metrics, { ...config.metrics, port: config.metrics.port }, config.host);
   if (config.runWorkers) startWorkers(core, config, app.log);
   onSignals(app.log, async () => {
     await metricsServer?.close();
     await app.close();
     await core.close();
   });
-  app.log.info({ database: core.database.dialect, workers: config.runWorkers, admin: `${config.publicUrl}/admin`, docs: `${config.publicUrl}/docs` }, 'Roster is ready');
+  app.log.info(
+    { database: core.database.dialect, workers: config.runWorkers, admin: `${config.publicUrl}/admin`, docs: `${config.publicUrl}/docs` },
+    'Roster is ready',
+  );
 }
 
 /**

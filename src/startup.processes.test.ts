@@ -26,7 +26,9 @@ interface Started {
 function start(entry: 'cli' | 'main', env: Record<string, string>): Started {
   const args = entry === 'cli' ? ['src/cli/main.ts', 'serve'] : ['src/main.ts'];
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info', ROSTER_ADMIN_KEY: '', DATABASE_URL: '', ...env },
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOG_LEVEL: 'info', ROSTER_ADMIN_KEY: '', DATABASE_URL: '', ...env },
   });
   children.push(child);
   let output = '';
@@ -38,19 +40,20 @@ function start(entry: 'cli' | 'main', env: Record<string, string>): Started {
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp) => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (pattern.test(output)) {
-        listeners.delete(check);
-        resolve();
-      }
-    };
-    listeners.add(check);
-    check();
-    void exited.then((code) => {
-      if (!pattern.test(output)) reject(new Error(`exited with ${code} before ${pattern}:\n${output}`));
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (pattern.test(output)) {
+          listeners.delete(check);
+          resolve();
+        }
+      };
+      listeners.add(check);
+      check();
+      void exited.then((code) => {
+        if (!pattern.test(output)) reject(new Error(`exited with ${code} before ${pattern}:\n${output}`));
+      });
     });
-  });
   return { child, output: () => output, waitFor, exited };
 }
 
@@ -62,7 +65,16 @@ async function occupy(host: string): Promise<{ port: number; close: () => Promis
 }
 
 afterAll(async () => {
-  await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGKILL'); }) : undefined)));
+  await Promise.all(
+    children.map((child) =>
+      child.exitCode === null && child.signalCode === null
+        ? new Promise((resolve) => {
+            child.once('exit', resolve);
+            child.kill('SIGKILL');
+          })
+        : undefined,
+    ),
+  );
 });
 
 const PLATFORM_KEY_PRINTED = /platform admin key|rst_[A-Za-z0-9_-]{20,}/;
@@ -74,11 +86,16 @@ describe('start-up: a port in use', { timeout: 180_000 }, () => {
       const taken = await occupy('127.0.0.1');
       try {
         // HOST=0.0.0.0 collides with a listener on 127.0.0.1 too; `npm start` (src/main.ts) and `roster serve` say the same.
-        const variants = [{ entry: 'cli' as const, HOST: '127.0.0.1' }, { entry: 'main' as const, HOST: '0.0.0.0' }];
+        const variants = [
+          { entry: 'cli' as const, HOST: '127.0.0.1' },
+          { entry: 'main' as const, HOST: '0.0.0.0' },
+        ];
         for (const { entry, HOST } of variants) {
           const server = start(entry, { ...opened.env, PORT: String(taken.port), HOST });
           expect(await server.exited).toBe(1);
-          expect(server.output()).toContain(`PORT ${taken.port} on ${HOST} is already in use by another process: stop it, or choose another PORT`);
+          expect(server.output()).toContain(
+            `PORT ${taken.port} on ${HOST} is already in use by another process: stop it, or choose another PORT`,
+          );
           expect(server.output()).not.toMatch(PLATFORM_KEY_PRINTED);
           expect(server.output()).not.toMatch(/at .*\.ts:\d+/); // a message, not a stack trace
         }
@@ -112,18 +129,31 @@ describe('start-up: an unreachable database', { timeout: 180_000 }, () => {
   it.each([
     ['a closed port', async () => `127.0.0.1:${await freePort()}`],
     ['a host name that does not resolve', async () => 'roster-db.invalid:5432'],
-  ])('should retry %s with backoff, naming DATABASE_URL without its password, and exit 1 after ROSTER_DB_CONNECT_TIMEOUT', async (_name, hostPort) => {
-    const where = await hostPort();
-    const server = start('cli', { DATABASE_URL: `postgres://roster:${PASSWORD}@${where}/roster`, ROSTER_DB_CONNECT_TIMEOUT: '3', PORT: String(await freePort()) });
-    expect(await server.exited).toBe(1);
-    const output = server.output();
-    const retries = output.split('\n').filter((line) => line.includes(`cannot reach the database at DATABASE_URL=postgres://roster:***@${where}/roster`) && line.includes('retrying in'));
-    expect(retries.length).toBeGreaterThanOrEqual(2);
-    expect(output).toContain(`Cannot reach the database at DATABASE_URL=postgres://roster:***@${where}/roster`);
-    expect(output).toMatch(/in 3 s \(ROSTER_DB_CONNECT_TIMEOUT\)/);
-    expect(output).not.toContain(PASSWORD);
-    expect(output).not.toMatch(PLATFORM_KEY_PRINTED);
-  });
+  ])(
+    'should retry %s with backoff, naming DATABASE_URL without its password, and exit 1 after ROSTER_DB_CONNECT_TIMEOUT',
+    async (_name, hostPort) => {
+      const where = await hostPort();
+      const server = start('cli', {
+        DATABASE_URL: `postgres://roster:${PASSWORD}@${where}/roster`,
+        ROSTER_DB_CONNECT_TIMEOUT: '3',
+        PORT: String(await freePort()),
+      });
+      expect(await server.exited).toBe(1);
+      const output = server.output();
+      const retries = output
+        .split('\n')
+        .filter(
+          (line) =>
+            line.includes(`cannot reach the database at DATABASE_URL=postgres://roster:***@${where}/roster`) &&
+            line.includes('retrying in'),
+        );
+      expect(retries.length).toBeGreaterThanOrEqual(2);
+      expect(output).toContain(`Cannot reach the database at DATABASE_URL=postgres://roster:***@${where}/roster`);
+      expect(output).toMatch(/in 3 s \(ROSTER_DB_CONNECT_TIMEOUT\)/);
+      expect(output).not.toContain(PASSWORD);
+      expect(output).not.toMatch(PLATFORM_KEY_PRINTED);
+    },
+  );
 });
 
 const baseUrl = process.env.TEST_DATABASE_URL;

@@ -17,9 +17,10 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium && process.env.CI === 'true') throw new Error(`CI needs Chromium at ${CHROMIUM} for the admin page tests`);
 // Screenshots replace the README's only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree clean.
-const SHOTS = process.env.UPDATE_SCREENSHOTS === '1'
-  ? new URL('../../docs/screenshots/', import.meta.url).pathname
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'roster-shots-'));
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? new URL('../../docs/screenshots/', import.meta.url).pathname
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'roster-shots-'));
 const PASSWORD = 'violet-Harbor-lantern-42';
 const sqlite = testDialects.find((d) => d.name === 'sqlite');
 
@@ -43,15 +44,35 @@ for (const dialect of testDialects) {
       const address = t.app.server.address();
       base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
       ({ slug, key } = await t.tenantWithKey());
-      const admin = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'admin@acme.com', givenName: 'Ada', familyName: 'Admin', password: PASSWORD, roles: ['admin'] } });
+      const admin = await t.request(key, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { email: 'admin@acme.com', givenName: 'Ada', familyName: 'Admin', password: PASSWORD, roles: ['admin'] },
+      });
       expect(admin.statusCode).toBe(201);
-      for (const [email, givenName, familyName] of [['zara@acme.com', 'Zara', 'Kim'], ['zed@acme.com', 'Zed', 'Ortiz'], ['bob@acme.com', 'Bob', 'Stone']]) {
+      for (const [email, givenName, familyName] of [
+        ['zara@acme.com', 'Zara', 'Kim'],
+        ['zed@acme.com', 'Zed', 'Ortiz'],
+        ['bob@acme.com', 'Bob', 'Stone'],
+      ]) {
         await t.request(key, { method: 'POST', url: '/v1/users', payload: { email, givenName, familyName } });
       }
-      await t.request(key, { method: 'POST', url: '/v1/attributes', payload: { key: 'department', type: 'enum', enumValues: ['sales', 'engineering'] } });
+      await t.request(key, {
+        method: 'POST',
+        url: '/v1/attributes',
+        payload: { key: 'department', type: 'enum', enumValues: ['sales', 'engineering'] },
+      });
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       page.on('request', (request) => {
@@ -83,7 +104,11 @@ for (const dialect of testDialects) {
 
       const cookies = await page.context().cookies();
       expect(cookies).toEqual([expect.objectContaining({ name: 'roster_session', httpOnly: true, sameSite: 'Strict' })]);
-      expect(await page.evaluate(() => [document.cookie, localStorage.length, JSON.stringify(sessionStorage)])).toEqual(['', 0, JSON.stringify({ 'roster.admin.tenant': slug })]);
+      expect(await page.evaluate(() => [document.cookie, localStorage.length, JSON.stringify(sessionStorage)])).toEqual([
+        '',
+        0,
+        JSON.stringify({ 'roster.admin.tenant': slug }),
+      ]);
       await shoot('users');
     });
 
@@ -128,7 +153,13 @@ for (const dialect of testDialects) {
       await page.getByRole('button', { name: 'Save changes' }).click();
       await expect.poll(() => page.locator('#user-status').textContent()).toBe('Saved.');
       const stored = (await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json();
-      expect(stored).toMatchObject({ givenName: 'Robert', familyName: 'Stone', timezone: 'Europe/Paris', roles: expect.arrayContaining(['admin', 'user']), version: bob.version + 1 });
+      expect(stored).toMatchObject({
+        givenName: 'Robert',
+        familyName: 'Stone',
+        timezone: 'Europe/Paris',
+        roles: expect.arrayContaining(['admin', 'user']),
+        version: bob.version + 1,
+      });
       expect(stored.phone).toMatch(/^\+442079460958$/);
       expect(await page.getByLabel('Given name').inputValue()).toBe('Robert');
     });
@@ -136,10 +167,14 @@ for (const dialect of testDialects) {
     it('should refuse a stale edit with a message, keep the other change, and reload to the current version', async () => {
       const bob = (await t.request(key, { method: 'GET', url: '/v1/users?email=bob@acme.com' })).json().data[0];
       // Someone else changes the user after the page was opened.
-      expect((await t.request(key, { method: 'PATCH', url: `/v1/users/${bob.id}`, payload: { familyName: 'Elsewhere' } })).statusCode).toBe(200);
+      expect((await t.request(key, { method: 'PATCH', url: `/v1/users/${bob.id}`, payload: { familyName: 'Elsewhere' } })).statusCode).toBe(
+        200,
+      );
       await page.getByLabel('Family name').fill('Mine');
       await page.getByRole('button', { name: 'Save changes' }).click();
-      await expect.poll(() => page.locator('#user-status [role=alert]').textContent()).toContain('Someone else changed this user after you opened this page');
+      await expect
+        .poll(() => page.locator('#user-status [role=alert]').textContent())
+        .toContain('Someone else changed this user after you opened this page');
       expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json().familyName).toBe('Elsewhere');
       await shoot('user-edit-conflict');
       await page.getByRole('button', { name: 'Reload' }).click();
@@ -150,7 +185,7 @@ for (const dialect of testDialects) {
       expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json().familyName).toBe('Mine');
     });
 
-    it('should place an edit\'s field error next to its field and store nothing', async () => {
+    it("should place an edit's field error next to its field and store nothing", async () => {
       const bob = (await t.request(key, { method: 'GET', url: '/v1/users?email=bob@acme.com' })).json().data[0];
       const email = page.getByLabel('Email', { exact: true });
       await email.fill('not-an-email');
@@ -159,7 +194,10 @@ for (const dialect of testDialects) {
       const errorId = ((await email.getAttribute('aria-describedby')) ?? '').split(' ').find((id) => id.endsWith('-error')) as string;
       expect(await page.locator(`#${errorId}`).textContent()).toMatch(/email/i);
       expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('email');
-      expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json()).toMatchObject({ email: 'bob@acme.com', version: bob.version });
+      expect((await t.request(key, { method: 'GET', url: `/v1/users/${bob.id}` })).json()).toMatchObject({
+        email: 'bob@acme.com',
+        version: bob.version,
+      });
       await shoot('user-edit-error');
     });
 
@@ -192,9 +230,22 @@ for (const dialect of testDialects) {
 
     it('should show a read-only role no edit controls, with the reason, and an editor the privilege guard as a message', async () => {
       const bob = (await t.request(key, { method: 'GET', url: '/v1/users?email=bob@acme.com' })).json().data[0];
-      expect((await t.request(key, { method: 'POST', url: '/v1/roles', payload: { name: 'editor', permissions: ['users:read', 'users:update'] } })).statusCode).toBe(201);
-      for (const [email, role] of [['reader@acme.com', 'user'], ['editor@acme.com', 'editor']]) {
-        expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD, roles: [role] } })).statusCode).toBe(201);
+      expect(
+        (
+          await t.request(key, {
+            method: 'POST',
+            url: '/v1/roles',
+            payload: { name: 'editor', permissions: ['users:read', 'users:update'] },
+          })
+        ).statusCode,
+      ).toBe(201);
+      for (const [email, role] of [
+        ['reader@acme.com', 'user'],
+        ['editor@acme.com', 'editor'],
+      ]) {
+        expect(
+          (await t.request(key, { method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD, roles: [role] } })).statusCode,
+        ).toBe(201);
       }
       const signInAs = async (email: string) => {
         const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -211,7 +262,9 @@ for (const dialect of testDialects) {
       };
 
       const reader = await signInAs('reader@acme.com');
-      expect(await reader.other.locator('#user-limits').textContent()).toBe('Your role may not deactivate or reactivate users, delete users, edit users.');
+      expect(await reader.other.locator('#user-limits').textContent()).toBe(
+        'Your role may not deactivate or reactivate users, delete users, edit users.',
+      );
       expect(await reader.other.getByRole('button').allTextContents()).toEqual(['Sign out']);
       expect(await reader.other.getByRole('textbox').count()).toBe(0);
       await reader.context.close();
@@ -231,7 +284,9 @@ for (const dialect of testDialects) {
       expect(await page.getByLabel('Department').count()).toBe(1); // the tenant's attribute has its field
       // Hints are written for people: no code markup, and the username hint states the tenant's own rule.
       expect(await page.locator('main').textContent()).not.toContain('`');
-      const usernameHint = ((await page.getByLabel('Username').getAttribute('aria-describedby')) ?? '').split(' ').find((id) => id.endsWith('-hint')) as string;
+      const usernameHint = ((await page.getByLabel('Username').getAttribute('aria-describedby')) ?? '')
+        .split(' ')
+        .find((id) => id.endsWith('-hint')) as string;
       expect(await page.locator(`#${usernameHint}`).textContent()).toContain('3 to 64 letters, digits, dots, underscores or hyphens');
       await page.getByLabel('Email', { exact: true }).fill('not-an-email');
       await page.getByLabel('Given name').fill('Grace');
@@ -268,16 +323,23 @@ for (const dialect of testDialects) {
       expect(await page.getByLabel('Field for column Team').inputValue()).toBe('-');
 
       await page.getByRole('button', { name: 'Validate (dry run)' }).click();
-      await expect.poll(() => page.locator('#import-outcome').textContent(), { timeout: 30_000 }).toContain('Validation finished: 1499 rows valid, 1 with errors.');
+      await expect
+        .poll(() => page.locator('#import-outcome').textContent(), { timeout: 30_000 })
+        .toContain('Validation finished: 1499 rows valid, 1 with errors.');
       expect(await page.locator('#import-outcome tbody').textContent()).toContain('EMAIL_INVALID');
       expect((await t.request(key, { method: 'GET', url: '/v1/users?email=csv1@acme.com' })).json().data).toHaveLength(0);
 
       await page.getByRole('button', { name: 'Import', exact: true }).click();
       const seen = new Set<string>();
-      await expect.poll(async () => {
-        seen.add(String(await page.locator('#import-progress').getAttribute('value')));
-        return page.locator('#import-outcome').textContent();
-      }, { timeout: 60_000, interval: 50 }).toContain('Import finished: 1499 users created, 1 rows failed.');
+      await expect
+        .poll(
+          async () => {
+            seen.add(String(await page.locator('#import-progress').getAttribute('value')));
+            return page.locator('#import-outcome').textContent();
+          },
+          { timeout: 60_000, interval: 50 },
+        )
+        .toContain('Import finished: 1499 users created, 1 rows failed.');
       expect(await page.locator('#import-progress').getAttribute('value')).toBe('1500');
       expect(await page.locator('#import-progress').getAttribute('max')).toBe('1500');
       const report = page.locator('#import-error-report');

@@ -8,11 +8,22 @@ import { AppError } from '../errors/app-error.js';
  * inline script or style, no third party, no framing.
  */
 export const ADMIN_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
-  "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
 ].join('; ');
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 const ASSET_NAME = /^[a-z0-9-]+\.(js|css|svg)$/;
 
 /**
@@ -29,7 +40,10 @@ function loadAssets(dir: string): Map<string, { type: string; body: Buffer }> {
   const assets = new Map<string, { type: string; body: Buffer }>();
   for (const name of fs.readdirSync(dir)) {
     if (name !== 'index.html' && !ASSET_NAME.test(name)) continue;
-    assets.set(name, { type: TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream', body: fs.readFileSync(`${dir}${name}`) });
+    assets.set(name, {
+      type: TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream',
+      body: fs.readFileSync(`${dir}${name}`),
+    });
   }
   return assets;
 }
@@ -38,7 +52,12 @@ function loadAssets(dir: string): Map<string, { type: string; body: Buffer }> {
 export const adminPageRoutes: FastifyPluginAsync = async (app) => {
   const dir = assetDirectory();
   const assets = dir ? loadAssets(dir) : new Map<string, { type: string; body: Buffer }>();
-  const headers = { 'content-security-policy': ADMIN_CSP, 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'cache-control': 'no-cache' };
+  const headers = {
+    'content-security-policy': ADMIN_CSP,
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-cache',
+  };
 
   const index = async (_request: unknown, reply: FastifyReply) => {
     const page = assets.get('index.html');

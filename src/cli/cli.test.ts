@@ -39,9 +39,18 @@ describe('roster CLI (SQLite)', () => {
     const secret = key.stdout.trim();
     expect(secret).toMatch(/^rst_[A-Za-z0-9]{48}$/);
 
-    const user = roster(['users', 'create', '--tenant', 'cli-co', '--email', 'Grace@Example.com', '--given-name', 'Grace', '--password-stdin', '--json'], 'a long cli password\n');
+    const user = roster(
+      ['users', 'create', '--tenant', 'cli-co', '--email', 'Grace@Example.com', '--given-name', 'Grace', '--password-stdin', '--json'],
+      'a long cli password\n',
+    );
     expect(user.status).toBe(0);
-    expect(JSON.parse(user.stdout)).toMatchObject({ email: 'Grace@example.com', givenName: 'Grace', hasPassword: true, createdBy: 'cli', roles: ['user'] });
+    expect(JSON.parse(user.stdout)).toMatchObject({
+      email: 'Grace@example.com',
+      givenName: 'Grace',
+      hasPassword: true,
+      createdBy: 'cli',
+      roles: ['user'],
+    });
 
     const duplicate = roster(['users', 'create', '--tenant', 'cli-co', '--email', 'grace@EXAMPLE.com']);
     expect(duplicate.status).toBe(1);
@@ -71,7 +80,10 @@ describe('roster CLI (SQLite)', () => {
     let ready = false;
     // Generous: a cold process under tsx on a busy machine can take tens of seconds to be ready.
     for (let i = 0; i < 900 && !ready; i++) {
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!ready) await new Promise((r) => setTimeout(r, 100));
     }
     expect(ready).toBe(true);
@@ -83,7 +95,10 @@ describe('roster CLI (SQLite)', () => {
     expect(roster(['tenants', 'create', 'bulk-co']).status).toBe(0);
     const rows = 5000;
     const csv = path.join(dataDir, 'people.csv');
-    const lines = ['E-mail,First name,Last name,Roles,Active', ...Array.from({ length: rows }, (_, i) => `p${i}@example.com,Ada ${i},L,user,yes`)];
+    const lines = [
+      'E-mail,First name,Last name,Roles,Active',
+      ...Array.from({ length: rows }, (_, i) => `p${i}@example.com,Ada ${i},L,user,yes`),
+    ];
     lines[1001] = 'broken-address,Bad,L,user,yes';
     fs.writeFileSync(csv, `${lines.join('\n')}\n`);
     const map = 'E-mail=email,First name=givenName,Last name=familyName,Roles=roles,Active=active';
@@ -96,54 +111,79 @@ describe('roster CLI (SQLite)', () => {
     expect(run.status).toBe(2);
     expect(JSON.parse(run.stdout)).toEqual({ processed: rows, created: rows - 1, failed: 1 });
     expect(run.stderr).toMatch(/rows\/s/);
-    expect(fs.readFileSync(report, 'utf8').trim().split('\n')).toEqual(['row,code,field,message', '1001,EMAIL_INVALID,email,Not a valid email address']);
+    expect(fs.readFileSync(report, 'utf8').trim().split('\n')).toEqual([
+      'row,code,field,message',
+      '1001,EMAIL_INVALID,email,Not a valid email address',
+    ]);
 
     const again = roster(['import', csv, '--tenant', 'bulk-co', '--map', map, '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, failed: rows });
 
     const out = path.join(dataDir, 'export.ndjson');
     expect(roster(['export', '--tenant', 'bulk-co', '--format', 'ndjson', '--out', out]).stderr).toContain(`Exported ${rows - 1} users`);
-    const exported = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const exported = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(exported).toHaveLength(rows - 1);
     expect(exported[0]).toMatchObject({ email: 'p0@example.com', givenName: 'Ada 0', active: true, roles: ['user'] });
   });
 
-  it('should leave background work to a separate `roster worker` when serve runs with ROSTER_RUN_WORKERS=false', { timeout: 300_000 }, async () => {
-    const port = await freePort();
-    const key = `rst_${'w'.repeat(16)}${Math.random().toString(36).slice(2).padEnd(40, 'x')}`;
-    const env = { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', ROSTER_ADMIN_KEY: key };
-    const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], { cwd: root, env: { ...env, PORT: String(port), ROSTER_RUN_WORKERS: 'false' }, stdio: 'ignore' });
-    let worker: ReturnType<typeof spawn> | undefined;
-    const stop = async (child: ReturnType<typeof spawn> | undefined) => {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    };
-    try {
-      let ready = false;
-      for (let i = 0; i < 900 && !ready; i++) {
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-        if (!ready) await new Promise((r) => setTimeout(r, 100));
+  it(
+    'should leave background work to a separate `roster worker` when serve runs with ROSTER_RUN_WORKERS=false',
+    { timeout: 300_000 },
+    async () => {
+      const port = await freePort();
+      const key = `rst_${'w'.repeat(16)}${Math.random().toString(36).slice(2).padEnd(40, 'x')}`;
+      const env = { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', ROSTER_ADMIN_KEY: key };
+      const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+        cwd: root,
+        env: { ...env, PORT: String(port), ROSTER_RUN_WORKERS: 'false' },
+        stdio: 'ignore',
+      });
+      let worker: ReturnType<typeof spawn> | undefined;
+      const stop = async (child: ReturnType<typeof spawn> | undefined) => {
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      };
+      try {
+        let ready = false;
+        for (let i = 0; i < 900 && !ready; i++) {
+          ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (!ready) await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(ready).toBe(true);
+        const headers = { authorization: `Bearer ${key}`, 'x-roster-tenant': 'cli-co' };
+        const job = (await (
+          await fetch(`http://127.0.0.1:${port}/v1/imports`, {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/x-ndjson' },
+            body: '{"email":"w1@example.com"}\n{"email":"w2@example.com"}',
+          })
+        ).json()) as { id: string };
+        const status = async () =>
+          ((await (await fetch(`http://127.0.0.1:${port}/v1/imports/${job.id}`, { headers })).json()) as { status: string }).status;
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(await status()).toBe('queued');
+        worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], { cwd: root, env, stdio: 'ignore' });
+        let done = '';
+        for (let i = 0; i < 1200 && done !== 'completed'; i++) {
+          done = await status();
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(done).toBe('completed');
+      } finally {
+        await stop(worker);
+        await stop(server);
       }
-      expect(ready).toBe(true);
-      const headers = { authorization: `Bearer ${key}`, 'x-roster-tenant': 'cli-co' };
-      const job = (await (await fetch(`http://127.0.0.1:${port}/v1/imports`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-ndjson' }, body: '{"email":"w1@example.com"}\n{"email":"w2@example.com"}' })).json()) as { id: string };
-      const status = async () => ((await (await fetch(`http://127.0.0.1:${port}/v1/imports/${job.id}`, { headers })).json()) as { status: string }).status;
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(await status()).toBe('queued');
-      worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], { cwd: root, env, stdio: 'ignore' });
-      let done = '';
-      for (let i = 0; i < 1200 && done !== 'completed'; i++) {
-        done = await status();
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(done).toBe('completed');
-    } finally {
-      await stop(worker);
-      await stop(server);
-    }
-  });
+    },
+  );
 
   it('should explain a usage error without a stack trace', () => {
     const res = roster(['keys', 'create']);

@@ -66,7 +66,8 @@ export async function importFile(core: Core, ctx: TenantContext, file: string, o
     batchSize: options.batchSize,
     ...(options.dryRun ? { dryRun: true } : {}),
     onBatch: async (current, errors: RowError[]) => {
-      if (errorsOut && errors.length > 0) await write(errorsOut, stringify(errors.map((e) => [e.row, e.code, e.field ?? '', e.message].map(safeCell))));
+      if (errorsOut && errors.length > 0)
+        await write(errorsOut, stringify(errors.map((e) => [e.row, e.code, e.field ?? '', e.message].map(safeCell))));
       report(current);
     },
   });
@@ -82,9 +83,35 @@ export async function importFile(core: Core, ctx: TenantContext, file: string, o
 const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
 
 const CSV_COLUMNS = [
-  'id', 'seq', 'email', 'username', 'givenName', 'familyName', 'displayName', 'nickname', 'phone', 'locale', 'timezone',
-  'position', 'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth', 'active', 'emailVerified',
-  'requirePasswordChange', 'externalId', 'userType', 'pictureUrl', 'roles', 'groups', 'address', 'attributes', 'createdAt', 'updatedAt',
+  'id',
+  'seq',
+  'email',
+  'username',
+  'givenName',
+  'familyName',
+  'displayName',
+  'nickname',
+  'phone',
+  'locale',
+  'timezone',
+  'position',
+  'arrivalDate',
+  'departureDate',
+  'dateOfBirth',
+  'cityOfBirth',
+  'countryOfBirth',
+  'active',
+  'emailVerified',
+  'requirePasswordChange',
+  'externalId',
+  'userType',
+  'pictureUrl',
+  'roles',
+  'groups',
+  'address',
+  'attributes',
+  'createdAt',
+  'updatedAt',
 ] as const;
 
 /** Text cells pass the CSV-injection rule (csv-safe.ts): a formula-like value is written with a leading `'`, which import drops again. */
@@ -111,7 +138,8 @@ export async function exportUsers(core: Core, ctx: TenantContext, format: 'csv' 
   if (format === 'csv') await write(out, stringify([CSV_COLUMNS as unknown as string[]], CSV_OPTIONS));
   do {
     const page = await core.users.listUsers(ctx, { limit: 200, ...(cursor ? { cursor } : {}) });
-    const text = format === 'csv' ? stringify(page.data.map(csvCells), CSV_OPTIONS) : page.data.map((u) => `${JSON.stringify(u)}\n`).join('');
+    const text =
+      format === 'csv' ? stringify(page.data.map(csvCells), CSV_OPTIONS) : page.data.map((u) => `${JSON.stringify(u)}\n`).join('');
     if (text) await write(out, text);
     count += page.data.length;
     cursor = page.nextCursor ?? undefined;

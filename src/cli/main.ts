@@ -24,11 +24,19 @@ function print(json: boolean, value: unknown, human: string): void {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
-program.command('serve').description('Run the HTTP server (same as npm start)').action(() => serve());
-program.command('worker').description('Run only the background workers (imports, webhooks, mail); pair with ROSTER_RUN_WORKERS=false on servers').action(() => work());
+program
+  .command('serve')
+  .description('Run the HTTP server (same as npm start)')
+  .action(() => serve());
+program
+  .command('worker')
+  .description('Run only the background workers (imports, webhooks, mail); pair with ROSTER_RUN_WORKERS=false on servers')
+  .action(() => work());
 
 program
   .command('migrate')
@@ -36,7 +44,8 @@ program
   .action(async () => {
     const config = loadConfig();
     // As serve and worker do: a database still starting (a deploy's first step) is waited for, named, not failed on.
-    if (config.databaseUrl) await waitForDatabase(config.databaseUrl, config.dbConnectTimeoutSeconds, pino({ level: config.logLevel }, pino.destination(2)));
+    if (config.databaseUrl)
+      await waitForDatabase(config.databaseUrl, config.dbConnectTimeoutSeconds, pino({ level: config.logLevel }, pino.destination(2)));
     const database = databaseFromConfig(config);
     try {
       const applied = await migrateToLatest(database);
@@ -52,7 +61,9 @@ program
   .action(async (file: string) => {
     const config = loadConfig();
     if (config.databaseUrl) {
-      throw new CliUsageError('PostgreSQL: use pg_dump, e.g. pg_dump --format=custom --file=roster.dump "$DATABASE_URL" (see docs/security.md)');
+      throw new CliUsageError(
+        'PostgreSQL: use pg_dump, e.g. pg_dump --format=custom --file=roster.dump "$DATABASE_URL" (see docs/security.md)',
+      );
     }
     const { users } = await backupSqlite(config.dataDir, path.resolve(file));
     process.stdout.write(`Backed up ${users} users to ${path.resolve(file)}\n`);
@@ -60,12 +71,19 @@ program
 
 program
   .command('restore <file>')
-  .description('Put a backup made by `roster backup` in place as the SQLite store (refused while a server or worker uses it; the previous store is kept aside)')
+  .description(
+    'Put a backup made by `roster backup` in place as the SQLite store (refused while a server or worker uses it; the previous store is kept aside)',
+  )
   .action((file: string) => {
     const config = loadConfig();
-    if (config.databaseUrl) throw new CliUsageError('PostgreSQL: use pg_restore, e.g. pg_restore --clean --dbname="$DATABASE_URL" roster.dump (see docs/security.md)');
+    if (config.databaseUrl)
+      throw new CliUsageError(
+        'PostgreSQL: use pg_restore, e.g. pg_restore --clean --dbname="$DATABASE_URL" roster.dump (see docs/security.md)',
+      );
     const { users, previous } = restoreSqlite(path.resolve(file), config.dataDir);
-    process.stdout.write(`Restored ${users} users into ${config.dataDir}${previous ? `; the previous store is kept as ${previous}` : ''}\n`);
+    process.stdout.write(
+      `Restored ${users} users into ${config.dataDir}${previous ? `; the previous store is kept as ${previous}` : ''}\n`,
+    );
   });
 
 const tenants = program.command('tenants').description('Manage tenants');
@@ -102,7 +120,11 @@ keys
     withCore(async (core) => {
       if (!opts.platform && !opts.tenant) throw new CliUsageError('give --tenant <slug> or --platform');
       const tenantId = opts.platform ? null : (await tenantContext(core, opts.tenant as string)).tenantId;
-      const key = await core.apiKeys.createKey(cliPrincipal, tenantId, { name: opts.name, role: opts.role, ...(opts.prefix ? { prefix: opts.prefix } : {}) });
+      const key = await core.apiKeys.createKey(cliPrincipal, tenantId, {
+        name: opts.name,
+        role: opts.role,
+        ...(opts.prefix ? { prefix: opts.prefix } : {}),
+      });
       print(!!opts.json, key, key.secret);
     }),
   );
@@ -124,15 +146,29 @@ users
   .option('--json', 'print the user as JSON')
   .action(
     (opts: {
-      tenant: string; email?: string; username?: string; passwordStdin?: boolean; givenName?: string; familyName?: string;
-      displayName?: string; role?: string[]; externalId?: string; inactive?: boolean; json?: boolean;
+      tenant: string;
+      email?: string;
+      username?: string;
+      passwordStdin?: boolean;
+      givenName?: string;
+      familyName?: string;
+      displayName?: string;
+      role?: string[];
+      externalId?: string;
+      inactive?: boolean;
+      json?: boolean;
     }) =>
       withCore(async (core) => {
         const ctx = await tenantContext(core, opts.tenant);
         const input = Object.fromEntries(
           Object.entries({
-            email: opts.email, username: opts.username, givenName: opts.givenName, familyName: opts.familyName,
-            displayName: opts.displayName, roles: opts.role, externalId: opts.externalId,
+            email: opts.email,
+            username: opts.username,
+            givenName: opts.givenName,
+            familyName: opts.familyName,
+            displayName: opts.displayName,
+            roles: opts.role,
+            externalId: opts.externalId,
             password: opts.passwordStdin ? await readStdin() : undefined,
             active: opts.inactive ? false : undefined,
           }).filter(([, v]) => v !== undefined),
@@ -152,15 +188,32 @@ program
   .option('--errors <file>', 'write failed rows to this CSV file (row, code, field, message)')
   .option('--batch-size <n>', 'rows per batch', (v) => Number.parseInt(v, 10), 500)
   .option('--json', 'print the totals as JSON')
-  .action((file: string, opts: { tenant: string; format?: 'csv' | 'ndjson' | 'json'; map?: string; dryRun?: boolean; errors?: string; batchSize: number; json?: boolean }) =>
-    withCore(async (core) => {
-      if (!fs.existsSync(file)) throw new CliUsageError(`no such file: ${file}`);
-      if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1 || opts.batchSize > 1000) throw new CliUsageError('--batch-size must be 1-1000');
-      const ctx = await tenantContext(core, opts.tenant);
-      const totals = await importFile(core, ctx, file, { ...opts });
-      print(!!opts.json, totals, `${opts.dryRun ? 'Checked' : 'Imported'} ${totals.processed} rows: ${totals.created} ${opts.dryRun ? 'valid' : 'created'}, ${totals.failed} failed`);
-      if (totals.failed > 0) process.exitCode = 2;
-    }),
+  .action(
+    (
+      file: string,
+      opts: {
+        tenant: string;
+        format?: 'csv' | 'ndjson' | 'json';
+        map?: string;
+        dryRun?: boolean;
+        errors?: string;
+        batchSize: number;
+        json?: boolean;
+      },
+    ) =>
+      withCore(async (core) => {
+        if (!fs.existsSync(file)) throw new CliUsageError(`no such file: ${file}`);
+        if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1 || opts.batchSize > 1000)
+          throw new CliUsageError('--batch-size must be 1-1000');
+        const ctx = await tenantContext(core, opts.tenant);
+        const totals = await importFile(core, ctx, file, { ...opts });
+        print(
+          !!opts.json,
+          totals,
+          `${opts.dryRun ? 'Checked' : 'Imported'} ${totals.processed} rows: ${totals.created} ${opts.dryRun ? 'valid' : 'created'}, ${totals.failed} failed`,
+        );
+        if (totals.failed > 0) process.exitCode = 2;
+      }),
   );
 
 program

@@ -4,7 +4,13 @@ import { ConfigError, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('should apply the documented defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', databaseUrl: undefined, logLevel: 'info', argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 } });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      logLevel: 'info',
+      argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+    });
     expect(config.dataDir).toMatch(/data$/);
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -26,7 +32,9 @@ describe('loadConfig', () => {
   it('should cap import records and cells far below the upload, and keep the cell cap within the record cap', () => {
     expect(loadConfig({})).toMatchObject({ importMaxBytes: 268_435_456, importMaxRecordBytes: 65_536, importMaxFieldBytes: 32_768 });
     expect(loadConfig({ ROSTER_IMPORT_MAX_RECORD_BYTES: '4096' })).toMatchObject({ importMaxRecordBytes: 4096, importMaxFieldBytes: 4096 });
-    expect(() => loadConfig({ ROSTER_IMPORT_MAX_RECORD_BYTES: '4096', ROSTER_IMPORT_MAX_FIELD_BYTES: '8192' })).toThrow(/ROSTER_IMPORT_MAX_FIELD_BYTES .* must not be larger than ROSTER_IMPORT_MAX_RECORD_BYTES/);
+    expect(() => loadConfig({ ROSTER_IMPORT_MAX_RECORD_BYTES: '4096', ROSTER_IMPORT_MAX_FIELD_BYTES: '8192' })).toThrow(
+      /ROSTER_IMPORT_MAX_FIELD_BYTES .* must not be larger than ROSTER_IMPORT_MAX_RECORD_BYTES/,
+    );
     expect(() => loadConfig({ ROSTER_IMPORT_MAX_RECORD_BYTES: '1073741824' })).toThrow(/ROSTER_IMPORT_MAX_RECORD_BYTES must be between/);
   });
 
@@ -37,13 +45,25 @@ describe('loadConfig', () => {
 
   it('should accept an admin key made with openssl rand -hex 32', () => {
     const key = `rst_${'ab'.repeat(32)}`;
-    expect(loadConfig({ ROSTER_ADMIN_KEY: key, DATABASE_URL: 'postgres://127.0.0.1/roster' })).toMatchObject({ adminKey: key, databaseUrl: 'postgres://127.0.0.1/roster' });
+    expect(loadConfig({ ROSTER_ADMIN_KEY: key, DATABASE_URL: 'postgres://127.0.0.1/roster' })).toMatchObject({
+      adminKey: key,
+      databaseUrl: 'postgres://127.0.0.1/roster',
+    });
   });
 
   it('should bind JWTs by default: tenant and role claims, a lifetime cap, no default role, and JWKS only with an audience', () => {
-    expect(loadConfig({}).jwt).toMatchObject({ role: undefined, tenantClaim: 'tenant', roleClaim: 'roster_role', maxLifetimeSeconds: 86_400 });
-    expect(loadConfig({ ROSTER_JWT_TENANT_CLAIM: 'org_id', ROSTER_JWT_ROLE_CLAIM: 'https://roster/role', ROSTER_JWT_ROLE: 'viewer' }).jwt).toMatchObject({ tenantClaim: 'org_id', roleClaim: 'https://roster/role', role: 'viewer' });
-    expect(() => loadConfig({ ROSTER_JWT_JWKS_URL: 'https://idp.example/jwks.json' })).toThrow(/ROSTER_JWT_JWKS_URL needs ROSTER_JWT_AUDIENCE/);
+    expect(loadConfig({}).jwt).toMatchObject({
+      role: undefined,
+      tenantClaim: 'tenant',
+      roleClaim: 'roster_role',
+      maxLifetimeSeconds: 86_400,
+    });
+    expect(
+      loadConfig({ ROSTER_JWT_TENANT_CLAIM: 'org_id', ROSTER_JWT_ROLE_CLAIM: 'https://roster/role', ROSTER_JWT_ROLE: 'viewer' }).jwt,
+    ).toMatchObject({ tenantClaim: 'org_id', roleClaim: 'https://roster/role', role: 'viewer' });
+    expect(() => loadConfig({ ROSTER_JWT_JWKS_URL: 'https://idp.example/jwks.json' })).toThrow(
+      /ROSTER_JWT_JWKS_URL needs ROSTER_JWT_AUDIENCE/,
+    );
     expect(loadConfig({ ROSTER_JWT_JWKS_URL: 'https://idp.example/jwks.json', ROSTER_JWT_AUDIENCE: 'roster' }).jwt.audience).toBe('roster');
     expect(() => loadConfig({ ROSTER_JWT_TENANT_CLAIM: '__proto__' })).toThrow(ConfigError);
   });
@@ -53,8 +73,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ROSTER_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
     expect(loadConfig({ ROSTER_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ ROSTER_TRUST_PROXY: '2' }).trustProxy).toBe(2);
-    expect(loadConfig({ ROSTER_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
-    for (const bad of ['proxy.example', '10.0.0.0/33', '300.1.1.1', '10.0.0.1/8/2']) expect(() => loadConfig({ ROSTER_TRUST_PROXY: bad })).toThrow(/ROSTER_TRUST_PROXY must be/);
+    expect(loadConfig({ ROSTER_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8' }).trustProxy).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+    ]);
+    for (const bad of ['proxy.example', '10.0.0.0/33', '300.1.1.1', '10.0.0.1/8/2'])
+      expect(() => loadConfig({ ROSTER_TRUST_PROXY: bad })).toThrow(/ROSTER_TRUST_PROXY must be/);
   });
 });
 
@@ -80,7 +106,11 @@ describe('loadConfig: links and start-up', () => {
 describe('loadConfig: mail senders', () => {
   it('should read ROSTER_MAIL_FROM_DOMAINS as lower-case ASCII domains, unset meaning only the built-in sender', () => {
     expect(loadConfig({}).mailFromDomains).toBeUndefined();
-    expect(loadConfig({ ROSTER_MAIL_FROM_DOMAINS: ' Acme.Example , bücher.example,' }).mailFromDomains).toEqual(['acme.example', 'xn--bcher-kva.example']);
-    for (const bad of ['acme.example,not a domain', '-bad.example', 'a@b.example']) expect(() => loadConfig({ ROSTER_MAIL_FROM_DOMAINS: bad })).toThrow(/ROSTER_MAIL_FROM_DOMAINS must be/);
+    expect(loadConfig({ ROSTER_MAIL_FROM_DOMAINS: ' Acme.Example , bücher.example,' }).mailFromDomains).toEqual([
+      'acme.example',
+      'xn--bcher-kva.example',
+    ]);
+    for (const bad of ['acme.example,not a domain', '-bad.example', 'a@b.example'])
+      expect(() => loadConfig({ ROSTER_MAIL_FROM_DOMAINS: bad })).toThrow(/ROSTER_MAIL_FROM_DOMAINS must be/);
   });
 });

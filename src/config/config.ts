@@ -61,8 +61,14 @@ export interface Config {
    * `roleClaim`, else as `role` (no default: a token naming no role is refused).
    */
   jwt: {
-    secret: string | undefined; jwksUrl: string | undefined; issuer: string | undefined; audience: string | undefined;
-    role: string | undefined; tenantClaim: string; roleClaim: string; maxLifetimeSeconds: number;
+    secret: string | undefined;
+    jwksUrl: string | undefined;
+    issuer: string | undefined;
+    audience: string | undefined;
+    role: string | undefined;
+    tenantClaim: string;
+    roleClaim: string;
+    maxLifetimeSeconds: number;
   };
   /** Fastify's `trustProxy`: which peers' X-Forwarded-For is believed for the client address (false: none). */
   trustProxy: boolean | number | string[];
@@ -139,14 +145,19 @@ function readTrustProxy(env: Env, name: string): boolean | number | string[] {
   if (raw === undefined || ['false', '0', 'no'].includes(raw.toLowerCase())) return false;
   if (['true', 'yes'].includes(raw.toLowerCase())) return true;
   if (/^\d+$/.test(raw)) return readInt(env, name, 0, 1, 100);
-  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   for (const entry of entries) {
     const [address = '', bits, extra] = entry.split('/');
     const isV4 = IPV4.test(address) && address.split('.').every((part) => Number(part) <= 255);
     const max = isV4 ? 32 : 128;
     const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
     if (!(isV4 || IPV6.test(address)) || !bitsOk || extra !== undefined) {
-      throw new ConfigError(`${name} must be true, a hop count, or comma-separated proxy addresses or CIDRs such as 127.0.0.1,10.0.0.0/8, got "${entry}"`);
+      throw new ConfigError(
+        `${name} must be true, a hop count, or comma-separated proxy addresses or CIDRs such as 127.0.0.1,10.0.0.0/8, got "${entry}"`,
+      );
     }
   }
   return entries;
@@ -156,13 +167,17 @@ function readTrustProxy(env: Env, name: string): boolean | number | string[] {
 function readDomains(env: Env, name: string): string[] | undefined {
   const raw = readString(env, name);
   if (raw === undefined) return undefined;
-  return raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => {
-    const domain = domainToASCII(entry.toLowerCase());
-    if (!domain || !domain.split('.').every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label))) {
-      throw new ConfigError(`${name} must be comma-separated domain names such as example.com,mail.example.org, got "${entry}"`);
-    }
-    return domain;
-  });
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const domain = domainToASCII(entry.toLowerCase());
+      if (!domain || !domain.split('.').every((label) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(label))) {
+        throw new ConfigError(`${name} must be comma-separated domain names such as example.com,mail.example.org, got "${entry}"`);
+      }
+      return domain;
+    });
 }
 
 /**
@@ -194,10 +209,13 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const adminKey = readString(env, 'ROSTER_ADMIN_KEY');
   if (adminKey !== undefined && !ADMIN_KEY_PATTERN.test(adminKey)) {
-    throw new ConfigError('ROSTER_ADMIN_KEY must be "rst_" followed by at least 48 characters from A-Z a-z 0-9 _ -, e.g. rst_$(openssl rand -hex 32)');
+    throw new ConfigError(
+      'ROSTER_ADMIN_KEY must be "rst_" followed by at least 48 characters from A-Z a-z 0-9 _ -, e.g. rst_$(openssl rand -hex 32)',
+    );
   }
   const smtpUrl = readString(env, 'SMTP_URL');
-  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) throw new ConfigError('SMTP_URL must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.com:587');
+  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl))
+    throw new ConfigError('SMTP_URL must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.com:587');
   const logLevel = readString(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -206,21 +224,33 @@ export function loadConfig(env: Env = process.env): Config {
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
   const importMaxRecordBytes = readInt(env, 'ROSTER_IMPORT_MAX_RECORD_BYTES', 65_536, 1024, 16_777_216);
   const importMaxFieldBytes = readInt(env, 'ROSTER_IMPORT_MAX_FIELD_BYTES', Math.min(32_768, importMaxRecordBytes), 256, 16_777_216);
-  if (importMaxFieldBytes > importMaxRecordBytes) throw new ConfigError(`ROSTER_IMPORT_MAX_FIELD_BYTES (${importMaxFieldBytes}) must not be larger than ROSTER_IMPORT_MAX_RECORD_BYTES (${importMaxRecordBytes})`);
+  if (importMaxFieldBytes > importMaxRecordBytes)
+    throw new ConfigError(
+      `ROSTER_IMPORT_MAX_FIELD_BYTES (${importMaxFieldBytes}) must not be larger than ROSTER_IMPORT_MAX_RECORD_BYTES (${importMaxRecordBytes})`,
+    );
   const metricsToken = readString(env, 'ROSTER_METRICS_TOKEN');
-  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('ROSTER_METRICS_TOKEN must be at least 16 characters, e.g. $(openssl rand -hex 16)');
+  if (metricsToken !== undefined && metricsToken.length < 16)
+    throw new ConfigError('ROSTER_METRICS_TOKEN must be at least 16 characters, e.g. $(openssl rand -hex 16)');
   const metricsPort = env.ROSTER_METRICS_PORT?.trim() ? readInt(env, 'ROSTER_METRICS_PORT', 0, 1, 65535) : undefined;
-  if (metricsPort !== undefined && metricsPort === readInt(env, 'PORT', 8080, 0, 65535)) throw new ConfigError('ROSTER_METRICS_PORT must differ from PORT');
+  if (metricsPort !== undefined && metricsPort === readInt(env, 'PORT', 8080, 0, 65535))
+    throw new ConfigError('ROSTER_METRICS_PORT must differ from PORT');
   const jwtSecret = readString(env, 'ROSTER_JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('ROSTER_JWT_SECRET must be at least 32 characters');
   const jwksUrl = readString(env, 'ROSTER_JWT_JWKS_URL');
-  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError('ROSTER_JWT_JWKS_URL must be an http:// or https:// URL');
+  if (jwksUrl !== undefined && !/^https?:\/\//.test(jwksUrl))
+    throw new ConfigError('ROSTER_JWT_JWKS_URL must be an http:// or https:// URL');
   const jwtAudience = readString(env, 'ROSTER_JWT_AUDIENCE');
   // A shared identity provider signs tokens for many applications: without an audience each of them would be a Roster credential.
-  if (jwksUrl !== undefined && jwtAudience === undefined) throw new ConfigError('ROSTER_JWT_JWKS_URL needs ROSTER_JWT_AUDIENCE: the audience (aud) the identity provider puts in tokens meant for Roster');
+  if (jwksUrl !== undefined && jwtAudience === undefined)
+    throw new ConfigError(
+      'ROSTER_JWT_JWKS_URL needs ROSTER_JWT_AUDIENCE: the audience (aud) the identity provider puts in tokens meant for Roster',
+    );
   return Object.freeze({
     jwt: Object.freeze({
-      secret: jwtSecret, jwksUrl, issuer: readString(env, 'ROSTER_JWT_ISSUER'), audience: jwtAudience,
+      secret: jwtSecret,
+      jwksUrl,
+      issuer: readString(env, 'ROSTER_JWT_ISSUER'),
+      audience: jwtAudience,
       role: readString(env, 'ROSTER_JWT_ROLE'),
       tenantClaim: readClaimName(env, 'ROSTER_JWT_TENANT_CLAIM', 'tenant'),
       roleClaim: readClaimName(env, 'ROSTER_JWT_ROLE_CLAIM', 'roster_role'),

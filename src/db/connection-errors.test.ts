@@ -98,12 +98,20 @@ describe.skipIf(!pgUrl)('postgres: the pool survives its connections being kille
       await admin.query('select pg_terminate_backend($1)', [idlePid]);
       await pollFor(async () => (database.poolStats?.().total === 0 ? true : undefined));
       // Busy: a connection killed in the middle of a query ('error' on the lent client) fails that query only.
-      const busy = sql`select pg_sleep(5)`.execute(database.db).then(() => undefined, (error: unknown) => error);
-      const busyPid = await pollFor(async () => (await admin.query<{ pid: number }>("select pid from pg_stat_activity where query = 'select pg_sleep(5)'")).rows[0]?.pid);
+      const busy = sql`select pg_sleep(5)`.execute(database.db).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      const busyPid = await pollFor(
+        async () =>
+          (await admin.query<{ pid: number }>("select pid from pg_stat_activity where query = 'select pg_sleep(5)'")).rows[0]?.pid,
+      );
       await admin.query('select pg_terminate_backend($1)', [busyPid]);
       const failure = await busy;
       expect(isDatabaseUnavailable(failure)).toBe(true);
-      const again = await pollFor(async () => (await sql<{ one: number }>`select 1 as one`.execute(database.db).catch(() => undefined))?.rows[0]?.one);
+      const again = await pollFor(
+        async () => (await sql<{ one: number }>`select 1 as one`.execute(database.db).catch(() => undefined))?.rows[0]?.one,
+      );
       expect(again).toBe(1);
       expect(logged).toContain('database connection error');
     } finally {

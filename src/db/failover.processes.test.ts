@@ -14,7 +14,8 @@ import { freePorts, RosterProcesses } from '../testing/roster-process.js';
 const bin = '/usr/lib/postgresql/15/bin';
 const missing = ['initdb', 'pg_ctl', 'pg_basebackup'].filter((name) => !fs.existsSync(path.join(bin, name)));
 const asRoot = process.getuid?.() === 0;
-const skipReason = missing.length > 0 ? `PostgreSQL 15 server binaries missing (${missing.join(', ')} in ${bin}): install postgresql-15` : undefined;
+const skipReason =
+  missing.length > 0 ? `PostgreSQL 15 server binaries missing (${missing.join(', ')} in ${bin}): install postgresql-15` : undefined;
 if (skipReason) console.warn(`failover test skipped: ${skipReason}`);
 
 /** Runs a PostgreSQL binary (as the postgres user when we are root: initdb refuses root), bounded in time. */
@@ -67,10 +68,19 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
     standbyDir = path.join(base, 'standby');
     run('initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '--no-sync']);
     // Every commit waits for the standby's flush: an acknowledged create is on both servers.
-    fs.appendFileSync(path.join(primaryDir, 'postgresql.conf'), [
-      `port = ${primaryPort}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${base}'`,
-      "synchronous_standby_names = '*'", 'fsync = off', 'wal_level = replica', 'max_wal_senders = 5', '',
-    ].join('\n'));
+    fs.appendFileSync(
+      path.join(primaryDir, 'postgresql.conf'),
+      [
+        `port = ${primaryPort}`,
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${base}'`,
+        "synchronous_standby_names = '*'",
+        'fsync = off',
+        'wal_level = replica',
+        'max_wal_senders = 5',
+        '',
+      ].join('\n'),
+    );
     run('pg_ctl', ['-D', primaryDir, '-l', path.join(base, 'primary.log'), '-w', 'start']);
     run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', standbyDir, '-R', '-X', 'stream']);
     // The copy carries the primary's settings: once promoted, alone, it must not wait for a standby of its own.
@@ -79,7 +89,11 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
 
     const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${primaryPort}/postgres` });
     await admin.connect();
-    await until('the standby to be synchronous', async () => (await admin.query("select 1 from pg_stat_replication where sync_state = 'sync'")).rowCount === 1, 30_000);
+    await until(
+      'the standby to be synchronous',
+      async () => (await admin.query("select 1 from pg_stat_replication where sync_state = 'sync'")).rowCount === 1,
+      30_000,
+    );
     await admin.query('create database roster');
     await admin.end();
 
@@ -124,12 +138,22 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
       try {
         const response = await fetch(`http://127.0.0.1:${rosterPort}/v1/users`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${(procs as RosterProcesses).adminKey}`, 'x-roster-tenant': 'failover', 'content-type': 'application/json' },
+          headers: {
+            authorization: `Bearer ${(procs as RosterProcesses).adminKey}`,
+            'x-roster-tenant': 'failover',
+            'content-type': 'application/json',
+          },
           body: JSON.stringify({ username }),
           signal: AbortSignal.timeout(20_000),
         });
         const text = await response.text();
-        answers.push({ username, status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, contentType: response.headers.get('content-type'), at });
+        answers.push({
+          username,
+          status: response.status,
+          body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+          contentType: response.headers.get('content-type'),
+          at,
+        });
         if (response.status === 503) expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
       } catch {
         answers.push({ username, status: 'connection error', at });
@@ -149,7 +173,11 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
     expect(await readyz()).toBe(503);
     run('pg_ctl', ['-D', standbyDir, '-w', 'promote']);
     const promotedAt = Date.now();
-    const firstAfter = await until('a create on the promoted standby', async () => answers.find((a) => a.at >= promotedAt && ok(a)), 30_000);
+    const firstAfter = await until(
+      'a create on the promoted standby',
+      async () => answers.find((a) => a.at >= promotedAt && ok(a)),
+      30_000,
+    );
     expect(firstAfter.at - promotedAt).toBeLessThan(30_000);
     await until('more creates after the failover', async () => answers.filter((a) => a.at >= promotedAt && ok(a)).length >= 30, 30_000);
     stopLoad = true;
@@ -173,15 +201,19 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
     const promoted = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${standbyPort}/roster` });
     await promoted.connect();
     try {
-      const rows = (await promoted.query<{ id: string; username: string }>(
-        "select u.id, u.username from users u join tenants t on t.id = u.tenant_id where t.slug = 'failover'",
-      )).rows;
+      const rows = (
+        await promoted.query<{ id: string; username: string }>(
+          "select u.id, u.username from users u join tenants t on t.id = u.tenant_id where t.slug = 'failover'",
+        )
+      ).rows;
       const stored = new Map<string, string[]>();
       for (const row of rows) stored.set(row.username, [...(stored.get(row.username) ?? []), row.id]);
       for (const [username, ids] of stored) expect(ids, username).toHaveLength(1);
       const acknowledged = answers.filter(ok);
       for (const answer of acknowledged) expect(stored.get(answer.username), answer.username).toEqual([answer.body?.id]);
-      console.info(`failover: ${acknowledged.length} acknowledged creates kept, ${others.length} refused during ${Math.round((firstAfter.at - killedAt) / 100) / 10} s`);
+      console.info(
+        `failover: ${acknowledged.length} acknowledged creates kept, ${others.length} refused during ${Math.round((firstAfter.at - killedAt) / 100) / 10} s`,
+      );
     } finally {
       await promoted.end();
     }

@@ -16,16 +16,26 @@ for (const dialect of testDialects) {
 
     it('should keep snake_case attribute keys on create, read, list and events', async () => {
       for (const attribute of ['cost_center', 'employee_no_2']) {
-        expect((await t.request(key, { method: 'POST', url: '/v1/attributes', payload: { key: attribute, type: 'string' } })).statusCode).toBe(201);
+        expect(
+          (await t.request(key, { method: 'POST', url: '/v1/attributes', payload: { key: attribute, type: 'string' } })).statusCode,
+        ).toBe(201);
       }
-      const created = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'snake@acme.com', attributes: { cost_center: 'A1', employee_no_2: 'E7' } } });
+      const created = await t.request(key, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { email: 'snake@acme.com', attributes: { cost_center: 'A1', employee_no_2: 'E7' } },
+      });
       expect(created.statusCode).toBe(201);
       const id = created.json().id as string;
       const expected = { cost_center: 'A1', employee_no_2: 'E7' };
       expect((await t.request(key, { method: 'GET', url: `/v1/users/${id}` })).json().attributes).toEqual(expected);
-      const listed = (await t.request(key, { method: 'GET', url: '/v1/users?email=snake@acme.com' })).json().data as Array<{ attributes: unknown }>;
+      const listed = (await t.request(key, { method: 'GET', url: '/v1/users?email=snake@acme.com' })).json().data as Array<{
+        attributes: unknown;
+      }>;
       expect(listed[0]?.attributes).toEqual(expected);
-      const events = (await t.request(key, { method: 'GET', url: `/v1/events?resourceId=${id}` })).json().data as Array<{ data: { attributes?: unknown } }>;
+      const events = (await t.request(key, { method: 'GET', url: `/v1/events?resourceId=${id}` })).json().data as Array<{
+        data: { attributes?: unknown };
+      }>;
       expect(events[0]?.data.attributes).toEqual(expected);
     });
 

@@ -78,9 +78,15 @@ export function openDatabase(options: DatabaseOptions): Database {
     pool.on('connect', (client) => client.on('error', report));
     // Column names are camel-cased; keys inside jsonb values are data (attribute keys such as `cost_center`,
     // template names, settings) and come back exactly as stored.
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] });
+    const db = new Kysely<DB>({
+      dialect: new PostgresDialect({ pool }),
+      plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
+    });
     return {
-      db, dialect: 'postgres', schema: options.postgresSchema, close: () => db.destroy(),
+      db,
+      dialect: 'postgres',
+      schema: options.postgresSchema,
+      close: () => db.destroy(),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     };
   }

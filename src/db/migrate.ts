@@ -35,9 +35,7 @@ class StaticMigrationProvider implements MigrationProvider {
 
   getMigrations(): Promise<Record<string, Migration>> {
     const dialect = this.database.dialect;
-    return Promise.resolve(
-      Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) }])),
-    );
+    return Promise.resolve(Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) }])));
   }
 }
 

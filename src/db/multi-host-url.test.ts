@@ -5,8 +5,14 @@ import { redactDatabaseUrl } from './wait-for-database.js';
 
 describe('multi-host DATABASE_URL', () => {
   it('reads the libpq form: hosts in order, the target, and one URL pg accepts', () => {
-    const url = parseMultiHostUrl('postgres://roster:s3cret@db1:5432,db2:5433,[::1]/roster?target_session_attrs=read-write&sslmode=require');
-    expect(url.hosts).toEqual([{ host: 'db1', port: 5432 }, { host: 'db2', port: 5433 }, { host: '::1', port: 5432 }]);
+    const url = parseMultiHostUrl(
+      'postgres://roster:s3cret@db1:5432,db2:5433,[::1]/roster?target_session_attrs=read-write&sslmode=require',
+    );
+    expect(url.hosts).toEqual([
+      { host: 'db1', port: 5432 },
+      { host: 'db2', port: 5433 },
+      { host: '::1', port: 5432 },
+    ]);
     expect(url.targetSessionAttrs).toBe('read-write');
     expect(url.singleHostUrl).toBe('postgres://roster:s3cret@db1:5432/roster?sslmode=require');
     expect(() => new URL(url.singleHostUrl)).not.toThrow();
@@ -17,7 +23,9 @@ describe('multi-host DATABASE_URL', () => {
   });
 
   it('keeps a single-host URL as written (socket directories and all)', () => {
-    expect(parseMultiHostUrl('postgres:///roster?host=/var/run/postgresql').singleHostUrl).toBe('postgres:///roster?host=/var/run/postgresql');
+    expect(parseMultiHostUrl('postgres:///roster?host=/var/run/postgresql').singleHostUrl).toBe(
+      'postgres:///roster?host=/var/run/postgresql',
+    );
     expect(parseMultiHostUrl('postgres://u@127.0.0.1:5432/roster').hosts).toEqual([{ host: '127.0.0.1', port: 5432 }]);
   });
 

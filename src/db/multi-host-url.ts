@@ -52,7 +52,10 @@ export function parseMultiHostUrl(url: string): MultiHostUrl {
       targetSessionAttrs = target as TargetSessionAttrs;
     }
     // The other parameters are kept as written (a socket directory stays unescaped); only ours is taken out.
-    const kept = rest.slice(queryStart + 1).split('&').filter((pair) => pair !== '' && !pair.startsWith('target_session_attrs='));
+    const kept = rest
+      .slice(queryStart + 1)
+      .split('&')
+      .filter((pair) => pair !== '' && !pair.startsWith('target_session_attrs='));
     query = kept.length > 0 ? `?${kept.join('&')}` : '';
   }
   // One host: kept exactly as written (an empty host with ?host=/socket/dir stays pg's business).
@@ -64,7 +67,5 @@ export function parseMultiHostUrl(url: string): MultiHostUrl {
 
 /** DATABASE_URL as it may be shown in logs: the password (in the user part or a parameter) replaced by ***. */
 export function redactMultiHostUrl(url: string): string {
-  return url
-    .replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/, '$1:***@')
-    .replace(/([?&][^=&#]*pass[^=&#]*=)[^&#]*/gi, '$1***');
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/, '$1:***@').replace(/([?&][^=&#]*pass[^=&#]*=)[^&#]*/gi, '$1***');
 }

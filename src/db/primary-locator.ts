@@ -127,7 +127,10 @@ export function multiHostClient(driver: typeof pg, locator: PrimaryLocator, conn
       const connecting = this.#connectToTarget();
       if (!callback) return connecting;
       const done = callback as (err: Error | null, c?: pg.Client) => void;
-      connecting.then((client) => done(null, client), (error: Error) => done(error));
+      connecting.then(
+        (client) => done(null, client),
+        (error: Error) => done(error),
+      );
     }
 
     async #connectToTarget(): Promise<pg.Client> {
@@ -142,7 +145,10 @@ export function multiHostClient(driver: typeof pg, locator: PrimaryLocator, conn
       }
       if (locator.checksSessions && !(await locator.verify(this, host))) {
         await this.end().catch(() => undefined);
-        throw Object.assign(new Error(`PostgreSQL at ${host ? shown(host) : 'DATABASE_URL'} is read-only (a standby?); looking for the primary again`), { code: READ_ONLY_SQLSTATE });
+        throw Object.assign(
+          new Error(`PostgreSQL at ${host ? shown(host) : 'DATABASE_URL'} is read-only (a standby?); looking for the primary again`),
+          { code: READ_ONLY_SQLSTATE },
+        );
       }
       return this;
     }

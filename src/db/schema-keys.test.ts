@@ -35,7 +35,9 @@ describe.skipIf(!postgres?.available)('postgres: schema keys start with tenant_i
       join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = current_schema() and (ix.indisprimary or ix.indisunique)`.execute(database.db);
     expect(keys.rows.length).toBeGreaterThan(20);
-    const offending = keys.rows.filter((k) => !(k.table in GLOBAL_TABLES) && !k.columns.startsWith('tenant_id,') && k.columns !== 'tenant_id');
+    const offending = keys.rows.filter(
+      (k) => !(k.table in GLOBAL_TABLES) && !k.columns.startsWith('tenant_id,') && k.columns !== 'tenant_id',
+    );
     expect(offending).toEqual([]);
 
     const tables = await sql<{ table: string; hasTenant: boolean }>`

@@ -68,7 +68,8 @@ function openAlone(file: string): SQLite.Database {
     return db;
   } catch (error) {
     db.close();
-    if ((error as { code?: string }).code === 'SQLITE_BUSY' || (error as { code?: string }).code === 'SQLITE_LOCKED') throw new StoreInUseError(file);
+    if ((error as { code?: string }).code === 'SQLITE_BUSY' || (error as { code?: string }).code === 'SQLITE_LOCKED')
+      throw new StoreInUseError(file);
     throw error;
   }
 }

@@ -23,7 +23,11 @@ describe('sqlite: roster restore beside running processes', { timeout: 300_000 }
   let backupFile: string;
   const call = () => procs.api(port, 'restore-co');
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, ...opened.env, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, ...opened.env, LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+    });
   const emailsIn = (file: string): string[] => {
     const db = new SQLite(file, { readonly: true, fileMustExist: true });
     try {
@@ -32,7 +36,8 @@ describe('sqlite: roster restore beside running processes', { timeout: 300_000 }
       db.close();
     }
   };
-  const keptAside = () => fs.readdirSync(dataDir).filter((name) => name.startsWith(`${SQLITE_FILE}.before-restore-`) && !/-(wal|shm)$/.test(name));
+  const keptAside = () =>
+    fs.readdirSync(dataDir).filter((name) => name.startsWith(`${SQLITE_FILE}.before-restore-`) && !/-(wal|shm)$/.test(name));
   const create = async (email: string) => expect((await call()('POST', '/v1/users', { email })).status).toBe(201);
 
   beforeAll(async () => {
@@ -57,7 +62,9 @@ describe('sqlite: roster restore beside running processes', { timeout: 300_000 }
     await create('after-backup@acme.com');
     const restore = cli('restore', backupFile);
     expect(restore.status).toBe(1);
-    expect(restore.stderr).toMatch(/roster\.sqlite is in use by another process \(a running Roster server or worker.*stop it, then run roster restore again/);
+    expect(restore.stderr).toMatch(
+      /roster\.sqlite is in use by another process \(a running Roster server or worker.*stop it, then run roster restore again/,
+    );
     expect(keptAside()).toEqual([]);
     // The server goes on with the same store: what it acknowledged before is there, and it takes new writes.
     await create('after-refusal@acme.com');
@@ -68,7 +75,9 @@ describe('sqlite: roster restore beside running processes', { timeout: 300_000 }
   it('should refuse while a `roster worker` alone has the store open', async () => {
     await procs.stopAll();
     const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
-      cwd: root, env: { ...process.env, ...opened.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: root,
+      env: { ...process.env, ...opened.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -105,7 +114,13 @@ describe('sqlite: roster restore beside running processes', { timeout: 300_000 }
     const [previous] = keptAside();
     expect(previous).toBeDefined();
     // The kept-aside store stands alone (its log checkpointed into it) and holds everything the server acknowledged.
-    expect(emailsIn(path.join(dataDir, previous as string))).toEqual(['ada@acme.com', 'after-backup@acme.com', 'after-refusal@acme.com', 'bob@acme.com', 'last-before-crash@acme.com']);
+    expect(emailsIn(path.join(dataDir, previous as string))).toEqual([
+      'ada@acme.com',
+      'after-backup@acme.com',
+      'after-refusal@acme.com',
+      'bob@acme.com',
+      'last-before-crash@acme.com',
+    ]);
     // The restored store is the backup, with nothing of the old log replayed into it; a server starts on it.
     procs.start(port);
     await procs.ready(port);

@@ -27,7 +27,8 @@ function lastingProblem(error: NodeJS.ErrnoException & { code?: string }, shown:
     const name = decodeURIComponent(new URL(parseMultiHostUrl(shown).singleHostUrl).pathname.slice(1)) || 'the database';
     return `The database ${name} in DATABASE_URL=${shown} does not exist: create it (e.g. createdb ${name}, or CREATE DATABASE ${name}), then start Roster again`;
   }
-  if (error.code === '28P01' || error.code === '28000') return `PostgreSQL refused the user or password in DATABASE_URL=${shown}: ${error.message}`;
+  if (error.code === '28P01' || error.code === '28000')
+    return `PostgreSQL refused the user or password in DATABASE_URL=${shown}: ${error.message}`;
   return undefined;
 }
 
@@ -51,7 +52,10 @@ export async function waitForDatabase(url: string, timeoutSeconds: number, log: 
     const locator = new PrimaryLocator(driver, parseMultiHostUrl(url), Math.max(1000, Math.min(5000, deadline - Date.now())));
     try {
       const host = await locator.locate();
-      const client = new driver.Client({ connectionString: parseMultiHostUrl(url).singleHostUrl, connectionTimeoutMillis: Math.max(1000, Math.min(5000, deadline - Date.now())) });
+      const client = new driver.Client({
+        connectionString: parseMultiHostUrl(url).singleHostUrl,
+        connectionTimeoutMillis: Math.max(1000, Math.min(5000, deadline - Date.now())),
+      });
       if (host) aim(client, host);
       client.on('error', () => undefined);
       try {
@@ -73,7 +77,10 @@ export async function waitForDatabase(url: string, timeoutSeconds: number, log: 
             '(ROSTER_DB_CONNECT_TIMEOUT). Check that PostgreSQL is running and that DATABASE_URL names its host and port.',
         );
       }
-      log.warn({ database: shown, attempt, retryInMs: delay, reason }, `cannot reach the database at DATABASE_URL=${shown} (${reason}); retrying in ${delay} ms`);
+      log.warn(
+        { database: shown, attempt, retryInMs: delay, reason },
+        `cannot reach the database at DATABASE_URL=${shown} (${reason}); retrying in ${delay} ms`,
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }

@@ -21,7 +21,10 @@ export class AppError extends Error {
   readonly errors: FieldError[];
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, options: { detail?: string; errors?: FieldError[]; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: { detail?: string; errors?: FieldError[]; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(options.detail ?? errorCodes[code].title, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

@@ -101,7 +101,8 @@ export const fieldErrorCodes = {
   ATTRIBUTE_TAKEN: 'Another user has this value of a unique attribute',
   ATTRIBUTE_FORBIDDEN: 'The caller may not set this attribute',
   PATTERN_INVALID: 'Not a valid regular expression',
-  PATTERN_UNSUPPORTED: 'The regular expression needs what the linear-time (RE2) engine lacks (backreferences, lookaround) or is too complex; a stored one fails every check until an admin changes it',
+  PATTERN_UNSUPPORTED:
+    'The regular expression needs what the linear-time (RE2) engine lacks (backreferences, lookaround) or is too complex; a stored one fails every check until an admin changes it',
   DOMAIN_INVALID: 'Not a valid domain name',
   PHONE_INVALID: 'Not a valid phone number (use +<country code><number>)',
   LOCALE_INVALID: 'Not a BCP 47 language tag',

@@ -59,7 +59,12 @@ export async function tenantContextOf(request: FastifyRequest, tenants: TenantSe
  * protocol: X-Roster-Tenant natively, x-account-id for Pulse, X-Rollout-Credential-Id for Rollout.
  * @throws TENANT_REQUIRED; TENANT_NOT_FOUND; TENANT_ACCESS_DENIED.
  */
-export async function resolveTenantContext(principal: Principal, raw: string | undefined, requestId: string, tenants: TenantService): Promise<TenantContext> {
+export async function resolveTenantContext(
+  principal: Principal,
+  raw: string | undefined,
+  requestId: string,
+  tenants: TenantService,
+): Promise<TenantContext> {
   const named = raw !== undefined && raw.trim() !== '' ? raw.trim() : undefined;
   if (principal.tenantId !== null) {
     if (named !== undefined && named !== principal.tenantId) {

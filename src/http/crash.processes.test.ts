@@ -3,9 +3,14 @@ import { startReceiver } from '../testing/http-receiver.js';
 import { freePort, processStores, RosterProcesses } from '../testing/roster-process.js';
 
 /** `npm run soak`: many more kills, at spread-out moments. */
-const KILLS: Array<readonly [number, number]> = process.env.SOAK === '1'
-  ? Array.from({ length: 20 }, (_, i) => [i + 1, 200 + i * 250] as const)
-  : [[1, 400], [2, 1500], [3, 3000]];
+const KILLS: Array<readonly [number, number]> =
+  process.env.SOAK === '1'
+    ? Array.from({ length: 20 }, (_, i) => [i + 1, 200 + i * 250] as const)
+    : [
+        [1, 400],
+        [2, 1500],
+        [3, 3000],
+      ];
 
 const stores = processStores;
 
@@ -43,8 +48,12 @@ for (const store of stores) {
       opened = await store.open('roster-crash-');
       // Real argon2 cost, so a batch with passwords takes long enough to be killed in the middle.
       procs = new RosterProcesses({
-        ...opened.env, ROSTER_ARGON2_MEMORY_KIB: '19456', ROSTER_ARGON2_TIME_COST: '2',
-        ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true', ROSTER_WEBHOOK_RETRY_SCHEDULE: '200ms,400ms,800ms,1s,1s,1s,1s,1s', ROSTER_IMPORT_STALE_SECONDS: '2',
+        ...opened.env,
+        ROSTER_ARGON2_MEMORY_KIB: '19456',
+        ROSTER_ARGON2_TIME_COST: '2',
+        ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
+        ROSTER_WEBHOOK_RETRY_SCHEDULE: '200ms,400ms,800ms,1s,1s,1s,1s,1s',
+        ROSTER_IMPORT_STALE_SECONDS: '2',
       });
       await restart();
       expect((await call()('POST', '/v1/tenants', { slug: 'crash' })).status).toBe(201);
@@ -63,7 +72,10 @@ for (const store of stores) {
 
     it('should leave an atomic batch whole or absent after a SIGKILL in its middle', async () => {
       for (const [round, delayMs] of KILLS) {
-        const users = Array.from({ length: 400 }, (_, i) => ({ email: `atomic${round}-${i}@acme.com`, password: 'correct horse battery staple' }));
+        const users = Array.from({ length: 400 }, (_, i) => ({
+          email: `atomic${round}-${i}@acme.com`,
+          password: 'correct horse battery staple',
+        }));
         const pending = call()('POST', '/v1/users/batch', { mode: 'atomic', users }).catch(() => undefined);
         await new Promise((r) => setTimeout(r, delayMs));
         await procs.stop(procs.children.at(-1) as NonNullable<(typeof procs.children)[number]>, 'SIGKILL');
@@ -81,12 +93,18 @@ for (const store of stores) {
       let senderDone = false;
       const sender = (async () => {
         for (let b = 0; b < 40; b++) {
-          const users = Array.from({ length: 25 }, (_, i) => ({ email: `partial-${b}-${i}@acme.com`, password: 'correct horse battery staple' }));
+          const users = Array.from({ length: 25 }, (_, i) => ({
+            email: `partial-${b}-${i}@acme.com`,
+            password: 'correct horse battery staple',
+          }));
           const res = await call()('POST', '/v1/users/batch', { users }).catch(() => undefined);
           if (!res) return;
-          for (const item of res.body.results as Array<{ status: string; user?: { email: string } }>) if (item.status === 'created' && item.user) acknowledged.push(item.user.email);
+          for (const item of res.body.results as Array<{ status: string; user?: { email: string } }>)
+            if (item.status === 'created' && item.user) acknowledged.push(item.user.email);
         }
-      })().finally(() => { senderDone = true; });
+      })().finally(() => {
+        senderDone = true;
+      });
       // Kill once the server has acknowledged some batches (the event this test needs), however slow the
       // machine, so the kill falls in the middle of the later ones.
       await until(async () => acknowledged.length >= 50 || senderDone, 300_000);
@@ -105,7 +123,9 @@ for (const store of stores) {
       const rows = 6000;
       const body = Array.from({ length: rows }, (_, i) => JSON.stringify({ email: `imp-${i}@acme.com` })).join('\n');
       const submitted = await fetch(`http://127.0.0.1:${port}/v1/imports`, {
-        method: 'POST', body, headers: { authorization: `Bearer ${procs.adminKey}`, 'x-roster-tenant': 'crash', 'content-type': 'application/x-ndjson' },
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${procs.adminKey}`, 'x-roster-tenant': 'crash', 'content-type': 'application/x-ndjson' },
       });
       expect(submitted.status).toBe(202);
       const id = ((await submitted.json()) as { id: string }).id;

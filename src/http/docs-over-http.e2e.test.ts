@@ -50,7 +50,10 @@ describe('sqlite: / and /docs policies', () => {
     for (const accept of ['application/json', '*/*']) {
       const index = await t.app.inject({ method: 'GET', url: '/', headers: { accept } });
       expect(index.statusCode).toBe(200);
-      expect(index.json()).toMatchObject({ name: 'Roster', links: { admin: { href: '/admin' }, docs: { href: '/docs' }, openapi: { href: '/openapi.json' } } });
+      expect(index.json()).toMatchObject({
+        name: 'Roster',
+        links: { admin: { href: '/admin' }, docs: { href: '/docs' }, openapi: { href: '/openapi.json' } },
+      });
     }
   });
 });
@@ -69,8 +72,16 @@ describe.skipIf(!hasChromium)('sqlite: /docs in Chromium over plain HTTP on a ho
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // roster.test and roster.internal resolve to loopback; neither is "localhost", so neither is a secure context.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--host-resolver-rules=MAP roster.test 127.0.0.1, MAP roster.internal 127.0.0.1'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--host-resolver-rules=MAP roster.test 127.0.0.1, MAP roster.internal 127.0.0.1',
+      ],
     });
   });
   afterAll(async () => {
@@ -82,17 +93,22 @@ describe.skipIf(!hasChromium)('sqlite: /docs in Chromium over plain HTTP on a ho
     const page = await browser.newPage();
     const failed: string[] = [];
     // A blocked or failed script fails the test at once, with its reason (ERR_SSL_PROTOCOL_ERROR when upgraded to https).
-    const firstFailure = new Promise<never>((_resolve, reject) => page.on('requestfailed', (request) => {
-      failed.push(`${request.url()} ${request.failure()?.errorText}`);
-      reject(new Error(`a request of the page failed: ${failed.join(', ')}`));
-    }));
+    const firstFailure = new Promise<never>((_resolve, reject) =>
+      page.on('requestfailed', (request) => {
+        failed.push(`${request.url()} ${request.failure()?.errorText}`);
+        reject(new Error(`a request of the page failed: ${failed.join(', ')}`));
+      }),
+    );
     firstFailure.catch(() => undefined);
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
     try {
       await page.goto(`http://${host}:${port}/docs`);
       // An operation block of the API (the user list) is drawn: the page's scripts ran and read the document.
-      await Promise.race([page.locator('.opblock-summary-path', { hasText: '/v1/users' }).first().waitFor({ state: 'visible', timeout: 150_000 }), firstFailure]);
+      await Promise.race([
+        page.locator('.opblock-summary-path', { hasText: '/v1/users' }).first().waitFor({ state: 'visible', timeout: 150_000 }),
+        firstFailure,
+      ]);
       expect(failed).toEqual([]);
       expect(requested.filter((url) => url.startsWith('https:'))).toEqual([]);
     } finally {

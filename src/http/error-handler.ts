@@ -39,7 +39,9 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 export function asAppError(error: FastifyError, request: FastifyRequest): AppError {
   if (error instanceof AppError) return error;
   if (error.validation) {
-    return new AppError('VALIDATION_FAILED', { errors: fieldErrorsFromValidation(error.validation as SchemaIssue[], error.validationContext) });
+    return new AppError('VALIDATION_FAILED', {
+      errors: fieldErrorsFromValidation(error.validation as SchemaIssue[], error.validationContext),
+    });
   }
   if (isDatabaseUnavailable(error)) return databaseUnavailable(error, request);
   const code = codeForFastifyError(error);
@@ -75,8 +77,20 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = asAppError(error, request);
     setRetryAfter(reply, appError);
-    return sendProblem(reply, toProblem(appError.code, String(request.id), { detail: appError.message, errors: appError.errors, ...(appError.details ? { details: appError.details } : {}) }));
+    return sendProblem(
+      reply,
+      toProblem(appError.code, String(request.id), {
+        detail: appError.message,
+        errors: appError.errors,
+        ...(appError.details ? { details: appError.details } : {}),
+      }),
+    );
   });
 
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, toProblem('ROUTE_NOT_FOUND', String(request.id), { detail: `No route ${request.method} ${request.url.split('?')[0]}` })));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      toProblem('ROUTE_NOT_FOUND', String(request.id), { detail: `No route ${request.method} ${request.url.split('?')[0]}` }),
+    ),
+  );
 }

@@ -14,7 +14,12 @@ for (const store of stores) {
     beforeAll(async () => {
       port = await freePort();
       opened = await store.open('roster-hostile-');
-      procs = new RosterProcesses({ ...opened.env, ROSTER_ARGON2_MEMORY_KIB: '1024', ROSTER_ARGON2_TIME_COST: '1', ROSTER_IMPORT_STALE_SECONDS: '2' });
+      procs = new RosterProcesses({
+        ...opened.env,
+        ROSTER_ARGON2_MEMORY_KIB: '1024',
+        ROSTER_ARGON2_TIME_COST: '1',
+        ROSTER_IMPORT_STALE_SECONDS: '2',
+      });
       procs.start(port);
       await procs.ready(port);
       for (const slug of ['attacker', 'victim']) expect((await procs.api(port, slug)('POST', '/v1/tenants', { slug })).status).toBe(201);
@@ -26,7 +31,11 @@ for (const store of stores) {
     });
 
     const raw = (method: string, url: string, body: string, contentType: string, tenant = 'attacker') =>
-      fetch(`http://127.0.0.1:${port}${url}`, { method, headers: { authorization: `Bearer ${procs.adminKey}`, 'x-roster-tenant': tenant, 'content-type': contentType }, body });
+      fetch(`http://127.0.0.1:${port}${url}`, {
+        method,
+        headers: { authorization: `Bearer ${procs.adminKey}`, 'x-roster-tenant': tenant, 'content-type': contentType },
+        body,
+      });
 
     async function victimServed() {
       const res = await procs.api(port, 'victim')('GET', '/v1/users');
@@ -37,18 +46,40 @@ for (const store of stores) {
     it('should stay up and serve other tenants after polluting imports, SCIM patches and deep bodies, also after a restart', async () => {
       const child = procs.children[0];
       const rows = Array.from({ length: 1200 }, (_, i) => `p${i}@corp-a.com,POLLUTED,true`);
-      const upload = await raw('POST', '/v1/imports', ['email,__proto__.detail,constructor.prototype.isAdmin', ...rows].join('\n'), 'text/csv');
+      const upload = await raw(
+        'POST',
+        '/v1/imports',
+        ['email,__proto__.detail,constructor.prototype.isAdmin', ...rows].join('\n'),
+        'text/csv',
+      );
       expect(upload.status).toBe(202);
       const jobId = ((await upload.json()) as { id: string }).id;
 
       const user = await procs.api(port, 'attacker')('POST', '/v1/users', { email: 'target@corp-a.com' });
-      for (const pathName of ['__proto__.rtProbe', 'constructor.prototype.rtProbe', 'name.__proto__.x', 'emails[type eq "work"].__proto__']) {
-        const patch = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: pathName, value: 'x' }] };
+      for (const pathName of [
+        '__proto__.rtProbe',
+        'constructor.prototype.rtProbe',
+        'name.__proto__.x',
+        'emails[type eq "work"].__proto__',
+      ]) {
+        const patch = {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'add', path: pathName, value: 'x' }],
+        };
         const res = await raw('PATCH', `/scim/v2/Users/${user.body.id as string}`, JSON.stringify(patch), 'application/scim+json');
         expect([pathName, res.status]).toEqual([pathName, 400]);
       }
-      for (const [url, type] of [['/scim/v2/Users', 'application/scim+json'], ['/scim/v2/Bulk', 'application/scim+json'], ['/v1/users', 'application/json']] as const) {
-        const deep = await raw('POST', url, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, type);
+      for (const [url, type] of [
+        ['/scim/v2/Users', 'application/scim+json'],
+        ['/scim/v2/Bulk', 'application/scim+json'],
+        ['/v1/users', 'application/json'],
+      ] as const) {
+        const deep = await raw(
+          'POST',
+          url,
+          `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+          type,
+        );
         expect([url, deep.status]).toEqual([url, 400]);
       }
       const nul = await raw('POST', '/v1/sessions', JSON.stringify({ login: 'a\u0000b', password: 'x' }), 'application/json');

@@ -14,7 +14,9 @@ export function parseJsonBody(text: string): unknown {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new AppError('MALFORMED_JSON', { detail: error instanceof RangeError ? 'The body is nested too deeply' : 'The body is not valid JSON' });
+    throw new AppError('MALFORMED_JSON', {
+      detail: error instanceof RangeError ? 'The body is nested too deeply' : 'The body is not valid JSON',
+    });
   }
   const problem = findInputProblem(value);
   if (problem) throw new AppError('MALFORMED_JSON', { detail: describeInputProblem(problem) });
@@ -47,7 +49,10 @@ declare module 'fastify' {
 
 function textProblem(request: FastifyRequest): AppError | null {
   // The query parser builds objects on its own prototype: copy them to plain ones for the walk.
-  const parts: Array<[string, unknown]> = [['query', { ...(request.query as object) }], ['params', { ...(request.params as object) }]];
+  const parts: Array<[string, unknown]> = [
+    ['query', { ...(request.query as object) }],
+    ['params', { ...(request.params as object) }],
+  ];
   if (!request.routeOptions.config?.itemizedBody) parts.push(['body', request.body]);
   for (const [location, value] of parts) {
     const problem = findInputProblem(value, { text: true });

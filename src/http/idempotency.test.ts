@@ -17,24 +17,56 @@ for (const dialect of testDialects) {
     const unique = (prefix: string) => `${prefix}${++n}x${Math.random().toString(36).slice(2, 7)}`;
     /** The two idempotent routes, each with a body that hands out a generated password. */
     const routes = [
-      { name: 'POST /v1/users', url: '/v1/users', body: (u: string) => ({ username: u, generatePassword: true }), password: (json: { generatedPassword?: string }) => json.generatedPassword },
-      { name: 'POST /v1/users/batch', url: '/v1/users/batch', body: (u: string) => ({ users: [{ username: u, generatePassword: true }] }), password: (json: { results?: Array<{ user?: { generatedPassword?: string } }> }) => json.results?.[0]?.user?.generatedPassword },
+      {
+        name: 'POST /v1/users',
+        url: '/v1/users',
+        body: (u: string) => ({ username: u, generatePassword: true }),
+        password: (json: { generatedPassword?: string }) => json.generatedPassword,
+      },
+      {
+        name: 'POST /v1/users/batch',
+        url: '/v1/users/batch',
+        body: (u: string) => ({ users: [{ username: u, generatePassword: true }] }),
+        password: (json: { results?: Array<{ user?: { generatedPassword?: string } }> }) => json.results?.[0]?.user?.generatedPassword,
+      },
     ];
     const post = (credential: string, url: string, idempotencyKey: string, payload: object) =>
       t.request(credential, { method: 'POST', url, headers: { 'idempotency-key': idempotencyKey }, payload });
     const usersNamed = async (tenantId: string, username: string) =>
       t.core.database.db.selectFrom('users').select('id').where('tenantId', '=', tenantId).where('username', '=', username).execute();
     const storedBodies = async (tenantId: string) =>
-      (await t.core.database.db.selectFrom('idempotencyKeys').select(['key', 'statusCode', 'responseBody']).where('tenantId', '=', tenantId).execute());
+      await t.core.database.db
+        .selectFrom('idempotencyKeys')
+        .select(['key', 'statusCode', 'responseBody'])
+        .where('tenantId', '=', tenantId)
+        .execute();
     /** A custom role of the tenant, and an API key holding it; `setPermissions` changes the role afterwards. */
     const roleKey = async (tenantId: string, permissions: string[]) => {
       const key = await t.keyWithPermissions(tenantId, permissions);
-      const role = await t.core.database.db.selectFrom('roles').select('id').where('tenantId', '=', tenantId).where('permissions', '=', JSON.stringify(permissions)).orderBy('createdAt', 'desc').executeTakeFirstOrThrow();
-      const setPermissions = (next: string[]) => t.core.database.db.updateTable('roles').set({ permissions: JSON.stringify(next) }).where('id', '=', role.id).execute();
+      const role = await t.core.database.db
+        .selectFrom('roles')
+        .select('id')
+        .where('tenantId', '=', tenantId)
+        .where('permissions', '=', JSON.stringify(permissions))
+        .orderBy('createdAt', 'desc')
+        .executeTakeFirstOrThrow();
+      const setPermissions = (next: string[]) =>
+        t.core.database.db
+          .updateTable('roles')
+          .set({ permissions: JSON.stringify(next) })
+          .where('id', '=', role.id)
+          .execute();
       return { key, setPermissions };
     };
     const login = async (slug: string, username: string) =>
-      (await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-roster-tenant': slug }, payload: { login: username, password: PASSWORD } })).json().token as string;
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/sessions',
+          headers: { 'x-roster-tenant': slug },
+          payload: { login: username, password: PASSWORD },
+        })
+      ).json().token as string;
 
     for (const route of routes) {
       it(`${route.name}: another credential with the same key gets no replay: refused if it may not create, its own answer if it may`, async () => {
@@ -57,7 +89,13 @@ for (const dialect of testDialects) {
 
         // Credentials that may create run the request themselves: the user exists, so the answer says so.
         for (const credential of [otherAdmin, bossSession, t.platformKey]) {
-          const own = await t.request(credential, { method: 'POST', url: route.url, tenant: credential === t.platformKey ? slug : undefined, headers: { 'idempotency-key': idem }, payload: route.body(username) });
+          const own = await t.request(credential, {
+            method: 'POST',
+            url: route.url,
+            tenant: credential === t.platformKey ? slug : undefined,
+            headers: { 'idempotency-key': idem },
+            payload: route.body(username),
+          });
           expect(own.headers['idempotent-replayed']).toBeUndefined();
           expect(own.body).not.toContain(route.password(first.json()));
           if (route.url === '/v1/users') expect([own.statusCode, own.json().code]).toEqual([409, 'USER_USERNAME_TAKEN']);
@@ -130,7 +168,12 @@ for (const dialect of testDialects) {
         const { generatedPassword: _a, ...firstUser } = route.url === '/v1/users' ? first.json() : first.json().results[0].user;
         expect(route.url === '/v1/users' ? replay.json() : replay.json().results[0].user).toEqual(firstUser);
         // The password handed out the first time is the user's.
-        const session = await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-roster-tenant': slug }, payload: { login: username, password: generated } });
+        const session = await t.app.inject({
+          method: 'POST',
+          url: '/v1/sessions',
+          headers: { 'x-roster-tenant': slug },
+          payload: { login: username, password: generated },
+        });
         expect(session.statusCode).toBe(201);
       });
     }

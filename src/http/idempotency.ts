@@ -31,7 +31,14 @@ export function registerIdempotency(scope: FastifyInstance, idempotency: Idempot
     const key = request.headers['idempotency-key'];
     if (!request.routeOptions.config.idempotent || key === undefined) return;
     if (typeof key !== 'string' || !KEY.test(key)) {
-      throw new AppError('VALIDATION_FAILED', { errors: [{ ...fieldError('/idempotency-key', 'FIELD_INVALID', 'Idempotency-Key must be 1-255 visible ASCII characters'), location: 'headers' } as ReturnType<typeof fieldError>] });
+      throw new AppError('VALIDATION_FAILED', {
+        errors: [
+          {
+            ...fieldError('/idempotency-key', 'FIELD_INVALID', 'Idempotency-Key must be 1-255 visible ASCII characters'),
+            location: 'headers',
+          } as ReturnType<typeof fieldError>,
+        ],
+      });
     }
     // Authenticated (onRequest) and allowed in the tenant (here) before any stored answer is looked at.
     const { tenantId } = await tenantContextOf(request, tenants);
@@ -48,7 +55,8 @@ export function registerIdempotency(scope: FastifyInstance, idempotency: Idempot
     const claim = request.idempotency;
     if (claim) {
       request.idempotency = undefined;
-      const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : JSON.stringify(payload ?? null);
+      const body =
+        typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : JSON.stringify(payload ?? null);
       await idempotency.finish(claim, reply.statusCode, body, String(reply.getHeader('content-type') ?? 'application/json'));
     }
     return payload;

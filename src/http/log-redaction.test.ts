@@ -38,7 +38,12 @@ for (const level of ['info', 'trace']) {
       ];
       // (Only the log is asserted here: a repeated token parameter currently answers 500 from the page, reported separately.)
       for (const url of requests) await t.app.inject({ method: 'GET', url });
-      for (const url of [`/v1/users?access_token=${a}`, `/v1/users?api_key=${b}&limit=1`, `/v1/users?client_secret=${c}`, `/v1/users?code=${a}&password=${b}`]) {
+      for (const url of [
+        `/v1/users?access_token=${a}`,
+        `/v1/users?api_key=${b}&limit=1`,
+        `/v1/users?client_secret=${c}`,
+        `/v1/users?code=${a}&password=${b}`,
+      ]) {
         await t.request(tenant.key, { method: 'GET', url });
       }
       const log = logOf();

@@ -21,7 +21,9 @@ export class UrlRedactor {
   /** Learns every route with a secret path parameter as it is registered (call before routes are added). */
   watch(app: FastifyInstance): void {
     app.addHook('onRoute', (route) => {
-      const segments = route.url.split('/').map((part): Segment => (part.startsWith(':') ? { param: part.slice(1), secret: SECRET_PARAM.test(part.slice(1)) } : part));
+      const segments = route.url
+        .split('/')
+        .map((part): Segment => (part.startsWith(':') ? { param: part.slice(1), secret: SECRET_PARAM.test(part.slice(1)) } : part));
       if (segments.some((s) => typeof s !== 'string' && s.secret)) this.#secretRoutes.push(segments);
     });
   }
@@ -41,7 +43,9 @@ export class UrlRedactor {
     for (const route of this.#secretRoutes) {
       const segments = route.filter((s) => s !== '');
       if (present.length < segments.length) continue;
-      const matches = segments.every((s, i) => typeof s !== 'string' || s.toLowerCase() === decodeSafely(parts[present[i] as number] as string).toLowerCase());
+      const matches = segments.every(
+        (s, i) => typeof s !== 'string' || s.toLowerCase() === decodeSafely(parts[present[i] as number] as string).toLowerCase(),
+      );
       if (matches) segments.forEach((s, i) => typeof s !== 'string' && s.secret && secret.add(present[i] as number));
     }
     return secret.size === 0 ? path : parts.map((part, i) => (secret.has(i) ? REDACTED : part)).join('/');
@@ -58,11 +62,14 @@ function decodeSafely(part: string): string {
 
 /** The query string with the values of secret-looking parameters replaced (kept as text: no re-encoding of the rest). */
 export function redactQuery(query: string): string {
-  return query.split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    const name = decodeSafely((eq < 0 ? pair : pair.slice(0, eq)).replaceAll('+', ' '));
-    return SECRET_QUERY.test(name) && eq >= 0 ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
-  }).join('&');
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = decodeSafely((eq < 0 ? pair : pair.slice(0, eq)).replaceAll('+', ' '));
+      return SECRET_QUERY.test(name) && eq >= 0 ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+    })
+    .join('&');
 }
 
 /**

@@ -23,7 +23,11 @@ export function metricsAuthorized(access: MetricsAccess, authorization: string |
  * `/metrics` on a port of its own, so that it can stay on an internal interface while the API is
  * public. A plain node:http server: it serves one read-only route and needs none of the API's stack.
  */
-export async function startMetricsServer(metrics: Metrics, access: MetricsAccess & { port: number }, host: string): Promise<{ port: number; close(): Promise<void> }> {
+export async function startMetricsServer(
+  metrics: Metrics,
+  access: MetricsAccess & { port: number },
+  host: string,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0];
     if (request.method !== 'GET' || path !== '/metrics') {

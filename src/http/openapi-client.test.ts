@@ -15,7 +15,8 @@ describe('generated client types', () => {
     const committed = readFileSync(CLIENT_TYPES_FILE, 'utf8').split('\n');
     const fresh = (await generateClientTypes()).split('\n');
     const line = fresh.findIndex((text, index) => text !== committed[index]);
-    const stale = line === -1 && fresh.length === committed.length ? undefined : { line: line + 1, committed: committed[line], generated: fresh[line] };
+    const stale =
+      line === -1 && fresh.length === committed.length ? undefined : { line: line + 1, committed: committed[line], generated: fresh[line] };
     // Stale means a route schema changed: run `npm run openapi:types` and commit src/testing/openapi-types.d.ts with it.
     expect(stale, 'src/testing/openapi-types.d.ts is stale: run `npm run openapi:types` and commit it').toBeUndefined();
   });
@@ -46,13 +47,19 @@ for (const dialect of testDialects) {
       expect(read.data?.email).toBe(email);
       expect(read.response.headers.get('etag')).toBe(etag);
 
-      const updated = await client.PATCH('/v1/users/{id}', { params: { path: { id }, header: { 'if-match': etag! } }, body: { nickname: 'ada' } });
+      const updated = await client.PATCH('/v1/users/{id}', {
+        params: { path: { id }, header: { 'if-match': etag! } },
+        body: { nickname: 'ada' },
+      });
       expect(updated.response.status).toBe(200);
       expect(updated.data?.nickname).toBe('ada');
       expect(updated.response.headers.get('etag')).not.toBe(etag);
 
       // The first ETag is stale now: a typed problem document, and nothing changed.
-      const stale = await client.PATCH('/v1/users/{id}', { params: { path: { id }, header: { 'if-match': etag! } }, body: { nickname: 'lost' } });
+      const stale = await client.PATCH('/v1/users/{id}', {
+        params: { path: { id }, header: { 'if-match': etag! } },
+        body: { nickname: 'lost' },
+      });
       expect(stale.response.status).toBe(412);
       expect(stale.data).toBeUndefined();
       expect(stale.error?.code).toBe('USER_VERSION_MISMATCH');

@@ -17,19 +17,39 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       info: {
         title: 'Roster API',
         version,
-        description: 'Multi-tenant user directory and provisioning. Errors are RFC 9457 problem documents; codes are listed in docs/errors.md.',
+        description:
+          'Multi-tenant user directory and provisioning. Errors are RFC 9457 problem documents; codes are listed in docs/errors.md.',
         license: { name: 'MIT', identifier: 'MIT' },
       },
       // Relative: the document describes the server that serves it, whatever its public address.
       servers: [{ url: '/', description: 'This Roster server' }],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A Roster API key (rst_… or a custom prefix), or a user session / personal access token (rss_…)' },
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'roster_session', description: 'The admin page\'s browser session (POST /v1/browser-sessions); unsafe requests also need X-CSRF-Token' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A Roster API key (rst_… or a custom prefix), or a user session / personal access token (rss_…)',
+          },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'roster_session',
+            description: "The admin page's browser session (POST /v1/browser-sessions); unsafe requests also need X-CSRF-Token",
+          },
           metricsToken: { type: 'http', scheme: 'bearer', description: 'GET /metrics: the token of ROSTER_METRICS_TOKEN, when it is set' },
           rocketChatUserId: { type: 'apiKey', in: 'header', name: 'X-User-Id', description: 'Rocket.Chat contract: the signed-in user id' },
-          rocketChatAuthToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'Rocket.Chat contract: a session or personal access token' },
-          rolloutCredentialId: { type: 'apiKey', in: 'header', name: 'X-Rollout-Credential-Id', description: 'Rollout contract: the tenant (slug, id or number)' },
+          rocketChatAuthToken: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Auth-Token',
+            description: 'Rocket.Chat contract: a session or personal access token',
+          },
+          rolloutCredentialId: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Rollout-Credential-Id',
+            description: 'Rollout contract: the tenant (slug, id or number)',
+          },
         },
       },
     },

@@ -25,7 +25,9 @@ describe('overload: rate limits, hashing admission, security headers', () => {
     expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Another key of the same tenant has its own budget; health checks have none.
-    expect((await t.request(await t.keyWithPermissions(tenantId, ['users:read']), { method: 'GET', url: '/v1/users' })).statusCode).toBe(200);
+    expect((await t.request(await t.keyWithPermissions(tenantId, ['users:read']), { method: 'GET', url: '/v1/users' })).statusCode).toBe(
+      200,
+    );
     for (let i = 0; i < 10; i++) expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
   });
 
@@ -57,7 +59,12 @@ describe('overload: rate limits, hashing admission, security headers', () => {
     const t = await app({ ROSTER_HASH_QUEUE_MAX: '2', ROSTER_ARGON2_MEMORY_KIB: '19456', ROSTER_ARGON2_TIME_COST: '2' });
     const { key } = await t.tenantWithKey();
     const creates = Array.from({ length: 24 }, (_, i) =>
-      t.request(key, { method: 'POST', url: '/v1/users', payload: { email: `flood${i}@acme.com`, password: 'correct horse battery staple' } }));
+      t.request(key, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { email: `flood${i}@acme.com`, password: 'correct horse battery staple' },
+      }),
+    );
     const readStarted = performance.now();
     const read = await t.request(key, { method: 'GET', url: '/v1/users?limit=1' });
     const readMs = performance.now() - readStarted;
@@ -75,7 +82,11 @@ describe('overload: rate limits, hashing admission, security headers', () => {
 
   it('should send security headers on every response, API and errors alike', async () => {
     const t = await app({});
-    for (const res of [await t.app.inject({ url: '/healthz' }), await t.app.inject({ url: '/v1/users' }), await t.app.inject({ url: '/nope' })]) {
+    for (const res of [
+      await t.app.inject({ url: '/healthz' }),
+      await t.app.inject({ url: '/v1/users' }),
+      await t.app.inject({ url: '/nope' }),
+    ]) {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['content-security-policy']).toContain("default-src 'none'");
       expect(res.headers['strict-transport-security']).toBeDefined();

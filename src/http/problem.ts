@@ -20,7 +20,11 @@ export function problemTypeUri(code: ErrorCode): string {
   return `https://roster.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;
 }
 
-export function toProblem(code: ErrorCode, requestId: string, options: { detail?: string; errors?: Problem['errors']; details?: Record<string, unknown> } = {}): Problem {
+export function toProblem(
+  code: ErrorCode,
+  requestId: string,
+  options: { detail?: string; errors?: Problem['errors']; details?: Record<string, unknown> } = {},
+): Problem {
   const { status, title } = errorCodes[code];
   return {
     ...options.details,

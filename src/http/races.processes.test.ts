@@ -33,7 +33,9 @@ describe.skipIf(!pgUrl)('postgres: races across two processes', { timeout: 300_0
 
   it('should create exactly one user for 200 concurrent creates of one email in mixed case', async () => {
     const cases = ['dup@acme.com', 'DUP@acme.com', 'Dup@Acme.com', 'dUp@ACME.COM'];
-    const results = await Promise.all(Array.from({ length: 200 * SCALE }, (_, i) => on(i)('POST', '/v1/users', { email: cases[i % cases.length] })));
+    const results = await Promise.all(
+      Array.from({ length: 200 * SCALE }, (_, i) => on(i)('POST', '/v1/users', { email: cases[i % cases.length] })),
+    );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s !== 201).every((s) => s === 409)).toBe(true);
@@ -43,7 +45,11 @@ describe.skipIf(!pgUrl)('postgres: races across two processes', { timeout: 300_0
 
   it('should let exactly one of many concurrent If-Match PATCHes win', async () => {
     const user = (await on(0)('POST', '/v1/users', { email: 'patched@acme.com' })).body;
-    const results = await Promise.all(Array.from({ length: 20 * SCALE }, (_, i) => on(i)('PATCH', `/v1/users/${String(user.id)}`, { displayName: `writer ${i}` }, { 'if-match': '"1"' })));
+    const results = await Promise.all(
+      Array.from({ length: 20 * SCALE }, (_, i) =>
+        on(i)('PATCH', `/v1/users/${String(user.id)}`, { displayName: `writer ${i}` }, { 'if-match': '"1"' }),
+      ),
+    );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 412)).toBe(true);
@@ -60,7 +66,8 @@ describe.skipIf(!pgUrl)('postgres: races across two processes', { timeout: 300_0
       expect(r.status).toBe(200);
       const items = r.body.results as Array<{ status: string; error?: { code: string } }>;
       expect(items).toHaveLength(150);
-      for (const item of items) expect(item.status === 'created' || (item.status === 'failed' && item.error?.code === 'USER_EMAIL_TAKEN')).toBe(true);
+      for (const item of items)
+        expect(item.status === 'created' || (item.status === 'failed' && item.error?.code === 'USER_EMAIL_TAKEN')).toBe(true);
       created += items.filter((x) => x.status === 'created').length;
     }
     expect(created).toBe(300);

@@ -18,7 +18,10 @@ const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
 /** The credential a request presents, as a short digest: counters never hold a secret. */
 function credentialOf(request: FastifyRequest): string | undefined {
   const h = request.headers;
-  const token = (typeof h.authorization === 'string' ? h.authorization : undefined) ?? (typeof h['x-auth-token'] === 'string' ? h['x-auth-token'] : undefined) ?? cookieCredential(request);
+  const token =
+    (typeof h.authorization === 'string' ? h.authorization : undefined) ??
+    (typeof h['x-auth-token'] === 'string' ? h['x-auth-token'] : undefined) ??
+    cookieCredential(request);
   return token === undefined ? undefined : createHash('sha256').update(token).digest('base64url').slice(0, 22);
 }
 
@@ -87,7 +90,10 @@ export class RedisHealth {
     if (this.closing || (this.down && now - this.lastWarning < REDIS_WARN_INTERVAL_MS)) return;
     this.down = true;
     this.lastWarning = now;
-    this.log.warn({ redis: 'down', err: error ? { message: error.message, code: (error as { code?: string }).code } : undefined }, 'Redis does not answer: rate limits are counted per process until it does');
+    this.log.warn(
+      { redis: 'down', err: error ? { message: error.message, code: (error as { code?: string }).code } : undefined },
+      'Redis does not answer: rate limits are counted per process until it does',
+    );
   }
 }
 
@@ -109,7 +115,10 @@ function sharedOrLocalStore(redis: RedisClient, health: RedisHealth): StoreCtor 
     ) {}
 
     private run(method: 'incr' | 'read', key: string, callback: StoreCallback, timeWindow: number, max: number): void {
-      const local = () => (method === 'read' && this.local.read ? this.local.read(key, callback, timeWindow, max) : this.local.incr(key, callback, timeWindow, max));
+      const local = () =>
+        method === 'read' && this.local.read
+          ? this.local.read(key, callback, timeWindow, max)
+          : this.local.incr(key, callback, timeWindow, max);
       if (!health.up) return local();
       const handle: StoreCallback = (error, result) => {
         if (!error) {
@@ -139,7 +148,10 @@ function sharedOrLocalStore(redis: RedisClient, health: RedisHealth): StoreCtor 
   // The plugin builds its store with `new Store(globalParams)`.
   return class extends SharedOrLocal {
     constructor(params: { continueExceeding?: boolean; exponentialBackoff?: boolean }) {
-      super(new RedisStore(params.continueExceeding, params.exponentialBackoff, redis, 'roster-rl:'), new LocalStore(params.continueExceeding, params.exponentialBackoff, 5000));
+      super(
+        new RedisStore(params.continueExceeding, params.exponentialBackoff, redis, 'roster-rl:'),
+        new LocalStore(params.continueExceeding, params.exponentialBackoff, 5000),
+      );
     }
   } as unknown as StoreCtor;
 }
@@ -157,16 +169,17 @@ export interface RateLimits {
  */
 export async function registerRateLimits(app: FastifyInstance, options: RateLimitOptions): Promise<RateLimits> {
   // ioredis is loaded only when Redis is configured.
-  const redis = options.redisUrl === undefined
-    ? undefined
-    : new (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis(options.redisUrl, {
-      connectTimeout: 1000,
-      // An unanswered command (the ready check included) fails instead of waiting; with no connection, commands fail at once.
-      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      lazyConnect: false,
-    });
+  const redis =
+    options.redisUrl === undefined
+      ? undefined
+      : new (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis(options.redisUrl, {
+          connectTimeout: 1000,
+          // An unanswered command (the ready check included) fails instead of waiting; with no connection, commands fail at once.
+          commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          lazyConnect: false,
+        });
   const health = redis ? new RedisHealth(redis, app.log) : undefined;
   if (redis) {
     app.addHook('onClose', async () => {
@@ -183,14 +196,25 @@ export async function registerRateLimits(app: FastifyInstance, options: RateLimi
   });
   const skip = (request: FastifyRequest) => UNLIMITED.has(request.url.split('?')[0] ?? '');
   // Two independent counters (the plugin's own hook runs only one limiter per request).
-  const perAddress = app.createRateLimit({ max: options.perAddressPerMinute, timeWindow: 60_000, keyGenerator: (request) => `a:${request.ip}` });
-  const perKey = app.createRateLimit({ max: options.perKeyPerMinute, timeWindow: 60_000, keyGenerator: (request) => `k:${credentialOf(request) ?? '-'}` });
+  const perAddress = app.createRateLimit({
+    max: options.perAddressPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `a:${request.ip}`,
+  });
+  const perKey = app.createRateLimit({
+    max: options.perKeyPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `k:${credentialOf(request) ?? '-'}`,
+  });
   app.addHook('onRequest', async (request) => {
     if (skip(request)) return;
     const checks = [perAddress(request), ...(credentialOf(request) === undefined ? [] : [perKey(request)])];
     for (const limit of await Promise.all(checks)) {
       if (!limit.isAllowed && limit.isExceeded) {
-        throw new AppError('RATE_LIMITED', { detail: 'Too many requests; retry later', details: { retryAfter: Math.max(1, limit.ttlInSeconds) } });
+        throw new AppError('RATE_LIMITED', {
+          detail: 'Too many requests; retry later',
+          details: { retryAfter: Math.max(1, limit.ttlInSeconds) },
+        });
       }
     }
   });

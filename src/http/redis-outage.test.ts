@@ -95,25 +95,30 @@ describe('Redis outage: rate limits fall back to per-process counting, readiness
   it.each([
     ['a closed port', closedPortUrl],
     ['a listener that never answers', blackholeUrl],
-  ])('with Redis at %s: requests answer at once, limits still hold per process, /readyz says degraded, logs stay JSON', async (_name, makeUrl) => {
-    const t = await app({ REDIS_URL: await makeUrl(), ROSTER_RATE_LIMIT_PER_KEY: '3' });
-    const { key } = await t.tenantWithKey();
-    const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const started = performance.now();
-      statuses.push((await t.request(key, { method: 'GET', url: '/v1/users' })).statusCode);
-      expect(performance.now() - started).toBeLessThan(HANG_MS);
-    }
-    // Counted in this process while Redis is away: neither a hang nor unlimited.
-    expect(statuses).toEqual([200, 200, 200, 429, 429]);
-    expect((await t.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'degraded', redis: 'down' });
-    expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
-    // Let a few reconnect attempts fail (the blackhole's ready check times out after 500 ms): still one warning.
-    await new Promise((r) => setTimeout(r, 1500));
-    const lines = t.logs.lines.map((line) => JSON.parse(line) as { level: number; redis?: string; msg: string });
-    expect(lines.filter((l) => l.redis === 'down')).toEqual([expect.objectContaining({ level: 40, msg: expect.stringContaining('counted per process') })]);
-    expect(stderr).toEqual([]);
-  });
+  ])(
+    'with Redis at %s: requests answer at once, limits still hold per process, /readyz says degraded, logs stay JSON',
+    async (_name, makeUrl) => {
+      const t = await app({ REDIS_URL: await makeUrl(), ROSTER_RATE_LIMIT_PER_KEY: '3' });
+      const { key } = await t.tenantWithKey();
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        statuses.push((await t.request(key, { method: 'GET', url: '/v1/users' })).statusCode);
+        expect(performance.now() - started).toBeLessThan(HANG_MS);
+      }
+      // Counted in this process while Redis is away: neither a hang nor unlimited.
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      expect((await t.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'degraded', redis: 'down' });
+      expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+      // Let a few reconnect attempts fail (the blackhole's ready check times out after 500 ms): still one warning.
+      await new Promise((r) => setTimeout(r, 1500));
+      const lines = t.logs.lines.map((line) => JSON.parse(line) as { level: number; redis?: string; msg: string });
+      expect(lines.filter((l) => l.redis === 'down')).toEqual([
+        expect.objectContaining({ level: 40, msg: expect.stringContaining('counted per process') }),
+      ]);
+      expect(stderr).toEqual([]);
+    },
+  );
 
   it.skipIf(!redisUrl)('should share the counters again once Redis answers, across processes', async () => {
     const standIn = await redisStandIn('refuse');
@@ -124,7 +129,8 @@ describe('Redis outage: rate limits fall back to per-process counting, readiness
     expect((await a.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'degraded', redis: 'down' });
 
     standIn.set('forward');
-    for (const t of [a, b]) await eventually(async () => (await t.app.inject({ url: '/readyz' })).json().status === 'ready', 'Redis to be back');
+    for (const t of [a, b])
+      await eventually(async () => (await t.app.inject({ url: '/readyz' })).json().status === 'ready', 'Redis to be back');
     expect((await a.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', redis: 'up' });
     // A fresh key: two requests on a, then b (which does not know the key: 401) shares a's count.
     const { key } = await a.tenantWithKey();
@@ -132,7 +138,12 @@ describe('Redis outage: rate limits fall back to per-process counting, readiness
     for (let i = 0; i < 2; i++) statuses.push((await a.request(key, { method: 'GET', url: '/v1/users' })).statusCode);
     for (let i = 0; i < 2; i++) statuses.push((await b.request(key, { method: 'GET', url: '/v1/users' })).statusCode);
     expect(statuses).toEqual([200, 200, 401, 429]);
-    expect(a.logs.lines.map((l) => JSON.parse(l) as { redis?: string }).filter((l) => l.redis).map((l) => l.redis)).toEqual(['down', 'up']);
+    expect(
+      a.logs.lines
+        .map((l) => JSON.parse(l) as { redis?: string })
+        .filter((l) => l.redis)
+        .map((l) => l.redis),
+    ).toEqual(['down', 'up']);
 
     // Redis goes away again while connected: a falls back within the hang bound, and counts afresh in the process.
     standIn.set('blackhole');
@@ -151,7 +162,16 @@ describe('Redis outage in a real `roster serve` process', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
       cwd: path.resolve(import.meta.dirname, '../..'),
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DATABASE_URL: '', ROSTER_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', ROSTER_ADMIN_KEY: adminKey, REDIS_URL: `redis://127.0.0.1:${await freePort()}`, ROSTER_RATE_LIMIT_PER_KEY: '4' },
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        ROSTER_DATA_DIR: dataDir,
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        ROSTER_ADMIN_KEY: adminKey,
+        REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+        ROSTER_RATE_LIMIT_PER_KEY: '4',
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -159,7 +179,14 @@ describe('Redis outage in a real `roster serve` process', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       const base = `http://127.0.0.1:${port}`;
-      await eventually(async () => (await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) === 200, 'the server to start');
+      await eventually(
+        async () =>
+          (await fetch(`${base}/readyz`).then(
+            (r) => r.status,
+            () => 0,
+          )) === 200,
+        'the server to start',
+      );
       expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ status: 'degraded', redis: 'down' });
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {

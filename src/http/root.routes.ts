@@ -16,7 +16,9 @@ const PAGE = `<!doctype html>
 <h1>Roster</h1>
 <p>A multi-tenant user directory and provisioning service. It answers its API under <code>/v1</code> and <code>/scim/v2</code>.</p>
 <ul>
-${Object.values(ROOT_LINKS).map((link) => `<li><a href="${link.href}">${link.href}</a>: ${link.title}</li>`).join('\n')}
+${Object.values(ROOT_LINKS)
+  .map((link) => `<li><a href="${link.href}">${link.href}</a>: ${link.title}</li>`)
+  .join('\n')}
 </ul>
 </body>
 </html>

@@ -31,13 +31,40 @@ for (const dialect of testDialects) {
       const webhook = await call(key, { method: 'POST', url: '/v1/webhooks', payload: { url: receiver.url } }, { record: false });
       const webhookSecret = webhook.json().secret as string;
       const password = 'Correct-Horse-Battery-91';
-      const user = (await call(key, { method: 'POST', url: '/v1/users', payload: { email: 'secret@acme.com', username: 'secret', password, roles: ['admin'] } })).json();
+      const user = (
+        await call(key, {
+          method: 'POST',
+          url: '/v1/users',
+          payload: { email: 'secret@acme.com', username: 'secret', password, roles: ['admin'] },
+        })
+      ).json();
       await call(key, { method: 'POST', url: '/v1/users', payload: { email: 'imported@acme.com', passwordHash: BCRYPT } });
-      const generated = (await call(key, { method: 'POST', url: '/v1/users', payload: { email: 'gen@acme.com', generatePassword: true } }, { record: false })).json().generatedPassword as string;
-      await call(key, { method: 'POST', url: '/v1/users/batch', payload: { users: [{ email: 'batch@acme.com', password: 'Another-Secret-Pass-77' }, { email: 'bad', password: 'Third-Secret-Pass-55' }] } });
-      const session = (await call(undefined, { method: 'POST', url: '/v1/sessions', tenant: slug, payload: { login: 'secret', password } }, { record: false })).json().token as string;
-      const personal = (await call(key, { method: 'POST', url: `/v1/users/${user.id}/tokens`, payload: { name: 'p' } }, { record: false })).json().token as string;
-      const newKey = (await call(key, { method: 'POST', url: '/v1/api-keys', payload: { name: 'k2', role: 'user' } }, { record: false })).json().secret as string;
+      const generated = (
+        await call(key, { method: 'POST', url: '/v1/users', payload: { email: 'gen@acme.com', generatePassword: true } }, { record: false })
+      ).json().generatedPassword as string;
+      await call(key, {
+        method: 'POST',
+        url: '/v1/users/batch',
+        payload: {
+          users: [
+            { email: 'batch@acme.com', password: 'Another-Secret-Pass-77' },
+            { email: 'bad', password: 'Third-Secret-Pass-55' },
+          ],
+        },
+      });
+      const session = (
+        await call(
+          undefined,
+          { method: 'POST', url: '/v1/sessions', tenant: slug, payload: { login: 'secret', password } },
+          { record: false },
+        )
+      ).json().token as string;
+      const personal = (
+        await call(key, { method: 'POST', url: `/v1/users/${user.id}/tokens`, payload: { name: 'p' } }, { record: false })
+      ).json().token as string;
+      const newKey = (
+        await call(key, { method: 'POST', url: '/v1/api-keys', payload: { name: 'k2', role: 'user' } }, { record: false })
+      ).json().secret as string;
 
       // Failures that carry the secrets in the request.
       await call(undefined, { method: 'POST', url: '/v1/sessions', tenant: slug, payload: { login: 'secret', password: `${password}x` } });
@@ -46,14 +73,31 @@ for (const dialect of testDialects) {
       await call(`${newKey}x`, { method: 'GET', url: '/v1/users' });
       await call(session, { method: 'GET', url: `/v1/users/${user.id}` });
       await call(personal, { method: 'GET', url: '/v1/users' });
-      await call(key, { method: 'POST', url: '/v1/users', headers: { 'content-type': 'application/json' }, payload: `{"email":"x@acme.com","password":"${password}",` });
+      await call(key, {
+        method: 'POST',
+        url: '/v1/users',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"email":"x@acme.com","password":"${password}",`,
+      });
       await call(key, { method: 'GET', url: '/v1/users?limit=200' });
       await call(key, { method: 'GET', url: '/v1/events?limit=200' });
       await receiver.waitFor((r) => r.length >= 5);
       const deliveries = await call(key, { method: 'GET', url: `/v1/webhooks/${webhook.json().id}/deliveries` });
       expect(deliveries.statusCode).toBe(200);
 
-      const secrets = [password, 'Another-Secret-Pass-77', 'Third-Secret-Pass-55', 'Brand-New-Secret-Pass-19', generated, session, personal, newKey, key, webhookSecret, BCRYPT];
+      const secrets = [
+        password,
+        'Another-Secret-Pass-77',
+        'Third-Secret-Pass-55',
+        'Brand-New-Secret-Pass-19',
+        generated,
+        session,
+        personal,
+        newKey,
+        key,
+        webhookSecret,
+        BCRYPT,
+      ];
       const places = {
         responses: seen.join('\n'),
         'webhook payloads': receiver.received.map((r) => r.body).join('\n'),

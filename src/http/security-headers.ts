@@ -11,7 +11,11 @@ const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; fo
  * used, the proxy's HSTS and redirects do this job.
  */
 function withoutUpgradeInsecureRequests(policy: string): string {
-  return policy.split(';').map((directive) => directive.trim()).filter((directive) => directive !== '' && directive.toLowerCase() !== 'upgrade-insecure-requests').join('; ');
+  return policy
+    .split(';')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== '' && directive.toLowerCase() !== 'upgrade-insecure-requests')
+    .join('; ');
 }
 
 /**
@@ -29,7 +33,8 @@ export async function registerSecurityHeaders(app: FastifyInstance): Promise<voi
   // hooks run after all of them, so this is where a policy is final on every route, whoever set it.
   const finalPolicy = async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const policy = reply.getHeader('content-security-policy');
-    if (typeof policy === 'string' && /upgrade-insecure-requests/i.test(policy)) reply.header('content-security-policy', withoutUpgradeInsecureRequests(policy));
+    if (typeof policy === 'string' && /upgrade-insecure-requests/i.test(policy))
+      reply.header('content-security-policy', withoutUpgradeInsecureRequests(policy));
     return payload;
   };
   app.addHook('onRoute', (route) => {

@@ -48,8 +48,17 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 // Secrets that could ride along in a logged object; the default request serializer logs no headers or bodies anyway.
 const REDACT = [
-  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
-  'password', '*.password', 'passwordHash', '*.passwordHash', 'secret', '*.secret', 'body', '*.body',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'password',
+  '*.password',
+  'passwordHash',
+  '*.passwordHash',
+  'secret',
+  '*.secret',
+  'body',
+  '*.body',
 ];
 
 function trustHops(hops: number) {
@@ -81,7 +90,10 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
     // Errors Fastify raises before routing (a malformed URL) in the documented problem format.
     frameworkErrors: (error, request, reply) => {
       const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URI_TOO_LONG' : 'BAD_REQUEST';
-      return sendProblem(reply, toProblem(code, String(request.id), { detail: code === 'BAD_REQUEST' ? 'The URL is malformed' : 'A path segment is too long' }));
+      return sendProblem(
+        reply,
+        toProblem(code, String(request.id), { detail: code === 'BAD_REQUEST' ? 'The URL is malformed' : 'A path segment is too long' }),
+      );
     },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -105,7 +117,11 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   // Parses the admin page's session cookie (before the rate limits, which count it as a credential).
   await app.register(cookie);
   await registerSecurityHeaders(app);
-  const rateLimits = await registerRateLimits(app, { perKeyPerMinute: config.rateLimitPerKey, perAddressPerMinute: config.rateLimitPerAddress, redisUrl: config.redisUrl });
+  const rateLimits = await registerRateLimits(app, {
+    perKeyPerMinute: config.rateLimitPerKey,
+    perAddressPerMinute: config.rateLimitPerAddress,
+    redisUrl: config.redisUrl,
+  });
   app.addHook('onResponse', async (request, reply) => {
     // The "request completed" line (logged after this hook) says for whom and by whom the request was made.
     const who = logIdentity(request);
@@ -116,7 +132,12 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   });
 
   await registerOpenApi(app, options.version ?? '0.1.0');
-  await app.register(healthRoutes, { isReady: core.isReady, metrics: core.metrics, redisStatus: rateLimits.redisStatus, metricsAccess: config.metrics });
+  await app.register(healthRoutes, {
+    isReady: core.isReady,
+    metrics: core.metrics,
+    redisStatus: rateLimits.redisStatus,
+    metricsAccess: config.metrics,
+  });
   await app.register(rootRoutes);
   await app.register(
     async (v1) => {
@@ -141,7 +162,12 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   // Logins carry no API key, so they live outside the key-checking scope.
   await app.register(sessionRoutes, { prefix: '/v1', sessions: core.sessions });
   await app.register(browserSessionRoutes, {
-    prefix: '/v1', authenticate: core.authenticate, sessions: core.sessions, tenants: core.tenants, users: core.users, publicUrl: config.publicUrl,
+    prefix: '/v1',
+    authenticate: core.authenticate,
+    sessions: core.sessions,
+    tenants: core.tenants,
+    users: core.users,
+    publicUrl: config.publicUrl,
   });
   await app.register(adminPageRoutes);
   await app.register(mailLinkRoutes, { prefix: '/v1', mail: core.mail });

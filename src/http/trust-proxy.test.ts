@@ -19,7 +19,15 @@ async function startProxy(upstreamPort: number) {
   const server = http.createServer((req, res) => {
     const forwarded = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
     const upstream = http.request(
-      { host: '127.0.0.1', port: upstreamPort, localAddress: '127.0.0.1', method: req.method, path: req.url, agent: false, headers: { ...req.headers, 'x-forwarded-for': forwarded } },
+      {
+        host: '127.0.0.1',
+        port: upstreamPort,
+        localAddress: '127.0.0.1',
+        method: req.method,
+        path: req.url,
+        agent: false,
+        headers: { ...req.headers, 'x-forwarded-for': forwarded },
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -33,13 +41,34 @@ async function startProxy(upstreamPort: number) {
 }
 
 /** One request from a given source address to a port on loopback. */
-function send(port: number, from: string, method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<{ status: number; body: string }> {
+function send(
+  port: number,
+  from: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, localAddress: from, method, path, agent: false, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        localAddress: from,
+        method,
+        path,
+        agent: false,
+        headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (c: string) => (text += c))
+          .on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -48,7 +77,11 @@ function send(port: number, from: string, method: string, path: string, headers:
 /** A Roster listening on loopback with a proxy in front; `trustProxy` is ROSTER_TRUST_PROXY (undefined: unset). */
 async function rosterBehindProxy(trustProxy: string | undefined) {
   const t = await createTestApp(sqlite, {
-    env: { ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS: '3', ROSTER_RATE_LIMIT_PER_ADDRESS: '6', ...(trustProxy === undefined ? {} : { ROSTER_TRUST_PROXY: trustProxy }) },
+    env: {
+      ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS: '3',
+      ROSTER_RATE_LIMIT_PER_ADDRESS: '6',
+      ...(trustProxy === undefined ? {} : { ROSTER_TRUST_PROXY: trustProxy }),
+    },
   });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const rosterPort = (t.app.server.address() as AddressInfo).port;
@@ -60,17 +93,30 @@ async function rosterBehindProxy(trustProxy: string | undefined) {
     send(port, from, 'POST', '/v1/sessions', { 'x-roster-tenant': slug, ...headers }, { login: user, password });
   /** A failed login of an unknown user: only the per-address counter moves. */
   let n = 0;
-  const fail = (port: number, from: string, headers: Record<string, string> = {}) => login(port, from, 'wrong-password', headers, `nobody${++n}`);
-  return { t, rosterPort, proxy, login, fail, close: async () => { await proxy.close(); await t.close(); } };
+  const fail = (port: number, from: string, headers: Record<string, string> = {}) =>
+    login(port, from, 'wrong-password', headers, `nobody${++n}`);
+  return {
+    t,
+    rosterPort,
+    proxy,
+    login,
+    fail,
+    close: async () => {
+      await proxy.close();
+      await t.close();
+    },
+  };
 }
 
 describe('client addresses behind a proxy (M3)', () => {
   describe('without ROSTER_TRUST_PROXY', () => {
     let r: Awaited<ReturnType<typeof rosterBehindProxy>>;
-    beforeAll(async () => { r = await rosterBehindProxy(undefined); });
+    beforeAll(async () => {
+      r = await rosterBehindProxy(undefined);
+    });
     afterAll(async () => r?.close());
 
-    it('should ignore X-Forwarded-For: every client behind the proxy shares the proxy\'s counters', async () => {
+    it("should ignore X-Forwarded-For: every client behind the proxy shares the proxy's counters", async () => {
       for (let i = 0; i < 3; i += 1) expect((await r.fail(r.proxy.port, CLIENT_A)).status).toBe(401);
       expect((await r.fail(r.proxy.port, CLIENT_A)).status).toBe(429);
       // Another client behind the same proxy is locked out with A: the limits see one address.
@@ -83,7 +129,9 @@ describe('client addresses behind a proxy (M3)', () => {
   for (const setting of ['127.0.0.1', '1', '127.0.0.1/32,::1']) {
     describe(`with ROSTER_TRUST_PROXY=${setting}`, () => {
       let r: Awaited<ReturnType<typeof rosterBehindProxy>>;
-      beforeAll(async () => { r = await rosterBehindProxy(setting); });
+      beforeAll(async () => {
+        r = await rosterBehindProxy(setting);
+      });
       afterAll(async () => r?.close());
 
       it('should keep separate login-failure counters for two clients behind the proxy', async () => {
@@ -102,7 +150,8 @@ describe('client addresses behind a proxy (M3)', () => {
         // A hop count trusts whoever connects as the nearest proxy (so Roster must be reachable only through it);
         // with the proxy's addresses named, a client that is not the proxy is its own address whatever it claims.
         if (setting === '1') return;
-        for (const spoof of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) expect((await r.fail(r.rosterPort, STRANGER, { 'x-forwarded-for': spoof })).status).toBe(401);
+        for (const spoof of ['203.0.113.1', '203.0.113.2', '203.0.113.3'])
+          expect((await r.fail(r.rosterPort, STRANGER, { 'x-forwarded-for': spoof })).status).toBe(401);
         expect((await r.fail(r.rosterPort, STRANGER, { 'x-forwarded-for': '203.0.113.4' })).status).toBe(429);
         // …and it cannot spend B's counter by naming B.
         expect((await r.login(r.proxy.port, CLIENT_B, PASSWORD)).status).toBe(201);

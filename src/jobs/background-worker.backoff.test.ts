@@ -7,7 +7,11 @@ class FlakyWorker extends BackgroundWorker {
   failing = true;
   readonly errors: string[] = [];
   constructor() {
-    super({ info: () => undefined, warn: () => undefined, error: (_o: object, message: string) => void this.errors.push(message) } as never, 10, 'flaky worker');
+    super(
+      { info: () => undefined, warn: () => undefined, error: (_o: object, message: string) => void this.errors.push(message) } as never,
+      10,
+      'flaky worker',
+    );
   }
   protected async drain(): Promise<void> {
     this.attempts++;

@@ -11,8 +11,15 @@ for (const dialect of testDialects) {
     afterAll(async () => t?.close());
 
     async function submit(key: string, prefix: string, rows: number): Promise<string> {
-      const body = Array.from({ length: rows }, (_, i) => JSON.stringify({ email: `${prefix}${i}@example.com`, givenName: `${prefix} ${i}` })).join('\n');
-      const res = await t.request(key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'application/x-ndjson' }, payload: body });
+      const body = Array.from({ length: rows }, (_, i) =>
+        JSON.stringify({ email: `${prefix}${i}@example.com`, givenName: `${prefix} ${i}` }),
+      ).join('\n');
+      const res = await t.request(key, {
+        method: 'POST',
+        url: '/v1/imports',
+        headers: { 'content-type': 'application/x-ndjson' },
+        payload: body,
+      });
       expect(res.statusCode).toBe(202);
       return res.json().id as string;
     }
@@ -53,9 +60,17 @@ for (const dialect of testDialects) {
       const c = await t.tenantWithKey();
       const b = await t.tenantWithKey();
       const [a1, a2, c1, b1] = await queuedTogether(async () => [
-        await submit(a.key, 'first', 1500), await submit(a.key, 'second', 1000), await submit(c.key, 'other', 1200), await submit(b.key, 'one', 2),
+        await submit(a.key, 'first', 1500),
+        await submit(a.key, 'second', 1000),
+        await submit(c.key, 'other', 1200),
+        await submit(b.key, 'one', 2),
       ]);
-      const [doneA1, doneA2, doneC1, doneB1] = await Promise.all([finishedAt(a.key, a1), finishedAt(a.key, a2), finishedAt(c.key, c1), finishedAt(b.key, b1)]);
+      const [doneA1, doneA2, doneC1, doneB1] = await Promise.all([
+        finishedAt(a.key, a1),
+        finishedAt(a.key, a2),
+        finishedAt(c.key, c1),
+        finishedAt(b.key, b1),
+      ]);
       // Turns: A1, C1, B1 (done), A1, C1, A1 (done), C1 (done), A2, A2 (done).
       expect(doneB1).toBeLessThan(doneA1);
       expect(doneB1).toBeLessThan(doneC1);

@@ -16,14 +16,23 @@ function startServer(): ChildProcess {
     cwd: root,
     stdio: 'ignore',
     env: {
-      ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '', PORT: String(port), LOG_LEVEL: 'warn',
-      ROSTER_ADMIN_KEY: adminKey, ROSTER_IMPORT_STALE_SECONDS: '1',
+      ...process.env,
+      ROSTER_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ROSTER_ADMIN_KEY: adminKey,
+      ROSTER_IMPORT_STALE_SECONDS: '1',
     },
   });
 }
 
 async function call(method: string, url: string, body?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${url}`, { method, headers: { authorization: `Bearer ${adminKey}`, 'x-roster-tenant': 'resume', ...headers }, ...(body ? { body } : {}) });
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${adminKey}`, 'x-roster-tenant': 'resume', ...headers },
+    ...(body ? { body } : {}),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -42,7 +51,9 @@ describe('import job across a crash (SQLite file)', () => {
   it('should resume after SIGKILL and create every row exactly once', { timeout: 180_000 }, async () => {
     let server = startServer();
     await waitUntil(async () => (await fetch(`${base}/readyz`)).ok, 60_000);
-    expect((await call('POST', '/v1/tenants', JSON.stringify({ slug: 'resume' }), { 'content-type': 'application/json' })).status).toBe(201);
+    expect((await call('POST', '/v1/tenants', JSON.stringify({ slug: 'resume' }), { 'content-type': 'application/json' })).status).toBe(
+      201,
+    );
 
     const rows = 20_000;
     const body = Array.from({ length: rows }, (_, i) => JSON.stringify({ email: `r${i}@example.com`, givenName: `R ${i}` })).join('\n');
@@ -69,7 +80,10 @@ describe('import job across a crash (SQLite file)', () => {
       const seen = new Set<string>();
       let cursor: string | null = null;
       do {
-        const page = (await call('GET', `/v1/users?limit=200${cursor ? `&cursor=${cursor}` : ''}`)).json as { data: Array<{ email: string }>; nextCursor: string | null };
+        const page = (await call('GET', `/v1/users?limit=200${cursor ? `&cursor=${cursor}` : ''}`)).json as {
+          data: Array<{ email: string }>;
+          nextCursor: string | null;
+        };
         for (const user of page.data) seen.add(user.email);
         count += page.data.length;
         cursor = page.nextCursor;

@@ -25,7 +25,11 @@ class CredentialEnded extends Error {}
 function makeBatchRecorder(db: Db, job: ImportJobRow) {
   let before: ImportProgress = { processed: 0, created: 0, failed: 0 };
   return async (total: ImportProgress, errors: RowError[], lastRow: number) => {
-    const delta = { processed: total.processed - before.processed, created: total.created - before.created, failed: total.failed - before.failed };
+    const delta = {
+      processed: total.processed - before.processed,
+      created: total.created - before.created,
+      failed: total.failed - before.failed,
+    };
     before = { ...total };
     await imports.recordChunk(db, job.tenantId, job.id, delta, lastRow, errors, nowIso());
   };
@@ -105,17 +109,32 @@ export class ImportWorker extends BackgroundWorker {
       await this.db.transaction().execute(async (trx) => {
         await imports.finishJob(trx, job.tenantId, job.id, 'completed', null, nowIso());
         const finished = await imports.findJob(trx, job.tenantId, job.id);
-        if (finished) await recordEvents(trx, job.tenantId, actorOf(principal, ctx.requestId), [{ type: 'import.completed', resourceType: 'import', resourceId: job.id, data: toImportJob(finished) }]);
+        if (finished)
+          await recordEvents(trx, job.tenantId, actorOf(principal, ctx.requestId), [
+            { type: 'import.completed', resourceType: 'import', resourceId: job.id, data: toImportJob(finished) },
+          ]);
       });
       this.log.info({ importId: job.id }, 'import completed');
     } catch (error) {
       if (error instanceof CredentialEnded) return this.stopForCredential(job, error.message);
       if (error instanceof Stopping) {
-        await this.db.updateTable('importJobs').set({ status: 'queued', updatedAt: nowIso() }).where('tenantId', '=', job.tenantId).where('id', '=', job.id).execute();
+        await this.db
+          .updateTable('importJobs')
+          .set({ status: 'queued', updatedAt: nowIso() })
+          .where('tenantId', '=', job.tenantId)
+          .where('id', '=', job.id)
+          .execute();
         return;
       }
       this.log.error({ err: error, importId: job.id }, 'import failed');
-      await imports.finishJob(this.db, job.tenantId, job.id, 'failed', 'The import stopped on an internal error; see the server log', nowIso());
+      await imports.finishJob(
+        this.db,
+        job.tenantId,
+        job.id,
+        'failed',
+        'The import stopped on an internal error; see the server log',
+        nowIso(),
+      );
     }
   }
 

@@ -39,11 +39,22 @@ export class MailWorker extends BackgroundWorker {
 
   protected async drain(): Promise<void> {
     for (;;) {
-      const pending = await this.db.selectFrom('mailMessages').selectAll().where('status', '=', 'pending').orderBy('createdAt').limit(BATCH).execute();
+      const pending = await this.db
+        .selectFrom('mailMessages')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .orderBy('createdAt')
+        .limit(BATCH)
+        .execute();
       if (pending.length === 0) return;
       for (const message of pending) {
         if (!this.#transport) {
-          await this.db.updateTable('mailMessages').set({ status: 'stored' }).where('tenantId', '=', message.tenantId).where('id', '=', message.id).execute();
+          await this.db
+            .updateTable('mailMessages')
+            .set({ status: 'stored' })
+            .where('tenantId', '=', message.tenantId)
+            .where('id', '=', message.id)
+            .execute();
           continue;
         }
         if (!(await this.send(this.#transport, message))) return; // the server is likely down: try again on the next tick
@@ -58,7 +69,12 @@ export class MailWorker extends BackgroundWorker {
     const token = needsToken ? await drawLinkToken(this.db, tenantId, id) : undefined;
     if (needsToken && token === undefined) {
       // Expired or revoked (the address changed, the user was deleted) before it could be sent: a dead link helps nobody.
-      await this.db.updateTable('mailMessages').set({ status: 'failed', lastError: 'The link expired or was revoked before the mail was sent' }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+      await this.db
+        .updateTable('mailMessages')
+        .set({ status: 'failed', lastError: 'The link expired or was revoked before the mail was sent' })
+        .where('tenantId', '=', tenantId)
+        .where('id', '=', id)
+        .execute();
       return true;
     }
     const fill = (text: string) => (token === undefined ? text : fillLinks(text, token));
@@ -70,7 +86,11 @@ export class MailWorker extends BackgroundWorker {
       const attempts = message.attempts + 1;
       await this.db
         .updateTable('mailMessages')
-        .set({ attempts, lastError: error instanceof Error ? error.message : String(error), status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending' })
+        .set({
+          attempts,
+          lastError: error instanceof Error ? error.message : String(error),
+          status: attempts >= MAX_ATTEMPTS ? 'failed' : 'pending',
+        })
         .where('tenantId', '=', tenantId)
         .where('id', '=', id)
         .execute();
@@ -78,7 +98,12 @@ export class MailWorker extends BackgroundWorker {
     }
     if (token !== undefined) await settleLinkToken(this.db, tenantId, id);
     const fromAddress = from.name === '' ? from.address : `${from.name} <${from.address}>`;
-    await this.db.updateTable('mailMessages').set({ status: 'sent', sentAt: nowIso(), attempts: message.attempts + 1, fromAddress }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+    await this.db
+      .updateTable('mailMessages')
+      .set({ status: 'sent', sentAt: nowIso(), attempts: message.attempts + 1, fromAddress })
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
     return true;
   }
 }

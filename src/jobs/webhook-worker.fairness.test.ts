@@ -17,23 +17,45 @@ for (const dialect of testDialects) {
     /** A tenant with a webhook and `count` due deliveries, the first due at `from` and one a millisecond apart. */
     async function tenantWithDue(count: number, from: number): Promise<string> {
       const { key, tenantId } = await t.tenantWithKey();
-      const hook = await t.request(key, { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/never-called', eventTypes: ['user.created'] } });
+      const hook = await t.request(key, {
+        method: 'POST',
+        url: '/v1/webhooks',
+        payload: { url: 'http://127.0.0.1:9/never-called', eventTypes: ['user.created'] },
+      });
       expect(hook.statusCode).toBe(201);
       const at = (ms: number) => new Date(ms).toISOString();
-      await webhooks.insertDeliveries(t.core.database.db, Array.from({ length: count }, (_, i) => ({
-        tenantId, id: newId(), webhookId: hook.json().id as string, eventId: newId(), status: 'pending' as const, attempts: 0,
-        nextAttemptAt: at(from + i), lockedUntil: null, lastStatusCode: null, lastError: null, createdAt: at(from), updatedAt: at(from), deliveredAt: null,
-      })));
+      await webhooks.insertDeliveries(
+        t.core.database.db,
+        Array.from({ length: count }, (_, i) => ({
+          tenantId,
+          id: newId(),
+          webhookId: hook.json().id as string,
+          eventId: newId(),
+          status: 'pending' as const,
+          attempts: 0,
+          nextAttemptAt: at(from + i),
+          lockedUntil: null,
+          lastStatusCode: null,
+          lastError: null,
+          createdAt: at(from),
+          updatedAt: at(from),
+          deliveredAt: null,
+        })),
+      );
       return tenantId;
     }
 
     const claim = (limit: number) => {
       const now = Date.now();
-      return t.core.database.db.transaction().execute((trx) => webhooks.claimDue(trx, t.core.database.dialect, new Date(now).toISOString(), new Date(now + 60_000).toISOString(), limit));
+      return t.core.database.db
+        .transaction()
+        .execute((trx) =>
+          webhooks.claimDue(trx, t.core.database.dialect, new Date(now).toISOString(), new Date(now + 60_000).toISOString(), limit),
+        );
     };
     const countBy = (rows: Array<{ tenantId: string }>, tenantId: string) => rows.filter((r) => r.tenantId === tenantId).length;
 
-    it('should claim a quiet tenant\'s delivery in the first round although another tenant has thousands due before it', async () => {
+    it("should claim a quiet tenant's delivery in the first round although another tenant has thousands due before it", async () => {
       const base = Date.now() - 3_600_000;
       const flood = await tenantWithDue(3000, base);
       const quiet = await tenantWithDue(1, base + 10_000);

@@ -14,13 +14,17 @@ describe.skipIf(!pgUrl)('postgres: webhook delivery across processes', { timeout
   const startServer = (port: number) => procs.start(port);
   const ready = (port: number) => procs.ready(port);
   const stop = (child: ChildProcess, signal?: NodeJS.Signals) => procs.stop(child, signal);
-  const api = (port: number) => async (method: string, url: string, body?: unknown) => (await procs.api(port, 'procs')(method, url, body)).body;
+  const api = (port: number) => async (method: string, url: string, body?: unknown) =>
+    (await procs.api(port, 'procs')(method, url, body)).body;
 
   beforeAll(async () => {
     ports = (await freePorts(2)) as [number, number];
     scratch = await scratchPostgres(pgUrl as string);
     procs = new RosterProcesses({
-      DATABASE_URL: scratch.url, ROSTER_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms,1s,2s,2s,2s', ROSTER_WEBHOOK_TIMEOUT_MS: '2000', ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
+      DATABASE_URL: scratch.url,
+      ROSTER_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,400ms,800ms,1s,2s,2s,2s',
+      ROSTER_WEBHOOK_TIMEOUT_MS: '2000',
+      ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
     });
   });
 
@@ -46,7 +50,9 @@ describe.skipIf(!pgUrl)('postgres: webhook delivery across processes', { timeout
       receiverUp = true;
       servers.push(startServer(ports[0]), startServer(ports[1]));
       await Promise.all([ready(ports[0]), ready(ports[1])]);
-      const created = await api(ports[1])('POST', '/v1/users/batch', { users: Array.from({ length: 80 }, (_, i) => ({ username: `two.procs.${i}` })) });
+      const created = await api(ports[1])('POST', '/v1/users/batch', {
+        users: Array.from({ length: 80 }, (_, i) => ({ username: `two.procs.${i}` })),
+      });
       expect(created.created).toBe(80);
 
       await receiver.waitFor((r) => new Set(r.map((x) => String(x.headers['webhook-id']))).size >= 81, 120_000);

@@ -84,9 +84,17 @@ export class WebhookWorker extends BackgroundWorker {
       await this.#yieldWhenBusy();
       const fannedOut = await this.fanOut();
       const now = Date.now();
-      const claimed = await this.db.transaction().execute((trx) =>
-        webhooks.claimDue(trx, this.dialect, new Date(now).toISOString(), new Date(now + this.options.timeoutMs + 30_000).toISOString(), BATCH),
-      );
+      const claimed = await this.db
+        .transaction()
+        .execute((trx) =>
+          webhooks.claimDue(
+            trx,
+            this.dialect,
+            new Date(now).toISOString(),
+            new Date(now + this.options.timeoutMs + 30_000).toISOString(),
+            BATCH,
+          ),
+        );
       if (claimed.length === 0 && fannedOut === 0) return;
       if (claimed.length === 0) continue;
       const batch = await this.loadBatch(claimed);
@@ -113,7 +121,11 @@ export class WebhookWorker extends BackgroundWorker {
     return this.db.transaction().execute(async (trx) => {
       const events = await claimPendingFanout(trx, this.dialect, FANOUT_BATCH);
       for (const tenantId of new Set(events.map((e) => e.tenantId))) {
-        await enqueueDeliveries(trx, tenantId, events.filter((e) => e.tenantId === tenantId));
+        await enqueueDeliveries(
+          trx,
+          tenantId,
+          events.filter((e) => e.tenantId === tenantId),
+        );
       }
       return events.length;
     });
@@ -145,7 +157,10 @@ export class WebhookWorker extends BackgroundWorker {
       group?.ids.push(r.deliveryId);
     }
     await this.db.transaction().execute(async (trx) => {
-      await webhooks.recordAttempts(trx, results.flatMap((r) => (r.attempt ? [r.attempt] : [])));
+      await webhooks.recordAttempts(
+        trx,
+        results.flatMap((r) => (r.attempt ? [r.attempt] : [])),
+      );
       for (const g of groups.values()) await webhooks.updateDeliveries(trx, g.tenantId, g.ids, g.changes);
     });
   }
@@ -171,7 +186,11 @@ export class WebhookWorker extends BackgroundWorker {
       if (blocked) throw new Error(`refused: ${blocked} is not a public address`);
       const response = await fetch(webhook.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Roster-Webhooks/1', ...signWebhook(webhook.secret, event.id, Math.floor(Date.now() / 1000), body) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Roster-Webhooks/1',
+          ...signWebhook(webhook.secret, event.id, Math.floor(Date.now() / 1000), body),
+        },
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs),
@@ -180,22 +199,43 @@ export class WebhookWorker extends BackgroundWorker {
       await response.body?.cancel();
       if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
     } catch (failure) {
-      error = failure instanceof Error ? (failure.name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : (failure.cause as Error | undefined)?.message ?? failure.message) : String(failure);
+      error =
+        failure instanceof Error
+          ? failure.name === 'TimeoutError'
+            ? `timed out after ${this.options.timeoutMs} ms`
+            : ((failure.cause as Error | undefined)?.message ?? failure.message)
+          : String(failure);
     }
     const latencyMs = Math.round(performance.now() - started);
     const record = { tenantId: delivery.tenantId, deliveryId: delivery.id, attempt, startedAt, statusCode, latencyMs, error };
     if (error === null) {
-      return { ...base, attempt: record, changes: { status: 'delivered', attempts: attempt, lastStatusCode: statusCode, lastError: null, lockedUntil: null } };
+      return {
+        ...base,
+        attempt: record,
+        changes: { status: 'delivered', attempts: attempt, lastStatusCode: statusCode, lastError: null, lockedUntil: null },
+      };
     }
     const delay = this.delayAfter(attempt);
     if (delay !== undefined) {
       return {
-        ...base, attempt: record,
-        changes: { attempts: attempt, lastStatusCode: statusCode, lastError: error, nextAttemptAt: new Date(Date.now() + delay).toISOString(), lockedUntil: null },
+        ...base,
+        attempt: record,
+        changes: {
+          attempts: attempt,
+          lastStatusCode: statusCode,
+          lastError: error,
+          nextAttemptAt: new Date(Date.now() + delay).toISOString(),
+          lockedUntil: null,
+        },
       };
     }
     this.log.warn({ deliveryId: delivery.id, webhookId: webhook.id }, 'webhook delivery gave up');
-    return { ...base, attempt: record, gaveUp: webhook.id, changes: { status: 'failed', attempts: attempt, lastStatusCode: statusCode, lastError: error, lockedUntil: null } };
+    return {
+      ...base,
+      attempt: record,
+      gaveUp: webhook.id,
+      changes: { status: 'failed', attempts: attempt, lastStatusCode: statusCode, lastError: error, lockedUntil: null },
+    };
   }
 
   /** A webhook whose deliveries all fail for a day straight is turned off, and that is announced. */
@@ -209,7 +249,12 @@ export class WebhookWorker extends BackgroundWorker {
       const now = nowIso();
       await webhooks.update(trx, tenantId, webhookId, { active: false, disabledReason: reason, updatedAt: now });
       await recordEvents(trx, tenantId, { type: 'system', id: null, requestId: null }, [
-        { type: 'webhook.disabled', resourceType: 'webhook', resourceId: webhookId, data: toWebhookResource({ ...webhook, active: false, disabledReason: reason, updatedAt: now }) },
+        {
+          type: 'webhook.disabled',
+          resourceType: 'webhook',
+          resourceId: webhookId,
+          data: toWebhookResource({ ...webhook, active: false, disabledReason: reason, updatedAt: now }),
+        },
       ]);
     });
   }

@@ -23,7 +23,15 @@ export function registerBacklogMetrics(registry: Registry, db: Db, poolStats?: (
     help: 'Webhook deliveries waiting for their first or next attempt',
     registers: [registry],
     async collect() {
-      this.set(await count(db.selectFrom('webhookDeliveries').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirst()));
+      this.set(
+        await count(
+          db
+            .selectFrom('webhookDeliveries')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('status', '=', 'pending')
+            .executeTakeFirst(),
+        ),
+      );
     },
   });
   new Gauge({
@@ -31,7 +39,15 @@ export function registerBacklogMetrics(registry: Registry, db: Db, poolStats?: (
     help: 'Webhook deliveries that gave up after their last retry (kept for the delivery log and redelivery)',
     registers: [registry],
     async collect() {
-      this.set(await count(db.selectFrom('webhookDeliveries').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'failed').executeTakeFirst()));
+      this.set(
+        await count(
+          db
+            .selectFrom('webhookDeliveries')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('status', '=', 'failed')
+            .executeTakeFirst(),
+        ),
+      );
     },
   });
   new Gauge({
@@ -39,7 +55,15 @@ export function registerBacklogMetrics(registry: Registry, db: Db, poolStats?: (
     help: 'Committed events not yet turned into webhook deliveries',
     registers: [registry],
     async collect() {
-      this.set(await count(db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).where('pendingFanout', '=', sql.lit(true)).executeTakeFirst()));
+      this.set(
+        await count(
+          db
+            .selectFrom('events')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('pendingFanout', '=', sql.lit(true))
+            .executeTakeFirst(),
+        ),
+      );
     },
   });
   const imports = new Gauge({
@@ -49,7 +73,16 @@ export function registerBacklogMetrics(registry: Registry, db: Db, poolStats?: (
     registers: [registry],
     async collect() {
       for (const status of ['queued', 'running'] as const) {
-        imports.set({ status }, await count(db.selectFrom('importJobs').select((eb) => eb.fn.countAll().as('n')).where('status', '=', status).executeTakeFirst()));
+        imports.set(
+          { status },
+          await count(
+            db
+              .selectFrom('importJobs')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('status', '=', status)
+              .executeTakeFirst(),
+          ),
+        );
       }
     },
   });
@@ -60,7 +93,16 @@ export function registerBacklogMetrics(registry: Registry, db: Db, poolStats?: (
     registers: [registry],
     async collect() {
       for (const status of ['pending', 'failed'] as const) {
-        mail.set({ status }, await count(db.selectFrom('mailMessages').select((eb) => eb.fn.countAll().as('n')).where('status', '=', status).executeTakeFirst()));
+        mail.set(
+          { status },
+          await count(
+            db
+              .selectFrom('mailMessages')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('status', '=', status)
+              .executeTakeFirst(),
+          ),
+        );
       }
     },
   });

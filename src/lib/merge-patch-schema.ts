@@ -16,7 +16,11 @@ function nullable(schema: TSchema): TSchema {
  */
 function memberPatch(schema: TSchema): TSchema {
   if (IsRecord(schema)) {
-    const { patternProperties, type: _type, ...options } = schema as unknown as { patternProperties: Record<string, TSchema>; type: string };
+    const {
+      patternProperties,
+      type: _type,
+      ...options
+    } = schema as unknown as { patternProperties: Record<string, TSchema>; type: string };
     const [value] = Object.values(patternProperties) as [TSchema];
     return Type.Record(Type.String(), nullable(memberPatch(value)), options);
   }
@@ -26,7 +30,9 @@ function memberPatch(schema: TSchema): TSchema {
 
 function objectPatch(schema: TObject): TSchema {
   const { properties, required: _required, type: _type, ...options } = schema;
-  const members = Object.fromEntries(Object.entries(properties).map(([key, member]) => [key, Type.Optional(nullable(memberPatch(member)))]));
+  const members = Object.fromEntries(
+    Object.entries(properties).map(([key, member]) => [key, Type.Optional(nullable(memberPatch(member)))]),
+  );
   return Type.Object(members, options);
 }
 

@@ -57,7 +57,8 @@ function base64(text: string, options: { padded?: boolean; adapted?: boolean } =
   const alphabet = options.adapted ? /^[A-Za-z0-9./]*$/ : /^[A-Za-z0-9+/]*={0,2}$/;
   if (!alphabet.test(text)) return undefined;
   const body = text.replace(/=+$/, '');
-  if (body.length % 4 === 1 || (options.padded && text.length % 4 !== 0) || (text.length !== body.length && text.length % 4 !== 0)) return undefined;
+  if (body.length % 4 === 1 || (options.padded && text.length % 4 !== 0) || (text.length !== body.length && text.length % 4 !== 0))
+    return undefined;
   return Buffer.from(options.adapted ? body.replaceAll('.', '+') : body, 'base64');
 }
 
@@ -67,8 +68,15 @@ const int = (text: string | undefined) => (text !== undefined && INTEGER.test(te
 const isPowerOfTwo = (n: number) => n >= 2 && Number.isInteger(Math.log2(n));
 
 function scryptCostOk(N: number, r: number, p: number): boolean {
-  return isPowerOfTwo(N) && r >= 1 && r <= HASH_LIMITS.scryptR && p >= 1 && p <= HASH_LIMITS.scryptP
-    && N * r <= HASH_LIMITS.scryptMemoryBlocks && N * r * p <= HASH_LIMITS.scryptWorkBlocks;
+  return (
+    isPowerOfTwo(N) &&
+    r >= 1 &&
+    r <= HASH_LIMITS.scryptR &&
+    p >= 1 &&
+    p <= HASH_LIMITS.scryptP &&
+    N * r <= HASH_LIMITS.scryptMemoryBlocks &&
+    N * r * p <= HASH_LIMITS.scryptWorkBlocks
+  );
 }
 
 /** Reads `ln=…,r=…,p=…`; `ln` is log2(N) below 32 (passlib, Roster) and N itself from 32 on (Kratos writes N). */
@@ -108,9 +116,15 @@ const PBKDF2_DIGESTS: Record<string, { digest: string; size: number }> = {
   sha512: { digest: 'sha512', size: 64 },
 };
 
-function pbkdf2(name: string, iterations: number | undefined, salt: Buffer | undefined, hash: Buffer | undefined): ImportedHash | undefined {
+function pbkdf2(
+  name: string,
+  iterations: number | undefined,
+  salt: Buffer | undefined,
+  hash: Buffer | undefined,
+): ImportedHash | undefined {
   const digest = PBKDF2_DIGESTS[name];
-  if (!digest || iterations === undefined || iterations < 1 || !salt?.length || !hash || hash.length < 16 || hash.length > 256) return undefined;
+  if (!digest || iterations === undefined || iterations < 1 || !salt?.length || !hash || hash.length < 16 || hash.length > 256)
+    return undefined;
   if (iterations * Math.ceil(hash.length / digest.size) > HASH_LIMITS.pbkdf2Work) return undefined;
   return { kind: 'pbkdf2', name, digest: digest.digest, iterations, salt, hash };
 }
@@ -127,7 +141,9 @@ function readPbkdf2(name: string, fields: string[]): ImportedHash | undefined {
 function readDigestFormat(digest: PlainDigest, fields: string[]): ImportedHash | undefined {
   if (digest === 'md5' && fields.length === 1) {
     const hash = base64(fields[0]!, { padded: true });
-    return hash?.length === 16 ? { kind: 'digest-format', digest, format: Buffer.from('{PASSWORD}'), salt: Buffer.alloc(0), hash } : undefined;
+    return hash?.length === 16
+      ? { kind: 'digest-format', digest, format: Buffer.from('{PASSWORD}'), salt: Buffer.alloc(0), hash }
+      : undefined;
   }
   if (fields.length !== 3 || !fields[0]!.startsWith('pf=')) return undefined;
   const format = base64(fields[0]!.slice(3), { padded: true });
@@ -188,7 +204,8 @@ function readCrypt(id: keyof typeof CRYPT_SCHEMES, fields: string[]): ImportedHa
   }
   if (rest.length !== 2) return undefined;
   const [salt, checksum] = rest as [string, string];
-  if (salt.length > saltLength || !CRYPT_SALT.test(salt) || checksum.length !== checksumLength || !CRYPT_SALT.test(checksum)) return undefined;
+  if (salt.length > saltLength || !CRYPT_SALT.test(salt) || checksum.length !== checksumLength || !CRYPT_SALT.test(checksum))
+    return undefined;
   return { kind: 'crypt', scheme, rounds, salt, checksum };
 }
 

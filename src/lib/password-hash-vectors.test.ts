@@ -16,18 +16,24 @@ interface Refused {
   hash: string;
   source: string;
 }
-const fixture = JSON.parse(readFileSync(new URL('./password-hash-vectors.json', import.meta.url), 'utf8')) as { verify: Vector[]; refuse: Refused[] };
+const fixture = JSON.parse(readFileSync(new URL('./password-hash-vectors.json', import.meta.url), 'utf8')) as {
+  verify: Vector[];
+  refuse: Refused[];
+};
 
 /** A password that differs from the right one in its last character (or is not empty). */
 const wrongFor = (password: string) => (password === '' ? 'x' : password.slice(0, -1) + (password.endsWith('x') ? 'y' : 'x'));
 
 describe('published password-hash vectors', () => {
-  it.each(fixture.verify.map((v) => [v.scheme, v.hash, v] as const))('%s %s: imported, verifies its password, refuses another', async (_scheme, _hash, vector) => {
-    const stored = normalizeImportedHash(vector.hash);
-    expect(stored, vector.source).toBeDefined();
-    expect(await verifyStoredHash(stored!, vector.password)).toBe(true);
-    expect(await verifyStoredHash(stored!, wrongFor(vector.password))).toBe(false);
-  });
+  it.each(fixture.verify.map((v) => [v.scheme, v.hash, v] as const))(
+    '%s %s: imported, verifies its password, refuses another',
+    async (_scheme, _hash, vector) => {
+      const stored = normalizeImportedHash(vector.hash);
+      expect(stored, vector.source).toBeDefined();
+      expect(await verifyStoredHash(stored!, vector.password)).toBe(true);
+      expect(await verifyStoredHash(stored!, wrongFor(vector.password))).toBe(false);
+    },
+  );
 
   it.each(fixture.refuse.map((r) => [r.reason, r.hash] as const))('refuses at import: %s (%s)', (_reason, hash) => {
     expect(normalizeImportedHash(hash)).toBeUndefined();

@@ -14,10 +14,13 @@ async function completionOrder(jobs: Array<[label: string, job: () => Promise<un
 }
 
 describe('PasswordHasher fairness', () => {
-  it('should hash a tenant queued behind another tenant\'s 200-password batch among the first few', async () => {
+  it("should hash a tenant queued behind another tenant's 200-password batch among the first few", async () => {
     const hasher = new PasswordHasher(CHEAP, Infinity, 2);
     const order = await completionOrder([
-      ...Array.from({ length: 200 }, (_, i) => [`a${i}`, () => hasher.hash(`a-password-${i}`, { tenantId: 'tenant-a' })] as [string, () => Promise<string>]),
+      ...Array.from(
+        { length: 200 },
+        (_, i) => [`a${i}`, () => hasher.hash(`a-password-${i}`, { tenantId: 'tenant-a' })] as [string, () => Promise<string>],
+      ),
       ['b', () => hasher.hash('b-password', { tenantId: 'tenant-b' })],
     ]);
     expect(order).toHaveLength(201);
@@ -27,7 +30,10 @@ describe('PasswordHasher fairness', () => {
 
   it('should give busy tenants turns in rotation, and a late single create its turn after about one hash per busy tenant', async () => {
     const hasher = new PasswordHasher(CHEAP, Infinity, 3);
-    const job = (tenant: string, i: number): [string, () => Promise<string>] => [`${tenant}${i}`, () => hasher.hash(`${tenant}-secret-${i}`, { tenantId: tenant })];
+    const job = (tenant: string, i: number): [string, () => Promise<string>] => [
+      `${tenant}${i}`,
+      () => hasher.hash(`${tenant}-secret-${i}`, { tenantId: tenant }),
+    ];
     const order = await completionOrder([
       ...Array.from({ length: 120 }, (_, i) => job('x', i)),
       ...Array.from({ length: 60 }, (_, i) => job('y', i)),
@@ -44,17 +50,23 @@ describe('PasswordHasher fairness', () => {
     const hasher = new PasswordHasher(CHEAP, Infinity, 2);
     const stored = await hasher.hash('right password');
     const order = await completionOrder([
-      ...Array.from({ length: 100 }, (_, i) => [`h${i}`, () => hasher.hash(`bulk-${i}`, { tenantId: 'bulk' })] as [string, () => Promise<string>]),
+      ...Array.from(
+        { length: 100 },
+        (_, i) => [`h${i}`, () => hasher.hash(`bulk-${i}`, { tenantId: 'bulk' })] as [string, () => Promise<string>],
+      ),
       ['verify', async () => expect(await hasher.verify(stored, 'right password')).toBe(true)],
     ]);
     expect(order.indexOf('verify')).toBeLessThan(10);
   });
 
-  it('should run an imported (bcrypt) hash\'s check in the verification lane too, with its answer', async () => {
+  it("should run an imported (bcrypt) hash's check in the verification lane too, with its answer", async () => {
     const hasher = new PasswordHasher(CHEAP, Infinity, 2);
     const stored = await bcrypt.hash('imported secret', 4);
     const order = await completionOrder([
-      ...Array.from({ length: 100 }, (_, i) => [`h${i}`, () => hasher.hash(`bulk-${i}`, { tenantId: 'bulk' })] as [string, () => Promise<string>]),
+      ...Array.from(
+        { length: 100 },
+        (_, i) => [`h${i}`, () => hasher.hash(`bulk-${i}`, { tenantId: 'bulk' })] as [string, () => Promise<string>],
+      ),
       ['wrong', async () => expect(await hasher.verifyWith(() => verifyStoredHash(stored, 'not it'))).toBe(false)],
       ['right', async () => expect(await hasher.verifyWith(() => verifyStoredHash(stored, 'imported secret'))).toBe(true)],
     ]);
@@ -62,7 +74,7 @@ describe('PasswordHasher fairness', () => {
     expect(order.indexOf('right')).toBeLessThan(10);
   });
 
-  it('should pass a failed hash\'s error on and keep serving the queue', async () => {
+  it("should pass a failed hash's error on and keep serving the queue", async () => {
     const hasher = new PasswordHasher({ memoryCost: 1, timeCost: 1, parallelism: 1 }, Infinity, 2);
     await expect(hasher.hash('x', { tenantId: 't' })).rejects.toThrow();
     const working = new PasswordHasher(CHEAP, Infinity, 2);

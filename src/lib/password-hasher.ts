@@ -59,7 +59,11 @@ export class PasswordHasher {
    * @param maxQueued hashes queued or running beyond which new work is refused (503), so a flood degrades instead of piling up.
    * @param slots tasks on libuv's pool at a time (its size by default); hashes get one fewer.
    */
-  constructor(private readonly params: Argon2Params, private readonly maxQueued = Infinity, slots = threadPoolSize()) {
+  constructor(
+    private readonly params: Argon2Params,
+    private readonly maxQueued = Infinity,
+    slots = threadPoolSize(),
+  ) {
     this.#slots = Math.max(1, slots);
   }
 
@@ -178,6 +182,9 @@ export class PasswordHasher {
     } catch (error) {
       running = Promise.reject(error);
     }
-    running.then((value) => done({ value, failed: false }), (error: unknown) => done({ error, failed: true }));
+    running.then(
+      (value) => done({ value, failed: false }),
+      (error: unknown) => done({ error, failed: true }),
+    );
   }
 }

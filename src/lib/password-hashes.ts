@@ -87,7 +87,12 @@ async function verifyHash(hash: ImportedHash, password: string): Promise<boolean
     case 'firescrypt': {
       // Firebase: scrypt of the password and salt+separator keys AES-256-CTR (zero IV), which encrypts the signer key.
       const N = 2 ** hash.logN;
-      const key = await scryptAsync(secret, Buffer.concat([hash.salt, hash.separator]), 32, { N, r: hash.r, p: hash.p, maxmem: 256 * N * hash.r + 1024 * 1024 });
+      const key = await scryptAsync(secret, Buffer.concat([hash.salt, hash.separator]), 32, {
+        N,
+        r: hash.r,
+        p: hash.p,
+        maxmem: 256 * N * hash.r + 1024 * 1024,
+      });
       const actual = createCipheriv('aes-256-ctr', key, Buffer.alloc(16)).update(hash.signerKey);
       return sameBytes(actual, hash.hash);
     }
@@ -98,7 +103,12 @@ async function verifyHash(hash: ImportedHash, password: string): Promise<boolean
       return sameBytes(createHash(hash.digest).update(Buffer.concat(input)).digest(), hash.hash);
     }
     case 'digest-format':
-      return sameBytes(createHash(hash.digest).update(fillFormat(hash.format, hash.salt, secret)).digest(), hash.hash);
+      return sameBytes(
+        createHash(hash.digest)
+          .update(fillFormat(hash.format, hash.salt, secret))
+          .digest(),
+        hash.hash,
+      );
     case 'ssha':
       return sameBytes(createHash(hash.digest).update(secret).update(hash.salt).digest(), hash.hash);
     case 'hmac':

@@ -109,6 +109,7 @@ export function describeInputProblem(problem: InputProblem): string {
 export function inputFieldError(value: unknown): FieldError | null {
   const problem = findInputProblem(value, { text: true });
   if (!problem) return null;
-  const code = problem.kind === 'prototype-key' ? 'FIELD_NAME_FORBIDDEN' : problem.kind === 'invalid-text' ? 'TEXT_INVALID' : 'FIELD_INVALID';
+  const code =
+    problem.kind === 'prototype-key' ? 'FIELD_NAME_FORBIDDEN' : problem.kind === 'invalid-text' ? 'TEXT_INVALID' : 'FIELD_INVALID';
   return fieldError(problem.pointer, code, describeInputProblem(problem));
 }

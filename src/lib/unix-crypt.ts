@@ -35,7 +35,13 @@ const hash = (algorithm: string, ...parts: BinaryLike[]) => {
   return h.digest();
 };
 
-const MD5_ORDER = [[0, 6, 12], [1, 7, 13], [2, 8, 14], [3, 9, 15], [4, 10, 5]] as const;
+const MD5_ORDER = [
+  [0, 6, 12],
+  [1, 7, 13],
+  [2, 8, 14],
+  [3, 9, 15],
+  [4, 10, 5],
+] as const;
 
 /** The 22-character checksum of MD5-crypt (`$1$salt$checksum`); the salt is at most 8 characters. */
 export function md5CryptChecksum(password: Buffer, salt: string): string {
@@ -57,10 +63,40 @@ export function md5CryptChecksum(password: Buffer, salt: string): string {
   return encode(final, MD5_ORDER) + to64(final[11]!, 2);
 }
 
-const SHA256_ORDER = [[0, 10, 20], [21, 1, 11], [12, 22, 2], [3, 13, 23], [24, 4, 14], [15, 25, 5], [6, 16, 26], [27, 7, 17], [18, 28, 8], [9, 19, 29]] as const;
+const SHA256_ORDER = [
+  [0, 10, 20],
+  [21, 1, 11],
+  [12, 22, 2],
+  [3, 13, 23],
+  [24, 4, 14],
+  [15, 25, 5],
+  [6, 16, 26],
+  [27, 7, 17],
+  [18, 28, 8],
+  [9, 19, 29],
+] as const;
 const SHA512_ORDER = [
-  [0, 21, 42], [22, 43, 1], [44, 2, 23], [3, 24, 45], [25, 46, 4], [47, 5, 26], [6, 27, 48], [28, 49, 7], [50, 8, 29], [9, 30, 51], [31, 52, 10],
-  [53, 11, 32], [12, 33, 54], [34, 55, 13], [56, 14, 35], [15, 36, 57], [37, 58, 16], [59, 17, 38], [18, 39, 60], [40, 61, 19], [62, 20, 41],
+  [0, 21, 42],
+  [22, 43, 1],
+  [44, 2, 23],
+  [3, 24, 45],
+  [25, 46, 4],
+  [47, 5, 26],
+  [6, 27, 48],
+  [28, 49, 7],
+  [50, 8, 29],
+  [9, 30, 51],
+  [31, 52, 10],
+  [53, 11, 32],
+  [12, 33, 54],
+  [34, 55, 13],
+  [56, 14, 35],
+  [15, 36, 57],
+  [37, 58, 16],
+  [59, 17, 38],
+  [18, 39, 60],
+  [40, 61, 19],
+  [62, 20, 41],
 ] as const;
 
 /** `length` bytes made of `block` repeated (Drepper's steps 16 and 20). */
@@ -102,7 +138,5 @@ export function shaCryptChecksum(algorithm: 'sha256' | 'sha512', password: Buffe
     at += (i & 1 ? c : p).copy(input, at);
     c = digestOf(algorithm, input.subarray(0, at), 'buffer');
   }
-  return algorithm === 'sha256'
-    ? encode(c, SHA256_ORDER) + to64((c[31]! << 8) | c[30]!, 3)
-    : encode(c, SHA512_ORDER) + to64(c[63]!, 2);
+  return algorithm === 'sha256' ? encode(c, SHA256_ORDER) + to64((c[31]! << 8) | c[30]!, 3) : encode(c, SHA512_ORDER) + to64(c[63]!, 2);
 }

@@ -19,7 +19,13 @@ export function carriedCreationDate(text: string, now = Date.now()): { value: st
   const date = new Date(h === undefined ? `${y}-${mo}-${d}T00:00:00Z` : text.trim());
   // Date accepts 2024-02-30 by rolling over: the written day must be the parsed one (before any offset).
   const written = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (Number.isNaN(date.getTime()) || written.getUTCMonth() !== Number(mo) - 1 || written.getUTCDate() !== Number(d) || Number(h ?? 0) > 23 || Number(mi ?? 0) > 59) {
+  if (
+    Number.isNaN(date.getTime()) ||
+    written.getUTCMonth() !== Number(mo) - 1 ||
+    written.getUTCDate() !== Number(d) ||
+    Number(h ?? 0) > 23 ||
+    Number(mi ?? 0) > 59
+  ) {
     return { code: 'DATE_INVALID' };
   }
   if (date.getTime() > now) return { code: 'DATE_IN_FUTURE' };

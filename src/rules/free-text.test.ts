@@ -12,7 +12,17 @@ const free = new Set(FREE_TEXT_FIELDS);
 
 describe('free strings: normalised when possible, kept as sent otherwise', () => {
   it('should find ISO 3166-1 alpha-2 codes from codes and names in any case', () => {
-    for (const [sent, code] of [['France', 'FR'], ['FRA', 'FR'], ['fr', 'FR'], ['250', 'FR'], ['United States', 'US'], ['usa', 'US'], ['Deutschland', 'DE'], ['Royaume-Uni', 'GB'], ['  united kingdom ', 'GB']]) {
+    for (const [sent, code] of [
+      ['France', 'FR'],
+      ['FRA', 'FR'],
+      ['fr', 'FR'],
+      ['250', 'FR'],
+      ['United States', 'US'],
+      ['usa', 'US'],
+      ['Deutschland', 'DE'],
+      ['Royaume-Uni', 'GB'],
+      ['  united kingdom ', 'GB'],
+    ]) {
       expect(countryFromAny(sent as string), sent).toBe(code);
     }
     for (const sent of ['N/A', '', 'Atlantis', 'XX']) expect(countryFromAny(sent), sent).toBeUndefined();
@@ -44,22 +54,49 @@ describe('free strings: normalised when possible, kept as sent otherwise', () =>
   });
 
   it('should keep what cannot be normalised as sent under asSent, and refuse it without', () => {
-    const draft = { email: 'a@acme.com', phone: 'N/A', timezone: 'Mars Standard Time', countryOfBirth: 'Atlantis', address: { country: 'Middle-earth' } };
+    const draft = {
+      email: 'a@acme.com',
+      phone: 'N/A',
+      timezone: 'Mars Standard Time',
+      countryOfBirth: 'Atlantis',
+      address: { country: 'Middle-earth' },
+    };
     const strict = prepareProfile(draft, settings);
     expect(strict.errors.map((e) => e.path).sort()).toEqual(['/address/country', '/countryOfBirth', '/phone', '/timezone']);
     const lenient = prepareProfile(draft, settings, { asSent: free });
     expect(lenient.errors).toEqual([]);
-    expect(lenient.profile).toMatchObject({ phone: 'N/A', timezone: 'Mars Standard Time', countryOfBirth: 'Atlantis', address: { country: 'Middle-earth' } });
+    expect(lenient.profile).toMatchObject({
+      phone: 'N/A',
+      timezone: 'Mars Standard Time',
+      countryOfBirth: 'Atlantis',
+      address: { country: 'Middle-earth' },
+    });
   });
 
   it('should normalise names, alpha-3 codes, Windows zones, national numbers with a dialing-code region under asSent', () => {
-    const { profile, errors } = prepareProfile({
-      email: 'a@acme.com', phone: '01 23 45 67 89', phoneCountry: '+33', timezone: 'Eastern Standard Time', countryOfBirth: 'France', address: { country: 'USA' },
-    }, settings, { asSent: free });
+    const { profile, errors } = prepareProfile(
+      {
+        email: 'a@acme.com',
+        phone: '01 23 45 67 89',
+        phoneCountry: '+33',
+        timezone: 'Eastern Standard Time',
+        countryOfBirth: 'France',
+        address: { country: 'USA' },
+      },
+      settings,
+      { asSent: free },
+    );
     expect(errors).toEqual([]);
-    expect(profile).toMatchObject({ phone: '+33123456789', timezone: 'America/New_York', countryOfBirth: 'FR', address: { country: 'US' } });
+    expect(profile).toMatchObject({
+      phone: '+33123456789',
+      timezone: 'America/New_York',
+      countryOfBirth: 'FR',
+      address: { country: 'US' },
+    });
     // A national number with no region at all is kept as sent.
-    expect(prepareProfile({ email: 'a@acme.com', phone: '(212) 736-5000' }, settings, { asSent: free }).profile.phone).toBe('(212) 736-5000');
+    expect(prepareProfile({ email: 'a@acme.com', phone: '(212) 736-5000' }, settings, { asSent: free }).profile.phone).toBe(
+      '(212) 736-5000',
+    );
   });
 
   it('should read POSIX locales, keep other text, and take a blank one as omitted under asSent', () => {

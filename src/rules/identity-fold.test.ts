@@ -10,9 +10,9 @@ const anything = { ...usernamePolicy, pattern: '^.+$' };
 
 // A sample of every range of Default_Ignorable_Code_Point (Unicode 15/16 DerivedCoreProperties) and the Hangul fillers.
 const IGNORABLE = [
-  0x00ad, 0x034f, 0x061c, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x180b, 0x180e, 0x180f, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f,
-  0x202a, 0x202e, 0x2060, 0x2064, 0x2065, 0x206f, 0x3164, 0xfe00, 0xfe0f, 0xfeff, 0xffa0, 0xfff0, 0x1bca0, 0x1bca3,
-  0x1d173, 0x1d17a, 0xe0000, 0xe0001, 0xe0020, 0xe007f, 0xe0100, 0xe01ef, 0xe0fff,
+  0x00ad, 0x034f, 0x061c, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x180b, 0x180e, 0x180f, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x202a, 0x202e,
+  0x2060, 0x2064, 0x2065, 0x206f, 0x3164, 0xfe00, 0xfe0f, 0xfeff, 0xffa0, 0xfff0, 0x1bca0, 0x1bca3, 0x1d173, 0x1d17a, 0xe0000, 0xe0001,
+  0xe0020, 0xe007f, 0xe0100, 0xe01ef, 0xe0fff,
 ].map((c) => String.fromCodePoint(c));
 
 describe('invisible code points (M1, M2)', () => {
@@ -24,7 +24,8 @@ describe('invisible code points (M1, M2)', () => {
 
   it('should fold every invisible variant of a name to the visible name', () => {
     for (const c of IGNORABLE) {
-      for (const variant of [`admin${c}`, `${c}admin`, `ad${c}min`, `Ａd${c}min`]) expect(usernameKey(variant), JSON.stringify(variant)).toBe('admin');
+      for (const variant of [`admin${c}`, `${c}admin`, `ad${c}min`, `Ａd${c}min`])
+        expect(usernameKey(variant), JSON.stringify(variant)).toBe('admin');
     }
     expect(usernameKey('root\u115f')).toBe('root');
     expect(usernameKey('boss2\uffa0')).toBe('boss2');

@@ -9,23 +9,69 @@ type Matcher = { match(o: MatchOptions): unknown[]; libraryMatch(o: MatchOptions
 // Passwords of every kind the estimator meets: dictionary words, names, l33t, reversed words, word
 // sequences, dates, keyboard walks, long random strings and passphrases, mixed case, non-ASCII.
 const CORPUS = [
-  'password', 'Password1', 'p@ssw0rd', 'drowssap', 'correct horse battery staple', 'Tr0ub4dor&3', 'redorangeyellow', 'mercuryvenusmars',
-  'january2024', 'qwertyuiop', 'zxcvbnm123', 'ilovejennifer', 'JohnSmith1985', 'violet-Harbor-lantern-42', 'pw-a1b2c3-17-long-enough',
-  'aaaaaaaaaaaa', 'abcdefghij', '1234567890', 'monkeydragon', 'Zürich-Straße-2023', 'ÇağrıŞahin', 'İstanbul1453', 'x', '',
-  'sunshinesunshine', 'thequickbrownfoxjumpsoverthelazydog', 'Kj8#mQ2$vL9!pW4@', 'dadmommomdad', 'northsoutheastwest', 'one two three four',
+  'password',
+  'Password1',
+  'p@ssw0rd',
+  'drowssap',
+  'correct horse battery staple',
+  'Tr0ub4dor&3',
+  'redorangeyellow',
+  'mercuryvenusmars',
+  'january2024',
+  'qwertyuiop',
+  'zxcvbnm123',
+  'ilovejennifer',
+  'JohnSmith1985',
+  'violet-Harbor-lantern-42',
+  'pw-a1b2c3-17-long-enough',
+  'aaaaaaaaaaaa',
+  'abcdefghij',
+  '1234567890',
+  'monkeydragon',
+  'Zürich-Straße-2023',
+  'ÇağrıŞahin',
+  'İstanbul1453',
+  'x',
+  '',
+  'sunshinesunshine',
+  'thequickbrownfoxjumpsoverthelazydog',
+  'Kj8#mQ2$vL9!pW4@',
+  'dadmommomdad',
+  'northsoutheastwest',
+  'one two three four',
 ];
 
 describe('indexed zxcvbn dictionary matching', () => {
-  it('should find exactly the matches of the library\'s own loop, in the same order, for every matcher using it', () => {
-    checkPassword('warm-up the estimator 1', { minLength: 1, maxBytes: 256, requireUppercase: false, requireLowercase: false, requireDigit: false, requireSymbol: false, minStrength: 0, forbidUserInfo: false, forbidCommon: true });
+  it("should find exactly the matches of the library's own loop, in the same order, for every matcher using it", () => {
+    checkPassword('warm-up the estimator 1', {
+      minLength: 1,
+      maxBytes: 256,
+      requireUppercase: false,
+      requireLowercase: false,
+      requireDigit: false,
+      requireSymbol: false,
+      minStrength: 0,
+      forbidUserInfo: false,
+      forbidCommon: true,
+    });
     const MatchDictionary = require('@zxcvbn-ts/core/dist/matcher/dictionary/matching.cjs') as { prototype: Matcher };
     expect(typeof MatchDictionary.prototype.libraryMatch).toBe('function');
     // The forward matcher and the word-sequence subset, as the factory built them.
-    const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as { ZxcvbnFactory: new (o: object) => { matching: { matchers: Record<string, Matcher & { dictionary?: Matcher }> } } };
+    const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as {
+      ZxcvbnFactory: new (o: object) => { matching: { matchers: Record<string, Matcher & { dictionary?: Matcher }> } };
+    };
     const common = require('@zxcvbn-ts/language-common');
     const en = require('@zxcvbn-ts/language-en');
-    const factory = new ZxcvbnFactory({ dictionary: { ...common.dictionary, ...en.dictionary }, graphs: common.adjacencyGraphs, translations: en.translations });
-    const matchers = [factory.matching.matchers.dictionary, factory.matching.matchers.dictionaryReverse, factory.matching.matchers.wordSequence?.dictionary].filter(Boolean) as Matcher[];
+    const factory = new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...en.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: en.translations,
+    });
+    const matchers = [
+      factory.matching.matchers.dictionary,
+      factory.matching.matchers.dictionaryReverse,
+      factory.matching.matchers.wordSequence?.dictionary,
+    ].filter(Boolean) as Matcher[];
     expect(matchers.length).toBe(3);
     let compared = 0;
     for (const matcher of matchers) {
@@ -34,7 +80,9 @@ describe('indexed zxcvbn dictionary matching', () => {
         // With no user inputs, as the library calls it (an empty user-input dictionary) and as a caller may (none at all).
         for (const userInputsOptions of [{ rankedDictionary: {}, rankedDictionaryMaxWordSize: 0 }, undefined]) {
           const options = { password, userInputsOptions };
-          expect(MatchDictionary.prototype.match.call(matcher, options)).toEqual(MatchDictionary.prototype.libraryMatch.call(matcher, options));
+          expect(MatchDictionary.prototype.match.call(matcher, options)).toEqual(
+            MatchDictionary.prototype.libraryMatch.call(matcher, options),
+          );
         }
         compared += 1;
       }

@@ -9,12 +9,29 @@ import { createRequire } from 'node:module';
  * user-input dictionaries, which Roster does not use, keep the library's own loop.
  */
 type Ranked = Record<string, number>;
-interface Match { pattern: 'dictionary'; i: number; j: number; token: string; matchedWord: string; rank: number; dictionaryName: string; reversed: false; l33t: false }
-interface MatchOptions { password: string; userInputsOptions?: { rankedDictionary?: object }; useLevenshtein?: boolean }
+interface Match {
+  pattern: 'dictionary';
+  i: number;
+  j: number;
+  token: string;
+  matchedWord: string;
+  rank: number;
+  dictionaryName: string;
+  reversed: false;
+  l33t: false;
+}
+interface MatchOptions {
+  password: string;
+  userInputsOptions?: { rankedDictionary?: object };
+  useLevenshtein?: boolean;
+}
 interface DictionaryMatcher {
   options: { useLevenshteinDistance: boolean; rankedDictionaries: Record<string, Ranked> };
   wordSequenceCheck?: boolean;
-  getRangedDictionaries(userInputsOptions: unknown): { rankedDictionaries: Record<string, Ranked>; rankedDictionariesMaxWordSize: Record<string, number> };
+  getRangedDictionaries(userInputsOptions: unknown): {
+    rankedDictionaries: Record<string, Ranked>;
+    rankedDictionariesMaxWordSize: Record<string, number>;
+  };
   match(options: MatchOptions): Match[];
 }
 /**
@@ -22,7 +39,12 @@ interface DictionaryMatcher {
  * word: the index holds about 250,000 words), or a list of those for words in several dictionaries, in
  * the matcher's dictionary order. `names` and `longest` are by dictionary number.
  */
-interface WordIndex { words: Map<string, number | number[]>; names: string[]; longest: number[]; maxWidth: number }
+interface WordIndex {
+  words: Map<string, number | number[]>;
+  names: string[];
+  longest: number[];
+  maxWidth: number;
+}
 const RANK_BITS = 2 ** 24;
 
 const require = createRequire(import.meta.url);
@@ -75,7 +97,17 @@ export function indexedMatch(matcher: DictionaryMatcher, password: string): Matc
         const n = Math.floor(packed / RANK_BITS);
         // The library skips a dictionary for substrings longer than its longest word (as it measured it).
         if (j - i + 1 > (longest[n] as number)) continue;
-        matches.push({ pattern: 'dictionary', i, j, token: password.slice(i, j + 1), matchedWord: lower.slice(i, j + 1), rank: packed % RANK_BITS, dictionaryName: names[n] as string, reversed: false, l33t: false });
+        matches.push({
+          pattern: 'dictionary',
+          i,
+          j,
+          token: password.slice(i, j + 1),
+          matchedWord: lower.slice(i, j + 1),
+          rank: packed % RANK_BITS,
+          dictionaryName: names[n] as string,
+          reversed: false,
+          l33t: false,
+        });
       }
     }
   }

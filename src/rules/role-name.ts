@@ -9,7 +9,11 @@ export function findRoleName(sent: string, names: readonly string[]): string | u
   const lower = sent.trim().toLowerCase();
   const byCase = names.find((n) => n.toLowerCase() === lower);
   if (byCase) return byCase;
-  const slug = lower.normalize('NFKD').replace(/\p{M}/gu, '').replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  const slug = lower
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   if (slug === '') return undefined;
   const bare = (s: string) => s.replace(/[._-]/g, '');
   return names.find((n) => n === slug) ?? names.find((n) => bare(n) === bare(slug));

@@ -13,7 +13,10 @@ const codes = (errors: Array<{ code: string }>) => errors.map((e) => e.code);
 
 describe('normalizeEmail', () => {
   it('should lower-case the domain for display and the whole address for look-ups', () => {
-    expect(normalizeEmail(' Ada.Lovelace@Example.COM ')).toEqual({ display: 'Ada.Lovelace@example.com', normalized: 'ada.lovelace@example.com' });
+    expect(normalizeEmail(' Ada.Lovelace@Example.COM ')).toEqual({
+      display: 'Ada.Lovelace@example.com',
+      normalized: 'ada.lovelace@example.com',
+    });
   });
 
   it('should accept internationalised domains in their ASCII form', () => {
@@ -52,7 +55,9 @@ describe('checkEmailDomain', () => {
     expect(checkEmailDomain('a@yahoo.fr', { ...policy, blockFreeMail: true })).toBe('EMAIL_DOMAIN_FREE_MAIL');
     expect(checkEmailDomain('a@acme.io', { ...policy, allowedDomains: ['corp.com'] })).toBe('EMAIL_DOMAIN_NOT_ALLOWED');
     expect(checkEmailDomain('a@eu.corp.com', { ...policy, allowedDomains: ['corp.com'] })).toBeUndefined();
-    expect(checkEmailDomain('a@corp.com', { ...policy, allowedDomains: ['corp.com'], deniedDomains: ['corp.com'] })).toBe('EMAIL_DOMAIN_DENIED');
+    expect(checkEmailDomain('a@corp.com', { ...policy, allowedDomains: ['corp.com'], deniedDomains: ['corp.com'] })).toBe(
+      'EMAIL_DOMAIN_DENIED',
+    );
     expect(checkEmailDomain('a@mailinator.com', { ...policy, allowedDomains: ['mailinator.com'] })).toBeUndefined();
   });
 });
@@ -76,15 +81,21 @@ describe('username rules', () => {
     expect(checkUsername('a'.repeat(64), usernamePolicy)).toBeUndefined();
   });
 
-  it.each([['space', 'a b'], ['too short', 'ab'], ['too long', 'a'.repeat(65)], ['at sign', 'a@b.c'], ['slash', 'a/b'], ['emoji', 'ada😀'], ['zero-width', 'ad\u200Bmin']])(
-    'should refuse %s with USERNAME_INVALID',
-    (_n, value) => {
-      expect(checkUsername(value, usernamePolicy)).toBe('USERNAME_INVALID');
-    },
-  );
+  it.each([
+    ['space', 'a b'],
+    ['too short', 'ab'],
+    ['too long', 'a'.repeat(65)],
+    ['at sign', 'a@b.c'],
+    ['slash', 'a/b'],
+    ['emoji', 'ada😀'],
+    ['zero-width', 'ad\u200Bmin'],
+  ])('should refuse %s with USERNAME_INVALID', (_n, value) => {
+    expect(checkUsername(value, usernamePolicy)).toBe('USERNAME_INVALID');
+  });
 
   it('should refuse reserved names and their look-alikes with USERNAME_RESERVED', () => {
-    for (const name of ['admin', 'ROOT', 'Ａdmin', '\u0410dmin', 'System', 'user']) expect(checkUsername(name, usernamePolicy)).toBe('USERNAME_RESERVED');
+    for (const name of ['admin', 'ROOT', 'Ａdmin', '\u0410dmin', 'System', 'user'])
+      expect(checkUsername(name, usernamePolicy)).toBe('USERNAME_RESERVED');
     expect(checkUsername('support', { ...usernamePolicy, reserved: ['Support'] })).toBe('USERNAME_RESERVED');
   });
 
@@ -115,17 +126,30 @@ describe('checkPassword', () => {
 
   it('should refuse a password containing the username or the email local part', () => {
     expect(codes(checkPassword('my-jdoe42-secret!', passwordPolicy, { username: 'jdoe42' }))).toEqual(['PASSWORD_CONTAINS_USER_INFO']);
-    expect(codes(checkPassword('Grace.Hopper-1906x', passwordPolicy, { email: 'grace.hopper@navy.mil' }))).toEqual(['PASSWORD_CONTAINS_USER_INFO']);
+    expect(codes(checkPassword('Grace.Hopper-1906x', passwordPolicy, { email: 'grace.hopper@navy.mil' }))).toEqual([
+      'PASSWORD_CONTAINS_USER_INFO',
+    ]);
   });
 
   it('should apply each character-class rule with its own code, all at once', () => {
     const strict = { ...passwordPolicy, requireUppercase: true, requireLowercase: true, requireDigit: true, requireSymbol: true };
-    expect(codes(checkPassword('correct horse battery', strict)).sort()).toEqual(['PASSWORD_MISSING_DIGIT', 'PASSWORD_MISSING_SYMBOL', 'PASSWORD_MISSING_UPPERCASE']);
+    expect(codes(checkPassword('correct horse battery', strict)).sort()).toEqual([
+      'PASSWORD_MISSING_DIGIT',
+      'PASSWORD_MISSING_SYMBOL',
+      'PASSWORD_MISSING_UPPERCASE',
+    ]);
     expect(checkPassword('Correct-horse-7-battery', strict)).toEqual([]);
   });
 
   it('should generate passwords that pass the policy that asked for them', () => {
-    const strict = { ...passwordPolicy, minLength: 30, requireUppercase: true, requireLowercase: true, requireDigit: true, requireSymbol: true };
+    const strict = {
+      ...passwordPolicy,
+      minLength: 30,
+      requireUppercase: true,
+      requireLowercase: true,
+      requireDigit: true,
+      requireSymbol: true,
+    };
     for (let i = 0; i < 20; i++) expect(checkPassword(generatePassword(strict), strict)).toEqual([]);
   });
 });

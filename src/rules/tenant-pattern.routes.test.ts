@@ -38,10 +38,16 @@ for (const dialect of testDialects) {
       const { key } = await t.tenantWithKey();
       expect((await define(key, { key: 'code', type: 'string', pattern: '^(x|xx)+$' })).statusCode).toBe(201);
       expect((await define(key, { key: 'tags', type: 'string-list', pattern: '^(\\w+\\s?)*$' })).statusCode).toBe(201);
-      const bad = await createUser(key, { username: unique(), attributes: { code: `${'x'.repeat(5_000)}!`, tags: ['ok tag', `${'tag '.repeat(2_000)}!`] } });
+      const bad = await createUser(key, {
+        username: unique(),
+        attributes: { code: `${'x'.repeat(5_000)}!`, tags: ['ok tag', `${'tag '.repeat(2_000)}!`] },
+      });
       expect(bad.statusCode).toBe(400);
       const errors = errorsOf(bad);
-      expect(errors.map((e) => [e.path, e.code])).toEqual([['/attributes/code', 'ATTRIBUTE_INVALID'], ['/attributes/tags', 'ATTRIBUTE_INVALID']]);
+      expect(errors.map((e) => [e.path, e.code])).toEqual([
+        ['/attributes/code', 'ATTRIBUTE_INVALID'],
+        ['/attributes/tags', 'ATTRIBUTE_INVALID'],
+      ]);
       for (const e of errors) expect(e.message.length).toBeLessThan(300);
       const good = await createUser(key, { username: unique(), attributes: { code: 'xxx', tags: ['one tag', 'two'] } });
       expect(good.statusCode).toBe(201);
@@ -76,7 +82,11 @@ for (const dialect of testDialects) {
       const { key, tenantId } = await t.tenantWithKey();
       expect((await define(key, { key: 'badge', type: 'string', pattern: '^B[0-9]+$' })).statusCode).toBe(201);
       // Written straight to the store, as a database from before this check holds them.
-      await t.core.database.db.updateTable('tenants').set({ settings: JSON.stringify({ username: { pattern: '^(\\w)\\1*$' } }) }).where('id', '=', tenantId).execute();
+      await t.core.database.db
+        .updateTable('tenants')
+        .set({ settings: JSON.stringify({ username: { pattern: '^(\\w)\\1*$' } }) })
+        .where('id', '=', tenantId)
+        .execute();
       await t.core.database.db
         .updateTable('attributeDefinitions')
         .set({ definition: JSON.stringify({ type: 'string', pattern: '^(?=B)B[0-9]+$' }) })
@@ -89,12 +99,22 @@ for (const dialect of testDialects) {
       expect(errorsOf(byName)).toEqual([expect.objectContaining({ path: '/username', code: 'PATTERN_UNSUPPORTED' })]);
       const byBadge = await createUser(key, { email: `${unique()}@acme.io`, attributes: { badge: 'B12' } });
       expect(byBadge.statusCode).toBe(400);
-      expect(errorsOf(byBadge)).toEqual([expect.objectContaining({ path: '/attributes/badge', code: 'ATTRIBUTE_INVALID', message: expect.stringContaining('an administrator must change it') })]);
+      expect(errorsOf(byBadge)).toEqual([
+        expect.objectContaining({
+          path: '/attributes/badge',
+          code: 'ATTRIBUTE_INVALID',
+          message: expect.stringContaining('an administrator must change it'),
+        }),
+      ]);
 
       // The admin sees why and repairs it; the same requests then pass.
-      expect((await settings(key, { password: { minLength: 10 } })).json().errors).toEqual([expect.objectContaining({ path: '/username/pattern', code: 'PATTERN_UNSUPPORTED' })]);
+      expect((await settings(key, { password: { minLength: 10 } })).json().errors).toEqual([
+        expect.objectContaining({ path: '/username/pattern', code: 'PATTERN_UNSUPPORTED' }),
+      ]);
       expect((await settings(key, { username: { pattern: '^(\\w)+$' } })).statusCode).toBe(200);
-      expect((await t.request(key, { method: 'PATCH', url: '/v1/attributes/badge', payload: { pattern: '^B[0-9]+$' } })).statusCode).toBe(200);
+      expect((await t.request(key, { method: 'PATCH', url: '/v1/attributes/badge', payload: { pattern: '^B[0-9]+$' } })).statusCode).toBe(
+        200,
+      );
       expect((await createUser(key, { username: 'aaa', attributes: { badge: 'B12' } })).statusCode).toBe(201);
     });
   });

@@ -51,7 +51,8 @@ describe('tenant patterns on the linear-time engine', () => {
     for (const [pattern, inputs] of cases) {
       expect(checkTenantPattern(pattern), pattern).toBeUndefined();
       const native = new RegExp(pattern, 'u');
-      for (const input of inputs) expect(testTenantPattern(pattern, input) === 'match', `${pattern} on ${JSON.stringify(input)}`).toBe(native.test(input));
+      for (const input of inputs)
+        expect(testTenantPattern(pattern, input) === 'match', `${pattern} on ${JSON.stringify(input)}`).toBe(native.test(input));
     }
   });
 
@@ -127,6 +128,9 @@ describe('pattern checks in rules', () => {
     const rule = { type: 'string' as const, pattern: '[a-z]{1,300}' };
     const half = 'a'.repeat(Math.floor(patternTextLimit(rule.pattern) / 2));
     expect(checkAttributeValue(rule, half, budget)).toEqual({ ok: true, value: half });
-    expect(checkAttributeValue(rule, half, budget)).toEqual({ ok: false, reason: expect.stringContaining('too long to check against the pattern') });
+    expect(checkAttributeValue(rule, half, budget)).toEqual({
+      ok: false,
+      reason: expect.stringContaining('too long to check against the pattern'),
+    });
   });
 });

@@ -42,19 +42,53 @@ const JS_DOT = String.raw`[^\n\r\x{2028}\x{2029}]`;
 
 /** Unicode general categories by their long names (JavaScript accepts both), as RE2 spells them. */
 const CATEGORY_ALIASES: Record<string, string> = {
-  Letter: 'L', Uppercase_Letter: 'Lu', Lowercase_Letter: 'Ll', Titlecase_Letter: 'Lt', Modifier_Letter: 'Lm', Other_Letter: 'Lo',
-  Mark: 'M', Combining_Mark: 'M', Nonspacing_Mark: 'Mn', Spacing_Mark: 'Mc', Enclosing_Mark: 'Me',
-  Number: 'N', Decimal_Number: 'Nd', digit: 'Nd', Letter_Number: 'Nl', Other_Number: 'No',
-  Punctuation: 'P', punct: 'P', Connector_Punctuation: 'Pc', Dash_Punctuation: 'Pd', Open_Punctuation: 'Ps', Close_Punctuation: 'Pe',
-  Initial_Punctuation: 'Pi', Final_Punctuation: 'Pf', Other_Punctuation: 'Po',
-  Symbol: 'S', Math_Symbol: 'Sm', Currency_Symbol: 'Sc', Modifier_Symbol: 'Sk', Other_Symbol: 'So',
-  Separator: 'Z', Space_Separator: 'Zs', Line_Separator: 'Zl', Paragraph_Separator: 'Zp',
-  Other: 'C', Control: 'Cc', cntrl: 'Cc', Format: 'Cf', Private_Use: 'Co', Surrogate: 'Cs',
+  Letter: 'L',
+  Uppercase_Letter: 'Lu',
+  Lowercase_Letter: 'Ll',
+  Titlecase_Letter: 'Lt',
+  Modifier_Letter: 'Lm',
+  Other_Letter: 'Lo',
+  Mark: 'M',
+  Combining_Mark: 'M',
+  Nonspacing_Mark: 'Mn',
+  Spacing_Mark: 'Mc',
+  Enclosing_Mark: 'Me',
+  Number: 'N',
+  Decimal_Number: 'Nd',
+  digit: 'Nd',
+  Letter_Number: 'Nl',
+  Other_Number: 'No',
+  Punctuation: 'P',
+  punct: 'P',
+  Connector_Punctuation: 'Pc',
+  Dash_Punctuation: 'Pd',
+  Open_Punctuation: 'Ps',
+  Close_Punctuation: 'Pe',
+  Initial_Punctuation: 'Pi',
+  Final_Punctuation: 'Pf',
+  Other_Punctuation: 'Po',
+  Symbol: 'S',
+  Math_Symbol: 'Sm',
+  Currency_Symbol: 'Sc',
+  Modifier_Symbol: 'Sk',
+  Other_Symbol: 'So',
+  Separator: 'Z',
+  Space_Separator: 'Zs',
+  Line_Separator: 'Zl',
+  Paragraph_Separator: 'Zp',
+  Other: 'C',
+  Control: 'Cc',
+  cntrl: 'Cc',
+  Format: 'Cf',
+  Private_Use: 'Co',
+  Surrogate: 'Cs',
 };
 
 const unsupported = (message: string): PatternProblem => ({ code: 'PATTERN_UNSUPPORTED', message });
 const BACKREFERENCE = unsupported('Backreferences (\\1, \\k<name>) are not supported: patterns run on a linear-time (RE2) engine');
-const LOOKAROUND = unsupported('Lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported: patterns run on a linear-time (RE2) engine');
+const LOOKAROUND = unsupported(
+  'Lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported: patterns run on a linear-time (RE2) engine',
+);
 
 function hex(codePoint: number): string {
   return `\\x{${codePoint.toString(16).toUpperCase()}}`;
@@ -160,7 +194,13 @@ function compile(pattern: string): Compiled {
     // Only parses (nothing is matched): the pattern must be what the API documents, a `u`-mode RegExp.
     new RegExp(pattern, 'u');
   } catch (error) {
-    return { ok: false, problem: { code: 'PATTERN_INVALID', message: `Not a valid regular expression (JavaScript, Unicode mode): ${(error as Error).message}` } };
+    return {
+      ok: false,
+      problem: {
+        code: 'PATTERN_INVALID',
+        message: `Not a valid regular expression (JavaScript, Unicode mode): ${(error as Error).message}`,
+      },
+    };
   }
   const translated = toRe2(pattern);
   if ('problem' in translated) return { ok: false, problem: translated.problem };
@@ -169,11 +209,21 @@ function compile(pattern: string): Compiled {
     regex = RE2JS.compile(translated.source);
   } catch (error) {
     // RE2's messages quote only the offending part of the (bounded) pattern.
-    return { ok: false, problem: unsupported(`Not supported by the linear-time (RE2) engine: ${(error as Error).message.replace(/^error parsing regexp: /, '')}`) };
+    return {
+      ok: false,
+      problem: unsupported(
+        `Not supported by the linear-time (RE2) engine: ${(error as Error).message.replace(/^error parsing regexp: /, '')}`,
+      ),
+    };
   }
   const size = regex.programSize();
   if (size > MAX_PATTERN_PROGRAM) {
-    return { ok: false, problem: unsupported(`The pattern is too complex: it compiles to ${size} instructions, at most ${MAX_PATTERN_PROGRAM} are allowed (lower the repeat counts)`) };
+    return {
+      ok: false,
+      problem: unsupported(
+        `The pattern is too complex: it compiles to ${size} instructions, at most ${MAX_PATTERN_PROGRAM} are allowed (lower the repeat counts)`,
+      ),
+    };
   }
   return { ok: true, regex, size };
 }
@@ -225,7 +275,10 @@ export function testTenantPattern(pattern: string, text: string, budget: Pattern
   if (!entry.ok) {
     if (!warned.has(pattern) && warned.size < CACHE_SIZE) {
       warned.add(pattern);
-      process.emitWarning(`A stored tenant pattern cannot be evaluated and fails every check until an admin changes it: ${JSON.stringify(pattern)} (${entry.problem.message})`, { code: 'ROSTER_PATTERN_UNUSABLE' });
+      process.emitWarning(
+        `A stored tenant pattern cannot be evaluated and fails every check until an admin changes it: ${JSON.stringify(pattern)} (${entry.problem.message})`,
+        { code: 'ROSTER_PATTERN_UNUSABLE' },
+      );
     }
     return 'unusable';
   }

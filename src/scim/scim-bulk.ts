@@ -39,10 +39,14 @@ function resolveReferences(value: unknown, created: Map<string, string>, depth =
  */
 export async function runBulk(ctx: TenantContext, body: unknown, users: ScimUsers, groups: ScimGroups): Promise<ScimResult> {
   const request = normalizeInput(body) as { schemas?: unknown; Operations?: unknown; failOnErrors?: unknown };
-  if (!Array.isArray(request?.schemas) || !request.schemas.includes(URN.bulkRequest)) throw scimError('BAD_REQUEST', 'invalidSyntax', `schemas must be ["${URN.bulkRequest}"]`);
+  if (!Array.isArray(request?.schemas) || !request.schemas.includes(URN.bulkRequest))
+    throw scimError('BAD_REQUEST', 'invalidSyntax', `schemas must be ["${URN.bulkRequest}"]`);
   if (!Array.isArray(request.Operations)) throw scimError('BAD_REQUEST', 'invalidSyntax', 'Operations must be an array');
   if (request.Operations.length > LIMITS.bulkMaxOperations) {
-    throw new AppError('BATCH_TOO_LARGE', { detail: `At most ${LIMITS.bulkMaxOperations} operations per bulk request`, details: { limit: LIMITS.bulkMaxOperations } });
+    throw new AppError('BATCH_TOO_LARGE', {
+      detail: `At most ${LIMITS.bulkMaxOperations} operations per bulk request`,
+      details: { limit: LIMITS.bulkMaxOperations },
+    });
   }
   const failOnErrors = typeof request.failOnErrors === 'number' && request.failOnErrors > 0 ? request.failOnErrors : Infinity;
   const created = new Map<string, string>();
@@ -69,7 +73,13 @@ export async function runBulk(ctx: TenantContext, body: unknown, users: ScimUser
       else if (method === 'PATCH' && id) result = await service.patch(ctx, id, data, version);
       else if (method === 'DELETE' && id) result = await service.delete(ctx, id, version);
       else throw scimError('BAD_REQUEST', 'invalidSyntax', `Unsupported bulk operation ${method} ${String(path)}`);
-      results.push({ method, ...(bulkId ? { bulkId } : {}), ...(result.location ? { location: result.location } : {}), ...(result.version ? { version: result.version } : {}), status: String(result.status) });
+      results.push({
+        method,
+        ...(bulkId ? { bulkId } : {}),
+        ...(result.location ? { location: result.location } : {}),
+        ...(result.version ? { version: result.version } : {}),
+        status: String(result.status),
+      });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       errors += 1;

@@ -22,12 +22,22 @@ for (const dialect of testDialects) {
 
     const scim = (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown) =>
       t.app.inject({
-        method, url: `/scim/v2${url}`,
+        method,
+        url: `/scim/v2${url}`,
         headers: { authorization: `Bearer ${key}`, ...(payload !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
         ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
       });
     const liveCount = async () =>
-      Number((await t.core.database.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('tenantId', '=', tenantId).where('deletedAt', 'is', null).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await t.core.database.db
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('tenantId', '=', tenantId)
+            .where('deletedAt', 'is', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const expectUserNameRequired = (res: { statusCode: number; json(): Record<string, unknown> }) => {
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ schemas: [ERROR], status: '400', scimType: 'invalidValue' });
@@ -42,7 +52,10 @@ for (const dialect of testDialects) {
       expectUserNameRequired(await scim('POST', '/Users', { schemas: [USER], userName: 42, emails: [{ value: 'number@acme.com' }] }));
       // Attribute names are case-insensitive: `UserName` is userName.
       expect((await scim('POST', '/Users', { schemas: [USER], UserName: 'cased.name' })).statusCode).toBe(201);
-      const bulk = await scim('POST', '/Bulk', { schemas: [BULK], Operations: [{ method: 'POST', path: '/Users', bulkId: 'a', data: { schemas: [USER], emails: [{ value: 'bulk@acme.com' }] } }] });
+      const bulk = await scim('POST', '/Bulk', {
+        schemas: [BULK],
+        Operations: [{ method: 'POST', path: '/Users', bulkId: 'a', data: { schemas: [USER], emails: [{ value: 'bulk@acme.com' }] } }],
+      });
       expect(bulk.json().Operations[0]).toMatchObject({ status: '400', response: { scimType: 'invalidValue' } });
       expect(await liveCount()).toBe(before + 1);
     });
@@ -51,8 +64,14 @@ for (const dialect of testDialects) {
       const user = (await scim('POST', '/Users', { schemas: [USER], userName: 'kept.name', title: 'Before' })).json();
       expectUserNameRequired(await scim('PUT', `/Users/${user.id}`, { schemas: [USER], title: 'After' }));
       expectUserNameRequired(await scim('PUT', `/Users/${user.id}`, { schemas: [USER], userName: '', title: 'After' }));
-      expectUserNameRequired(await scim('PATCH', `/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: 'userName' }] }));
-      expect((await scim('GET', `/Users/${user.id}`)).json()).toMatchObject({ userName: 'kept.name', title: 'Before', meta: { version: user.meta.version } });
+      expectUserNameRequired(
+        await scim('PATCH', `/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: 'userName' }] }),
+      );
+      expect((await scim('GET', `/Users/${user.id}`)).json()).toMatchObject({
+        userName: 'kept.name',
+        title: 'Before',
+        meta: { version: user.meta.version },
+      });
     });
 
     it('should answer 409 uniqueness for an externalId another user holds, on POST, PUT and PATCH', async () => {
@@ -65,7 +84,10 @@ for (const dialect of testDialects) {
       const other = (await scim('POST', '/Users', { schemas: [USER], userName: 'other', externalId: '00u-okta-2' })).json();
       const put = await scim('PUT', `/Users/${other.id}`, { schemas: [USER], userName: 'other', externalId: '00u-okta-1' });
       expect([put.statusCode, put.json().scimType]).toEqual([409, 'uniqueness']);
-      const patch = await scim('PATCH', `/Users/${other.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'externalId', value: '00u-okta-1' }] });
+      const patch = await scim('PATCH', `/Users/${other.id}`, {
+        schemas: [PATCH],
+        Operations: [{ op: 'replace', path: 'externalId', value: '00u-okta-1' }],
+      });
       expect([patch.statusCode, patch.json().scimType]).toEqual([409, 'uniqueness']);
 
       const found = (await scim('GET', `/Users?filter=${encodeURIComponent('externalId eq "00u-okta-1"')}`)).json();

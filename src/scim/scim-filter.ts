@@ -49,26 +49,41 @@ function compare(op: string, actual: unknown, expected: unknown, path: string): 
   const e = comparable(expected, path);
   if (a === undefined || e === undefined) return op === 'ne';
   switch (op) {
-    case 'eq': return a === e;
-    case 'ne': return a !== e;
-    case 'co': return typeof a === 'string' && typeof e === 'string' && a.includes(e);
-    case 'sw': return typeof a === 'string' && typeof e === 'string' && a.startsWith(e);
-    case 'ew': return typeof a === 'string' && typeof e === 'string' && a.endsWith(e);
-    case 'gt': return typeof a === typeof e && a > e;
-    case 'ge': return typeof a === typeof e && a >= e;
-    case 'lt': return typeof a === typeof e && a < e;
-    case 'le': return typeof a === typeof e && a <= e;
-    default: return false;
+    case 'eq':
+      return a === e;
+    case 'ne':
+      return a !== e;
+    case 'co':
+      return typeof a === 'string' && typeof e === 'string' && a.includes(e);
+    case 'sw':
+      return typeof a === 'string' && typeof e === 'string' && a.startsWith(e);
+    case 'ew':
+      return typeof a === 'string' && typeof e === 'string' && a.endsWith(e);
+    case 'gt':
+      return typeof a === typeof e && a > e;
+    case 'ge':
+      return typeof a === typeof e && a >= e;
+    case 'lt':
+      return typeof a === typeof e && a < e;
+    case 'le':
+      return typeof a === typeof e && a <= e;
+    default:
+      return false;
   }
 }
 
 export function matches(resource: unknown, f: Filter): boolean {
   switch (f.op) {
-    case 'and': return f.filters.every((c) => matches(resource, c));
-    case 'or': return f.filters.some((c) => matches(resource, c));
-    case 'not': return !matches(resource, f.filter);
-    case '[]': return valuesAt(resource, f.attrPath).some((item) => matches(item, f.valFilter));
-    case 'pr': return valuesAt(resource, f.attrPath).some((v) => v !== '' && !(Array.isArray(v) && v.length === 0));
+    case 'and':
+      return f.filters.every((c) => matches(resource, c));
+    case 'or':
+      return f.filters.some((c) => matches(resource, c));
+    case 'not':
+      return !matches(resource, f.filter);
+    case '[]':
+      return valuesAt(resource, f.attrPath).some((item) => matches(item, f.valFilter));
+    case 'pr':
+      return valuesAt(resource, f.attrPath).some((v) => v !== '' && !(Array.isArray(v) && v.length === 0));
     default: {
       const values = valuesAt(resource, f.attrPath);
       if (f.op === 'ne') return values.length === 0 || values.every((v) => compare('ne', v, f.compValue, f.attrPath));
@@ -83,7 +98,8 @@ export function parseFilter(text: string): Filter {
   for (const c of text.replace(/"(?:[^"\\]|\\.)*"?/g, '""')) {
     if (c === '(' || c === '[') depth += 1;
     else if (c === ')' || c === ']') depth -= 1;
-    if (depth > MAX_INPUT_DEPTH) throw scimError('BAD_REQUEST', 'invalidFilter', `The filter nests parentheses deeper than ${MAX_INPUT_DEPTH} levels`);
+    if (depth > MAX_INPUT_DEPTH)
+      throw scimError('BAD_REQUEST', 'invalidFilter', `The filter nests parentheses deeper than ${MAX_INPUT_DEPTH} levels`);
   }
   try {
     return parse(text);
@@ -101,7 +117,12 @@ export function indexedEquality(f: Filter): { attribute: string; value: string }
 
 /** `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5): `id` and `schemas` always stay. */
 export function project(resource: ScimResource, attributes: string | undefined, excluded: string | undefined): ScimResource {
-  const list = (text: string | undefined) => (text ?? '').split(',').map((a) => a.trim()).filter(Boolean).map((a) => segments(a).map((s) => s.toLowerCase()));
+  const list = (text: string | undefined) =>
+    (text ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean)
+      .map((a) => segments(a).map((s) => s.toLowerCase()));
   const include = list(attributes);
   const exclude = list(excluded);
   const always = new Set(['id', 'schemas']);

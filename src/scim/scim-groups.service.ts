@@ -20,32 +20,45 @@ const groupVersion = (g: Group) => `W/"${Date.parse(g.updatedAt)}"`;
 /** Where each SCIM Group attribute is stored (see `resource`): what SQL can filter and sort on. */
 const GROUP_COLUMNS: ColumnMap = {
   columns: {
-    'id': { kind: 'text', value: sql`${sql.ref('groups.id')}`, caseExact: true },
-    'displayname': { kind: 'text', value: sql`${sql.ref('groups.name')}` },
+    id: { kind: 'text', value: sql`${sql.ref('groups.id')}`, caseExact: true },
+    displayname: { kind: 'text', value: sql`${sql.ref('groups.name')}` },
     // Not stored: never present.
-    'externalid': { kind: 'text', value: sql`''`, present: FALSE, caseExact: true },
+    externalid: { kind: 'text', value: sql`''`, present: FALSE, caseExact: true },
     'meta.created': { kind: 'date', value: sql`${sql.ref('groups.createdAt')}` },
     'meta.lastmodified': { kind: 'date', value: sql`${sql.ref('groups.updatedAt')}` },
   },
   exists: {
     // A member is a live user in the group, as listMembers answers them.
-    members: (_op, value) => sql<SqlBool>`exists (select 1 from ${sql.table('userGroups')} join ${sql.table('users')} on ${sql.ref('users.tenantId')} = ${sql.ref('userGroups.tenantId')} and ${sql.ref('users.id')} = ${sql.ref('userGroups.userId')}
+    members: (
+      _op,
+      value,
+    ) => sql<SqlBool>`exists (select 1 from ${sql.table('userGroups')} join ${sql.table('users')} on ${sql.ref('users.tenantId')} = ${sql.ref('userGroups.tenantId')} and ${sql.ref('users.id')} = ${sql.ref('userGroups.userId')}
       where ${sql.ref('userGroups.tenantId')} = ${sql.ref('groups.tenantId')} and ${sql.ref('userGroups.groupId')} = ${sql.ref('groups.id')} and ${sql.ref('userGroups.userId')} = ${value} and ${sql.ref('users.deletedAt')} is null)`,
   },
 };
 
 /** A group code from a display name: letters, digits and `._-`, as group codes allow. */
 function codeOf(displayName: string): string {
-  const code = displayName.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-._]+|-+$/g, '').slice(0, 100);
+  const code = displayName
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[-._]+|-+$/g, '')
+    .slice(0, 100);
   return code || 'group';
 }
 
 const memberIds = (value: unknown): string[] =>
-  (Array.isArray(value) ? value : []).map((m) => (typeof m === 'object' && m !== null ? (m as { value?: unknown }).value : undefined)).filter((v): v is string => typeof v === 'string');
+  (Array.isArray(value) ? value : [])
+    .map((m) => (typeof m === 'object' && m !== null ? (m as { value?: unknown }).value : undefined))
+    .filter((v): v is string => typeof v === 'string');
 
 /** SCIM /Groups over the group service: members are user ids. */
 export class ScimGroups {
-  constructor(private readonly core: Core, private readonly baseUrl: string, private readonly scanLimit = SCAN_LIMIT) {}
+  constructor(
+    private readonly core: Core,
+    private readonly baseUrl: string,
+    private readonly scanLimit = SCAN_LIMIT,
+  ) {}
 
   private async resource(ctx: TenantContext, group: Group): Promise<ScimResource> {
     const members = await this.core.groups.listMembers(ctx, group.id);
@@ -53,8 +66,19 @@ export class ScimGroups {
       schemas: [URN.group],
       id: group.id,
       displayName: group.name,
-      members: members.map((m) => ({ value: m.id, display: m.displayName ?? m.username ?? m.email ?? m.id, $ref: `${this.baseUrl}/Users/${m.id}`, type: 'User' })),
-      meta: { resourceType: 'Group', created: group.createdAt, lastModified: group.updatedAt, location: `${this.baseUrl}/Groups/${group.id}`, version: groupVersion(group) },
+      members: members.map((m) => ({
+        value: m.id,
+        display: m.displayName ?? m.username ?? m.email ?? m.id,
+        $ref: `${this.baseUrl}/Users/${m.id}`,
+        type: 'User',
+      })),
+      meta: {
+        resourceType: 'Group',
+        created: group.createdAt,
+        lastModified: group.updatedAt,
+        location: `${this.baseUrl}/Groups/${group.id}`,
+        version: groupVersion(group),
+      },
     };
   }
 
@@ -71,8 +95,13 @@ export class ScimGroups {
 
   async create(ctx: TenantContext, body: unknown): Promise<ScimResult> {
     const resource = checkResource(body, URN.group);
-    if (typeof resource.displayName !== 'string' || resource.displayName.trim() === '') throw scimError('VALIDATION_FAILED', 'invalidValue', 'displayName is required');
-    const group = await this.core.groups.createGroup(ctx, { type: SCIM_GROUP_TYPE, code: codeOf(resource.displayName), name: resource.displayName.trim().slice(0, 200) });
+    if (typeof resource.displayName !== 'string' || resource.displayName.trim() === '')
+      throw scimError('VALIDATION_FAILED', 'invalidValue', 'displayName is required');
+    const group = await this.core.groups.createGroup(ctx, {
+      type: SCIM_GROUP_TYPE,
+      code: codeOf(resource.displayName),
+      name: resource.displayName.trim().slice(0, 200),
+    });
     const members = memberIds(resource.members);
     if (members.length > 0) await this.core.groups.changeMembers(ctx, group.id, { add: members });
     return this.result(ctx, group.id, 201);
@@ -107,13 +136,33 @@ export class ScimGroups {
       return out;
     };
     if (translation.exact && order) {
-      const ids = count > 0 && start <= total ? (await order.reduce((q, term) => q.orderBy(term), matching.select('id')).limit(count).offset(start - 1).execute()).map((r) => r.id) : [];
+      const ids =
+        count > 0 && start <= total
+          ? (
+              await order
+                .reduce((q, term) => q.orderBy(term), matching.select('id'))
+                .limit(count)
+                .offset(start - 1)
+                .execute()
+            ).map((r) => r.id)
+          : [];
       const page = (await resources(ids)).map((r) => project(r, query.attributes, query.excludedAttributes));
-      return { status: 200, body: { schemas: [URN.listResponse], totalResults: total, startIndex: start, itemsPerPage: page.length, Resources: page } };
+      return {
+        status: 200,
+        body: { schemas: [URN.listResponse], totalResults: total, startIndex: start, itemsPerPage: page.length, Resources: page },
+      };
     }
-    if (total > this.scanLimit) throw scimError('BAD_REQUEST', 'tooMany', `This filter or sort would read ${total} groups, more than ${this.scanLimit}: filter on id, displayName or members[value eq "…"]`);
+    if (total > this.scanLimit)
+      throw scimError(
+        'BAD_REQUEST',
+        'tooMany',
+        `This filter or sort would read ${total} groups, more than ${this.scanLimit}: filter on id, displayName or members[value eq "…"]`,
+      );
     const ids = (await listed.reduce((q, term) => q.orderBy(term), matching.select('id')).execute()).map((r) => r.id);
-    return listResponse((await resources(ids)).filter((r) => filter === undefined || matches(r, filter)), query);
+    return listResponse(
+      (await resources(ids)).filter((r) => filter === undefined || matches(r, filter)),
+      query,
+    );
   }
 
   async replace(ctx: TenantContext, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimResult> {
@@ -121,7 +170,8 @@ export class ScimGroups {
     const resource = checkResource(body, URN.group);
     const group = await this.core.groups.getGroup(ctx, id);
     this.checkVersion(group, ifMatch);
-    if (typeof resource.displayName === 'string' && resource.displayName !== group.name) await this.core.groups.updateGroup(ctx, group.id, { name: resource.displayName.slice(0, 200) });
+    if (typeof resource.displayName === 'string' && resource.displayName !== group.name)
+      await this.core.groups.updateGroup(ctx, group.id, { name: resource.displayName.slice(0, 200) });
     await this.core.groups.changeMembers(ctx, group.id, { remove: 'all', add: memberIds(resource.members) });
     return this.result(ctx, group.id, 200);
   }
@@ -141,14 +191,20 @@ export class ScimGroups {
     const path = op.path?.toLowerCase();
     if (path === undefined) {
       const value = (op.value ?? {}) as Record<string, unknown>;
-      if (typeof value.displayName === 'string') await this.core.groups.updateGroup(ctx, group.id, { name: value.displayName.slice(0, 200) });
+      if (typeof value.displayName === 'string')
+        await this.core.groups.updateGroup(ctx, group.id, { name: value.displayName.slice(0, 200) });
       if (value.members !== undefined) {
-        await this.core.groups.changeMembers(ctx, group.id, op.op === 'replace' ? { remove: 'all', add: memberIds(value.members) } : { add: memberIds(value.members) });
+        await this.core.groups.changeMembers(
+          ctx,
+          group.id,
+          op.op === 'replace' ? { remove: 'all', add: memberIds(value.members) } : { add: memberIds(value.members) },
+        );
       }
       return;
     }
     if (path === 'displayname') {
-      if (op.op === 'remove' || typeof op.value !== 'string') throw scimError('VALIDATION_FAILED', 'mutability', 'displayName is required and cannot be removed');
+      if (op.op === 'remove' || typeof op.value !== 'string')
+        throw scimError('VALIDATION_FAILED', 'mutability', 'displayName is required and cannot be removed');
       await this.core.groups.updateGroup(ctx, group.id, { name: op.value.slice(0, 200) });
       return;
     }

@@ -6,18 +6,67 @@ import type { ScimResource } from './scim-user.mapper.js';
 // Every attribute name Roster understands, so input in any letter case (Entra ID sends `Active`,
 // some clients `UserName`) is read under its canonical name.
 const NAMES = [
-  'schemas', 'id', 'externalId', 'userName', 'name', 'formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix',
-  'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone', 'active', 'password', 'emails', 'value',
-  'type', 'primary', 'display', 'phoneNumbers', 'addresses', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'photos', 'groups',
-  'roles', 'meta', 'members', 'employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager', 'Operations', 'op', 'path',
-  'failOnErrors', 'method', 'bulkId', 'version', 'data', '$ref',
+  'schemas',
+  'id',
+  'externalId',
+  'userName',
+  'name',
+  'formatted',
+  'familyName',
+  'givenName',
+  'middleName',
+  'honorificPrefix',
+  'honorificSuffix',
+  'displayName',
+  'nickName',
+  'profileUrl',
+  'title',
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+  'active',
+  'password',
+  'emails',
+  'value',
+  'type',
+  'primary',
+  'display',
+  'phoneNumbers',
+  'addresses',
+  'streetAddress',
+  'locality',
+  'region',
+  'postalCode',
+  'country',
+  'photos',
+  'groups',
+  'roles',
+  'meta',
+  'members',
+  'employeeNumber',
+  'costCenter',
+  'organization',
+  'division',
+  'department',
+  'manager',
+  'Operations',
+  'op',
+  'path',
+  'failOnErrors',
+  'method',
+  'bulkId',
+  'version',
+  'data',
+  '$ref',
 ];
 const CANONICAL = new Map(NAMES.map((n) => [n.toLowerCase(), n]));
 const KNOWN_URNS = new Set<string>([URN.user, URN.enterprise, URN.group]);
 const BOOLEAN_MEMBERS = new Set(['active', 'primary']);
 
 /** The shared body parser refuses such bodies first (src/http/hostile-input.ts); SCIM's walks check again before recursing. */
-export const tooDeep = () => scimError('BAD_REQUEST', 'invalidSyntax', `The body nests arrays or objects deeper than ${MAX_INPUT_DEPTH} levels`);
+export const tooDeep = () =>
+  scimError('BAD_REQUEST', 'invalidSyntax', `The body nests arrays or objects deeper than ${MAX_INPUT_DEPTH} levels`);
 
 /** `__proto__`, `constructor`, `prototype` in any letter case (SCIM attribute names are case-insensitive): never an attribute. */
 export const isPrototypeName = (name: string): boolean => isPrototypeKey(name.toLowerCase());
@@ -40,7 +89,11 @@ export function normalizeInput(value: unknown, key = '', depth = 0): unknown {
   for (const [k, v] of Object.entries(value)) {
     // The shared JSON body parser refuses these already; this is the second lock, in any letter case.
     if (isPrototypeName(k)) throw scimError('BAD_REQUEST', 'invalidValue', `"${k}" is not an attribute name`);
-    const name = k.startsWith('urn:') ? (KNOWN_URNS.has(k) ? k : [...KNOWN_URNS].find((u) => u.toLowerCase() === k.toLowerCase()) ?? k) : canonicalName(k);
+    const name = k.startsWith('urn:')
+      ? KNOWN_URNS.has(k)
+        ? k
+        : ([...KNOWN_URNS].find((u) => u.toLowerCase() === k.toLowerCase()) ?? k)
+      : canonicalName(k);
     // eslint-disable-next-line no-restricted-syntax -- prototype names are refused above, and `out` has no prototype
     out[name] = normalizeInput(v, name, depth + 1);
   }
@@ -54,11 +107,14 @@ export function normalizeInput(value: unknown, key = '', depth = 0): unknown {
  */
 export function checkResource(body: unknown, core: string): ScimResource {
   const resource = normalizeInput(body);
-  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) throw scimError('BAD_REQUEST', 'invalidSyntax', 'The body must be a SCIM resource object');
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource))
+    throw scimError('BAD_REQUEST', 'invalidSyntax', 'The body must be a SCIM resource object');
   const r = resource as ScimResource;
   const schemas = r.schemas;
   if (!Array.isArray(schemas) || !schemas.includes(core)) throw scimError('BAD_REQUEST', 'invalidSyntax', `schemas must include "${core}"`);
-  const unknown = [...schemas, ...Object.keys(r).filter((k) => k.startsWith('urn:'))].filter((s) => typeof s !== 'string' || !KNOWN_URNS.has(s));
+  const unknown = [...schemas, ...Object.keys(r).filter((k) => k.startsWith('urn:'))].filter(
+    (s) => typeof s !== 'string' || !KNOWN_URNS.has(s),
+  );
   if (unknown.length > 0) throw scimError('BAD_REQUEST', 'invalidSyntax', `Unknown schema ${JSON.stringify(unknown[0])}`);
   return r;
 }

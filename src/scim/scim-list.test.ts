@@ -17,20 +17,62 @@ const GIVEN = ['ada', 'Grace', 'Mary', 'alan', null, 'Zoë'];
 
 /** Filters over every translated operator and attribute. */
 const SQL_FILTERS = [
-  'title eq "engineer"', 'title ne "Engineer"', 'title co "NG"', 'title sw "eng"', 'title ew "LEAD"', 'title pr', 'not (title pr)',
-  'title gt "d"', 'title le "Engineer"', 'title co "_"', 'title co "%"', 'title eq 5', 'title ne 5', 'title eq null',
-  'nickName pr', 'active eq false', 'active ne true', 'active gt false', 'active le false', 'active eq "true"',
-  'not (active eq true) or title eq "designer"', '(title eq "engineer" or title eq "designer") and active eq true',
-  'name.givenName gt "m"', 'name.familyName le "C"', 'name.givenName lt "B"', 'Name.GivenName sw "A"',
-  'userName sw "U1"', 'userName ew "@b.example"', 'userName gt "u2"', 'userName pr',
-  'emails.value ew "@B.example"', 'emails.value ne "u03@a.example"', 'emails[type eq "work" and value co "07"]', 'emails[not (value co "1")]', 'emails.primary eq true',
-  'externalId sw "EXT"', 'externalId sw "ext"', 'externalId pr', 'externalId ne "EXT-3"',
-  `${USER}:title eq "engineer"`, 'displayName co ""', 'displayName ew "x"',
-  'meta.created ge "2000-01-01T00:00:00Z"', 'meta.lastModified lt "2000-01-01"', 'meta.created gt "not a date"', 'meta.created ne "not a date"', 'meta.created co "20"',
+  'title eq "engineer"',
+  'title ne "Engineer"',
+  'title co "NG"',
+  'title sw "eng"',
+  'title ew "LEAD"',
+  'title pr',
+  'not (title pr)',
+  'title gt "d"',
+  'title le "Engineer"',
+  'title co "_"',
+  'title co "%"',
+  'title eq 5',
+  'title ne 5',
+  'title eq null',
+  'nickName pr',
+  'active eq false',
+  'active ne true',
+  'active gt false',
+  'active le false',
+  'active eq "true"',
+  'not (active eq true) or title eq "designer"',
+  '(title eq "engineer" or title eq "designer") and active eq true',
+  'name.givenName gt "m"',
+  'name.familyName le "C"',
+  'name.givenName lt "B"',
+  'Name.GivenName sw "A"',
+  'userName sw "U1"',
+  'userName ew "@b.example"',
+  'userName gt "u2"',
+  'userName pr',
+  'emails.value ew "@B.example"',
+  'emails.value ne "u03@a.example"',
+  'emails[type eq "work" and value co "07"]',
+  'emails[not (value co "1")]',
+  'emails.primary eq true',
+  'externalId sw "EXT"',
+  'externalId sw "ext"',
+  'externalId pr',
+  'externalId ne "EXT-3"',
+  `${USER}:title eq "engineer"`,
+  'displayName co ""',
+  'displayName ew "x"',
+  'meta.created ge "2000-01-01T00:00:00Z"',
+  'meta.lastModified lt "2000-01-01"',
+  'meta.created gt "not a date"',
+  'meta.created ne "not a date"',
+  'meta.created co "20"',
 ];
 /** Filters SQL cannot decide alone (non-ASCII text, groups, the derived name.formatted): narrowed where possible, finished in memory. */
 const MEMORY_FILTERS = [
-  'title eq "Ingénieur"', 'name.givenName eq "ZOË"', 'groups pr', 'name.formatted co "a"', 'title eq "engineer" and name.formatted co "m"', 'title pr or groups pr',
+  'title eq "Ingénieur"',
+  'name.givenName eq "ZOË"',
+  'groups pr',
+  'name.formatted co "a"',
+  'title eq "engineer" and name.formatted co "m"',
+  'title pr or groups pr',
 ];
 
 for (const dialect of testDialects) {
@@ -51,14 +93,23 @@ for (const dialect of testDialects) {
         const title = TITLES[i % TITLES.length];
         const given = GIVEN[i % GIVEN.length];
         const res = await scim('POST', '/Users', {
-          schemas: [USER], userName: i % 4 === 0 ? email : `U${n}`, emails: [{ value: email, type: 'work' }], active: i % 5 !== 0,
-          ...(title !== null ? { title } : {}), ...(given !== null ? { name: { givenName: given, familyName: String.fromCharCode(65 + (i % 5)) } } : {}),
-          ...(i % 6 === 0 ? { nickName: `nick${i}` } : {}), ...(i % 2 === 0 ? { externalId: `EXT-${i}` } : {}), ...(i % 7 === 0 ? { displayName: `D${i}x` } : {}),
+          schemas: [USER],
+          userName: i % 4 === 0 ? email : `U${n}`,
+          emails: [{ value: email, type: 'work' }],
+          active: i % 5 !== 0,
+          ...(title !== null ? { title } : {}),
+          ...(given !== null ? { name: { givenName: given, familyName: String.fromCharCode(65 + (i % 5)) } } : {}),
+          ...(i % 6 === 0 ? { nickName: `nick${i}` } : {}),
+          ...(i % 2 === 0 ? { externalId: `EXT-${i}` } : {}),
+          ...(i % 7 === 0 ? { displayName: `D${i}x` } : {}),
         });
         expect(res.statusCode).toBe(201);
       }
       for (let i = 0; i < 12; i++) {
-        const res = await scim('POST', '/Groups', { schemas: [GROUP], displayName: `${i % 2 ? 'Team' : 'crew'} ${String(i).padStart(2, '0')}` });
+        const res = await scim('POST', '/Groups', {
+          schemas: [GROUP],
+          displayName: `${i % 2 ? 'Team' : 'crew'} ${String(i).padStart(2, '0')}`,
+        });
         groupIds.push(res.json().id);
       }
       // The reference: every user, read without SCIM's list, in creation order.
@@ -70,17 +121,23 @@ for (const dialect of testDialects) {
 
     const scim = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
       t.app.inject({
-        method, url: `/scim/v2${url}`,
+        method,
+        url: `/scim/v2${url}`,
         headers: { authorization: `Bearer ${tenant.key}`, ...(payload !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
         ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
       });
     const list = async (resource: string, query: Record<string, string>) => {
       const res = await scim('GET', `/${resource}?${new URLSearchParams(query).toString()}`);
       expect(res.statusCode, JSON.stringify([query, res.json()])).toBe(200);
-      return res.json() as { totalResults: number; startIndex: number; itemsPerPage: number; Resources: Array<{ id: string; userName: string }> };
+      return res.json() as {
+        totalResults: number;
+        startIndex: number;
+        itemsPerPage: number;
+        Resources: Array<{ id: string; userName: string }>;
+      };
     };
 
-    it('should answer startIndex/count from SQL: the right slice and total, and only that page\'s users read', async () => {
+    it("should answer startIndex/count from SQL: the right slice and total, and only that page's users read", async () => {
       const loaded = vi.spyOn(t.core.users, 'getUsers');
       const scan = vi.spyOn(t.core.users, 'listUsers');
       const page = await list('Users', { startIndex: '11', count: '5' });
@@ -92,7 +149,11 @@ for (const dialect of testDialects) {
 
       loaded.mockClear();
       const sorted = await list('Users', { filter: 'title pr', sortBy: 'title', sortOrder: 'descending', startIndex: '2', count: '3' });
-      const expected = sortResources(all.filter((r) => matches(r, parseFilter('title pr'))), 'title', 'descending');
+      const expected = sortResources(
+        all.filter((r) => matches(r, parseFilter('title pr'))),
+        'title',
+        'descending',
+      );
       expect(sorted.totalResults).toBe(expected.length);
       expect(sorted.Resources.map((r) => r.id)).toEqual(expected.slice(1, 4).map((r) => r.id));
       expect(loaded.mock.calls.map(([, ids]) => ids.length)).toEqual([3]);
@@ -109,7 +170,11 @@ for (const dialect of testDialects) {
         loaded.mockClear();
         const expected = all.filter((r) => matches(r, parseFilter(filter))).map((r) => r.id);
         const body = await list('Users', { filter, count: '1000' });
-        expect([filter, body.totalResults, body.Resources.map((r) => r.id).sort()]).toEqual([filter, expected.length, [...expected].sort()]);
+        expect([filter, body.totalResults, body.Resources.map((r) => r.id).sort()]).toEqual([
+          filter,
+          expected.length,
+          [...expected].sort(),
+        ]);
         const read = loaded.mock.calls.reduce((sum, [, ids]) => sum + ids.length, 0);
         if (SQL_FILTERS.includes(filter)) expect([filter, read]).toEqual([filter, expected.length]);
       }
@@ -119,7 +184,16 @@ for (const dialect of testDialects) {
     });
 
     it('should sort like the in-memory sort, absent values last in both directions, in SQL or in memory', async () => {
-      for (const sortBy of ['title', 'userName', 'name.givenName', 'active', 'meta.created', 'externalId', 'emails.value', 'name.formatted']) {
+      for (const sortBy of [
+        'title',
+        'userName',
+        'name.givenName',
+        'active',
+        'meta.created',
+        'externalId',
+        'emails.value',
+        'name.formatted',
+      ]) {
         for (const sortOrder of ['ascending', 'descending']) {
           const expected = sortResources(all, sortBy, sortOrder).map((r) => r.id);
           const body = await list('Users', { sortBy, sortOrder, startIndex: '4', count: '20' });
@@ -146,20 +220,39 @@ for (const dialect of testDialects) {
     });
 
     it('should page and filter groups in SQL, membership included', async () => {
-      const reference = (await Promise.all(groupIds.map(async (id) => (await scim('GET', `/Groups/${id}`)).json() as ScimResource)));
+      const reference = await Promise.all(groupIds.map(async (id) => (await scim('GET', `/Groups/${id}`)).json() as ScimResource));
       const listed = (await t.core.groups.listGroups(ctx)).map((g) => g.id);
       const page = await list('Groups', { startIndex: '6', count: '4' });
       expect(page).toMatchObject({ totalResults: 12, itemsPerPage: 4 });
       expect(page.Resources.map((g) => g.id)).toEqual(listed.slice(5, 9));
       const member = all[3]?.id as string;
-      await scim('PATCH', `/Groups/${groupIds[2]}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: member }] }] });
-      for (const filter of ['displayName sw "TEAM"', 'displayName gt "crew 05"', 'not (displayName co "1")', `members[value eq "${member}"]`, `members.value eq "${member}"`, `id eq "${groupIds[7]}" and members[value eq "${member}"]`, 'externalId pr', 'members pr']) {
-        const expected = reference.map((g) => (g.id === groupIds[2] ? { ...g, members: [{ value: member }] } : g)).filter((g) => matches(g, parseFilter(filter))).map((g) => g.id);
+      await scim('PATCH', `/Groups/${groupIds[2]}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: member }] }],
+      });
+      for (const filter of [
+        'displayName sw "TEAM"',
+        'displayName gt "crew 05"',
+        'not (displayName co "1")',
+        `members[value eq "${member}"]`,
+        `members.value eq "${member}"`,
+        `id eq "${groupIds[7]}" and members[value eq "${member}"]`,
+        'externalId pr',
+        'members pr',
+      ]) {
+        const expected = reference
+          .map((g) => (g.id === groupIds[2] ? { ...g, members: [{ value: member }] } : g))
+          .filter((g) => matches(g, parseFilter(filter)))
+          .map((g) => g.id);
         const body = await list('Groups', { filter, count: '100' });
         expect([filter, body.Resources.map((g) => g.id).sort()]).toEqual([filter, [...expected].sort()]);
       }
       const sorted = await list('Groups', { sortBy: 'displayName', sortOrder: 'descending', count: '3' });
-      expect(sorted.Resources.map((g) => g.id)).toEqual(sortResources(reference, 'displayName', 'descending').slice(0, 3).map((g) => g.id));
+      expect(sorted.Resources.map((g) => g.id)).toEqual(
+        sortResources(reference, 'displayName', 'descending')
+          .slice(0, 3)
+          .map((g) => g.id),
+      );
     });
   });
 }

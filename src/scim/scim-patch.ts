@@ -18,7 +18,8 @@ export interface PatchOperation {
 export function checkPath(path: string): void {
   const words = path.replace(/"(?:[^"\\]|\\.)*"?/g, ' ').split(/[.[\]:\s()]+/);
   const bad = words.find(isPrototypeName);
-  if (bad !== undefined) throw scimError('BAD_REQUEST', 'invalidPath', `The path ${JSON.stringify(path)} names "${bad}", which is not an attribute`);
+  if (bad !== undefined)
+    throw scimError('BAD_REQUEST', 'invalidPath', `The path ${JSON.stringify(path)} names "${bad}", which is not an attribute`);
 }
 
 /**
@@ -30,14 +31,19 @@ export function checkPath(path: string): void {
  */
 export function patchOperations(body: unknown): PatchOperation[] {
   const message = normalizeInput(body) as { schemas?: unknown; Operations?: unknown };
-  if (!Array.isArray(message?.schemas) || !message.schemas.includes(URN.patchOp)) throw scimError('BAD_REQUEST', 'invalidSyntax', `schemas must be ["${URN.patchOp}"]`);
-  if (!Array.isArray(message.Operations) || message.Operations.length === 0) throw scimError('BAD_REQUEST', 'invalidSyntax', 'Operations must list at least one operation');
+  if (!Array.isArray(message?.schemas) || !message.schemas.includes(URN.patchOp))
+    throw scimError('BAD_REQUEST', 'invalidSyntax', `schemas must be ["${URN.patchOp}"]`);
+  if (!Array.isArray(message.Operations) || message.Operations.length === 0)
+    throw scimError('BAD_REQUEST', 'invalidSyntax', 'Operations must list at least one operation');
   return message.Operations.flatMap((raw: unknown): PatchOperation[] => {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw scimError('BAD_REQUEST', 'invalidSyntax', 'Each operation must be an object');
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw scimError('BAD_REQUEST', 'invalidSyntax', 'Each operation must be an object');
     const o = raw as { op?: unknown; path?: unknown; value?: unknown };
     const op = typeof o.op === 'string' ? o.op.toLowerCase() : '';
-    if (op !== 'add' && op !== 'replace' && op !== 'remove') throw scimError('BAD_REQUEST', 'invalidSyntax', `Unknown op ${JSON.stringify(o.op)}`);
-    if (o.path !== undefined && o.path !== null && typeof o.path !== 'string') throw scimError('BAD_REQUEST', 'invalidPath', 'path must be a string');
+    if (op !== 'add' && op !== 'replace' && op !== 'remove')
+      throw scimError('BAD_REQUEST', 'invalidSyntax', `Unknown op ${JSON.stringify(o.op)}`);
+    if (o.path !== undefined && o.path !== null && typeof o.path !== 'string')
+      throw scimError('BAD_REQUEST', 'invalidPath', 'path must be a string');
     const path = typeof o.path === 'string' && o.path.trim() !== '' ? o.path.trim() : undefined;
     if (path !== undefined) checkPath(path);
     if (op === 'remove' && path === undefined) throw scimError('BAD_REQUEST', 'noTarget', 'remove needs a path');
@@ -116,7 +122,9 @@ function parsePath(path: string): Target {
   let rest = path;
   let extension: string | undefined;
   if (path.toLowerCase().startsWith('urn:')) {
-    const urn = [URN.user, URN.group, URN.enterprise].find((u) => path.toLowerCase() === u.toLowerCase() || path.toLowerCase().startsWith(`${u.toLowerCase()}:`));
+    const urn = [URN.user, URN.group, URN.enterprise].find(
+      (u) => path.toLowerCase() === u.toLowerCase() || path.toLowerCase().startsWith(`${u.toLowerCase()}:`),
+    );
     if (urn === undefined) throw scimError('BAD_REQUEST', 'invalidPath', `The path ${JSON.stringify(path)} names an unknown schema`);
     if (urn === URN.enterprise) extension = urn;
     rest = path.slice(urn.length + 1);
@@ -136,7 +144,12 @@ function parsePath(path: string): Target {
       throw scimError('BAD_REQUEST', 'invalidPath', `The value filter in ${JSON.stringify(path)} does not parse`);
     }
   }
-  return { ...(extension ? { extension } : {}), ...(attribute ? { attribute } : {}), ...(filter ? { filter } : {}), ...(sub ? { sub } : {}) };
+  return {
+    ...(extension ? { extension } : {}),
+    ...(attribute ? { attribute } : {}),
+    ...(filter ? { filter } : {}),
+    ...(sub ? { sub } : {}),
+  };
 }
 
 /** Adds or replaces one member: complex values merge member by member, `add` appends to multi-valued ones. */
@@ -162,7 +175,8 @@ function applyOne(resource: Node, operation: PatchOperation): void {
   const { op, value } = operation;
   if (operation.path === undefined) {
     if (op === 'remove') throw scimError('BAD_REQUEST', 'noTarget', 'remove needs a path');
-    if (!isObject(value)) throw scimError('BAD_REQUEST', 'invalidValue', 'An operation without a path needs an object of attributes as its value');
+    if (!isObject(value))
+      throw scimError('BAD_REQUEST', 'invalidValue', 'An operation without a path needs an object of attributes as its value');
     for (const [k, v] of Object.entries(value)) applyOne(resource, { op, path: k, value: v });
     return;
   }
@@ -189,7 +203,11 @@ function applyOne(resource: Node, operation: PatchOperation): void {
         const current = get(node, attribute);
         if (value !== undefined && Array.isArray(current)) {
           const removed = Array.isArray(value) ? value : [value];
-          put(node, attribute, current.filter((c) => !removed.some((r) => equal(c, r))));
+          put(
+            node,
+            attribute,
+            current.filter((c) => !removed.some((r) => equal(c, r))),
+          );
         } else drop(node, attribute);
       } else set(node, attribute, value, op);
       return;

@@ -35,8 +35,10 @@ export interface ColumnMap {
 export const TRUE: Predicate = sql<SqlBool>`1 = 1`;
 export const FALSE: Predicate = sql<SqlBool>`1 = 0`;
 
-const and = (parts: Predicate[]): Predicate => (parts.length === 0 ? TRUE : parts.length === 1 ? (parts[0] as Predicate) : sql<SqlBool>`(${sql.join(parts, sql` and `)})`);
-const or = (parts: Predicate[]): Predicate => (parts.length === 0 ? FALSE : parts.length === 1 ? (parts[0] as Predicate) : sql<SqlBool>`(${sql.join(parts, sql` or `)})`);
+const and = (parts: Predicate[]): Predicate =>
+  parts.length === 0 ? TRUE : parts.length === 1 ? (parts[0] as Predicate) : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+const or = (parts: Predicate[]): Predicate =>
+  parts.length === 0 ? FALSE : parts.length === 1 ? (parts[0] as Predicate) : sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
 const not = (p: Predicate): Predicate => sql<SqlBool>`(not ${p})`;
 
 /** What a filter becomes: `where` holds for every match (and only matches when `exact`). */
@@ -48,7 +50,10 @@ export interface Translation {
 const ASCII = /^[\x20-\x7e]*$/;
 
 export class ScimSql {
-  constructor(private readonly dialect: Dialect, private readonly map: ColumnMap) {}
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly map: ColumnMap,
+  ) {}
 
   /** ASCII-only comparisons: SQLite's `lower()` folds ASCII only, so other text is left to the evaluator. */
   private text(op: string, column: Column, expected: unknown): Predicate | undefined {
@@ -62,18 +67,37 @@ export class ScimSql {
     const n = rhs.length;
     let compare: Predicate;
     switch (op) {
-      case 'eq': compare = sql<SqlBool>`${lhs} = ${rhs}`; break;
-      case 'ne': return column.present ? or([not(column.present), sql<SqlBool>`${lhs} <> ${rhs}`]) : sql<SqlBool>`${lhs} <> ${rhs}`;
-      case 'co': compare = n === 0 ? TRUE : pg ? sql<SqlBool>`strpos(${lhs}, ${rhs}) > 0` : sql<SqlBool>`instr(${lhs}, ${rhs}) > 0`; break;
-      case 'sw': compare = n === 0 ? TRUE : pg ? sql<SqlBool>`left(${lhs}, ${sql.lit(n)}) = ${rhs}` : sql<SqlBool>`substr(${lhs}, 1, ${sql.lit(n)}) = ${rhs}`; break;
-      case 'ew': compare = n === 0 ? TRUE : pg ? sql<SqlBool>`right(${lhs}, ${sql.lit(n)}) = ${rhs}` : sql<SqlBool>`substr(${lhs}, ${sql.lit(-n)}) = ${rhs}`; break;
-      case 'gt': case 'ge': case 'lt': case 'le': {
+      case 'eq':
+        compare = sql<SqlBool>`${lhs} = ${rhs}`;
+        break;
+      case 'ne':
+        return column.present ? or([not(column.present), sql<SqlBool>`${lhs} <> ${rhs}`]) : sql<SqlBool>`${lhs} <> ${rhs}`;
+      case 'co':
+        compare = n === 0 ? TRUE : pg ? sql<SqlBool>`strpos(${lhs}, ${rhs}) > 0` : sql<SqlBool>`instr(${lhs}, ${rhs}) > 0`;
+        break;
+      case 'sw':
+        compare =
+          n === 0
+            ? TRUE
+            : pg
+              ? sql<SqlBool>`left(${lhs}, ${sql.lit(n)}) = ${rhs}`
+              : sql<SqlBool>`substr(${lhs}, 1, ${sql.lit(n)}) = ${rhs}`;
+        break;
+      case 'ew':
+        compare =
+          n === 0 ? TRUE : pg ? sql<SqlBool>`right(${lhs}, ${sql.lit(n)}) = ${rhs}` : sql<SqlBool>`substr(${lhs}, ${sql.lit(-n)}) = ${rhs}`;
+        break;
+      case 'gt':
+      case 'ge':
+      case 'lt':
+      case 'le': {
         // Code-point order, as JavaScript compares (PostgreSQL's default collation would not).
         const ordered = pg ? sql`${lhs} collate "C"` : lhs;
         compare = sql<SqlBool>`${ordered} ${sql.raw({ gt: '>', ge: '>=', lt: '<', le: '<=' }[op])} ${rhs}`;
         break;
       }
-      default: return undefined;
+      default:
+        return undefined;
     }
     return and([present, compare]);
   }
@@ -85,13 +109,20 @@ export class ScimSql {
     if (typeof expected !== 'boolean') return op === 'ne' ? TRUE : FALSE;
     const is = (b: boolean) => and([present, b ? value : not(value)]);
     switch (op) {
-      case 'eq': return is(expected);
-      case 'ne': return or([not(present), expected ? not(value) : value]);
-      case 'gt': return expected ? FALSE : is(true);
-      case 'ge': return expected ? is(true) : present;
-      case 'lt': return expected ? is(false) : FALSE;
-      case 'le': return expected ? present : is(false);
-      default: return FALSE;
+      case 'eq':
+        return is(expected);
+      case 'ne':
+        return or([not(present), expected ? not(value) : value]);
+      case 'gt':
+        return expected ? FALSE : is(true);
+      case 'ge':
+        return expected ? is(true) : present;
+      case 'lt':
+        return expected ? is(false) : FALSE;
+      case 'le':
+        return expected ? present : is(false);
+      default:
+        return FALSE;
     }
   }
 
@@ -141,7 +172,8 @@ export class ScimSql {
         }
         const exists = prefix === '' ? this.map.exists?.[key] : undefined;
         const v = f.valFilter;
-        if (exists && v.op === 'eq' && typeof v.compValue === 'string' && attributeKey(v.attrPath) === 'value') return { where: exists('eq', v.compValue), exact: true };
+        if (exists && v.op === 'eq' && typeof v.compValue === 'string' && attributeKey(v.attrPath) === 'value')
+          return { where: exists('eq', v.compValue), exact: true };
         return { where: TRUE, exact: false };
       }
       default: {

@@ -19,7 +19,9 @@ export function toScimUser(user: User, baseUrl: string): ScimResource {
   const stored = user.attributes as Record<string, unknown>;
   const enterprise = Object.fromEntries(ENTERPRISE_ATTRIBUTES.flatMap((key) => (stored[key] === undefined ? [] : [[key, stored[key]]])));
   const name = {
-    ...(user.givenName !== null || user.familyName !== null ? { formatted: [user.givenName, user.familyName].filter(Boolean).join(' ') } : {}),
+    ...(user.givenName !== null || user.familyName !== null
+      ? { formatted: [user.givenName, user.familyName].filter(Boolean).join(' ') }
+      : {}),
     ...(user.givenName !== null ? { givenName: user.givenName } : {}),
     ...(user.familyName !== null ? { familyName: user.familyName } : {}),
   };
@@ -40,19 +42,32 @@ export function toScimUser(user: User, baseUrl: string): ScimResource {
     active: user.active,
     ...(user.email !== null ? { emails: [{ value: user.email, type: 'work', primary: true }] } : {}),
     ...(user.phone !== null ? { phoneNumbers: [{ value: user.phone, type: 'work', primary: true }] } : {}),
-    ...(a !== null ? {
-      addresses: [{
-        type: a.type ?? 'work', primary: true,
-        ...(a.street !== undefined ? { streetAddress: a.street } : {}), ...(a.city !== undefined ? { locality: a.city } : {}),
-        ...(a.state !== undefined ? { region: a.state } : {}), ...(a.postalCode !== undefined ? { postalCode: a.postalCode } : {}),
-        ...(a.country !== undefined ? { country: a.country } : {}),
-      }],
-    } : {}),
+    ...(a !== null
+      ? {
+          addresses: [
+            {
+              type: a.type ?? 'work',
+              primary: true,
+              ...(a.street !== undefined ? { streetAddress: a.street } : {}),
+              ...(a.city !== undefined ? { locality: a.city } : {}),
+              ...(a.state !== undefined ? { region: a.state } : {}),
+              ...(a.postalCode !== undefined ? { postalCode: a.postalCode } : {}),
+              ...(a.country !== undefined ? { country: a.country } : {}),
+            },
+          ],
+        }
+      : {}),
     ...(user.pictureUrl !== null ? { photos: [{ value: user.pictureUrl, type: 'photo', primary: true }] } : {}),
     groups: user.groups.map((g) => ({ value: g.id, display: g.name, $ref: `${baseUrl}/Groups/${g.id}`, type: 'direct' })),
     roles: user.roles.map((r) => ({ value: r, display: r })),
     ...(Object.keys(enterprise).length > 0 ? { [URN.enterprise]: enterprise } : {}),
-    meta: { resourceType: 'User', created: user.createdAt, lastModified: user.updatedAt, location: `${baseUrl}/Users/${user.id}`, version: userVersion(user) },
+    meta: {
+      resourceType: 'User',
+      created: user.createdAt,
+      lastModified: user.updatedAt,
+      location: `${baseUrl}/Users/${user.id}`,
+      version: userVersion(user),
+    },
   };
 }
 
@@ -61,7 +76,7 @@ type Multi = Array<Record<string, unknown>> | undefined;
 /** The primary member of a multi-valued attribute, else the first. */
 function primary(values: unknown): Record<string, unknown> | undefined {
   if (!Array.isArray(values)) return undefined;
-  const items = (values as Multi ?? []).filter((v) => typeof v === 'object' && v !== null);
+  const items = ((values as Multi) ?? []).filter((v) => typeof v === 'object' && v !== null);
   return items.find((v) => v.primary === true) ?? items[0];
 }
 
@@ -94,17 +109,24 @@ export function profileOf(resource: ScimResource, definedAttributes: ReadonlySet
     phone: str(primary(resource.phoneNumbers)?.value) ?? null,
     pictureUrl: str(primary(resource.photos)?.value) ?? null,
     externalId: str(resource.externalId) ?? null,
-    address: address === undefined ? null : {
-      type: str(address.type) ?? null, street: str(address.streetAddress) ?? null, city: str(address.locality) ?? null,
-      state: str(address.region) ?? null, postalCode: str(address.postalCode) ?? null, country: str(address.country) ?? null,
-    },
+    address:
+      address === undefined
+        ? null
+        : {
+            type: str(address.type) ?? null,
+            street: str(address.streetAddress) ?? null,
+            city: str(address.locality) ?? null,
+            state: str(address.region) ?? null,
+            postalCode: str(address.postalCode) ?? null,
+            country: str(address.country) ?? null,
+          },
     ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
   };
 }
 
 function rolesOf(resource: ScimResource): string[] | undefined {
   if (!Array.isArray(resource.roles)) return undefined;
-  return (resource.roles as Multi ?? []).map((r) => str(r.value) ?? '').filter(Boolean);
+  return ((resource.roles as Multi) ?? []).map((r) => str(r.value) ?? '').filter(Boolean);
 }
 
 /** @throws VALIDATION_FAILED (invalidValue) when `active` is not a boolean. */

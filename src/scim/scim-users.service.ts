@@ -40,24 +40,24 @@ function userColumns(dialect: Dialect): ColumnMap {
   const hasEmail = stored('email');
   return {
     columns: {
-      'id': { kind: 'text', value: ref('id'), caseExact: true },
-      'externalid': { ...nullable('externalId'), caseExact: true },
-      'username': { kind: 'text', value: sql`coalesce(${sql.ref('username')}, ${sql.ref('email')}, '')` },
+      id: { kind: 'text', value: ref('id'), caseExact: true },
+      externalid: { ...nullable('externalId'), caseExact: true },
+      username: { kind: 'text', value: sql`coalesce(${sql.ref('username')}, ${sql.ref('email')}, '')` },
       'emails.value': nullable('email'),
       'emails.type': { kind: 'text', value: sql`'work'`, present: hasEmail },
       'emails.primary': { kind: 'boolean', value: TRUE, present: hasEmail },
       'name.givenname': nullable('givenName'),
       'name.familyname': nullable('familyName'),
-      'displayname': nullable('displayName'),
-      'nickname': nullable('nickname'),
-      'title': nullable('position'),
-      'usertype': nullable('userType'),
+      displayname: nullable('displayName'),
+      nickname: nullable('nickname'),
+      title: nullable('position'),
+      usertype: nullable('userType'),
       'phonenumbers.value': nullable('phone'),
       'photos.value': nullable('pictureUrl'),
-      'locale': { kind: 'text', value: ref('locale') },
-      'preferredlanguage': { kind: 'text', value: ref('locale') },
-      'timezone': { kind: 'text', value: ref('timezone') },
-      'active': { kind: 'boolean', value: sql<SqlBool>`${sql.ref('active')} = ${sql.raw(dialect === 'postgres' ? 'true' : '1')}` },
+      locale: { kind: 'text', value: ref('locale') },
+      preferredlanguage: { kind: 'text', value: ref('locale') },
+      timezone: { kind: 'text', value: ref('timezone') },
+      active: { kind: 'boolean', value: sql<SqlBool>`${sql.ref('active')} = ${sql.raw(dialect === 'postgres' ? 'true' : '1')}` },
       'meta.created': { kind: 'date', value: ref('createdAt') },
       'meta.lastmodified': { kind: 'date', value: ref('updatedAt') },
     },
@@ -75,7 +75,10 @@ export function listResponse(all: ScimResource[], query: ListQuery): ScimResult 
   const { start, count } = pageOf(query);
   const sorted = sortResources(all, query.sortBy, query.sortOrder);
   const page = sorted.slice(start - 1, start - 1 + count).map((r) => project(r, query.attributes, query.excludedAttributes));
-  return { status: 200, body: { schemas: [URN.listResponse], totalResults: all.length, startIndex: start, itemsPerPage: page.length, Resources: page } };
+  return {
+    status: 200,
+    body: { schemas: [URN.listResponse], totalResults: all.length, startIndex: start, itemsPerPage: page.length, Resources: page },
+  };
 }
 
 /**
@@ -83,7 +86,11 @@ export function listResponse(all: ScimResource[], query: ListQuery): ScimResult 
  * maps SCIM resources to Roster users and back.
  */
 export class ScimUsers {
-  constructor(private readonly core: Core, private readonly baseUrl: string, private readonly scanLimit = SCAN_LIMIT) {}
+  constructor(
+    private readonly core: Core,
+    private readonly baseUrl: string,
+    private readonly scanLimit = SCAN_LIMIT,
+  ) {}
 
   private async definedAttributes(ctx: TenantContext): Promise<Set<string>> {
     return new Set((await this.core.attributes.listAttributes({ ...ctx, principal: systemPrincipal })).map((d) => d.key));
@@ -117,7 +124,9 @@ export class ScimUsers {
     const filter = query.filter === undefined || query.filter.trim() === '' ? undefined : parseFilter(query.filter);
     const indexed = filter === undefined ? undefined : indexedEquality(filter);
     if (indexed) {
-      const resources = (await this.lookup(ctx, indexed.attribute, indexed.value)).map((u) => toScimUser(u, this.baseUrl)).filter((r) => filter === undefined || matches(r, filter));
+      const resources = (await this.lookup(ctx, indexed.attribute, indexed.value))
+        .map((u) => toScimUser(u, this.baseUrl))
+        .filter((r) => filter === undefined || matches(r, filter));
       return listResponse(resources, query);
     }
     const { db, dialect } = this.core.database;
@@ -131,18 +140,32 @@ export class ScimUsers {
     if (translation.exact && order) {
       let ids: string[] = [];
       if (count > 0 && start <= total) {
-        const page = order.reduce((q, term) => q.orderBy(term), matching.select('id')).limit(count).offset(start - 1);
+        const page = order
+          .reduce((q, term) => q.orderBy(term), matching.select('id'))
+          .limit(count)
+          .offset(start - 1);
         ids = (await page.execute()).map((r) => r.id);
       }
-      const resources = (await this.core.users.getUsers(ctx, ids)).map((u) => project(toScimUser(u, this.baseUrl), query.attributes, query.excludedAttributes));
-      return { status: 200, body: { schemas: [URN.listResponse], totalResults: total, startIndex: start, itemsPerPage: resources.length, Resources: resources } };
+      const resources = (await this.core.users.getUsers(ctx, ids)).map((u) =>
+        project(toScimUser(u, this.baseUrl), query.attributes, query.excludedAttributes),
+      );
+      return {
+        status: 200,
+        body: { schemas: [URN.listResponse], totalResults: total, startIndex: start, itemsPerPage: resources.length, Resources: resources },
+      };
     }
     if (total > this.scanLimit) {
-      throw scimError('BAD_REQUEST', 'tooMany', `This filter or sort would read ${total} users, more than ${this.scanLimit}: filter on stored attributes (userName, emails.value, externalId, name, displayName, title, active, meta.created…) or sort by one`);
+      throw scimError(
+        'BAD_REQUEST',
+        'tooMany',
+        `This filter or sort would read ${total} users, more than ${this.scanLimit}: filter on stored attributes (userName, emails.value, externalId, name, displayName, title, active, meta.created…) or sort by one`,
+      );
     }
     const resources: ScimResource[] = [];
     for (let after: string | undefined; ;) {
-      const ids = (await (after === undefined ? matching : matching.where('id', '>', after)).select('id').orderBy('id').limit(SCAN_PAGE).execute()).map((r) => r.id);
+      const ids = (
+        await (after === undefined ? matching : matching.where('id', '>', after)).select('id').orderBy('id').limit(SCAN_PAGE).execute()
+      ).map((r) => r.id);
       for (const user of await this.core.users.getUsers(ctx, ids)) {
         const resource = toScimUser(user, this.baseUrl);
         if (filter === undefined || matches(resource, filter)) resources.push(resource);

@@ -18,8 +18,13 @@ function listQuery(query: unknown): ListQuery {
   const q = (query ?? {}) as Record<string, string | undefined>;
   const int = (v: string | undefined) => (v !== undefined && /^-?\d{1,9}$/.test(v) ? Number(v) : undefined);
   return {
-    filter: q.filter, startIndex: int(q.startIndex), count: int(q.count), sortBy: q.sortBy, sortOrder: q.sortOrder,
-    attributes: q.attributes, excludedAttributes: q.excludedAttributes,
+    filter: q.filter,
+    startIndex: int(q.startIndex),
+    count: int(q.count),
+    sortBy: q.sortBy,
+    sortOrder: q.sortOrder,
+    attributes: q.attributes,
+    excludedAttributes: q.excludedAttributes,
   };
 }
 
@@ -50,21 +55,33 @@ export const scimRoutes: FastifyPluginAsync<{ core: Core; publicUrl: string }> =
     return reply.code(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
   });
   app.setNotFoundHandler((request, reply) => {
-    const { status, body } = toScimError(new AppError('ROUTE_NOT_FOUND', { detail: `No SCIM endpoint ${request.method} ${request.url.split('?')[0]}` }));
+    const { status, body } = toScimError(
+      new AppError('ROUTE_NOT_FOUND', { detail: `No SCIM endpoint ${request.method} ${request.url.split('?')[0]}` }),
+    );
     return reply.code(status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
   });
 
   // Discovery needs no credentials: it describes the service, not a tenant.
-  app.get('/ServiceProviderConfig', { schema: { tags, summary: 'SCIM service provider configuration' } }, (_req, reply) => send(reply, { status: 200, body: serviceProviderConfig(baseUrl) }));
+  app.get('/ServiceProviderConfig', { schema: { tags, summary: 'SCIM service provider configuration' } }, (_req, reply) =>
+    send(reply, { status: 200, body: serviceProviderConfig(baseUrl) }),
+  );
   app.get('/ResourceTypes', { schema: { tags, summary: 'SCIM resource types' } }, (request, reply) =>
-    send(reply, { status: 200, body: { schemas: [URN.listResponse], totalResults: 2, startIndex: 1, itemsPerPage: 2, Resources: resourceTypes(baseUrl) } }));
+    send(reply, {
+      status: 200,
+      body: { schemas: [URN.listResponse], totalResults: 2, startIndex: 1, itemsPerPage: 2, Resources: resourceTypes(baseUrl) },
+    }),
+  );
   app.get('/ResourceTypes/:id', { schema: { tags, summary: 'A SCIM resource type' } }, async (request, reply) => {
     const found = resourceTypes(baseUrl).find((r) => r.id === (request.params as { id: string }).id);
     if (!found) throw new AppError('ROUTE_NOT_FOUND', { detail: 'No such resource type' });
     return send(reply, { status: 200, body: found });
   });
   app.get('/Schemas', { schema: { tags, summary: 'SCIM schemas' } }, (request, reply) =>
-    send(reply, { status: 200, body: { schemas: [URN.listResponse], totalResults: 3, startIndex: 1, itemsPerPage: 3, Resources: schemas(baseUrl) } }));
+    send(reply, {
+      status: 200,
+      body: { schemas: [URN.listResponse], totalResults: 3, startIndex: 1, itemsPerPage: 3, Resources: schemas(baseUrl) },
+    }),
+  );
   app.get('/Schemas/:id', { schema: { tags, summary: 'A SCIM schema' } }, async (request, reply) => {
     const found = schemas(baseUrl).find((s) => s.id === (request.params as { id: string }).id);
     if (!found) throw new AppError('ROUTE_NOT_FOUND', { detail: 'No such schema' });
@@ -75,25 +92,48 @@ export const scimRoutes: FastifyPluginAsync<{ core: Core; publicUrl: string }> =
     authed.addHook('onRequest', bearerAuth(core.authenticate, 'Send an API key as "Authorization: Bearer rst_…"'));
     const ctxOf = async (request: FastifyRequest) => (await contractContext(request, core, TENANT_HEADER)).ctx;
 
-    for (const [resource, service] of [['Users', users], ['Groups', groups]] as const) {
-      authed.post(`/${resource}`, { schema: { tags, summary: `Create a SCIM ${resource.slice(0, -1)}` } }, async (request, reply) => send(reply, await service.create(await ctxOf(request), request.body)));
-      authed.get(`/${resource}`, { schema: { tags, summary: `List or filter SCIM ${resource}` } }, async (request, reply) => send(reply, await service.list(await ctxOf(request), listQuery(request.query))));
+    for (const [resource, service] of [
+      ['Users', users],
+      ['Groups', groups],
+    ] as const) {
+      authed.post(`/${resource}`, { schema: { tags, summary: `Create a SCIM ${resource.slice(0, -1)}` } }, async (request, reply) =>
+        send(reply, await service.create(await ctxOf(request), request.body)),
+      );
+      authed.get(`/${resource}`, { schema: { tags, summary: `List or filter SCIM ${resource}` } }, async (request, reply) =>
+        send(reply, await service.list(await ctxOf(request), listQuery(request.query))),
+      );
       authed.get(`/${resource}/:id`, { schema: { tags, summary: `Get a SCIM ${resource.slice(0, -1)}` } }, async (request, reply) => {
         const result = await service.get(await ctxOf(request), (request.params as { id: string }).id, listQuery(request.query));
         const noneMatch = request.headers['if-none-match'];
-        if (typeof noneMatch === 'string' && result.version !== undefined && noneMatch.split(',').map((v) => v.trim()).includes(result.version)) {
+        if (
+          typeof noneMatch === 'string' &&
+          result.version !== undefined &&
+          noneMatch
+            .split(',')
+            .map((v) => v.trim())
+            .includes(result.version)
+        ) {
           return reply.code(304).header('etag', result.version).send();
         }
         return send(reply, result);
       });
       authed.put(`/${resource}/:id`, { schema: { tags, summary: `Replace a SCIM ${resource.slice(0, -1)}` } }, async (request, reply) =>
-        send(reply, await service.replace(await ctxOf(request), (request.params as { id: string }).id, request.body, ifMatch(request))));
-      authed.patch(`/${resource}/:id`, { schema: { tags, summary: `Patch a SCIM ${resource.slice(0, -1)} (add, replace, remove)` } }, async (request, reply) =>
-        send(reply, await service.patch(await ctxOf(request), (request.params as { id: string }).id, request.body, ifMatch(request))));
+        send(reply, await service.replace(await ctxOf(request), (request.params as { id: string }).id, request.body, ifMatch(request))),
+      );
+      authed.patch(
+        `/${resource}/:id`,
+        { schema: { tags, summary: `Patch a SCIM ${resource.slice(0, -1)} (add, replace, remove)` } },
+        async (request, reply) =>
+          send(reply, await service.patch(await ctxOf(request), (request.params as { id: string }).id, request.body, ifMatch(request))),
+      );
       authed.delete(`/${resource}/:id`, { schema: { tags, summary: `Delete a SCIM ${resource.slice(0, -1)}` } }, async (request, reply) =>
-        send(reply, await service.delete(await ctxOf(request), (request.params as { id: string }).id, ifMatch(request))));
+        send(reply, await service.delete(await ctxOf(request), (request.params as { id: string }).id, ifMatch(request))),
+      );
     }
-    authed.post('/Bulk', { bodyLimit: LIMITS.bulkMaxPayloadSize, config: { itemizedBody: true }, schema: { tags, summary: 'SCIM bulk operations' } }, async (request, reply) =>
-      send(reply, await runBulk(await ctxOf(request), request.body, users, groups)));
+    authed.post(
+      '/Bulk',
+      { bodyLimit: LIMITS.bulkMaxPayloadSize, config: { itemizedBody: true }, schema: { tags, summary: 'SCIM bulk operations' } },
+      async (request, reply) => send(reply, await runBulk(await ctxOf(request), request.body, users, groups)),
+    );
   });
 };

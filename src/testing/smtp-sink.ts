@@ -30,7 +30,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         .then((mail) => {
           const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
           received.push({
-            from: mail.from?.text ?? '', fromAddress: mail.from?.value[0]?.address ?? '', to: String(to?.text ?? ''), subject: mail.subject ?? '', text: mail.text ?? '',
+            from: mail.from?.text ?? '',
+            fromAddress: mail.from?.value[0]?.address ?? '',
+            to: String(to?.text ?? ''),
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
           });
           callback();
         })

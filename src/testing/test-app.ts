@@ -32,9 +32,20 @@ export interface TestApp {
 
 let counter = 0;
 
-export async function createTestApp(dialect: TestDialect, options: { poolSize?: number; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(
+  dialect: TestDialect,
+  options: { poolSize?: number; env?: Record<string, string> } = {},
+): Promise<TestApp> {
   // Cheap argon2 parameters keep the suite fast; one test checks the configured defaults separately.
-  const config = loadConfig({ LOG_LEVEL: 'info', ROSTER_ARGON2_MEMORY_KIB: '1024', ROSTER_ARGON2_TIME_COST: '1', ROSTER_WEBHOOK_RETRY_SCHEDULE: '50ms,100ms,200ms', ROSTER_WEBHOOK_TIMEOUT_MS: '2000', ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true', ...options.env });
+  const config = loadConfig({
+    LOG_LEVEL: 'info',
+    ROSTER_ARGON2_MEMORY_KIB: '1024',
+    ROSTER_ARGON2_TIME_COST: '1',
+    ROSTER_WEBHOOK_RETRY_SCHEDULE: '50ms,100ms,200ms',
+    ROSTER_WEBHOOK_TIMEOUT_MS: '2000',
+    ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
+    ...options.env,
+  });
   const database = await dialect.open(options);
   const core = await createCore({ config, database, migrate: false, importPollMs: 100, webhookPollMs: 50, mailPollMs: 50 });
   core.mailWorker.start();
@@ -71,7 +82,15 @@ export async function createTestApp(dialect: TestDialect, options: { poolSize?: 
       const name = `custom-${++counter}`;
       await core.database.db
         .insertInto('roles')
-        .values({ tenantId, id: newId(), name, description: 'test role', permissions: JSON.stringify(permissions), builtin: false, createdAt: new Date().toISOString() })
+        .values({
+          tenantId,
+          id: newId(),
+          name,
+          description: 'test role',
+          permissions: JSON.stringify(permissions),
+          builtin: false,
+          createdAt: new Date().toISOString(),
+        })
         .execute();
       return (await core.apiKeys.createKey(cliPrincipal, tenantId, { name: 'custom', role: name })).secret;
     },

@@ -15,7 +15,8 @@ let dir: string;
 function start(options: { force?: boolean; failBuild?: boolean } = {}): { status: number | null; builds: number; stdout: string } {
   const build = `printf x >> builds.log${options.failBuild ? '; exit 3' : ''}`;
   const result = spawnSync(process.execPath, [script, ...(options.force ? ['--force'] : [])], {
-    encoding: 'utf8', env: { ...process.env, ROSTER_BUILD_ROOT: dir, ROSTER_BUILD_COMMAND: build },
+    encoding: 'utf8',
+    env: { ...process.env, ROSTER_BUILD_ROOT: dir, ROSTER_BUILD_COMMAND: build },
   });
   const log = path.join(dir, 'builds.log');
   return { status: result.status, builds: fs.existsSync(log) ? fs.readFileSync(log, 'utf8').length : 0, stdout: result.stdout };

@@ -11,7 +11,10 @@ const script = path.join(root, 'scripts/check-node-engines.mjs');
 function project(engines: string, packages: Record<string, { version: string; engines?: { node: string }; dev?: boolean }>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-engines-'));
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'x', engines: { node: engines } }));
-  fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { '': { name: 'x' }, ...packages } }));
+  fs.writeFileSync(
+    path.join(dir, 'package-lock.json'),
+    JSON.stringify({ lockfileVersion: 3, packages: { '': { name: 'x' }, ...packages } }),
+  );
   return dir;
 }
 

@@ -3,8 +3,18 @@
  * cookie the browser sends by itself. The CSRF token and the chosen tenant live in memory (the
  * tenant slug, which is not a secret, also in sessionStorage so a reload keeps it).
  */
-export interface FieldProblem { path: string; code: string; message: string }
-export interface Problem { status: number; code: string; title: string; detail?: string; errors?: FieldProblem[] }
+export interface FieldProblem {
+  path: string;
+  code: string;
+  message: string;
+}
+export interface Problem {
+  status: number;
+  code: string;
+  title: string;
+  detail?: string;
+  errors?: FieldProblem[];
+}
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {
@@ -22,7 +32,13 @@ export interface Session {
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
-interface RequestOptions { query?: Query; body?: unknown; raw?: Blob | string; contentType?: string; ifMatch?: string }
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  raw?: Blob | string;
+  contentType?: string;
+  ifMatch?: string;
+}
 
 const TENANT_KEY = 'roster.admin.tenant';
 
@@ -85,7 +101,12 @@ class Api {
     const data: unknown = text ? safeJson(text) : undefined;
     if (!response.ok) {
       const problem = (data && typeof data === 'object' ? data : { title: response.statusText }) as Partial<Problem>;
-      throw new ApiError({ status: response.status, code: problem.code ?? 'HTTP_ERROR', title: problem.title ?? 'Request failed', ...problem } as Problem);
+      throw new ApiError({
+        status: response.status,
+        code: problem.code ?? 'HTTP_ERROR',
+        title: problem.title ?? 'Request failed',
+        ...problem,
+      } as Problem);
     }
     return { data: data as T, etag };
   }
@@ -102,7 +123,8 @@ function safeJson(text: string): unknown {
 export const api = new Api();
 
 /** The OpenAPI document, read once: the forms are drawn from the API's own request schemas. */
-let openApi: Promise<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> } }>> }> | undefined;
+let openApi:
+  Promise<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> } }>> }> | undefined;
 export interface JsonSchema {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;

@@ -47,35 +47,60 @@ async function tenantPicker(): Promise<HTMLElement | null> {
   // Platform credentials act on any tenant: the admin picks one, sent as X-Roster-Tenant.
   const list = await api.request<{ data: Array<{ slug: string; name: string }> }>('GET', '/v1/tenants', { query: { limit: 200 } });
   if (!api.tenant || !list.data.some((t) => t.slug === api.tenant)) api.setTenant(list.data[0]?.slug ?? null);
-  const select = h('select', { id: 'tenant-picker', onchange: () => { api.setTenant(select.value); void route(); } },
-    list.data.map((t) => h('option', { value: t.slug, selected: t.slug === api.tenant }, `${t.name} (${t.slug})`)));
+  const select = h(
+    'select',
+    {
+      id: 'tenant-picker',
+      onchange: () => {
+        api.setTenant(select.value);
+        void route();
+      },
+    },
+    list.data.map((t) => h('option', { value: t.slug, selected: t.slug === api.tenant }, `${t.name} (${t.slug})`)),
+  );
   return h('span', { class: 'tenant' }, h('label', { for: 'tenant-picker' }, 'Tenant '), select);
 }
 
 async function showShell(): Promise<void> {
   const main = h('main', { id: 'main', tabindex: -1 });
   const who = api.session?.user ? (api.session.user.email ?? api.session.user.username ?? 'user') : `API key (${api.session?.role ?? ''})`;
-  const signOut = h('button', { type: 'button', class: 'link', onclick: async () => {
-    await api.request('DELETE', '/v1/browser-sessions/current').catch(() => undefined);
-    api.forget();
-    location.hash = '';
-    showSignIn();
-  } }, 'Sign out');
-  const nav = h('nav', { 'aria-label': 'Main' }, h('ul', {},
-    h('li', {}, h('a', { href: '#/users', 'data-section': 'users' }, 'Users')),
-    h('li', {}, h('a', { href: '#/import', 'data-section': 'import' }, 'Import')),
-    h('li', {}, h('a', { href: '#/settings', 'data-section': 'settings' }, 'Settings')),
-  ));
+  const signOut = h(
+    'button',
+    {
+      type: 'button',
+      class: 'link',
+      onclick: async () => {
+        await api.request('DELETE', '/v1/browser-sessions/current').catch(() => undefined);
+        api.forget();
+        location.hash = '';
+        showSignIn();
+      },
+    },
+    'Sign out',
+  );
+  const nav = h(
+    'nav',
+    { 'aria-label': 'Main' },
+    h(
+      'ul',
+      {},
+      h('li', {}, h('a', { href: '#/users', 'data-section': 'users' }, 'Users')),
+      h('li', {}, h('a', { href: '#/import', 'data-section': 'import' }, 'Import')),
+      h('li', {}, h('a', { href: '#/settings', 'data-section': 'settings' }, 'Settings')),
+    ),
+  );
   let picker: HTMLElement | null;
   try {
     picker = await tenantPicker();
   } catch (error) {
     picker = notice(error instanceof Error ? error.message : String(error), 'error');
   }
-  mount(root,
+  mount(
+    root,
     h('a', { href: '#main', class: 'skip' }, 'Skip to content'),
     h('header', {}, h('strong', { class: 'brand' }, 'Roster'), nav, h('div', { class: 'who' }, picker, h('span', {}, who), signOut)),
-    main);
+    main,
+  );
   if (!location.hash || location.hash === '#/') location.hash = '#/users';
   else await route();
 }
@@ -85,7 +110,8 @@ async function route(): Promise<void> {
   if (!main) return;
   const hash = location.hash;
   const match = routes.find(([pattern]) => pattern.test(hash));
-  for (const link of document.querySelectorAll('nav a')) link.toggleAttribute('aria-current', link.getAttribute('data-section') === match?.[2]);
+  for (const link of document.querySelectorAll('nav a'))
+    link.toggleAttribute('aria-current', link.getAttribute('data-section') === match?.[2]);
   if (!match) {
     mount(main, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/users' }, 'Back to users')));
     return;

@@ -53,10 +53,32 @@ export function when(iso: string | null | undefined): string {
  * carries its column's name, which a phone-width screen shows beside the value (rows become cards).
  */
 export function table(caption: string, headers: string[], rows: Child[][]): HTMLTableElement {
-  return h('table', {},
+  return h(
+    'table',
+    {},
     h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: headers.length }, 'Nothing yet.')) : rows.map((cells) => h('tr', {}, cells.map((c, i) => h('td', { 'data-label': headers[i] }, c))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((t) => h('th', { scope: 'col' }, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.length === 0
+        ? h('tr', {}, h('td', { colspan: headers.length }, 'Nothing yet.'))
+        : rows.map((cells) =>
+            h(
+              'tr',
+              {},
+              cells.map((c, i) => h('td', { 'data-label': headers[i] }, c)),
+            ),
+          ),
+    ),
   );
 }
 

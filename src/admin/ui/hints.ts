@@ -48,7 +48,8 @@ export async function usernameHint(): Promise<string> {
     const settings = await api.request<{ username?: { pattern?: string; emailAsUsername?: boolean } }>('GET', '/v1/settings');
     const policy = settings.username ?? {};
     if (policy.emailAsUsername) return 'In this tenant the email address is the username.';
-    if (!policy.pattern || policy.pattern === DEFAULT_USERNAME_PATTERN) return '3 to 64 letters, digits, dots, underscores or hyphens, unique in the tenant. Leave empty for a user without username.';
+    if (!policy.pattern || policy.pattern === DEFAULT_USERNAME_PATTERN)
+      return '3 to 64 letters, digits, dots, underscores or hyphens, unique in the tenant. Leave empty for a user without username.';
     return `Must match this tenant’s pattern ${policy.pattern} and be unique. Leave empty for a user without username.`;
   } catch {
     return NEUTRAL_USERNAME;

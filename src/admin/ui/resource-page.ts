@@ -35,25 +35,61 @@ export async function resourcePage<T>(main: HTMLElement, page: ResourcePage<T>):
     const actions: Child[] = page.rowActions?.(item, panel) ?? [];
     const itemPath = page.itemPath?.(item);
     if (itemPath) {
-      actions.push(h('button', { type: 'button', class: 'danger', onclick: async () => {
-        if (!confirmAction(`Delete this ${page.title.toLowerCase().replace(/s$/, '')}?`)) return;
-        try {
-          await api.request('DELETE', itemPath);
-          await rerender(notice('Deleted.'));
-        } catch (e) {
-          mount(status, notice(e instanceof ApiError ? e.message : String(e), 'error'));
-        }
-      } }, 'Delete'));
+      actions.push(
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'danger',
+            onclick: async () => {
+              if (!confirmAction(`Delete this ${page.title.toLowerCase().replace(/s$/, '')}?`)) return;
+              try {
+                await api.request('DELETE', itemPath);
+                await rerender(notice('Deleted.'));
+              } catch (e) {
+                mount(status, notice(e instanceof ApiError ? e.message : String(e), 'error'));
+              }
+            },
+          },
+          'Delete',
+        ),
+      );
     }
     return [...page.cells(item), h('span', { class: 'row-actions' }, actions)];
   });
   const form = buildForm(schema, { ...(page.primary ? { primary: page.primary } : {}), ...(page.omit ? { omit: page.omit } : {}) });
   const button = h('button', { type: 'submit' }, 'Create');
-  const create = h('form', { class: 'create', novalidate: true, onsubmit: submitHandler(form, button, status, async () => {
-    const created = await api.request<Record<string, unknown>>('POST', page.path, { body: form.read() });
-    const secret = page.revealOnce?.(created);
-    await rerender(secret === undefined ? notice('Created.')
-      : h('div', { class: 'notice ok', role: 'status' }, 'Created. Copy the secret now; it is shown only once: ', h('code', { class: 'secret' }, secret)));
-  }) }, h('h2', {}, `New ${page.title.toLowerCase().replace(/s$/, '')}`), form.element, h('div', { class: 'actions' }, button));
-  mount(main, h('h1', {}, page.title), h('div', { class: 'status-slot' }), status, table(page.title, [...page.columns, 'Actions'], rows), panel, create);
+  const create = h(
+    'form',
+    {
+      class: 'create',
+      novalidate: true,
+      onsubmit: submitHandler(form, button, status, async () => {
+        const created = await api.request<Record<string, unknown>>('POST', page.path, { body: form.read() });
+        const secret = page.revealOnce?.(created);
+        await rerender(
+          secret === undefined
+            ? notice('Created.')
+            : h(
+                'div',
+                { class: 'notice ok', role: 'status' },
+                'Created. Copy the secret now; it is shown only once: ',
+                h('code', { class: 'secret' }, secret),
+              ),
+        );
+      }),
+    },
+    h('h2', {}, `New ${page.title.toLowerCase().replace(/s$/, '')}`),
+    form.element,
+    h('div', { class: 'actions' }, button),
+  );
+  mount(
+    main,
+    h('h1', {}, page.title),
+    h('div', { class: 'status-slot' }),
+    status,
+    table(page.title, [...page.columns, 'Actions'], rows),
+    panel,
+    create,
+  );
 }

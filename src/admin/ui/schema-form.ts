@@ -36,21 +36,26 @@ export interface FormOptions {
 const OMITTED = Symbol('omitted');
 
 export function label(name: string): string {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]/g, ' ').toLowerCase();
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]/g, ' ')
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** A schema without its `null` branch, and whether null was allowed. */
 function unwrap(schema: JsonSchema): JsonSchema {
   const branches = schema.anyOf?.filter((b) => b.type !== 'null');
-  if (branches && branches.length === 1 && branches[0]) return { ...branches[0], description: schema.description ?? branches[0].description };
+  if (branches && branches.length === 1 && branches[0])
+    return { ...branches[0], description: schema.description ?? branches[0].description };
   return schema;
 }
 
 /** The allowed values of an enum written as `enum` or as TypeBox's anyOf of single-value enums. */
 function choices(schema: JsonSchema): string[] | undefined {
   if (schema.enum) return schema.enum.map(String);
-  if (schema.anyOf && schema.anyOf.length > 0 && schema.anyOf.every((b) => b.enum?.length === 1)) return schema.anyOf.map((b) => String(b.enum?.[0]));
+  if (schema.anyOf && schema.anyOf.length > 0 && schema.anyOf.every((b) => b.enum?.length === 1))
+    return schema.anyOf.map((b) => String(b.enum?.[0]));
   return undefined;
 }
 
@@ -77,21 +82,42 @@ export function buildForm(schema: JsonSchema, options: FormOptions = {}): Schema
     const itemChoices = s.items ? choices(unwrap(s.items)) : undefined;
 
     if (isType(s, 'object') && s.properties) {
-      const inner = Object.entries(s.properties).map(([k, v]) => field(k, v, s.required?.includes(k) ?? false, (value as Record<string, unknown> | undefined)?.[k], `${path}/${k}`));
+      const inner = Object.entries(s.properties).map(([k, v]) =>
+        field(k, v, s.required?.includes(k) ?? false, (value as Record<string, unknown> | undefined)?.[k], `${path}/${k}`),
+      );
       controls.push({ path, input: null, error, read: () => OMITTED });
       return h('fieldset', { class: 'group' }, h('legend', {}, title), hint, error, inner);
     }
     if (isType(s, 'array') && itemChoices) {
       const chosen = new Set(Array.isArray(value) ? value.map(String) : []);
-      const boxes = itemChoices.map((c) => h('input', { type: 'checkbox', value: c, checked: chosen.has(c), 'aria-describedby': describedBy }));
-      controls.push({ path, input: null, boxes, error, read: () => (boxes.some((b) => b.checked) || value !== undefined ? boxes.filter((b) => b.checked).map((b) => b.value) : OMITTED) });
-      return h('fieldset', { class: 'choices' }, h('legend', {}, title), hint, boxes.map((b) => h('label', { class: 'choice' }, b, ` ${b.value}`)), error);
+      const boxes = itemChoices.map((c) =>
+        h('input', { type: 'checkbox', value: c, checked: chosen.has(c), 'aria-describedby': describedBy }),
+      );
+      controls.push({
+        path,
+        input: null,
+        boxes,
+        error,
+        read: () => (boxes.some((b) => b.checked) || value !== undefined ? boxes.filter((b) => b.checked).map((b) => b.value) : OMITTED),
+      });
+      return h(
+        'fieldset',
+        { class: 'choices' },
+        h('legend', {}, title),
+        hint,
+        boxes.map((b) => h('label', { class: 'choice' }, b, ` ${b.value}`)),
+        error,
+      );
     }
     let input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
     let read: () => unknown;
     if (options) {
-      const select = h('select', { id, name, required, 'aria-describedby': describedBy },
-        h('option', { value: '' }, required ? 'Choose…' : '(default)'), options.map((o) => h('option', { value: o, selected: value === o }, o)));
+      const select = h(
+        'select',
+        { id, name, required, 'aria-describedby': describedBy },
+        h('option', { value: '' }, required ? 'Choose…' : '(default)'),
+        options.map((o) => h('option', { value: o, selected: value === o }, o)),
+      );
       input = select;
       read = () => (select.value === '' ? OMITTED : select.value);
     } else if (isType(s, 'boolean')) {
@@ -101,12 +127,28 @@ export function buildForm(schema: JsonSchema, options: FormOptions = {}): Schema
         return h('div', { class: 'field check' }, box, h('label', { for: id }, ` ${title}`), hint, error);
       }
       // Unset is not "no": the API's default applies unless the admin picks one.
-      const select = h('select', { id, name, 'aria-describedby': describedBy },
-        h('option', { value: '' }, '(default)'), h('option', { value: 'true' }, 'Yes'), h('option', { value: 'false' }, 'No'));
+      const select = h(
+        'select',
+        { id, name, 'aria-describedby': describedBy },
+        h('option', { value: '' }, '(default)'),
+        h('option', { value: 'true' }, 'Yes'),
+        h('option', { value: 'false' }, 'No'),
+      );
       input = select;
       read = () => (select.value === '' ? OMITTED : select.value === 'true');
     } else if (isType(s, 'integer') || isType(s, 'number')) {
-      const number = h('input', { id, name, type: 'number', inputmode: 'numeric', required, min: s.minimum, max: s.maximum, step: isType(s, 'integer') ? 1 : 'any', value: value as number | undefined, 'aria-describedby': describedBy });
+      const number = h('input', {
+        id,
+        name,
+        type: 'number',
+        inputmode: 'numeric',
+        required,
+        min: s.minimum,
+        max: s.maximum,
+        step: isType(s, 'integer') ? 1 : 'any',
+        value: value as number | undefined,
+        'aria-describedby': describedBy,
+      });
       input = number;
       read = () => (number.value === '' ? OMITTED : Number(number.value));
     } else if (isType(s, 'array') && (!s.items || isType(unwrap(s.items), 'string'))) {
@@ -114,13 +156,29 @@ export function buildForm(schema: JsonSchema, options: FormOptions = {}): Schema
       area.value = Array.isArray(value) ? value.join('\n') : '';
       input = area;
       read = () => {
-        const lines = area.value.split('\n').map((l) => l.trim()).filter(Boolean);
+        const lines = area.value
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
         return lines.length === 0 && value === undefined ? OMITTED : lines;
       };
     } else if (isType(s, 'string') || s.anyOf?.some((b) => isType(b, 'string'))) {
-      const type = name === 'password' ? 'password' : s.format === 'email' || name === 'email' ? 'email' : s.format === 'date' || /Date$|^date/.test(name) ? 'date' : 'text';
+      const type =
+        name === 'password'
+          ? 'password'
+          : s.format === 'email' || name === 'email'
+            ? 'email'
+            : s.format === 'date' || /Date$|^date/.test(name)
+              ? 'date'
+              : 'text';
       const text = h('input', {
-        id, name, type, required, maxlength: s.maxLength, value: typeof value === 'string' ? value : undefined, 'aria-describedby': describedBy,
+        id,
+        name,
+        type,
+        required,
+        maxlength: s.maxLength,
+        value: typeof value === 'string' ? value : undefined,
+        'aria-describedby': describedBy,
         autocomplete: type === 'password' ? 'new-password' : name === 'email' ? 'off' : undefined,
       });
       input = text;
@@ -148,14 +206,20 @@ export function buildForm(schema: JsonSchema, options: FormOptions = {}): Schema
   const primary = options.primary ? names.filter((n) => options.primary?.includes(n)) : names;
   const rest = names.filter((n) => !primary.includes(n));
   const render = (n: string) => field(n, properties[n] as JsonSchema, schema.required?.includes(n) ?? false, options.values?.[n], `/${n}`);
-  const element = h('div', { class: 'schema-form' }, summary, primary.map(render),
-    rest.length > 0 ? h('details', {}, h('summary', {}, 'More fields'), rest.map(render)) : null);
+  const element = h(
+    'div',
+    { class: 'schema-form' },
+    summary,
+    primary.map(render),
+    rest.length > 0 ? h('details', {}, h('summary', {}, 'More fields'), rest.map(render)) : null,
+  );
 
   const read = (): Record<string, unknown> => {
     // Field names come from the server's schema (attribute keys among them): members are defined on
     // prototype-less objects, never assigned through the prototype chain.
     const out = Object.create(null) as Record<string, unknown>;
-    const define = (target: Record<string, unknown>, key: string, value: unknown) => Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    const define = (target: Record<string, unknown>, key: string, value: unknown) =>
+      Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
     for (const c of controls) {
       const v = c.read();
       if (v === OMITTED) continue;
@@ -220,7 +284,12 @@ function closest(controls: Control[], e: FieldProblem): Control | undefined {
  * The submit handler of a schema form: clears the last errors, disables `button` while `action` runs,
  * and shows what the API refused next to its fields (any other failure in `status`).
  */
-export function submitHandler(form: SchemaForm, button: HTMLButtonElement, status: HTMLElement, action: () => Promise<void>): (event: Event) => Promise<void> {
+export function submitHandler(
+  form: SchemaForm,
+  button: HTMLButtonElement,
+  status: HTMLElement,
+  action: () => Promise<void>,
+): (event: Event) => Promise<void> {
   return async (event) => {
     event.preventDefault();
     form.clearErrors();

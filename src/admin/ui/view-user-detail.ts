@@ -4,8 +4,19 @@ import { buildForm, label, submitHandler } from './schema-form.js';
 import { tenantUserFormOptions } from './user-form.js';
 import { changedMembers } from './user-patch.js';
 
-type User = Record<string, unknown> & { id: string; active: boolean; roles: string[]; groups: Array<{ id: string; type: string; code: string; name: string }>; attributes: Record<string, unknown> };
-interface Event { id: string; type: string; occurredAt: string; actor: { type: string; id: string | null } }
+type User = Record<string, unknown> & {
+  id: string;
+  active: boolean;
+  roles: string[];
+  groups: Array<{ id: string; type: string; code: string; name: string }>;
+  attributes: Record<string, unknown>;
+};
+interface Event {
+  id: string;
+  type: string;
+  occurredAt: string;
+  actor: { type: string; id: string | null };
+}
 
 const HIDDEN = new Set(['id', 'roles', 'groups', 'attributes', 'address']);
 /** Members of the patch schema the edit form does not offer: (de)activation has its own button, secrets their own flows. */
@@ -18,7 +29,11 @@ function show(value: unknown): string {
 }
 
 function definitionList(entries: Array<[string, unknown]>): HTMLElement {
-  return h('dl', {}, entries.map(([k, v]) => [h('dt', {}, label(k)), h('dd', {}, show(v))]));
+  return h(
+    'dl',
+    {},
+    entries.map(([k, v]) => [h('dt', {}, label(k)), h('dd', {}, show(v))]),
+  );
 }
 
 function problemText(e: unknown): string {
@@ -43,81 +58,175 @@ export async function userDetailView(main: HTMLElement, id: string, message?: HT
   const actions: Child[] = [];
   const limits: string[] = [];
   if (api.can('users:set-active')) {
-    actions.push(h('button', { type: 'button', onclick: async () => {
-      if (!confirmAction(user.active ? 'Deactivate this user? They can no longer sign in.' : 'Reactivate this user?')) return;
-      try {
-        await api.request('PATCH', path, { body: { active: !user.active }, contentType: 'application/merge-patch+json' });
-        await userDetailView(main, id, notice(user.active ? 'Deactivated.' : 'Reactivated.'));
-      } catch (e) {
-        mount(status, notice(problemText(e), 'error'));
-      }
-    } }, user.active ? 'Deactivate' : 'Reactivate'));
+    actions.push(
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: async () => {
+            if (!confirmAction(user.active ? 'Deactivate this user? They can no longer sign in.' : 'Reactivate this user?')) return;
+            try {
+              await api.request('PATCH', path, { body: { active: !user.active }, contentType: 'application/merge-patch+json' });
+              await userDetailView(main, id, notice(user.active ? 'Deactivated.' : 'Reactivated.'));
+            } catch (e) {
+              mount(status, notice(problemText(e), 'error'));
+            }
+          },
+        },
+        user.active ? 'Deactivate' : 'Reactivate',
+      ),
+    );
   } else limits.push('deactivate or reactivate users');
   if (api.can('users:delete')) {
-    actions.push(h('button', { type: 'button', class: 'danger', onclick: async () => {
-      if (!confirmAction('Delete this user? This cannot be undone.')) return;
-      try {
-        await api.request('DELETE', path);
-        location.hash = '#/users';
-      } catch (e) {
-        mount(status, notice(problemText(e), 'error'));
-      }
-    } }, 'Delete'));
+    actions.push(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          onclick: async () => {
+            if (!confirmAction('Delete this user? This cannot be undone.')) return;
+            try {
+              await api.request('DELETE', path);
+              location.hash = '#/users';
+            } catch (e) {
+              mount(status, notice(problemText(e), 'error'));
+            }
+          },
+        },
+        'Delete',
+      ),
+    );
   } else limits.push('delete users');
   if (!api.can('users:update')) limits.push('edit users');
 
   const title = show(user.displayName ?? user.email ?? user.username ?? user.id);
-  const editor = api.can('users:update') ? await editSection(user, path, etag, status, reload, (text) => userDetailView(main, id, notice(text))) : null;
+  const editor = api.can('users:update')
+    ? await editSection(user, path, etag, status, reload, (text) => userDetailView(main, id, notice(text)))
+    : null;
   const profile = Object.entries(user).filter(([k]) => !HIDDEN.has(k));
-  mount(main,
+  mount(
+    main,
     h('p', {}, h('a', { href: '#/users' }, '← Users')),
-    h('div', { class: 'title-row' }, h('h1', {}, title), h('span', { class: user.active ? 'badge ok' : 'badge off' }, user.active ? 'Active' : 'Inactive')),
+    h(
+      'div',
+      { class: 'title-row' },
+      h('h1', {}, title),
+      h('span', { class: user.active ? 'badge ok' : 'badge off' }, user.active ? 'Active' : 'Inactive'),
+    ),
     h('div', { class: 'actions' }, actions),
     limits.length > 0 ? h('p', { class: 'hint', id: 'user-limits' }, `Your role may not ${limits.join(', ')}.`) : null,
     status,
     editor ?? [
-      h('section', { 'aria-labelledby': 'profile-h' }, h('h2', { id: 'profile-h' }, 'Profile'), definitionList(profile), user.address ? [h('h3', {}, 'Address'), definitionList(Object.entries(user.address as object))] : null),
+      h(
+        'section',
+        { 'aria-labelledby': 'profile-h' },
+        h('h2', { id: 'profile-h' }, 'Profile'),
+        definitionList(profile),
+        user.address ? [h('h3', {}, 'Address'), definitionList(Object.entries(user.address as object))] : null,
+      ),
       h('section', { 'aria-labelledby': 'roles-h' }, h('h2', { id: 'roles-h' }, 'Roles'), h('p', {}, user.roles.join(', ') || '—')),
-      h('section', { 'aria-labelledby': 'attrs-h' }, h('h2', { id: 'attrs-h' }, 'Attributes'), definitionList(Object.entries(user.attributes))),
+      h(
+        'section',
+        { 'aria-labelledby': 'attrs-h' },
+        h('h2', { id: 'attrs-h' }, 'Attributes'),
+        definitionList(Object.entries(user.attributes)),
+      ),
     ],
-    h('section', { 'aria-labelledby': 'groups-h' }, h('h2', { id: 'groups-h' }, 'Groups'), table('Groups', ['Type', 'Code', 'Name'], user.groups.map((g) => [g.type, g.code, g.name]))),
-    h('section', { 'aria-labelledby': 'record-h' }, h('h2', { id: 'record-h' }, 'Record'),
-      definitionList([['createdAt', when(user.createdAt as string)], ['updatedAt', when(user.updatedAt as string)], ['createdBy', user.createdBy], ['version', user.version]])),
-    h('section', { 'aria-labelledby': 'events-h' }, h('h2', { id: 'events-h' }, 'Recent events'),
-      table('Recent events', ['When', 'Event', 'By'], events.data.map((e) => [when(e.occurredAt), e.type, `${e.actor.type}${e.actor.id ? `:${e.actor.id}` : ''}`]))),
+    h(
+      'section',
+      { 'aria-labelledby': 'groups-h' },
+      h('h2', { id: 'groups-h' }, 'Groups'),
+      table(
+        'Groups',
+        ['Type', 'Code', 'Name'],
+        user.groups.map((g) => [g.type, g.code, g.name]),
+      ),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'record-h' },
+      h('h2', { id: 'record-h' }, 'Record'),
+      definitionList([
+        ['createdAt', when(user.createdAt as string)],
+        ['updatedAt', when(user.updatedAt as string)],
+        ['createdBy', user.createdBy],
+        ['version', user.version],
+      ]),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'events-h' },
+      h('h2', { id: 'events-h' }, 'Recent events'),
+      table(
+        'Recent events',
+        ['When', 'Event', 'By'],
+        events.data.map((e) => [when(e.occurredAt), e.type, `${e.actor.type}${e.actor.id ? `:${e.actor.id}` : ''}`]),
+      ),
+    ),
   );
 }
 
 /** The edit form: the PATCH schema's fields filled with the user's values; only changed members are sent. */
-async function editSection(user: User, path: string, etag: string | null, status: HTMLElement, reload: () => Promise<void>, saved: (text: string) => Promise<void>): Promise<HTMLElement> {
+async function editSection(
+  user: User,
+  path: string,
+  etag: string | null,
+  status: HTMLElement,
+  reload: () => Promise<void>,
+  saved: (text: string) => Promise<void>,
+): Promise<HTMLElement> {
   const [schema, tenantOptions] = await Promise.all([requestSchema('/v1/users/{id}', 'patch'), tenantUserFormOptions()]);
   const values: Record<string, unknown> = { ...user, groups: user.groups.map((g) => `${g.type}:${g.code}`) };
   const form = buildForm(schema, { ...tenantOptions, values, omit: [...(tenantOptions.omit ?? []), ...NOT_EDITED_HERE] });
   const button = h('button', { type: 'submit' }, 'Save changes');
-  return h('section', { 'aria-labelledby': 'edit-h' }, h('h2', { id: 'edit-h' }, 'Profile'),
-    h('form', { id: 'edit-user', novalidate: true, onsubmit: submitHandler(form, button, status, async () => {
-      status.replaceChildren();
-      const changes = changedMembers(form.read(), values);
-      if (Object.keys(changes).length === 0) {
-        mount(status, notice('Nothing to save: no field was changed.'));
-        return;
-      }
-      try {
-        await api.request('PATCH', path, { body: changes, contentType: 'application/merge-patch+json', ifMatch: etag ?? undefined });
-      } catch (e) {
-        // The privilege guard (e.g. granting a role with permissions the signed-in role lacks): a message, the form kept.
-        if (e instanceof ApiError && e.problem.status === 403) {
-          mount(status, notice(problemText(e), 'error'));
-          return;
-        }
-        if (e instanceof ApiError && e.problem.code === 'USER_VERSION_MISMATCH') {
-          mount(status, h('div', { class: 'notice error', role: 'alert' },
-            h('p', {}, 'Someone else changed this user after you opened this page, so your changes were not saved. Reload to see the current version, then make your changes again.'),
-            h('button', { type: 'button', onclick: () => void reload() }, 'Reload')));
-          return;
-        }
-        throw e;
-      }
-      await saved('Saved.');
-    }) }, form.element, h('div', { class: 'actions' }, button)));
+  return h(
+    'section',
+    { 'aria-labelledby': 'edit-h' },
+    h('h2', { id: 'edit-h' }, 'Profile'),
+    h(
+      'form',
+      {
+        id: 'edit-user',
+        novalidate: true,
+        onsubmit: submitHandler(form, button, status, async () => {
+          status.replaceChildren();
+          const changes = changedMembers(form.read(), values);
+          if (Object.keys(changes).length === 0) {
+            mount(status, notice('Nothing to save: no field was changed.'));
+            return;
+          }
+          try {
+            await api.request('PATCH', path, { body: changes, contentType: 'application/merge-patch+json', ifMatch: etag ?? undefined });
+          } catch (e) {
+            // The privilege guard (e.g. granting a role with permissions the signed-in role lacks): a message, the form kept.
+            if (e instanceof ApiError && e.problem.status === 403) {
+              mount(status, notice(problemText(e), 'error'));
+              return;
+            }
+            if (e instanceof ApiError && e.problem.code === 'USER_VERSION_MISMATCH') {
+              mount(
+                status,
+                h(
+                  'div',
+                  { class: 'notice error', role: 'alert' },
+                  h(
+                    'p',
+                    {},
+                    'Someone else changed this user after you opened this page, so your changes were not saved. Reload to see the current version, then make your changes again.',
+                  ),
+                  h('button', { type: 'button', onclick: () => void reload() }, 'Reload'),
+                ),
+              );
+              return;
+            }
+            throw e;
+          }
+          await saved('Saved.');
+        }),
+      },
+      form.element,
+      h('div', { class: 'actions' }, button),
+    ),
+  );
 }

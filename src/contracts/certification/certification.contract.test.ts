@@ -15,21 +15,36 @@ for (const dialect of testDialects) {
     beforeAll(async () => {
       t = await createTestApp(dialect);
       tenant = await t.tenantWithKey();
-      for (const group of [{ type: 'department', code: 'ENG', name: 'Engineering' }, { type: 'location', code: 'PAR', name: 'Paris' }]) {
+      for (const group of [
+        { type: 'department', code: 'ENG', name: 'Engineering' },
+        { type: 'location', code: 'PAR', name: 'Paris' },
+      ]) {
         expect((await t.request(tenant.key, { method: 'POST', url: '/v1/groups', payload: group })).statusCode).toBe(201);
       }
-      const role = await t.request(tenant.key, { method: 'POST', url: '/v1/roles', payload: { name: 'program-admin', permissions: ['users:read', 'users:update'] } });
+      const role = await t.request(tenant.key, {
+        method: 'POST',
+        url: '/v1/roles',
+        payload: { name: 'program-admin', permissions: ['users:read', 'users:update'] },
+      });
       expect(role.statusCode).toBe(201);
     });
     afterAll(async () => t?.close());
 
-    const post = (key: string | undefined, body: unknown) => t.request(key, { method: 'POST', url: '/compat/certification/users', payload: body as object });
+    const post = (key: string | undefined, body: unknown) =>
+      t.request(key, { method: 'POST', url: '/compat/certification/users', payload: body as object });
     let n = 0;
     const person = (overrides: Record<string, unknown> = {}) => {
       const id = `cert${++n}x${Math.random().toString(36).slice(2, 7)}`;
       return {
-        userName: id, password: 'Correct-Horse-Battery-9', name: { firstName: 'Ada', lastName: 'Lovelace' }, email: `${id}@acme.com`, phoneNumber: '+33 1 23 45 67 89',
-        roles: [{ roleId: 'user' }], userAccess: { departmentId: 'ENG', locationId: 'PAR', programAdminRoleId: 'program-admin' }, lockedOut: false, ...overrides,
+        userName: id,
+        password: 'Correct-Horse-Battery-9',
+        name: { firstName: 'Ada', lastName: 'Lovelace' },
+        email: `${id}@acme.com`,
+        phoneNumber: '+33 1 23 45 67 89',
+        roles: [{ roleId: 'user' }],
+        userAccess: { departmentId: 'ENG', locationId: 'PAR', programAdminRoleId: 'program-admin' },
+        lockedOut: false,
+        ...overrides,
       };
     };
 
@@ -41,8 +56,18 @@ for (const dialect of testDialects) {
       expect(problems(validResult, res.json())).toEqual([]);
       expect(res.json()).toMatchObject({ totalProcessed: 1, successCount: 1, failureCount: 0, failedResults: [] });
       const user = (await t.request(tenant.key, { method: 'GET', url: `/v1/users/${res.json().successResults[0].id}` })).json();
-      expect(user).toMatchObject({ username: body.userName, givenName: 'Ada', familyName: 'Lovelace', phone: '+33123456789', active: true, roles: ['program-admin', 'user'].sort() });
-      expect(user.groups.map((g: { type: string; code: string }) => `${g.type}:${g.code}`).sort()).toEqual(['department:ENG', 'location:PAR']);
+      expect(user).toMatchObject({
+        username: body.userName,
+        givenName: 'Ada',
+        familyName: 'Lovelace',
+        phone: '+33123456789',
+        active: true,
+        roles: ['program-admin', 'user'].sort(),
+      });
+      expect(user.groups.map((g: { type: string; code: string }) => `${g.type}:${g.code}`).sort()).toEqual([
+        'department:ENG',
+        'location:PAR',
+      ]);
     });
 
     it('should process an array user by user: collisions and unknown codes fail alone', async () => {
@@ -66,10 +91,19 @@ for (const dialect of testDialects) {
       const byIndex = new Map(body.failedResults.map((f: { index: number }) => [f.index, f]));
       expect(byIndex.get(1)).toMatchObject({ errorCode: 'USER_EMAIL_TAKEN', errors: [expect.objectContaining({ field: 'email' })] });
       expect(byIndex.get(2)).toMatchObject({ errorCode: 'USER_USERNAME_TAKEN', errors: [expect.objectContaining({ field: 'userName' })] });
-      expect((byIndex.get(3) as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual(['userAccess.departmentId', 'userAccess.programAdminRoleId']);
-      expect(byIndex.get(4)).toMatchObject({ errorCode: 'VALIDATION_FAILED', errors: expect.arrayContaining([expect.objectContaining({ field: 'password', code: 'PASSWORD_TOO_SHORT' })]) });
+      expect((byIndex.get(3) as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual([
+        'userAccess.departmentId',
+        'userAccess.programAdminRoleId',
+      ]);
+      expect(byIndex.get(4)).toMatchObject({
+        errorCode: 'VALIDATION_FAILED',
+        errors: expect.arrayContaining([expect.objectContaining({ field: 'password', code: 'PASSWORD_TOO_SHORT' })]),
+      });
       expect(byIndex.get(5)).toMatchObject({ errorCode: 'USER_USERNAME_TAKEN' });
-      expect(byIndex.get(6)).toMatchObject({ errorCode: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'lockedOut', code: 'FIELD_TYPE' })] });
+      expect(byIndex.get(6)).toMatchObject({
+        errorCode: 'VALIDATION_FAILED',
+        errors: [expect.objectContaining({ field: 'lockedOut', code: 'FIELD_TYPE' })],
+      });
       const stored = (await t.request(tenant.key, { method: 'GET', url: `/v1/users?username=${good.userName}` })).json().data[0];
       expect(stored.active).toBe(false);
     });
@@ -79,13 +113,21 @@ for (const dialect of testDialects) {
       expect(res.statusCode).toBe(400);
       expect(problems(validResult, res.json())).toEqual([]);
       expect(res.json()).toMatchObject({ totalProcessed: 2, successCount: 0, failureCount: 2 });
-      const unreadable = await t.request(tenant.key, { method: 'POST', url: '/compat/certification/users', payload: '"hello"', headers: { 'content-type': 'application/json' } });
+      const unreadable = await t.request(tenant.key, {
+        method: 'POST',
+        url: '/compat/certification/users',
+        payload: '"hello"',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(unreadable.statusCode).toBe(400);
       expect(problems(validResult, unreadable.json())).toEqual([]);
     });
 
     it('should refuse more than 1000 users in one request', async () => {
-      const res = await post(tenant.key, Array.from({ length: 1001 }, () => ({ email: 'x@acme.com' })));
+      const res = await post(
+        tenant.key,
+        Array.from({ length: 1001 }, () => ({ email: 'x@acme.com' })),
+      );
       expect(res.statusCode).toBe(413);
       expect(res.json()).toMatchObject({ code: 'BATCH_TOO_LARGE' });
     });

@@ -4,8 +4,14 @@ import { dotted, type ContractError } from '../shared/contract-plugin.js';
 import type { CertificationResultBody, CertificationUser } from './certification.schemas.js';
 
 const FIELD_NAMES: Record<string, string> = {
-  username: 'userName', givenName: 'name.firstName', familyName: 'name.lastName', displayName: 'name.displayName',
-  phone: 'phoneNumber', active: 'lockedOut', email: 'email', password: 'password',
+  username: 'userName',
+  givenName: 'name.firstName',
+  familyName: 'name.lastName',
+  displayName: 'name.displayName',
+  phone: 'phoneNumber',
+  active: 'lockedOut',
+  email: 'email',
+  password: 'password',
 };
 
 /** One item mapped in, with what is needed to name its error fields in the certification's words. */
@@ -50,7 +56,12 @@ export function toCreateInput(item: CertificationUser): MappedItem {
   };
 }
 
-export function failedResult(index: number | null, item: Partial<CertificationUser> | undefined, error: AppError, fieldOf: (path: string) => string): CertificationResultBody['failedResults'][number] {
+export function failedResult(
+  index: number | null,
+  item: Partial<CertificationUser> | undefined,
+  error: AppError,
+  fieldOf: (path: string) => string,
+): CertificationResultBody['failedResults'][number] {
   return {
     index,
     userName: typeof item?.userName === 'string' ? item.userName : null,
@@ -61,7 +72,10 @@ export function failedResult(index: number | null, item: Partial<CertificationUs
   };
 }
 
-const AUTH_MESSAGES: Record<number, string> = { 401: 'Authentication Error. Invalid credentials.', 403: 'Authorization Error. Invalid role for request.' };
+const AUTH_MESSAGES: Record<number, string> = {
+  401: 'Authentication Error. Invalid credentials.',
+  403: 'Authorization Error. Invalid role for request.',
+};
 
 /**
  * Errors of the whole request. 401 and 403 use the documented `{code, message, description}`; a
@@ -69,8 +83,19 @@ const AUTH_MESSAGES: Record<number, string> = { 401: 'Authentication Error. Inva
  */
 export function toCertificationError(error: AppError): ContractError {
   if (error.status === 400) {
-    return { status: 400, body: { totalProcessed: 0, successCount: 0, failureCount: 1, successResults: [], failedResults: [failedResult(null, undefined, error, dotted)] } };
+    return {
+      status: 400,
+      body: {
+        totalProcessed: 0,
+        successCount: 0,
+        failureCount: 1,
+        successResults: [],
+        failedResults: [failedResult(null, undefined, error, dotted)],
+      },
+    };
   }
-  return { status: error.status, body: { code: error.code, message: AUTH_MESSAGES[error.status] ?? error.message, description: error.message } };
+  return {
+    status: error.status,
+    body: { code: error.code, message: AUTH_MESSAGES[error.status] ?? error.message, description: error.message },
+  };
 }
-

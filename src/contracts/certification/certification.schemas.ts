@@ -6,22 +6,46 @@ export const CertificationUserSchema = Type.Object(
   {
     userName: Type.Optional(Type.String({ maxLength: 256, description: 'Unique; the tenant username rules apply' })),
     password: Type.Optional(Type.String({ maxLength: 1024, description: 'The tenant password policy (complexity rule) applies' })),
-    name: Type.Optional(Type.Object({
-      firstName: Type.Optional(Type.String({ maxLength: 200 })),
-      lastName: Type.Optional(Type.String({ maxLength: 200 })),
-      displayName: Type.Optional(Type.String({ maxLength: 200 })),
-    }, { additionalProperties: true })),
+    name: Type.Optional(
+      Type.Object(
+        {
+          firstName: Type.Optional(Type.String({ maxLength: 200 })),
+          lastName: Type.Optional(Type.String({ maxLength: 200 })),
+          displayName: Type.Optional(Type.String({ maxLength: 200 })),
+        },
+        { additionalProperties: true },
+      ),
+    ),
     email: Type.Optional(Type.String({ maxLength: 320, description: 'Unique; the tenant email rules apply' })),
-    phoneNumber: Type.Optional(Type.String({ maxLength: 64, description: 'Any text: stored as E.164 when it reads as a number (national ones need the tenant defaultPhoneRegion), as sent otherwise' })),
-    roles: Type.Optional(Type.Array(Type.Object({
-      roleId: Type.Optional(Type.String({ maxLength: 100, description: 'A Roster role name' })),
-      name: Type.Optional(Type.String({ maxLength: 100, description: 'Same as roleId' })),
-    }, { additionalProperties: true }), { maxItems: 50 })),
-    userAccess: Type.Optional(Type.Object({
-      departmentId: Type.Optional(Type.String({ maxLength: 100, description: 'Code of a group of type `department`' })),
-      locationId: Type.Optional(Type.String({ maxLength: 100, description: 'Code of a group of type `location`' })),
-      programAdminRoleId: Type.Optional(Type.String({ maxLength: 100, description: 'Name of a Roster role granted as program admin' })),
-    }, { additionalProperties: true })),
+    phoneNumber: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description:
+          'Any text: stored as E.164 when it reads as a number (national ones need the tenant defaultPhoneRegion), as sent otherwise',
+      }),
+    ),
+    roles: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            roleId: Type.Optional(Type.String({ maxLength: 100, description: 'A Roster role name' })),
+            name: Type.Optional(Type.String({ maxLength: 100, description: 'Same as roleId' })),
+          },
+          { additionalProperties: true },
+        ),
+        { maxItems: 50 },
+      ),
+    ),
+    userAccess: Type.Optional(
+      Type.Object(
+        {
+          departmentId: Type.Optional(Type.String({ maxLength: 100, description: 'Code of a group of type `department`' })),
+          locationId: Type.Optional(Type.String({ maxLength: 100, description: 'Code of a group of type `location`' })),
+          programAdminRoleId: Type.Optional(Type.String({ maxLength: 100, description: 'Name of a Roster role granted as program admin' })),
+        },
+        { additionalProperties: true },
+      ),
+    ),
     lockedOut: Type.Optional(Type.Boolean({ description: 'true creates the user deactivated (needs `users:set-active`)' })),
   },
   { additionalProperties: true },
@@ -30,7 +54,10 @@ export type CertificationUser = Static<typeof CertificationUserSchema>;
 
 export const CertificationBody = Type.Union([
   CertificationUserSchema,
-  Type.Array(Type.Unknown({ description: 'A user as above' }), { minItems: 1, description: 'At most 1000 users (and the tenant `batch.maxSize`)' }),
+  Type.Array(Type.Unknown({ description: 'A user as above' }), {
+    minItems: 1,
+    description: 'At most 1000 users (and the tenant `batch.maxSize`)',
+  }),
 ]);
 
 const FailedResult = Type.Object({
@@ -46,7 +73,14 @@ export const CertificationResult = Type.Object({
   totalProcessed: Type.Integer(),
   successCount: Type.Integer(),
   failureCount: Type.Integer(),
-  successResults: Type.Array(Type.Object({ index: Type.Integer(), id: Type.String(), userName: Type.Union([Type.String(), Type.Null()]), email: Type.Union([Type.String(), Type.Null()]) })),
+  successResults: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      id: Type.String(),
+      userName: Type.Union([Type.String(), Type.Null()]),
+      email: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
   failedResults: Type.Array(FailedResult),
 });
 export type CertificationResultBody = Static<typeof CertificationResult>;

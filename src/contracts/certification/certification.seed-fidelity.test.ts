@@ -19,7 +19,10 @@ for (const dialect of testDialects) {
       t = await createTestApp(dialect);
       tenant = await presetTenant(t, 'certification');
       // The page: configure the departments, locations and program admin roles the platform sends.
-      for (const group of [{ type: 'department', code: 'ENG', name: 'Engineering' }, { type: 'location', code: 'PAR', name: 'Paris' }]) {
+      for (const group of [
+        { type: 'department', code: 'ENG', name: 'Engineering' },
+        { type: 'location', code: 'PAR', name: 'Paris' },
+      ]) {
         await t.request(tenant.key, { method: 'POST', url: '/v1/groups', payload: group });
       }
       await t.request(tenant.key, { method: 'POST', url: '/v1/roles', payload: { name: 'program-admin', permissions: [] } });
@@ -31,8 +34,13 @@ for (const dialect of testDialects) {
     const person = (overrides: Record<string, unknown> = {}) => {
       const id = `cf${++n}x${Math.random().toString(36).slice(2, 7)}`;
       return {
-        userName: id, password: 'Correct-Horse-Battery-9', name: { firstName: 'Ada', lastName: 'Lovelace' }, email: `${id}@acme.com`,
-        userAccess: { departmentId: 'ENG', locationId: 'PAR', programAdminRoleId: 'program-admin' }, lockedOut: false, ...overrides,
+        userName: id,
+        password: 'Correct-Horse-Battery-9',
+        name: { firstName: 'Ada', lastName: 'Lovelace' },
+        email: `${id}@acme.com`,
+        userAccess: { departmentId: 'ENG', locationId: 'PAR', programAdminRoleId: 'program-admin' },
+        lockedOut: false,
+        ...overrides,
       };
     };
 
@@ -42,7 +50,10 @@ for (const dialect of testDialects) {
 
     it('should accept any phoneNumber and name text in one request (no failed item)', async () => {
       const phones = ['01 23 45 67 89', '(212) 736-5000', 'N/A', 'ext. 42', '+33 1 23 45 67 89', ''];
-      const names = [{ firstName: 'ÉLODIE', lastName: 'de la Cruz', displayName: 'Élodie' }, { firstName: '', lastName: '' }];
+      const names = [
+        { firstName: 'ÉLODIE', lastName: 'de la Cruz', displayName: 'Élodie' },
+        { firstName: '', lastName: '' },
+      ];
       const body = [...phones.map((phoneNumber) => person({ phoneNumber })), ...names.map((name) => person({ name }))];
       for (const item of body) expect(problems(validUser, item)).toEqual([]);
       const res = await post(body);
@@ -52,7 +63,11 @@ for (const dialect of testDialects) {
     });
 
     it('should store a readable number as E.164 and any other text as sent', async () => {
-      for (const [phoneNumber, stored] of [['+33 1 23 45 67 89', '+33123456789'], ['01 23 45 67 89', '01 23 45 67 89'], ['N/A', 'N/A']] as const) {
+      for (const [phoneNumber, stored] of [
+        ['+33 1 23 45 67 89', '+33123456789'],
+        ['01 23 45 67 89', '01 23 45 67 89'],
+        ['N/A', 'N/A'],
+      ] as const) {
         const res = await post(person({ phoneNumber }));
         expect(res.statusCode, res.body).toBe(200);
         const user = (await t.request(tenant.key, { method: 'GET', url: `/v1/users/${res.json().successResults[0].id}` })).json();

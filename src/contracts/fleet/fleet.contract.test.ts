@@ -16,15 +16,27 @@ for (const dialect of testDialects) {
     beforeAll(async () => {
       t = await createTestApp(dialect);
       tenant = await t.tenantWithKey();
-      await t.request(tenant.key, { method: 'PATCH', url: '/v1/settings', payload: { defaultLocale: 'fr', email: { blockFreeMail: false } } });
-      const key = await t.request(tenant.key, { method: 'POST', url: '/v1/api-keys', payload: { name: 'fleet', role: 'admin', prefix: 'flt_sk_' } });
+      await t.request(tenant.key, {
+        method: 'PATCH',
+        url: '/v1/settings',
+        payload: { defaultLocale: 'fr', email: { blockFreeMail: false } },
+      });
+      const key = await t.request(tenant.key, {
+        method: 'POST',
+        url: '/v1/api-keys',
+        payload: { name: 'fleet', role: 'admin', prefix: 'flt_sk_' },
+      });
       expect(key.statusCode).toBe(201);
       fleetKey = key.json().secret;
-      companyId = (await t.request(tenant.key, { method: 'GET', url: '/v1/settings' })).statusCode === 200 ? (await t.core.tenants.getTenant(tenant.tenantId)).seq : 0;
+      companyId =
+        (await t.request(tenant.key, { method: 'GET', url: '/v1/settings' })).statusCode === 200
+          ? (await t.core.tenants.getTenant(tenant.tenantId)).seq
+          : 0;
     });
     afterAll(async () => t?.close());
 
-    const post = (key: string | undefined, body: unknown) => t.request(key, { method: 'POST', url: '/compat/fleet/users', payload: body as object });
+    const post = (key: string | undefined, body: unknown) =>
+      t.request(key, { method: 'POST', url: '/compat/fleet/users', payload: body as object });
     let n = 0;
     const email = (domain = 'acme.com') => `person${++n}.${Math.random().toString(36).slice(2, 7)}@${domain}`;
 
@@ -34,21 +46,44 @@ for (const dialect of testDialects) {
 
     it('should create a user from the documented body and answer 201 in the documented shape', async () => {
       const body = {
-        email: email(), first_name: 'Ada', last_name: 'Lovelace', phone: '+33 1 23 45 67 89', phone_country: 'FR', password: 'correct horse battery staple',
-        position: 'Software engineer', arrival_date: '2024-01-15', departure_date: '2026-12-31T10:00:00Z', date_of_birth: '1990-05-21',
-        city_of_birth: 'Paris', country_of_birth: 'FR', role: 'ADMIN',
+        email: email(),
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        phone: '+33 1 23 45 67 89',
+        phone_country: 'FR',
+        password: 'correct horse battery staple',
+        position: 'Software engineer',
+        arrival_date: '2024-01-15',
+        departure_date: '2026-12-31T10:00:00Z',
+        date_of_birth: '1990-05-21',
+        city_of_birth: 'Paris',
+        country_of_birth: 'FR',
+        role: 'ADMIN',
       };
       expect(problems(validRequest, body)).toEqual([]);
       const res = await post(fleetKey, body);
       expect(res.statusCode).toBe(201);
       expect(problems(validCreated, res.json())).toEqual([]);
       expect(res.json().data).toEqual({
-        id: expect.any(Number), company_id: companyId, email: body.email, first_name: 'Ada', last_name: 'Lovelace', phone: '+33123456789',
-        phone_country: 'FR', language: 'fr', position: 'Software engineer', role: 'ADMIN', arrival_date: '2024-01-15',
-        departure_date: '2026-12-31', date_of_birth: '1990-05-21', city_of_birth: 'Paris', country_of_birth: 'FR',
+        id: expect.any(Number),
+        company_id: companyId,
+        email: body.email,
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        phone: '+33123456789',
+        phone_country: 'FR',
+        language: 'fr',
+        position: 'Software engineer',
+        role: 'ADMIN',
+        arrival_date: '2024-01-15',
+        departure_date: '2026-12-31',
+        date_of_birth: '1990-05-21',
+        city_of_birth: 'Paris',
+        country_of_birth: 'FR',
       });
       // The same user through the native API: stored once, with Roster's admin role and a password.
-      const native = (await t.request(tenant.key, { method: 'GET', url: `/v1/users?email=${encodeURIComponent(body.email)}` })).json().data[0];
+      const native = (await t.request(tenant.key, { method: 'GET', url: `/v1/users?email=${encodeURIComponent(body.email)}` })).json()
+        .data[0];
       expect(native).toMatchObject({ seq: res.json().data.id, roles: ['admin'], hasPassword: true, locale: 'fr' });
     });
 
@@ -65,19 +100,27 @@ for (const dialect of testDialects) {
     });
 
     it('should refuse personal and disposable domains although the tenant allows personal ones', async () => {
-      for (const [domain, code] of [['gmail.com', 'EMAIL_DOMAIN_FREE_MAIL'], ['mailinator.com', 'EMAIL_DOMAIN_DISPOSABLE']]) {
+      for (const [domain, code] of [
+        ['gmail.com', 'EMAIL_DOMAIN_FREE_MAIL'],
+        ['mailinator.com', 'EMAIL_DOMAIN_DISPOSABLE'],
+      ]) {
         const res = await post(fleetKey, { email: email(domain) });
         expect(res.statusCode).toBe(400);
         expect(res.json().error.fields).toEqual([expect.objectContaining({ field: 'email', code })]);
       }
       // The native API keeps the tenant's own policy.
-      expect((await t.request(tenant.key, { method: 'POST', url: '/v1/users', payload: { email: email('gmail.com') } })).statusCode).toBe(201);
+      expect((await t.request(tenant.key, { method: 'POST', url: '/v1/users', payload: { email: email('gmail.com') } })).statusCode).toBe(
+        201,
+      );
     });
 
     it('should answer 400 naming Fleet fields, 409 for a taken email, in one error format', async () => {
       const missing = await post(fleetKey, { first_name: 'No email' });
       expect(missing.statusCode).toBe(400);
-      expect(missing.json().error).toMatchObject({ code: 'VALIDATION_FAILED', fields: [expect.objectContaining({ field: 'email', code: 'FIELD_REQUIRED' })] });
+      expect(missing.json().error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        fields: [expect.objectContaining({ field: 'email', code: 'FIELD_REQUIRED' })],
+      });
       const bad = await post(fleetKey, { email: email(), date_of_birth: 'yesterday', role: 'OWNER' });
       expect(bad.statusCode).toBe(400);
       const taken = email();

@@ -7,10 +7,20 @@ import type { FleetCreateUserInput, FleetUser } from './fleet.schemas.js';
 
 /** Fleet field ↔ Roster field; error paths are renamed back with it. */
 const FIELDS: Array<[fleet: string, roster: string]> = [
-  ['email', 'email'], ['first_name', 'givenName'], ['last_name', 'familyName'], ['phone', 'phone'], ['phone_country', 'phoneCountry'],
-  ['password', 'password'], ['language', 'locale'], ['position', 'position'], ['arrival_date', 'arrivalDate'],
-  ['departure_date', 'departureDate'], ['date_of_birth', 'dateOfBirth'], ['city_of_birth', 'cityOfBirth'],
-  ['country_of_birth', 'countryOfBirth'], ['role', 'roles'],
+  ['email', 'email'],
+  ['first_name', 'givenName'],
+  ['last_name', 'familyName'],
+  ['phone', 'phone'],
+  ['phone_country', 'phoneCountry'],
+  ['password', 'password'],
+  ['language', 'locale'],
+  ['position', 'position'],
+  ['arrival_date', 'arrivalDate'],
+  ['departure_date', 'departureDate'],
+  ['date_of_birth', 'dateOfBirth'],
+  ['city_of_birth', 'cityOfBirth'],
+  ['country_of_birth', 'countryOfBirth'],
+  ['role', 'roles'],
 ];
 const TO_FLEET = new Map(FIELDS.map(([fleet, roster]) => [roster, fleet]));
 
@@ -68,7 +78,9 @@ export function toFleetError(error: AppError): ContractError {
       error: {
         code: error.code,
         message: error.message,
-        ...(error.errors.length > 0 ? { fields: error.errors.map((e) => ({ field: fleetField(e.path), code: e.code, message: e.message })) } : {}),
+        ...(error.errors.length > 0
+          ? { fields: error.errors.map((e) => ({ field: fleetField(e.path), code: e.code, message: e.message })) }
+          : {}),
       },
     },
   };

@@ -30,7 +30,12 @@ for (const dialect of testDialects) {
     afterAll(async () => t?.close());
 
     const post = (key: string | undefined, body: unknown, account: string | null = String(seq)) =>
-      t.request(key, { method: 'POST', url: '/compat/pulse/users', payload: body as object, headers: account === null ? {} : { 'x-account-id': account } });
+      t.request(key, {
+        method: 'POST',
+        url: '/compat/pulse/users',
+        payload: body as object,
+        headers: account === null ? {} : { 'x-account-id': account },
+      });
     let n = 0;
     const email = () => `pulse${++n}.${Math.random().toString(36).slice(2, 7)}@acme.com`;
 
@@ -41,7 +46,12 @@ for (const dialect of testDialects) {
       expect(res.statusCode).toBe(201);
       expect(problems(validUser, res.json())).toEqual([]);
       expect(res.json()).toMatchObject({
-        id: expect.any(Number), email: body.email, active: true, notificationPreferences: {}, flatRolesList: ['user'], flatPermissionsList: ['users:read'],
+        id: expect.any(Number),
+        email: body.email,
+        active: true,
+        notificationPreferences: {},
+        flatRolesList: ['user'],
+        flatPermissionsList: ['users:read'],
         accounts: [{ accountId: String(seq), usersPrimaryAccount: true, accountAdmin: false }],
       });
       // An API key has no email, so createdBy is left out rather than invented.
@@ -49,24 +59,53 @@ for (const dialect of testDialects) {
     });
 
     it('should map name, phone, team, picture and roles, and show the creating user by email', async () => {
-      const team = (await t.request(tenant.key, { method: 'POST', url: '/v1/groups', payload: { type: 'team', code: 'sales', name: 'Sales' } })).json();
+      const team = (
+        await t.request(tenant.key, { method: 'POST', url: '/v1/groups', payload: { type: 'team', code: 'sales', name: 'Sales' } })
+      ).json();
       const adminEmail = email();
-      await t.request(tenant.key, { method: 'POST', url: '/v1/users', payload: { email: adminEmail, password: 'correct horse battery staple', roles: ['admin'] } });
-      const login = await t.request(undefined, { method: 'POST', url: '/v1/sessions', tenant: tenant.slug, payload: { login: adminEmail, password: 'correct horse battery staple' } });
+      await t.request(tenant.key, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { email: adminEmail, password: 'correct horse battery staple', roles: ['admin'] },
+      });
+      const login = await t.request(undefined, {
+        method: 'POST',
+        url: '/v1/sessions',
+        tenant: tenant.slug,
+        payload: { login: adminEmail, password: 'correct horse battery staple' },
+      });
       const session = login.json().token;
       // The account may be named by slug too.
-      const res = await post(session, { email: email(), name: 'Grace Hopper', phone: '+1 415 555 0132', teamId: team.seq, imgSrc: 'https://img.acme.com/g.png', roles: ['admin'] }, tenant.slug);
+      const res = await post(
+        session,
+        {
+          email: email(),
+          name: 'Grace Hopper',
+          phone: '+1 415 555 0132',
+          teamId: team.seq,
+          imgSrc: 'https://img.acme.com/g.png',
+          roles: ['admin'],
+        },
+        tenant.slug,
+      );
       expect(res.statusCode).toBe(201);
       expect(problems(validUser, res.json())).toEqual([]);
       expect(res.json()).toMatchObject({
-        name: 'Grace Hopper', phone: '+14155550132', teamId: team.seq, imgSrc: 'https://img.acme.com/g.png', createdBy: adminEmail, updatedBy: adminEmail,
-        flatRolesList: ['admin'], accounts: [{ accountAdmin: true }],
+        name: 'Grace Hopper',
+        phone: '+14155550132',
+        teamId: team.seq,
+        imgSrc: 'https://img.acme.com/g.png',
+        createdBy: adminEmail,
+        updatedBy: adminEmail,
+        flatRolesList: ['admin'],
+        accounts: [{ accountAdmin: true }],
       });
     });
 
     it('should record user_created beside user.created on the event stream', async () => {
       const res = await post(tenant.key, { email: email() });
-      const userId = (await t.request(tenant.key, { method: 'GET', url: `/v1/users?email=${encodeURIComponent(res.json().email)}` })).json().data[0].id;
+      const userId = (await t.request(tenant.key, { method: 'GET', url: `/v1/users?email=${encodeURIComponent(res.json().email)}` })).json()
+        .data[0].id;
       const events = (await t.request(tenant.key, { method: 'GET', url: `/v1/events?resourceId=${userId}` })).json().data;
       expect(events.map((e: { type: string }) => e.type).sort()).toEqual(['user.created', 'user_created']);
     });
@@ -92,7 +131,7 @@ for (const dialect of testDialects) {
       expect(again.json()).toMatchObject({ error: 'Conflict', status: 409, message: expect.stringContaining('email') });
     });
 
-    it('should refuse an account other than the key\'s own', async () => {
+    it("should refuse an account other than the key's own", async () => {
       const other = await t.tenantWithKey();
       const res = await post(tenant.key, { email: email() }, other.slug);
       expect(res.statusCode).toBe(403);

@@ -40,7 +40,9 @@ export function toPulseUser(user: User, tenant: Tenant, creatorEmail: string | u
     ...(creatorEmail !== undefined ? { createdBy: creatorEmail, updatedBy: creatorEmail } : {}),
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
-    accounts: [{ accountId: String(tenant.seq), accountName: tenant.name, usersPrimaryAccount: true, accountAdmin: user.roles.includes('admin') }],
+    accounts: [
+      { accountId: String(tenant.seq), accountName: tenant.name, usersPrimaryAccount: true, accountAdmin: user.roles.includes('admin') },
+    ],
     flatRolesList: user.roles,
     flatPermissionsList: user.permissions,
   };
@@ -52,9 +54,22 @@ const pulseField = (path: string) => {
   return TO_PULSE[first] ? TO_PULSE[first] : [first, ...rest].join('.');
 };
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
 
 /** Pulse's Error: `error` (short), `status`, `message` (the detail, naming Pulse's fields). */
 export function toPulseError(error: AppError): ContractError {
-  return { status: error.status, body: { error: REASONS[error.status] ?? 'Internal Server Error', status: error.status, message: oneLine(error, pulseField) } };
+  return {
+    status: error.status,
+    body: { error: REASONS[error.status] ?? 'Internal Server Error', status: error.status, message: oneLine(error, pulseField) },
+  };
 }

@@ -13,22 +13,31 @@ import { PulseCreateUserBody, PulseErrorResponse, PulseUserResponse } from './pu
 export const pulseRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (app, { core }) => {
   useContractErrors(app, toPulseError);
 
-  app.post('/users', {
-    schema: {
-      summary: 'Create a user (Pulse)',
-      description: 'Pulse `POST /users`. `x-account-id` names the account (tenant); a key may only name its own. See docs/contracts/pulse.md.',
-      tags: ['Contract: Pulse'], security: [{ bearerAuth: [] }],
-      headers: Type.Object({ 'x-account-id': Type.String({ maxLength: 100, description: 'Account ID: the tenant number, id or slug', examples: ['2311'] }) }),
-      body: PulseCreateUserBody,
-      response: { 201: PulseUserResponse, '4xx': PulseErrorResponse, '5xx': PulseErrorResponse },
+  app.post(
+    '/users',
+    {
+      schema: {
+        summary: 'Create a user (Pulse)',
+        description:
+          'Pulse `POST /users`. `x-account-id` names the account (tenant); a key may only name its own. See docs/contracts/pulse.md.',
+        tags: ['Contract: Pulse'],
+        security: [{ bearerAuth: [] }],
+        headers: Type.Object({
+          'x-account-id': Type.String({ maxLength: 100, description: 'Account ID: the tenant number, id or slug', examples: ['2311'] }),
+        }),
+        body: PulseCreateUserBody,
+        response: { 201: PulseUserResponse, '4xx': PulseErrorResponse, '5xx': PulseErrorResponse },
+      },
+      onRequest: bearerAuth(core.authenticate, 'A valid Bearer token is required'),
     },
-    onRequest: bearerAuth(core.authenticate, 'A valid Bearer token is required'),
-  }, async (request, reply) => {
-    const { principal, ctx } = await contractContext(request, core, 'x-account-id');
-    const user = await core.users.createUser(ctx, toCreateInput(request.body), { alsoAnnounceAs: ['user_created'], asSent: ['phone'] });
-    const tenant = await core.tenants.getTenant(ctx.tenantId);
-    // Pulse shows the creator by email: only a signed-in user has one.
-    const creator = principal.kind === 'user' ? await core.users.getUser({ ...ctx, principal: systemPrincipal }, principal.id) : undefined;
-    return reply.code(201).send(toPulseUser(user, tenant, creator?.email ?? undefined));
-  });
+    async (request, reply) => {
+      const { principal, ctx } = await contractContext(request, core, 'x-account-id');
+      const user = await core.users.createUser(ctx, toCreateInput(request.body), { alsoAnnounceAs: ['user_created'], asSent: ['phone'] });
+      const tenant = await core.tenants.getTenant(ctx.tenantId);
+      // Pulse shows the creator by email: only a signed-in user has one.
+      const creator =
+        principal.kind === 'user' ? await core.users.getUser({ ...ctx, principal: systemPrincipal }, principal.id) : undefined;
+      return reply.code(201).send(toPulseUser(user, tenant, creator?.email ?? undefined));
+    },
+  );
 };

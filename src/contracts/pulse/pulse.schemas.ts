@@ -5,12 +5,19 @@ export const PulseCreateUserBody = Type.Object(
   {
     email: Type.String({ maxLength: 320, format: 'email', description: 'The only member Pulse documents; required' }),
     name: Type.Optional(Type.String({ maxLength: 200, description: 'Roster addition: full name (displayName)' })),
-    phone: Type.Optional(Type.String({ maxLength: 64, description: 'A member of the seed\'s User: any text, stored as E.164 when it reads as a number, as sent otherwise' })),
+    phone: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description: "A member of the seed's User: any text, stored as E.164 when it reads as a number, as sent otherwise",
+      }),
+    ),
     teamId: Type.Optional(Type.Integer({ minimum: 1, description: 'Roster addition: the number (`seq`) of a group of type `team`' })),
     active: Type.Optional(Type.Boolean({ description: 'Roster addition: default true; false needs `users:set-active`' })),
     password: Type.Optional(Type.String({ maxLength: 1024, description: 'Roster addition: initial password (the tenant policy applies)' })),
     imgSrc: Type.Optional(Type.String({ maxLength: 2000, description: 'Roster addition: picture URL' })),
-    roles: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50, description: 'Roster addition: role names (default `["user"]`)' })),
+    roles: Type.Optional(
+      Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50, description: 'Roster addition: role names (default `["user"]`)' }),
+    ),
   },
   { additionalProperties: true },
 );
@@ -30,7 +37,14 @@ export const PulseUserResponse = Type.Object(
     updatedBy: Type.Optional(Type.String()),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
-    accounts: Type.Array(Type.Object({ accountId: Type.String(), accountName: Type.String(), usersPrimaryAccount: Type.Boolean(), accountAdmin: Type.Boolean() })),
+    accounts: Type.Array(
+      Type.Object({
+        accountId: Type.String(),
+        accountName: Type.String(),
+        usersPrimaryAccount: Type.Boolean(),
+        accountAdmin: Type.Boolean(),
+      }),
+    ),
     flatRolesList: Type.Array(Type.String()),
     flatPermissionsList: Type.Array(Type.String()),
   },

@@ -26,12 +26,12 @@ for (const dialect of testDialects) {
     let n = 0;
     const email = () => `p${++n}.${Math.random().toString(36).slice(2, 7)}@acme.com`;
 
-    it('should take the seed\'s x-account-id example verbatim, with the example body\'s one member', async () => {
+    it("should take the seed's x-account-id example verbatim, with the example body's one member", async () => {
       expect(examples).toEqual({ body: { email: 'string' }, accountId: '2311' });
       const res = await post({ email: email() });
       expect(res.statusCode, res.body).toBe(201);
       expect(problems(validUser, res.json())).toEqual([]);
-      expect(res.json().accounts[0].accountId).toBe(String(((await t.core.tenants.getTenant(tenant.tenantId)).seq)));
+      expect(res.json().accounts[0].accountId).toBe(String((await t.core.tenants.getTenant(tenant.tenantId)).seq));
     });
 
     it('should refuse the example body\'s placeholder "string" as an email: the seed\'s User states format: email (documented deviation)', async () => {
@@ -41,7 +41,12 @@ for (const dialect of testDialects) {
     });
 
     it('should accept any phone and name text (no 400), the phone stored as E.164 when it reads as a number', async () => {
-      for (const [phone, stored] of [['+1 415 555 0132', '+14155550132'], ['(415) 555-0132', '(415) 555-0132'], ['N/A', 'N/A'], ['ext. 42', 'ext. 42']] as const) {
+      for (const [phone, stored] of [
+        ['+1 415 555 0132', '+14155550132'],
+        ['(415) 555-0132', '(415) 555-0132'],
+        ['N/A', 'N/A'],
+        ['ext. 42', 'ext. 42'],
+      ] as const) {
         const res = await post({ email: email(), phone, name: 'ÉLODIE de la Cruz' });
         expect(res.statusCode, res.body).toBe(201);
         expect(res.json().phone).toBe(stored);

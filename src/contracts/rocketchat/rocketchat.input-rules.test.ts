@@ -21,18 +21,29 @@ for (const dialect of testDialects) {
       t = await createTestApp(dialect);
       tenant = await t.tenantWithKey();
       const username = unique();
-      await t.request(tenant.key, { method: 'POST', url: '/v1/users', payload: { username, email: `${username}@acme.com`, password: PASSWORD, roles: ['admin'] } });
-      const res = await t.request(undefined, { method: 'POST', url: '/compat/rocketchat/api/v1/login', tenant: tenant.slug, payload: { user: username, password: PASSWORD } });
+      await t.request(tenant.key, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { username, email: `${username}@acme.com`, password: PASSWORD, roles: ['admin'] },
+      });
+      const res = await t.request(undefined, {
+        method: 'POST',
+        url: '/compat/rocketchat/api/v1/login',
+        tenant: tenant.slug,
+        payload: { user: username, password: PASSWORD },
+      });
       admin = { 'x-user-id': res.json().data.userId, 'x-auth-token': res.json().data.authToken };
     });
     afterAll(async () => t?.close());
 
-    const create = (body: unknown) => t.request(undefined, { method: 'POST', url: '/compat/rocketchat/api/v1/users.create', headers: admin, payload: body as object });
+    const create = (body: unknown) =>
+      t.request(undefined, { method: 'POST', url: '/compat/rocketchat/api/v1/users.create', headers: admin, payload: body as object });
     const person = (extra: Record<string, unknown> = {}) => {
       const username = unique();
       return { name: 'Test User', email: `${username}@acme.com`, password: 'anypassyouwant-but-long', username, ...extra };
     };
-    const stored = async (username: string) => (await t.request(tenant.key, { method: 'GET', url: `/v1/users?username=${username}` })).json().data as unknown[];
+    const stored = async (username: string) =>
+      (await t.request(tenant.key, { method: 'GET', url: `/v1/users?username=${username}` })).json().data as unknown[];
     const expectRefused = async (body: { username: string }, errorType: string, error: string) => {
       const res = await create(body);
       expect([res.statusCode, res.json().errorType, res.json().error]).toEqual([400, errorType, error]);
@@ -52,7 +63,11 @@ for (const dialect of testDialects) {
 
     it('should refuse a blank name with error-the-field-is-required instead of putting the username there', async () => {
       for (const name of ['', '   ', '\t\n ']) {
-        const body = await expectRefused(person({ name }), 'error-the-field-is-required', 'The field Name is required [error-the-field-is-required]');
+        const body = await expectRefused(
+          person({ name }),
+          'error-the-field-is-required',
+          'The field Name is required [error-the-field-is-required]',
+        );
         expect(body.details).toEqual({ method: 'insertOrUpdateUser', field: 'Name' });
       }
       const trimmed = await create(person({ name: '  Ada Lovelace  ' }));
@@ -60,16 +75,31 @@ for (const dialect of testDialects) {
     });
 
     it('should refuse markup in name and nickname (plain and URL-encoded), echoing it HTML-escaped', async () => {
-      for (const name of ['<script>alert(1)</script>', '</\\name>', '<form action="https://evil.example">', '%3Cscript%3E', '%253Cscript%253E']) {
+      for (const name of [
+        '<script>alert(1)</script>',
+        '</\\name>',
+        '<form action="https://evil.example">',
+        '%3Cscript%3E',
+        '%253Cscript%253E',
+      ]) {
         const res = await create(person({ name }));
-        expect([name, res.statusCode, res.json().errorType, res.json().details?.field]).toEqual([name, 400, 'error-input-is-not-a-valid-field', 'Name']);
+        expect([name, res.statusCode, res.json().errorType, res.json().details?.field]).toEqual([
+          name,
+          400,
+          'error-input-is-not-a-valid-field',
+          'Name',
+        ]);
         expect(problems(validBadRequest, res.json())).toEqual([]);
         expect(JSON.stringify(res.json())).not.toMatch(/<script|<form|<\/\\\\name/);
       }
       const script = await create(person({ name: '<script>alert(1)</script>' }));
       expect(script.json().error).toBe('&lt;script&gt;alert(1)&lt;/script&gt; is not a valid name [error-input-is-not-a-valid-field]');
       const nick = await create(person({ nickname: '<b onmouseover=x>' }));
-      expect([nick.statusCode, nick.json().details?.field, nick.json().error]).toEqual([400, 'Nickname', '&lt;b onmouseover=x&gt; is not a valid nickname [error-input-is-not-a-valid-field]']);
+      expect([nick.statusCode, nick.json().details?.field, nick.json().error]).toEqual([
+        400,
+        'Nickname',
+        '&lt;b onmouseover=x&gt; is not a valid nickname [error-input-is-not-a-valid-field]',
+      ]);
     });
 
     it('should escape usernames, emails and role names it echoes in other errors', async () => {
@@ -87,7 +117,9 @@ for (const dialect of testDialects) {
       const plain = await create(person());
       expect(plain.json().user.roles).toEqual(['user']);
       await t.request(tenant.key, { method: 'POST', url: '/v1/roles', payload: { name: 'guest', permissions: [] } });
-      expect((await t.request(tenant.key, { method: 'PATCH', url: '/v1/settings', payload: { users: { defaultRoles: ['guest'] } } })).statusCode).toBe(200);
+      expect(
+        (await t.request(tenant.key, { method: 'PATCH', url: '/v1/settings', payload: { users: { defaultRoles: ['guest'] } } })).statusCode,
+      ).toBe(200);
       expect((await create(person())).json().user.roles).toEqual(['guest']);
       expect((await create(person({ roles: ['user'] }))).json().user.roles).toEqual(['user']);
       await t.request(tenant.key, { method: 'PATCH', url: '/v1/settings', payload: { users: null } });

@@ -20,7 +20,11 @@ export function toCreateInput(body: RocketChatCreateUserInput): CreateUserInput 
     username: body.username,
     // The seed: "assigned a random password once they are created". Nobody is told it (it is not in the
     // answer): the user sets one through the welcome mail's link or a reset, and must change it.
-    ...(randomPassword ? { generatePassword: true, requirePasswordChange: true } : body.password !== undefined ? { password: body.password } : {}),
+    ...(randomPassword
+      ? { generatePassword: true, requirePasswordChange: true }
+      : body.password !== undefined
+        ? { password: body.password }
+        : {}),
     ...(active !== undefined ? { active } : {}),
     ...(body.nickname !== undefined ? { nickname: body.nickname } : {}),
     ...(body.bio !== undefined ? { bio: body.bio } : {}),
@@ -72,9 +76,11 @@ function fieldErrorType(e: FieldError, body: Partial<RocketChatCreateUserInput>)
   const field = e.path.split('/')[1] ?? '';
   const value = (name: 'email' | 'username' | 'name' | 'nickname') => escapeHtml(String(body[name] ?? ''));
   // Rocket.Chat's body validator (Ajv) refuses members its schema does not name.
-  if (e.code === 'FIELD_UNKNOWN' && e.path.split('/').length === 2) return { type: 'invalid-params', message: 'must NOT have additional properties' };
+  if (e.code === 'FIELD_UNKNOWN' && e.path.split('/').length === 2)
+    return { type: 'invalid-params', message: 'must NOT have additional properties' };
   // Its saveUser refuses a blank name: "The field Name is required".
-  if (e.code === 'FIELD_REQUIRED' && field === 'displayName') return { type: 'error-the-field-is-required', message: 'The field Name is required', field: 'Name' };
+  if (e.code === 'FIELD_REQUIRED' && field === 'displayName')
+    return { type: 'error-the-field-is-required', message: 'The field Name is required', field: 'Name' };
   if (e.code === 'NAME_INVALID' && (field === 'displayName' || field === 'nickname')) {
     const [member, label] = field === 'displayName' ? (['name', 'Name'] as const) : (['nickname', 'Nickname'] as const);
     return { type: 'error-input-is-not-a-valid-field', message: `${value(member)} is not a valid ${member}`, field: label };
@@ -83,25 +89,37 @@ function fieldErrorType(e: FieldError, body: Partial<RocketChatCreateUserInput>)
     const taken = field === 'email' ? value('email') : value('username');
     return { type: 'error-field-unavailable', message: `${taken} is already in use :(`, field: taken };
   }
-  if (e.code === 'USERNAME_RESERVED') return { type: 'error-blocked-username', message: `${value('username')} is blocked and can't be used!`, field: value('username') };
-  if (e.code === 'USERNAME_INVALID' || e.code === 'USERNAME_MUST_BE_EMAIL') return { type: 'error-input-is-not-a-valid-field', message: `${value('username')} is not a valid username`, field: 'Username' };
-  if (field === 'email' && (e.code.startsWith('EMAIL_') || e.code === 'FIELD_INVALID')) return { type: 'error-invalid-email', message: `Invalid email ${value('email')}` };
+  if (e.code === 'USERNAME_RESERVED')
+    return { type: 'error-blocked-username', message: `${value('username')} is blocked and can't be used!`, field: value('username') };
+  if (e.code === 'USERNAME_INVALID' || e.code === 'USERNAME_MUST_BE_EMAIL')
+    return { type: 'error-input-is-not-a-valid-field', message: `${value('username')} is not a valid username`, field: 'Username' };
+  if (field === 'email' && (e.code.startsWith('EMAIL_') || e.code === 'FIELD_INVALID'))
+    return { type: 'error-invalid-email', message: `Invalid email ${value('email')}` };
   if (e.code.startsWith('PASSWORD_')) return { type: 'error-password-policy-not-met', message: e.message };
-  if (field === 'attributes') return { type: 'error-user-registration-custom-field', message: escapeHtml(`${e.path.split('/')[2] ?? 'customFields'}: ${e.message}`) };
+  if (field === 'attributes')
+    return { type: 'error-user-registration-custom-field', message: escapeHtml(`${e.path.split('/')[2] ?? 'customFields'}: ${e.message}`) };
   if (e.code === 'ROLE_UNKNOWN') return { type: 'error-invalid-role', message: escapeHtml(e.message) };
   const name = { displayName: 'name', emailVerified: 'verified', attributes: 'customFields' }[field] ?? field;
-  return { type: 'invalid-params', message: e.code === 'FIELD_REQUIRED' ? `must have required property '${name}'` : `${name}: ${e.message}` };
+  return {
+    type: 'invalid-params',
+    message: e.code === 'FIELD_REQUIRED' ? `must have required property '${name}'` : `${name}: ${e.message}`,
+  };
 }
 
 /** Rocket.Chat's failure body: `{success: false, error: "<sentence> [<type>]", errorType, details}`. */
 export function toRocketChatError(error: AppError, body: unknown): ContractError {
   if (error.code === 'UNAUTHENTICATED') return { status: 401, body: { status: 'error', message: 'You must be logged in to do this.' } };
   if (error.status >= 500) return { status: error.status, body: { success: false, error: 'Internal server error' } };
-  const fail = (status: number, type: string, sentence: string, details?: Record<string, unknown>) =>
-    ({ status, body: { success: false, error: `${sentence} [${type}]`, errorType: type, ...(details ? { details } : {}) } });
+  const fail = (status: number, type: string, sentence: string, details?: Record<string, unknown>) => ({
+    status,
+    body: { success: false, error: `${sentence} [${type}]`, errorType: type, ...(details ? { details } : {}) },
+  });
   if (error.code === 'PERMISSION_DENIED') {
     const activeStatus = error.details?.permission === 'users:set-active';
-    return fail(400, 'error-action-not-allowed', activeStatus ? 'Edit user active status is not allowed' : 'Adding user is not allowed', { method: METHOD, action: activeStatus ? 'Edit_user_active_status' : 'Adding_user' });
+    return fail(400, 'error-action-not-allowed', activeStatus ? 'Edit user active status is not allowed' : 'Adding user is not allowed', {
+      method: METHOD,
+      action: activeStatus ? 'Edit_user_active_status' : 'Adding_user',
+    });
   }
   const [first] = error.errors;
   if (first) {

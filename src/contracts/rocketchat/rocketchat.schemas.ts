@@ -22,10 +22,17 @@ export const RocketChatCreateUserBody = Type.Object(
     statusText: Type.Optional(Type.String({ maxLength: 200, description: 'Accepted and not stored (Roster has no presence)' })),
     roles: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50, description: 'Role names; default ["user"]' })),
     requirePasswordChange: Type.Optional(Bool()),
-    setRandomPassword: Type.Optional(Bool({ description: 'Assign a random password nobody is told (and require a change); with sendWelcomeEmail the mail carries a link to choose one' })),
+    setRandomPassword: Type.Optional(
+      Bool({
+        description:
+          'Assign a random password nobody is told (and require a change); with sendWelcomeEmail the mail carries a link to choose one',
+      }),
+    ),
     sendWelcomeEmail: Type.Optional(Bool()),
     verified: Type.Optional(Bool({ description: 'Mark the email verified' })),
-    customFields: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 200, description: 'Values of attributes defined with /v1/attributes' })),
+    customFields: Type.Optional(
+      Type.Object({}, { additionalProperties: true, maxProperties: 200, description: 'Values of attributes defined with /v1/attributes' }),
+    ),
   },
   // Rocket.Chat answers 400 invalid-params for members its schema does not name (Ajv, additionalProperties false).
   { additionalProperties: false },

@@ -13,9 +13,15 @@ const ISSUER = 'https://idp.test/';
 async function jwksServer() {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  const server = http.createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, privateKey, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
+    privateKey,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 type Claims = Record<string, unknown>;
@@ -28,129 +34,172 @@ function sign(claims: Claims, key: Uint8Array | CryptoKey, alg: 'HS256' | 'RS256
 const now = () => Math.floor(Date.now() / 1000);
 
 for (const dialect of testDialects) {
-  describe.skipIf(!dialect.available)(`${dialect.name}: Rollout JWTs are bound to a tenant, a role, an audience and a lifetime (H6)`, () => {
-    let t: TestApp;
-    let jwks: Awaited<ReturnType<typeof jwksServer>>;
-    let a: { tenantId: string; slug: string; key: string };
-    let b: { tenantId: string; slug: string; key: string };
-    beforeAll(async () => {
-      jwks = await jwksServer();
-      t = await createTestApp(dialect, { env: { ROSTER_JWT_SECRET: SECRET, ROSTER_JWT_JWKS_URL: jwks.url, ROSTER_JWT_AUDIENCE: AUDIENCE, ROSTER_JWT_ISSUER: ISSUER } });
-      a = await t.tenantWithKey();
-      b = await t.tenantWithKey();
-    });
-    afterAll(async () => {
-      await t?.close();
-      await jwks?.close();
-    });
+  describe.skipIf(!dialect.available)(
+    `${dialect.name}: Rollout JWTs are bound to a tenant, a role, an audience and a lifetime (H6)`,
+    () => {
+      let t: TestApp;
+      let jwks: Awaited<ReturnType<typeof jwksServer>>;
+      let a: { tenantId: string; slug: string; key: string };
+      let b: { tenantId: string; slug: string; key: string };
+      beforeAll(async () => {
+        jwks = await jwksServer();
+        t = await createTestApp(dialect, {
+          env: { ROSTER_JWT_SECRET: SECRET, ROSTER_JWT_JWKS_URL: jwks.url, ROSTER_JWT_AUDIENCE: AUDIENCE, ROSTER_JWT_ISSUER: ISSUER },
+        });
+        a = await t.tenantWithKey();
+        b = await t.tenantWithKey();
+      });
+      afterAll(async () => {
+        await t?.close();
+        await jwks?.close();
+      });
 
-    /** Both ways an issuer signs: the shared secret and a key of the JWKS. */
-    const signers = [
-      ['HS256', (claims: Claims) => sign(claims, new TextEncoder().encode(SECRET), 'HS256')],
-      ['RS256', (claims: Claims) => sign(claims, jwks.privateKey, 'RS256')],
-    ] as const;
-    const good = (extra: Claims = {}): Claims => ({ sub: 'crm-sync', iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 300, tenant: a.slug, roster_role: 'admin', ...extra });
+      /** Both ways an issuer signs: the shared secret and a key of the JWKS. */
+      const signers = [
+        ['HS256', (claims: Claims) => sign(claims, new TextEncoder().encode(SECRET), 'HS256')],
+        ['RS256', (claims: Claims) => sign(claims, jwks.privateKey, 'RS256')],
+      ] as const;
+      const good = (extra: Claims = {}): Claims => ({
+        sub: 'crm-sync',
+        iss: ISSUER,
+        aud: AUDIENCE,
+        iat: now(),
+        exp: now() + 300,
+        tenant: a.slug,
+        roster_role: 'admin',
+        ...extra,
+      });
 
-    let n = 0;
-    const person = () => {
-      const username = `jw${++n}x${Math.random().toString(36).slice(2, 7)}`;
-      return {
-        email: `${username}@acme.com`, firstName: 'Ada', lastName: 'Lovelace', phone: '+44 20 7946 0958', role: 'admin', status: 'active', timezone: 'Europe/London',
-        username, type: 'employee', address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' }, participatingOfficeIds: [],
+      let n = 0;
+      const person = () => {
+        const username = `jw${++n}x${Math.random().toString(36).slice(2, 7)}`;
+        return {
+          email: `${username}@acme.com`,
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+          phone: '+44 20 7946 0958',
+          role: 'admin',
+          status: 'active',
+          timezone: 'Europe/London',
+          username,
+          type: 'employee',
+          address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' },
+          participatingOfficeIds: [],
+        };
       };
-    };
-    const post = async (jwt: string, tenantHeader?: string) => {
-      const body = person();
-      const res = await t.app.inject({
-        method: 'POST', url: '/compat/rollout/users', payload: body,
-        headers: { authorization: `Bearer ${jwt}`, ...(tenantHeader === undefined ? {} : { 'x-rollout-credential-id': tenantHeader }) },
-      });
-      return { res, username: body.username };
-    };
-    /** Whether a user with that username exists in any of the two tenants (the stored state an attack would change). */
-    const existsAnywhere = async (username: string) => {
-      for (const tenant of [a, b]) {
-        const list = await t.request(tenant.key, { method: 'GET', url: `/v1/users?username=${username}` });
-        if (list.json().data.length > 0) return true;
+      const post = async (jwt: string, tenantHeader?: string) => {
+        const body = person();
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/compat/rollout/users',
+          payload: body,
+          headers: { authorization: `Bearer ${jwt}`, ...(tenantHeader === undefined ? {} : { 'x-rollout-credential-id': tenantHeader }) },
+        });
+        return { res, username: body.username };
+      };
+      /** Whether a user with that username exists in any of the two tenants (the stored state an attack would change). */
+      const existsAnywhere = async (username: string) => {
+        for (const tenant of [a, b]) {
+          const list = await t.request(tenant.key, { method: 'GET', url: `/v1/users?username=${username}` });
+          if (list.json().data.length > 0) return true;
+        }
+        return false;
+      };
+      const expectRefused = async (jwt: string, status: number, tenantHeader: string | undefined, message?: RegExp) => {
+        const { res, username } = await post(jwt, tenantHeader);
+        expect(res.statusCode, res.body).toBe(status);
+        expect(Object.keys(res.json())).toEqual(['errorMessage']);
+        if (message) expect(res.json().errorMessage).toMatch(message);
+        expect(await existsAnywhere(username)).toBe(false);
+      };
+
+      for (const [alg, signer] of signers) {
+        it(`${alg}: a well-bound token creates a user in its own tenant, with or without the tenant header`, async () => {
+          for (const header of [a.slug, a.tenantId, undefined]) {
+            const { res, username } = await post(await signer(good()), header);
+            expect(res.statusCode, res.body).toBe(201);
+            expect(res.json()[0].original.roster.createdBy).toBe('jwt:crm-sync');
+            const list = await t.request(a.key, { method: 'GET', url: `/v1/users?username=${username}` });
+            expect(list.json().data).toHaveLength(1);
+          }
+        });
+
+        it(`${alg}: a token naming no tenant is refused (401) in every tenant`, async () => {
+          for (const tenant of [undefined, 42, '', ['x']]) {
+            for (const header of [a.slug, b.slug, undefined]) await expectRefused(await signer(good({ tenant })), 401, header, /tenant/);
+          }
+        });
+
+        it(`${alg}: a token of one tenant is refused (403) in another, and for a tenant that does not exist`, async () => {
+          await expectRefused(await signer(good()), 403, b.slug);
+          await expectRefused(await signer(good()), 403, b.tenantId);
+          await expectRefused(await signer(good({ tenant: b.slug })), 403, a.slug);
+          await expectRefused(await signer(good({ tenant: 'no-such-tenant' })), 403, undefined);
+        });
+
+        it(`${alg}: a token without exp, expired, or valid for more than the maximum lifetime is refused (401)`, async () => {
+          await expectRefused(await signer(good({ exp: undefined })), 401, a.slug);
+          await expectRefused(await signer(good({ exp: undefined, iat: undefined })), 401, a.slug);
+          await expectRefused(await signer(good({ exp: now() - 60 })), 401, a.slug);
+          await expectRefused(await signer(good({ exp: now() + 400 * 86_400 })), 401, a.slug, /valid for more than/);
+          await expectRefused(await signer(good({ iat: now() - 2 * 86_400, exp: now() + 300 })), 401, a.slug);
+        });
+
+        it(`${alg}: a token without or with another audience or issuer is refused (401)`, async () => {
+          await expectRefused(await signer(good({ aud: undefined })), 401, a.slug);
+          await expectRefused(await signer(good({ aud: 'another-app' })), 401, a.slug);
+          await expectRefused(await signer(good({ aud: ['another-app', 'third-app'] })), 401, a.slug);
+          await expectRefused(await signer(good({ iss: undefined })), 401, a.slug);
+          await expectRefused(await signer(good({ iss: 'https://evil.test/' })), 401, a.slug);
+        });
+
+        it(`${alg}: a token naming no role, or a role the tenant lacks, is refused (403): there is no default role`, async () => {
+          await expectRefused(await signer(good({ roster_role: undefined })), 403, a.slug, /names no role/);
+          await expectRefused(await signer(good({ roster_role: 7 })), 403, a.slug, /names no role/);
+          await expectRefused(await signer(good({ roster_role: 'superadmin' })), 403, a.slug, /not a role of this tenant/);
+          // A role the tenant has but that may not create admins.
+          await expectRefused(await signer(good({ roster_role: 'user' })), 403, a.slug);
+        });
       }
-      return false;
-    };
-    const expectRefused = async (jwt: string, status: number, tenantHeader: string | undefined, message?: RegExp) => {
-      const { res, username } = await post(jwt, tenantHeader);
-      expect(res.statusCode, res.body).toBe(status);
-      expect(Object.keys(res.json())).toEqual(['errorMessage']);
-      if (message) expect(res.json().errorMessage).toMatch(message);
-      expect(await existsAnywhere(username)).toBe(false);
-    };
-
-    for (const [alg, signer] of signers) {
-      it(`${alg}: a well-bound token creates a user in its own tenant, with or without the tenant header`, async () => {
-        for (const header of [a.slug, a.tenantId, undefined]) {
-          const { res, username } = await post(await signer(good()), header);
-          expect(res.statusCode, res.body).toBe(201);
-          expect(res.json()[0].original.roster.createdBy).toBe('jwt:crm-sync');
-          const list = await t.request(a.key, { method: 'GET', url: `/v1/users?username=${username}` });
-          expect(list.json().data).toHaveLength(1);
-        }
-      });
-
-      it(`${alg}: a token naming no tenant is refused (401) in every tenant`, async () => {
-        for (const tenant of [undefined, 42, '', ['x']]) {
-          for (const header of [a.slug, b.slug, undefined]) await expectRefused(await signer(good({ tenant })), 401, header, /tenant/);
-        }
-      });
-
-      it(`${alg}: a token of one tenant is refused (403) in another, and for a tenant that does not exist`, async () => {
-        await expectRefused(await signer(good()), 403, b.slug);
-        await expectRefused(await signer(good()), 403, b.tenantId);
-        await expectRefused(await signer(good({ tenant: b.slug })), 403, a.slug);
-        await expectRefused(await signer(good({ tenant: 'no-such-tenant' })), 403, undefined);
-      });
-
-      it(`${alg}: a token without exp, expired, or valid for more than the maximum lifetime is refused (401)`, async () => {
-        await expectRefused(await signer(good({ exp: undefined })), 401, a.slug);
-        await expectRefused(await signer(good({ exp: undefined, iat: undefined })), 401, a.slug);
-        await expectRefused(await signer(good({ exp: now() - 60 })), 401, a.slug);
-        await expectRefused(await signer(good({ exp: now() + 400 * 86_400 })), 401, a.slug, /valid for more than/);
-        await expectRefused(await signer(good({ iat: now() - 2 * 86_400, exp: now() + 300 })), 401, a.slug);
-      });
-
-      it(`${alg}: a token without or with another audience or issuer is refused (401)`, async () => {
-        await expectRefused(await signer(good({ aud: undefined })), 401, a.slug);
-        await expectRefused(await signer(good({ aud: 'another-app' })), 401, a.slug);
-        await expectRefused(await signer(good({ aud: ['another-app', 'third-app'] })), 401, a.slug);
-        await expectRefused(await signer(good({ iss: undefined })), 401, a.slug);
-        await expectRefused(await signer(good({ iss: 'https://evil.test/' })), 401, a.slug);
-      });
-
-      it(`${alg}: a token naming no role, or a role the tenant lacks, is refused (403): there is no default role`, async () => {
-        await expectRefused(await signer(good({ roster_role: undefined })), 403, a.slug, /names no role/);
-        await expectRefused(await signer(good({ roster_role: 7 })), 403, a.slug, /names no role/);
-        await expectRefused(await signer(good({ roster_role: 'superadmin' })), 403, a.slug, /not a role of this tenant/);
-        // A role the tenant has but that may not create admins.
-        await expectRefused(await signer(good({ roster_role: 'user' })), 403, a.slug);
-      });
-    }
-  });
+    },
+  );
 
   describe.skipIf(!dialect.available)(`${dialect.name}: Rollout JWT claim names and the fallback role are configurable (H6)`, () => {
     let t: TestApp;
     let a: { tenantId: string; slug: string; key: string };
     beforeAll(async () => {
-      t = await createTestApp(dialect, { env: { ROSTER_JWT_SECRET: SECRET, ROSTER_JWT_TENANT_CLAIM: 'org', ROSTER_JWT_ROLE_CLAIM: 'https://roster.test/role', ROSTER_JWT_ROLE: 'user' } });
+      t = await createTestApp(dialect, {
+        env: {
+          ROSTER_JWT_SECRET: SECRET,
+          ROSTER_JWT_TENANT_CLAIM: 'org',
+          ROSTER_JWT_ROLE_CLAIM: 'https://roster.test/role',
+          ROSTER_JWT_ROLE: 'user',
+        },
+      });
       a = await t.tenantWithKey();
     });
     afterAll(async () => t?.close());
 
     const hs = (claims: Claims) => sign({ sub: 'sync', exp: now() + 300, ...claims }, new TextEncoder().encode(SECRET), 'HS256');
-    const post = async (jwt: string, role: string) => t.app.inject({
-      method: 'POST', url: '/compat/rollout/users', headers: { authorization: `Bearer ${jwt}`, 'x-rollout-credential-id': a.slug },
-      payload: {
-        email: `c${Math.random().toString(36).slice(2, 9)}@acme.com`, firstName: 'A', lastName: 'B', phone: '+44 20 7946 0958', role, status: 'active', timezone: 'Europe/London',
-        username: `c${Math.random().toString(36).slice(2, 9)}`, type: 'employee', participatingOfficeIds: [],
-        address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' },
-      },
-    });
+    const post = async (jwt: string, role: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/compat/rollout/users',
+        headers: { authorization: `Bearer ${jwt}`, 'x-rollout-credential-id': a.slug },
+        payload: {
+          email: `c${Math.random().toString(36).slice(2, 9)}@acme.com`,
+          firstName: 'A',
+          lastName: 'B',
+          phone: '+44 20 7946 0958',
+          role,
+          status: 'active',
+          timezone: 'Europe/London',
+          username: `c${Math.random().toString(36).slice(2, 9)}`,
+          type: 'employee',
+          participatingOfficeIds: [],
+          address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' },
+        },
+      });
 
     it('should read the tenant from the configured claim only', async () => {
       expect((await post(await hs({ tenant: a.slug, 'https://roster.test/role': 'admin' }), 'user')).statusCode).toBe(401);

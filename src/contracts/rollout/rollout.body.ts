@@ -12,7 +12,12 @@ const STRUCTURED = new Set(['address', 'participatingOfficeIds']);
  * `participatingOfficeIds[]`) nests by `qs`, and structured members sent as JSON text are parsed.
  */
 export function formToBody(fields: Record<string, unknown>): Record<string, unknown> {
-  const body = qs.parse(fields as Record<string, string>, { depth: 3, arrayLimit: 200, parameterLimit: 500, allowPrototypes: false }) as Record<string, unknown>;
+  const body = qs.parse(fields as Record<string, string>, {
+    depth: 3,
+    arrayLimit: 200,
+    parameterLimit: 500,
+    allowPrototypes: false,
+  }) as Record<string, unknown>;
   for (const key of STRUCTURED) {
     const value = body[key];
     // OpenAPI's default multipart encoding of an array is one plain part per item: one item is one part.
@@ -43,10 +48,14 @@ export async function registerRolloutBodies(app: FastifyInstance): Promise<void>
     try {
       done(null, parseJsonBody(text as string));
     } catch (error) {
-      done(new AppError('MALFORMED_JSON', { detail: `A text/plain body must hold the user as JSON text: ${(error as Error).message}` }), undefined);
+      done(
+        new AppError('MALFORMED_JSON', { detail: `A text/plain body must hold the user as JSON text: ${(error as Error).message}` }),
+        undefined,
+      );
     }
   });
   app.addHook('preValidation', async (request) => {
-    if (request.isMultipart() && typeof request.body === 'object' && request.body !== null) request.body = formToBody(request.body as Record<string, unknown>);
+    if (request.isMultipart() && typeof request.body === 'object' && request.body !== null)
+      request.body = formToBody(request.body as Record<string, unknown>);
   });
 }

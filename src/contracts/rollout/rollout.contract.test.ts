@@ -18,9 +18,15 @@ const AUDIENCE = 'roster-test';
 async function jwksServer() {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  const server = http.createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, privateKey, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
+    privateKey,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 /** A multipart/form-data body as a browser or HTTP client would send it. */
@@ -38,9 +44,12 @@ for (const dialect of testDialects) {
     let jwks: Awaited<ReturnType<typeof jwksServer>>;
     beforeAll(async () => {
       jwks = await jwksServer();
-      t = await createTestApp(dialect, { env: { ROSTER_JWT_SECRET: SECRET, ROSTER_JWT_JWKS_URL: jwks.url, ROSTER_JWT_AUDIENCE: AUDIENCE } });
+      t = await createTestApp(dialect, {
+        env: { ROSTER_JWT_SECRET: SECRET, ROSTER_JWT_JWKS_URL: jwks.url, ROSTER_JWT_AUDIENCE: AUDIENCE },
+      });
       tenant = await t.tenantWithKey();
-      for (const code of ['PAR', 'LON']) await t.request(tenant.key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code, name: code } });
+      for (const code of ['PAR', 'LON'])
+        await t.request(tenant.key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code, name: code } });
     });
     afterAll(async () => {
       await t?.close();
@@ -51,17 +60,34 @@ for (const dialect of testDialects) {
     const person = (extra: Record<string, unknown> = {}) => {
       const username = `ro${++n}x${Math.random().toString(36).slice(2, 7)}`;
       return {
-        email: `${username}@acme.com`, firstName: 'Ada', lastName: 'Lovelace', phone: '+44 20 7946 0958', role: 'user', status: 'active', timezone: 'Europe/London',
-        username, type: 'employee', address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' },
-        participatingOfficeIds: ['LON'], password: 'correct horse battery staple', ...extra,
+        email: `${username}@acme.com`,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        phone: '+44 20 7946 0958',
+        role: 'user',
+        status: 'active',
+        timezone: 'Europe/London',
+        username,
+        type: 'employee',
+        address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' },
+        participatingOfficeIds: ['LON'],
+        password: 'correct horse battery staple',
+        ...extra,
       };
     };
     const post = (headers: Record<string, string>, payload: unknown, contentType?: string) =>
-      t.app.inject({ method: 'POST', url: '/compat/rollout/users', headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers }, payload: payload as string });
+      t.app.inject({
+        method: 'POST',
+        url: '/compat/rollout/users',
+        headers: { ...(contentType ? { 'content-type': contentType } : {}), ...headers },
+        payload: payload as string,
+      });
     const withKey = (key = tenant.key) => ({ authorization: `Bearer ${key}`, 'x-rollout-credential-id': tenant.slug });
     /** An HS256 token bound as Roster requires (tenant, role, audience, exp); `claims` adds or overrides (undefined removes). */
     const hs256 = (claims: Record<string, unknown> = {}, secret = SECRET, expires: string | undefined = '5m') => {
-      const all = Object.fromEntries(Object.entries({ tenant: tenant.slug, roster_role: 'admin', aud: AUDIENCE, ...claims }).filter(([, v]) => v !== undefined));
+      const all = Object.fromEntries(
+        Object.entries({ tenant: tenant.slug, roster_role: 'admin', aud: AUDIENCE, ...claims }).filter(([, v]) => v !== undefined),
+      );
       const jwt = new SignJWT(all).setProtectedHeader({ alg: 'HS256' }).setSubject('crm-sync').setIssuedAt();
       return (expires === undefined ? jwt : jwt.setExpirationTime(expires)).sign(new TextEncoder().encode(secret));
     };
@@ -75,9 +101,19 @@ for (const dialect of testDialects) {
       const [user] = res.json();
       expect(res.json()).toHaveLength(1);
       expect(user).toMatchObject({
-        firstName: 'Ada', lastName: 'Lovelace', email: body.email, phone: '+442079460958', role: 'user', status: 'active', timezone: 'Europe/London',
-        username: body.username, type: 'employee', address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' },
-        originalIds: { roster: user.id }, original: { roster: { id: user.id, userType: 'employee' } }, rolloutUpdated: user.updated,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        email: body.email,
+        phone: '+442079460958',
+        role: 'user',
+        status: 'active',
+        timezone: 'Europe/London',
+        username: body.username,
+        type: 'employee',
+        address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' },
+        originalIds: { roster: user.id },
+        original: { roster: { id: user.id, userType: 'employee' } },
+        rolloutUpdated: user.updated,
       });
       expect(user.offices.map((o: { id: string }) => o.id).sort()).toEqual(['LON', 'PAR']);
       expect(JSON.stringify(user)).not.toMatch(/argon2|passwordHash/);
@@ -86,14 +122,20 @@ for (const dialect of testDialects) {
     it('should accept multipart/form-data with bracket notation or JSON text, and text/plain JSON', async () => {
       const a = person();
       const bracket = await multipart([
-        ...Object.entries(a).filter(([k]) => k !== 'address' && k !== 'participatingOfficeIds').map(([k, v]) => [k, String(v)] as [string, string]),
+        ...Object.entries(a)
+          .filter(([k]) => k !== 'address' && k !== 'participatingOfficeIds')
+          .map(([k, v]) => [k, String(v)] as [string, string]),
         ...Object.entries(a.address).map(([k, v]) => [`address[${k}]`, v] as [string, string]),
-        ['participatingOfficeIds[]', 'PAR'], ['participatingOfficeIds[]', 'LON'],
+        ['participatingOfficeIds[]', 'PAR'],
+        ['participatingOfficeIds[]', 'LON'],
       ]);
       const first = await post(withKey(), bracket.payload, bracket.contentType);
       expect(first.statusCode).toBe(201);
       expect(problems(validCreated, first.json())).toEqual([]);
-      expect(first.json()[0]).toMatchObject({ address: { city: 'London', code: 'N1 9GU' }, offices: expect.arrayContaining([{ id: 'PAR' }, { id: 'LON' }]) });
+      expect(first.json()[0]).toMatchObject({
+        address: { city: 'London', code: 'N1 9GU' },
+        offices: expect.arrayContaining([{ id: 'PAR' }, { id: 'LON' }]),
+      });
 
       const b = person();
       const asJsonText = await multipart(Object.entries(b).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
@@ -148,7 +190,12 @@ for (const dialect of testDialects) {
       const hs = await post({ authorization: `Bearer ${await hs256()}`, 'x-rollout-credential-id': tenant.slug }, person());
       expect(hs.statusCode).toBe(201);
       expect(hs.json()[0].original.roster.createdBy).toBe('jwt:crm-sync');
-      const rs = await new SignJWT({ tenant: tenant.slug, roster_role: 'admin' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('idp').setAudience(AUDIENCE).setExpirationTime('5m').sign(jwks.privateKey);
+      const rs = await new SignJWT({ tenant: tenant.slug, roster_role: 'admin' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setSubject('idp')
+        .setAudience(AUDIENCE)
+        .setExpirationTime('5m')
+        .sign(jwks.privateKey);
       expect((await post({ authorization: `Bearer ${rs}`, 'x-rollout-credential-id': tenant.tenantId }, person())).statusCode).toBe(201);
       // The tenant may come from the token's claim alone.
       expect((await post({ authorization: `Bearer ${rs}` }, person())).statusCode).toBe(201);
@@ -159,7 +206,10 @@ for (const dialect of testDialects) {
       const cases: Array<[Record<string, string>, number]> = [
         [{ 'x-rollout-credential-id': tenant.slug }, 401],
         [{ authorization: 'Bearer rst_not-a-key', 'x-rollout-credential-id': tenant.slug }, 401],
-        [{ authorization: `Bearer ${await hs256({}, 'another-secret-that-is-long-enough-too!')}`, 'x-rollout-credential-id': tenant.slug }, 401],
+        [
+          { authorization: `Bearer ${await hs256({}, 'another-secret-that-is-long-enough-too!')}`, 'x-rollout-credential-id': tenant.slug },
+          401,
+        ],
         [{ authorization: `Bearer ${await hs256({}, SECRET, '-1m')}`, 'x-rollout-credential-id': tenant.slug }, 401],
         [{ authorization: `Bearer ${await hs256({ tenant: other.slug })}`, 'x-rollout-credential-id': tenant.slug }, 403],
         [{ authorization: `Bearer ${await hs256({ roster_role: 'user' })}`, 'x-rollout-credential-id': tenant.slug }, 403],

@@ -6,7 +6,19 @@ import type { RolloutCreateUserInput, RolloutUserBody } from './rollout.schemas.
 
 // Rollout types `status` as a free string: the words that mean "cannot sign in" deactivate, anything
 // else (active, enabled, pending, invited, a CRM's own word) creates an active user, Roster's default.
-const INACTIVE = new Set(['inactive', 'disabled', 'suspended', 'deactivated', 'blocked', 'locked', 'archived', 'terminated', 'deleted', 'false', '0']);
+const INACTIVE = new Set([
+  'inactive',
+  'disabled',
+  'suspended',
+  'deactivated',
+  'blocked',
+  'locked',
+  'archived',
+  'terminated',
+  'deleted',
+  'false',
+  '0',
+]);
 
 /** Fields Rollout types as free strings: normalised when possible, kept as sent otherwise (user.rules.ts). */
 export const ROLLOUT_FREE_TEXT = ['phone', 'timezone', 'addressCountry'] as const;
@@ -25,7 +37,15 @@ export function toCreateInput(body: RolloutCreateUserInput, role: string | undef
     ...(typeof body.timezone === 'string' ? { timezone: body.timezone } : {}),
     username: body.username,
     userType: body.type,
-    address: { type: address.type, street: address.street, city: address.city, state: address.state, postalCode: code, country: address.country, ...(county !== undefined ? { county } : {}) },
+    address: {
+      type: address.type,
+      street: address.street,
+      city: address.city,
+      state: address.state,
+      postalCode: code,
+      country: address.country,
+      ...(county !== undefined ? { county } : {}),
+    },
     ...(body.participatingOfficeIds ? { groups: body.participatingOfficeIds.map((id) => (isUuid(id) ? id : `office:${id}`)) } : {}),
     ...(body.password !== undefined ? { password: body.password } : {}),
   };
@@ -52,10 +72,18 @@ export function toRolloutUser(user: User, sent?: { status: string; role?: string
     rolloutUpdated: user.updatedAt,
     originalIds: { roster: user.id },
     original: { roster: user as unknown as Record<string, unknown> },
-    address: a === null ? null : {
-      type: a.type ?? '', street: a.street ?? '', city: a.city ?? '', state: a.state ?? '', code: a.postalCode ?? '',
-      ...(a.county !== undefined ? { county: a.county } : {}), country: a.country ?? '',
-    },
+    address:
+      a === null
+        ? null
+        : {
+            type: a.type ?? '',
+            street: a.street ?? '',
+            city: a.city ?? '',
+            state: a.state ?? '',
+            code: a.postalCode ?? '',
+            ...(a.county !== undefined ? { county: a.county } : {}),
+            country: a.country ?? '',
+          },
     username: user.username ?? '',
     type: user.userType ?? '',
     offices: user.groups.filter((g) => g.type === 'office').map((g) => ({ id: g.code })),
@@ -63,7 +91,12 @@ export function toRolloutUser(user: User, sent?: { status: string; role?: string
 }
 
 const TO_ROLLOUT: Record<string, string> = {
-  givenName: 'firstName', familyName: 'lastName', roles: 'role', active: 'status', userType: 'type', groups: 'participatingOfficeIds',
+  givenName: 'firstName',
+  familyName: 'lastName',
+  roles: 'role',
+  active: 'status',
+  userType: 'type',
+  groups: 'participatingOfficeIds',
 };
 
 function rolloutField(path: string): string {

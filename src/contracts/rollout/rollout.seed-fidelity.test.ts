@@ -25,7 +25,8 @@ for (const dialect of testDialects) {
     beforeAll(async () => {
       t = await createTestApp(dialect);
       tenant = await presetTenant(t, 'rollout');
-      for (const code of ['LON', 'PAR']) await t.request(tenant.key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code, name: code } });
+      for (const code of ['LON', 'PAR'])
+        await t.request(tenant.key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code, name: code } });
       await t.request(tenant.key, { method: 'POST', url: '/v1/roles', payload: { name: 'sales-agent', permissions: [] } });
     });
     afterAll(async () => t?.close());
@@ -34,28 +35,66 @@ for (const dialect of testDialects) {
     const person = (extra: Record<string, unknown> = {}) => {
       const username = `rf${++n}x${Math.random().toString(36).slice(2, 7)}`;
       return {
-        email: `${username}@acme.com`, firstName: 'Ada', lastName: 'Lovelace', phone: '+44 20 7946 0958', role: 'user', status: 'active',
-        username, type: 'employee', address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' }, ...extra,
+        email: `${username}@acme.com`,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        phone: '+44 20 7946 0958',
+        role: 'user',
+        status: 'active',
+        username,
+        type: 'employee',
+        address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', code: 'N1 9GU', country: 'GB' },
+        ...extra,
       };
     };
     const post = (payload: unknown, headers: Record<string, string> = {}, key = tenant.key) =>
-      t.app.inject({ method: 'POST', url: '/compat/rollout/users', headers: { authorization: `Bearer ${key}`, ...headers }, payload: payload as string });
+      t.app.inject({
+        method: 'POST',
+        url: '/compat/rollout/users',
+        headers: { authorization: `Bearer ${key}`, ...headers },
+        payload: payload as string,
+      });
     const stored = async (id: string) => (await t.request(tenant.key, { method: 'GET', url: `/v1/users/${id}` })).json();
 
     it('should find no example in the seed (its schema gives types only), so every member is exercised below', () => {
       expect(rolloutExamples().found).toEqual([]);
     });
 
-    it('should accept values outside Roster\'s vocabulary for every free-string member (no 400)', async () => {
+    it("should accept values outside Roster's vocabulary for every free-string member (no 400)", async () => {
       const variants: Array<Record<string, unknown>> = [
-        { status: 'pending' }, { status: 'Invited' }, { status: 'ACTIVE' }, { status: 'Disabled' }, { status: '' },
-        { role: 'Admin' }, { role: 'USER' }, { role: 'Sales Agent' }, { role: 'Regional Director' }, { role: '' },
-        { address: { type: 'Head Office', street: '1600 Pennsylvania Ave', city: 'Washington', state: 'District of Columbia', code: '20500', country: 'United States' } },
+        { status: 'pending' },
+        { status: 'Invited' },
+        { status: 'ACTIVE' },
+        { status: 'Disabled' },
+        { status: '' },
+        { role: 'Admin' },
+        { role: 'USER' },
+        { role: 'Sales Agent' },
+        { role: 'Regional Director' },
+        { role: '' },
+        {
+          address: {
+            type: 'Head Office',
+            street: '1600 Pennsylvania Ave',
+            city: 'Washington',
+            state: 'District of Columbia',
+            code: '20500',
+            country: 'United States',
+          },
+        },
         { address: { type: 'home', street: 'x', city: 'y', state: 'z', code: 'n/a', country: 'USA', county: 'Some County' } },
         { address: { type: '', street: '', city: '', state: '', code: '', country: 'Middle-earth' } },
-        { phone: '(212) 736-5000' }, { phone: 'N/A' }, { phone: 'ext. 42' }, { phone: '' },
-        { username: 'jo' }, { username: 'j' }, { username: 'Ada Lovelace' },
-        { timezone: 'Eastern Standard Time' }, { timezone: 'romance standard time' }, { timezone: 'Mars/Olympus' }, { timezone: 'EST' },
+        { phone: '(212) 736-5000' },
+        { phone: 'N/A' },
+        { phone: 'ext. 42' },
+        { phone: '' },
+        { username: 'jo' },
+        { username: 'j' },
+        { username: 'Ada Lovelace' },
+        { timezone: 'Eastern Standard Time' },
+        { timezone: 'romance standard time' },
+        { timezone: 'Mars/Olympus' },
+        { timezone: 'EST' },
         { firstName: '', lastName: 'DE LA CRUZ', type: 'Contractor (external)' },
       ];
       for (const extra of variants) {
@@ -67,8 +106,14 @@ for (const dialect of testDialects) {
       }
     });
 
-    it('should keep status as the client\'s word and deactivate only on words meaning so', async () => {
-      for (const [status, active] of [['pending', true], ['Invited', true], ['Disabled', false], ['SUSPENDED', false], ['blocked', false]] as const) {
+    it("should keep status as the client's word and deactivate only on words meaning so", async () => {
+      for (const [status, active] of [
+        ['pending', true],
+        ['Invited', true],
+        ['Disabled', false],
+        ['SUSPENDED', false],
+        ['blocked', false],
+      ] as const) {
         const res = await post(person({ status }));
         expect(res.statusCode, res.body).toBe(201);
         expect(res.json()[0].status).toBe(status);
@@ -77,7 +122,12 @@ for (const dialect of testDialects) {
     });
 
     it('should find roles without case or by their slug, and give the default role for a role the tenant lacks', async () => {
-      for (const [role, roles, answered] of [['Admin', ['admin'], 'admin'], ['USER', ['user'], 'user'], ['Sales Agent', ['sales-agent'], 'sales-agent'], ['Regional Director', ['user'], 'Regional Director']] as const) {
+      for (const [role, roles, answered] of [
+        ['Admin', ['admin'], 'admin'],
+        ['USER', ['user'], 'user'],
+        ['Sales Agent', ['sales-agent'], 'sales-agent'],
+        ['Regional Director', ['user'], 'Regional Director'],
+      ] as const) {
         const res = await post(person({ role }));
         expect(res.statusCode, res.body).toBe(201);
         expect(res.json()[0].role).toBe(answered);
@@ -111,14 +161,18 @@ for (const dialect of testDialects) {
       expect(patched.statusCode, patched.body).toBe(200);
       expect(patched.json()).toMatchObject({ givenName: 'Augusta', phone: 'N/A', timezone: 'Mars/Olympus' });
       // A native update that changes the phone is held to the native rule.
-      expect((await t.request(tenant.key, { method: 'PATCH', url: `/v1/users/${id}`, payload: { phone: 'still N/A' } })).statusCode).toBe(400);
+      expect((await t.request(tenant.key, { method: 'PATCH', url: `/v1/users/${id}`, payload: { phone: 'still N/A' } })).statusCode).toBe(
+        400,
+      );
     });
 
-    it('should take a one-item participatingOfficeIds sent as one plain multipart part (OpenAPI\'s default encoding)', async () => {
+    it("should take a one-item participatingOfficeIds sent as one plain multipart part (OpenAPI's default encoding)", async () => {
       for (const office of ['LON', 'PAR']) {
         const body = person();
         const form = await multipart([
-          ...Object.entries(body).filter(([k]) => k !== 'address').map(([k, v]) => [k, String(v)] as [string, string]),
+          ...Object.entries(body)
+            .filter(([k]) => k !== 'address')
+            .map(([k, v]) => [k, String(v)] as [string, string]),
           ...Object.entries(body.address).map(([k, v]) => [`address[${k}]`, v] as [string, string]),
           ['participatingOfficeIds', office],
         ]);

@@ -28,7 +28,11 @@ export function useContractErrors(app: FastifyInstance, render: (error: AppError
     const appError = asAppError(error, request);
     const { status, body, headers } = render(appError, request);
     setRetryAfter(reply, appError);
-    return reply.code(status).headers(headers ?? {}).type('application/json; charset=utf-8').send(body);
+    return reply
+      .code(status)
+      .headers(headers ?? {})
+      .type('application/json; charset=utf-8')
+      .send(body);
   });
 }
 
@@ -41,7 +45,9 @@ export function dotted(path: string): string {
 export function oneLine(error: AppError, rename: (path: string) => string = dotted): string {
   if (error.errors.length === 0) return error.message;
   // Schema messages start with the pointer itself (`/address/code must have…`); say it once, in the contract's words.
-  return error.errors.map((e) => `${rename(e.path) || 'body'}: ${e.message.startsWith(`${e.path} `) ? e.message.slice(e.path.length + 1) : e.message}`).join('; ');
+  return error.errors
+    .map((e) => `${rename(e.path) || 'body'}: ${e.message.startsWith(`${e.path} `) ? e.message.slice(e.path.length + 1) : e.message}`)
+    .join('; ');
 }
 
 /** A header's single value. */
@@ -64,7 +70,11 @@ export function bearerAuth(authenticate: Authenticate, detail = 'A valid Bearer 
 }
 
 /** The authenticated principal of a contract request and its tenant, named (when it must be) by `tenantHeader`. */
-export async function contractContext(request: FastifyRequest, core: Core, tenantHeader: string): Promise<{ principal: Principal; ctx: TenantContext }> {
+export async function contractContext(
+  request: FastifyRequest,
+  core: Core,
+  tenantHeader: string,
+): Promise<{ principal: Principal; ctx: TenantContext }> {
   if (!request.principal) throw new AppError('UNAUTHENTICATED');
   const principal = request.principal;
   return { principal, ctx: await resolveTenantContext(principal, headerValue(request, tenantHeader), String(request.id), core.tenants) };

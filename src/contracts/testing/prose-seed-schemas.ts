@@ -24,7 +24,12 @@ export const pulseUserSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { accountId: { type: 'string' }, accountName: { type: 'string' }, usersPrimaryAccount: { type: 'boolean' }, accountAdmin: { type: 'boolean' } },
+        properties: {
+          accountId: { type: 'string' },
+          accountName: { type: 'string' },
+          usersPrimaryAccount: { type: 'boolean' },
+          accountAdmin: { type: 'boolean' },
+        },
       },
     },
     flatRolesList: { type: 'array', items: { type: 'string' } },

@@ -43,14 +43,18 @@ export function bodyFromExamples(schema: Schema, path = ''): SeedExamples {
 /** Seed 000 (Rollout): the members of the JSON request schema of POST /users. */
 export function rolloutExamples(): SeedExamples {
   const [yaml] = fencedBlocks(readSeed('000_'), 'yaml');
-  const doc = YAML.parse(yaml as string) as { paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: Schema }> } }>> };
+  const doc = YAML.parse(yaml as string) as {
+    paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: Schema }> } }>>;
+  };
   return bodyFromExamples(doc.paths['/users']?.post?.requestBody.content['application/json']?.schema ?? {});
 }
 
 /** Seed 002 (Rocket.Chat): the members of users.create's request schema. */
 export function rocketChatExamples(): SeedExamples {
   const [json] = fencedBlocks(readSeed('002_'), 'json');
-  const doc = JSON.parse(json as string) as { paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: Schema }> } }>> };
+  const doc = JSON.parse(json as string) as {
+    paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: Schema }> } }>>;
+  };
   return bodyFromExamples(doc.paths['/api/v1/users.create']?.post?.requestBody.content['application/json']?.schema ?? {});
 }
 

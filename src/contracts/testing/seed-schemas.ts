@@ -39,7 +39,9 @@ export function compile(schema: object): ValidateFunction {
 
 /** Ajv's verdict as a list of readable problems (empty when valid), for clear test failures. */
 export function problems(validate: ValidateFunction, value: unknown): string[] {
-  return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+  return validate(value)
+    ? []
+    : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
 }
 
 type OpenApiDoc = { paths: Record<string, Record<string, OpenApiOperation>>; components?: { responses?: Record<string, OpenApiResponse> } };
@@ -50,7 +52,8 @@ type OpenApiOperation = { requestBody?: { content: Record<string, { schema: unkn
 export function operationSchemas(doc: OpenApiDoc, path: string, method: string) {
   const op = doc.paths[path]?.[method];
   if (!op) throw new Error(`no ${method} ${path} in the seed`);
-  const resolve = (r: OpenApiResponse): OpenApiResponse => (r.$ref ? (doc.components?.responses?.[r.$ref.split('/').pop() as string] ?? r) : r);
+  const resolve = (r: OpenApiResponse): OpenApiResponse =>
+    r.$ref ? (doc.components?.responses?.[r.$ref.split('/').pop() as string] ?? r) : r;
   const request = Object.fromEntries(Object.entries(op.requestBody?.content ?? {}).map(([type, c]) => [type, toJsonSchema(c.schema)]));
   const responses = Object.fromEntries(
     Object.entries(op.responses).map(([status, r]) => [status, toJsonSchema(resolve(r).content?.['application/json']?.schema ?? {})]),

@@ -113,7 +113,9 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('user_identifiers_pkey', ['tenant_id', 'value'])
-    .addForeignKeyConstraint('user_identifiers_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
+    .addForeignKeyConstraint('user_identifiers_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
     .execute();
   // Secondary indexes of child tables lead with their own key, so no probe by tenant alone can stray into them.
   await db.schema.createIndex('user_identifiers_user_idx').on('user_identifiers').columns(['user_id', 'tenant_id']).execute();

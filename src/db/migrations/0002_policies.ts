@@ -7,7 +7,10 @@ import { columnTypes } from './column-sql.js';
 export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   const t = columnTypes(dialect);
 
-  await db.schema.alterTable('tenants').addColumn('settings', t.json, (c) => c.notNull().defaultTo(sql`'{}'`)).execute();
+  await db.schema
+    .alterTable('tenants')
+    .addColumn('settings', t.json, (c) => c.notNull().defaultTo(sql`'{}'`))
+    .execute();
 
   for (const column of ['position', 'arrival_date', 'departure_date', 'date_of_birth', 'city_of_birth', 'country_of_birth']) {
     await db.schema.alterTable('users').addColumn(column, 'text').execute();
@@ -35,7 +38,9 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addColumn('group_id', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('user_groups_pkey', ['tenant_id', 'user_id', 'group_id'])
     .addForeignKeyConstraint('user_groups_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
-    .addForeignKeyConstraint('user_groups_group_fkey', ['tenant_id', 'group_id'], 'groups', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
+    .addForeignKeyConstraint('user_groups_group_fkey', ['tenant_id', 'group_id'], 'groups', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
     .execute();
   await db.schema.createIndex('user_groups_group_idx').on('user_groups').columns(['group_id', 'tenant_id']).execute();
 
@@ -57,7 +62,9 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('user_attribute_claims_pkey', ['tenant_id', 'key', 'value'])
-    .addForeignKeyConstraint('user_attribute_claims_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
+    .addForeignKeyConstraint('user_attribute_claims_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
     .execute();
   await db.schema.createIndex('user_attribute_claims_user_idx').on('user_attribute_claims').columns(['user_id', 'tenant_id']).execute();
 

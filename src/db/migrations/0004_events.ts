@@ -54,11 +54,22 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addColumn('updated_at', t.timestamp, (c) => c.notNull())
     .addColumn('delivered_at', t.timestamp)
     .addPrimaryKeyConstraint('webhook_deliveries_pkey', ['tenant_id', 'id'])
-    .addForeignKeyConstraint('webhook_deliveries_webhook_fkey', ['tenant_id', 'webhook_id'], 'webhooks', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
+    .addForeignKeyConstraint('webhook_deliveries_webhook_fkey', ['tenant_id', 'webhook_id'], 'webhooks', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
     .execute();
   // The worker's queue: due deliveries in time order.
-  await db.schema.createIndex('webhook_deliveries_due_idx').on('webhook_deliveries').columns(['next_attempt_at']).where(sql.ref('status'), '=', 'pending').execute();
-  await db.schema.createIndex('webhook_deliveries_webhook_idx').on('webhook_deliveries').columns(['webhook_id', 'tenant_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('webhook_deliveries_due_idx')
+    .on('webhook_deliveries')
+    .columns(['next_attempt_at'])
+    .where(sql.ref('status'), '=', 'pending')
+    .execute();
+  await db.schema
+    .createIndex('webhook_deliveries_webhook_idx')
+    .on('webhook_deliveries')
+    .columns(['webhook_id', 'tenant_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('webhook_attempts')

@@ -13,13 +13,22 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   await db.schema.alterTable('users').addColumn('user_type', 'text').execute();
   await db.schema.alterTable('users').addColumn('picture_url', 'text').execute();
   await db.schema.alterTable('groups').addColumn('seq', t.bigint).execute();
-  await db.schema.alterTable('sessions').addColumn('kind', 'text', (c) => c.notNull().defaultTo('login')).execute();
+  await db.schema
+    .alterTable('sessions')
+    .addColumn('kind', 'text', (c) => c.notNull().defaultTo('login'))
+    .execute();
   await db.schema.alterTable('sessions').addColumn('name', 'text').execute();
   // Not unique: a unique key must start with tenant_id (docs/scaling.md); the hash of a 286-bit secret does not collide.
   await db.schema.createIndex('sessions_token_hash_idx').on('sessions').column('token_hash').execute();
 
   // Groups made before this migration get numbers in creation order, and the counter continues after them.
-  const groups = await db.selectFrom('groups').select(['tenant_id', 'id']).orderBy('tenant_id').orderBy('created_at').orderBy('id').execute();
+  const groups = await db
+    .selectFrom('groups')
+    .select(['tenant_id', 'id'])
+    .orderBy('tenant_id')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   const next = new Map<string, number>();
   for (const g of groups as Array<{ tenant_id: string; id: string }>) {
     const seq = (next.get(g.tenant_id) ?? 0) + 1;

@@ -10,6 +10,14 @@ import { columnTypes } from './column-sql.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are written against the schema of their own time
 export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   const t = columnTypes(dialect);
-  await db.schema.alterTable('events').addColumn('pending_fanout', t.boolean, (c) => c.notNull().defaultTo(false)).execute();
-  await db.schema.createIndex('events_pending_fanout_idx').on('events').columns(['id']).where(sql.ref('pending_fanout'), '=', sql.lit(true)).execute();
+  await db.schema
+    .alterTable('events')
+    .addColumn('pending_fanout', t.boolean, (c) => c.notNull().defaultTo(false))
+    .execute();
+  await db.schema
+    .createIndex('events_pending_fanout_idx')
+    .on('events')
+    .columns(['id'])
+    .where(sql.ref('pending_fanout'), '=', sql.lit(true))
+    .execute();
 }

@@ -6,5 +6,8 @@ import { columnTypes } from './column-sql.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are written against the schema of their own time
 export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   const t = columnTypes(dialect);
-  await db.schema.alterTable('import_jobs').addColumn('dry_run', t.boolean, (c) => c.notNull().defaultTo(false)).execute();
+  await db.schema
+    .alterTable('import_jobs')
+    .addColumn('dry_run', t.boolean, (c) => c.notNull().defaultTo(false))
+    .execute();
 }

@@ -7,5 +7,10 @@ import type { Dialect } from '../database.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are written against the schema of their own time
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
-  await db.schema.createIndex('webhook_deliveries_failed_idx').on('webhook_deliveries').columns(['tenant_id', 'updated_at']).where(sql.ref('status'), '=', 'failed').execute();
+  await db.schema
+    .createIndex('webhook_deliveries_failed_idx')
+    .on('webhook_deliveries')
+    .columns(['tenant_id', 'updated_at'])
+    .where(sql.ref('status'), '=', 'failed')
+    .execute();
 }

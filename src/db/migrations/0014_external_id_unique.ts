@@ -25,11 +25,13 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     group by t.slug, u.external_id having count(*) > 1
     order by t.slug, u.external_id`.execute(db);
   if (duplicates.rows.length > 0) {
-    const named = duplicates.rows.slice(0, NAMED).map((d) => `tenant "${d.slug}": externalId ${JSON.stringify(d.externalId)} (${Number(d.holders)} users)`);
+    const named = duplicates.rows
+      .slice(0, NAMED)
+      .map((d) => `tenant "${d.slug}": externalId ${JSON.stringify(d.externalId)} (${Number(d.holders)} users)`);
     const more = duplicates.rows.length > NAMED ? `, and ${duplicates.rows.length - NAMED} more` : '';
     throw new Error(
       `Migration 0014 makes externalId unique per tenant, but ${duplicates.rows.length} externalId(s) are held by several live users: ${named.join('; ')}${more}. ` +
-      'Nothing was changed. With the previous Roster release, keep one user per externalId (set the others\' externalId to null, or delete them) and start again.',
+        "Nothing was changed. With the previous Roster release, keep one user per externalId (set the others' externalId to null, or delete them) and start again.",
     );
   }
 
@@ -39,7 +41,9 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('user_external_ids_pkey', ['tenant_id', 'value'])
-    .addForeignKeyConstraint('user_external_ids_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) => c.onDelete('cascade'))
+    .addForeignKeyConstraint('user_external_ids_user_fkey', ['tenant_id', 'user_id'], 'users', ['tenant_id', 'id'], (c) =>
+      c.onDelete('cascade'),
+    )
     .execute();
   // Secondary indexes of child tables lead with their own key (as user_identifiers_user_idx).
   await db.schema.createIndex('user_external_ids_user_idx').on('user_external_ids').columns(['user_id', 'tenant_id']).execute();

@@ -14,7 +14,10 @@ interface Response {
 interface Operation {
   responses?: Record<string, Response>;
 }
-type Document = { paths?: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } } & Record<string, unknown>;
+type Document = { paths?: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } } & Record<
+  string,
+  unknown
+>;
 
 const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
 
@@ -54,13 +57,15 @@ export const transformDocument: SwaggerTransformObject = (documentObject) => {
     for (const operation of Object.values(operations)) {
       const responses = operation.responses ?? {};
       for (const response of Object.values(responses)) {
-        if (isProblem(response)) response.content = { [PROBLEM_CONTENT_TYPE]: shareProblem(response.content!['application/json'] as { schema?: unknown }) };
+        if (isProblem(response))
+          response.content = { [PROBLEM_CONTENT_TYPE]: shareProblem(response.content!['application/json'] as { schema?: unknown }) };
       }
       if (path.startsWith('/scim/v2/') && !Object.keys(responses).some((status) => status.startsWith('4'))) {
         operation.responses = { ...responses, '4XX': SCIM_ERROR };
       }
     }
   }
-  if (problem !== undefined) document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: JSON.parse(problem) as unknown } };
+  if (problem !== undefined)
+    document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: JSON.parse(problem) as unknown } };
   return documentObject.openapiObject;
 };

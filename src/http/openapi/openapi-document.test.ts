@@ -17,7 +17,9 @@ interface Document {
 }
 
 const operationsOf = (doc: Document) =>
-  Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
+  Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+  );
 
 describe('operation names', () => {
   it('should read as verb and resource, from method and path', () => {
@@ -52,7 +54,7 @@ for (const dialect of testDialects.slice(0, 1)) {
       expect(doc.info.license?.name).toBe('MIT');
     });
 
-    it('should show Roster\'s name on the reference page, not the generator\'s logo', async () => {
+    it("should show Roster's name on the reference page, not the generator's logo", async () => {
       const initializer = await t.app.inject({ url: '/docs/static/swagger-initializer.js' });
       expect(initializer.statusCode).toBe(200);
       const logo = /data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)/.exec(initializer.body)?.[1];
@@ -67,17 +69,30 @@ for (const dialect of testDialects.slice(0, 1)) {
         const url = path.replace(/\{[^}]+\}/g, 'x');
         // The documented example body, so that body validation (which may run first) does not answer for the credential check.
         const example = op.requestBody?.content['application/json']?.example ?? {};
-        const res = await t.app.inject({ method: method as 'GET', url, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: example as object }) });
-        if (anonymous === (res.statusCode === 401)) wrong.push(`${method} ${path}: documented ${anonymous ? 'public' : 'secured'}, answered ${res.statusCode}`);
+        const res = await t.app.inject({
+          method: method as 'GET',
+          url,
+          ...(method === 'GET' || method === 'DELETE' ? {} : { payload: example as object }),
+        });
+        if (anonymous === (res.statusCode === 401))
+          wrong.push(`${method} ${path}: documented ${anonymous ? 'public' : 'secured'}, answered ${res.statusCode}`);
       }
       expect(wrong).toEqual([]);
     });
 
     it('should describe the Idempotency-Key header where it is honoured, and it should work there', async () => {
-      const withKey = operationsOf(doc).filter(({ op }) => op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key')).map(({ op }) => op.operationId);
+      const withKey = operationsOf(doc)
+        .filter(({ op }) => op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'))
+        .map(({ op }) => op.operationId);
       expect(withKey.sort()).toEqual(['createUser', 'createUsersBatch']);
       const { key } = await t.tenantWithKey();
-      const send = () => t.request(key, { method: 'POST', url: '/v1/users/batch', headers: { 'idempotency-key': 'batch-1' }, payload: { users: [{ username: 'idempotent1' }] } });
+      const send = () =>
+        t.request(key, {
+          method: 'POST',
+          url: '/v1/users/batch',
+          headers: { 'idempotency-key': 'batch-1' },
+          payload: { users: [{ username: 'idempotent1' }] },
+        });
       const first = await send();
       const again = await send();
       expect([first.statusCode, again.headers['idempotent-replayed']]).toEqual([again.statusCode, 'true']);
@@ -98,7 +113,8 @@ for (const dialect of testDialects.slice(0, 1)) {
     it('should describe application/merge-patch+json on the native PATCH bodies, errors as problem documents and SCIM errors as SCIM', () => {
       const patches = operationsOf(doc).filter(({ method, path, op }) => method === 'PATCH' && path.startsWith('/v1/') && op.requestBody);
       expect(patches.length).toBeGreaterThan(3);
-      for (const { path, op } of patches) expect(Object.keys(op.requestBody!.content), path).toEqual(['application/json', 'application/merge-patch+json']);
+      for (const { path, op } of patches)
+        expect(Object.keys(op.requestBody!.content), path).toEqual(['application/json', 'application/merge-patch+json']);
       expect(Object.keys(doc.paths['/v1/users']!.post!.responses['4XX']!.content!)).toEqual(['application/problem+json']);
       expect(Object.keys(doc.paths['/scim/v2/Users']!.post!.responses['4XX']!.content!)).toEqual(['application/scim+json']);
     });

@@ -51,7 +51,11 @@ const CONTRACT_NAMES: Readonly<Record<string, string>> = { rocketchat: 'RocketCh
 
 /** `api-keys` → `ApiKeys`, `ResourceTypes` stays. */
 function pascal(segment: string): string {
-  return segment.split(/[-_.]/).filter(Boolean).map((part) => part[0]!.toUpperCase() + part.slice(1)).join('');
+  return segment
+    .split(/[-_.]/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
 }
 
 function singular(word: string): string {
@@ -76,7 +80,8 @@ export function operationIdOf(method: string, url: string): string {
   let qualifier = '';
   if (segments[0] === 'v1') segments = segments.slice(1);
   else if (segments[0] === 'scim' && segments[1] === 'v2') [qualifier, segments] = ['Scim', segments.slice(2)];
-  else if (segments[0] === 'compat' && segments[1]) [qualifier, segments] = [CONTRACT_NAMES[segments[1]] ?? pascal(segments[1]), segments.slice(2)];
+  else if (segments[0] === 'compat' && segments[1])
+    [qualifier, segments] = [CONTRACT_NAMES[segments[1]] ?? pascal(segments[1]), segments.slice(2)];
 
   const isItem = segments.at(-1)?.startsWith('{') ?? false;
   const nouns = segments.filter((segment) => !segment.startsWith('{'));

@@ -77,7 +77,10 @@ function withHeader(headers: unknown, name: string, schema: object): ObjectSchem
   return { ...base, type: 'object', properties: { ...base.properties, [name]: schema } };
 }
 
-export function transformRoute({ schema, url, route }: { schema: FastifySchema | undefined; url: string; route: RouteOptions }): { schema: FastifySchema; url: string } {
+export function transformRoute({ schema, url, route }: { schema: FastifySchema | undefined; url: string; route: RouteOptions }): {
+  schema: FastifySchema;
+  url: string;
+} {
   const own = (schema ?? {}) as Schema;
   if (own.hide) return { schema: own, url };
   const method = String(route.method).toUpperCase();
@@ -89,7 +92,8 @@ export function transformRoute({ schema, url, route }: { schema: FastifySchema |
   };
   if (route.config?.idempotent) next.headers = withHeader(own.headers, 'idempotency-key', IDEMPOTENCY_KEY);
   // The native API parses application/merge-patch+json as JSON on every route (src/http/server.ts), and its PATCH bodies are merge patches.
-  if (method === 'PATCH' && own.body && !own.consumes && url.startsWith('/v1/')) next.consumes = ['application/json', 'application/merge-patch+json'];
+  if (method === 'PATCH' && own.body && !own.consumes && url.startsWith('/v1/'))
+    next.consumes = ['application/json', 'application/merge-patch+json'];
   if (key === 'POST /v1/imports' && !own.body) next.body = IMPORT_BODY;
   return { schema: next, url };
 }

@@ -60,6 +60,9 @@ export async function revoke(db: Executor, id: string, revokedAt: string): Promi
 }
 
 export async function countAll(db: Executor): Promise<number> {
-  const row = await db.selectFrom('apiKeys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('apiKeys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -13,7 +13,16 @@ for (const dialect of testDialects) {
     let admin: string;
     let n = 0;
     const u = () => `rb${++n}x${Math.random().toString(36).slice(2, 6)}`;
-    const superhrPermissions = ['users:create', 'users:read', 'users:update', 'users:delete', 'users:set-active', 'settings:manage', 'webhooks:manage', 'events:read'];
+    const superhrPermissions = [
+      'users:create',
+      'users:read',
+      'users:update',
+      'users:delete',
+      'users:set-active',
+      'settings:manage',
+      'webhooks:manage',
+      'events:read',
+    ];
     const post = async (key: string, url: string, payload: object) => {
       const res = await t.request(key, { method: 'POST', url, payload });
       expect([url, res.statusCode]).toEqual([url, 201]);
@@ -45,27 +54,56 @@ for (const dialect of testDialects) {
       expect([armed.statusCode, armed.json().code]).toEqual([403, 'PERMISSION_DENIED']);
       expect((await t.request(admin, { method: 'GET', url: `/v1/roles/${superhr.id}` })).json().name).toBe(superhr.name);
       // An admin may rename both ways; the key still holds its own role, shown by its current name.
-      expect((await t.request(admin, { method: 'PATCH', url: `/v1/roles/${superhr.id}`, payload: { name: pawn.name } })).statusCode).toBe(200);
+      expect((await t.request(admin, { method: 'PATCH', url: `/v1/roles/${superhr.id}`, payload: { name: pawn.name } })).statusCode).toBe(
+        200,
+      );
       expect(await settingsStatus(pawnKey.secret)).toBe(403);
       expect((await t.request(pawnKey.secret, { method: 'GET', url: '/v1/users' })).statusCode).toBe(200);
-      const listed = (await t.request(admin, { method: 'GET', url: '/v1/api-keys' })).json().data.find((k: { id: string }) => k.id === pawnKey.id);
+      const listed = (await t.request(admin, { method: 'GET', url: '/v1/api-keys' }))
+        .json()
+        .data.find((k: { id: string }) => k.id === pawnKey.id);
       expect(listed.role).toBe(oldName);
     });
 
     it('should refuse editing, renaming or deleting a role holding permissions the caller lacks, and apply an allowed edit at once', async () => {
       const { rolemgr, superhr, pawn, pawnKey } = await setup();
       const superKey = await post(admin, '/v1/api-keys', { name: 'superhr-key', role: superhr.name });
-      for (const payload of [{ permissions: ['users:read'] }, { permissions: [...superhrPermissions, 'roles:manage'] }, { description: 'mine now' }, { name: u() }]) {
+      for (const payload of [
+        { permissions: ['users:read'] },
+        { permissions: [...superhrPermissions, 'roles:manage'] },
+        { description: 'mine now' },
+        { name: u() },
+      ]) {
         const res = await t.request(rolemgr, { method: 'PATCH', url: `/v1/roles/${superhr.id}`, payload });
         expect([payload, res.statusCode, res.json().code]).toEqual([payload, 403, 'PERMISSION_DENIED']);
       }
       expect((await t.request(rolemgr, { method: 'DELETE', url: `/v1/roles/${superhr.id}` })).statusCode).toBe(403);
-      expect((await t.request(admin, { method: 'GET', url: `/v1/roles/${superhr.id}` })).json()).toMatchObject({ name: superhr.name, description: '', permissions: superhrPermissions });
+      expect((await t.request(admin, { method: 'GET', url: `/v1/roles/${superhr.id}` })).json()).toMatchObject({
+        name: superhr.name,
+        description: '',
+        permissions: superhrPermissions,
+      });
       expect(await settingsStatus(superKey.secret)).toBe(200);
       // rolemgr cannot arm its own pawn either: that would grant settings:manage, which it lacks.
-      expect((await t.request(rolemgr, { method: 'PATCH', url: `/v1/roles/${pawn.id}`, payload: { permissions: ['users:read', 'settings:manage'] } })).statusCode).toBe(403);
+      expect(
+        (
+          await t.request(rolemgr, {
+            method: 'PATCH',
+            url: `/v1/roles/${pawn.id}`,
+            payload: { permissions: ['users:read', 'settings:manage'] },
+          })
+        ).statusCode,
+      ).toBe(403);
       // An admin's edit reaches the key at once, through the cache of this process.
-      expect((await t.request(admin, { method: 'PATCH', url: `/v1/roles/${pawn.id}`, payload: { permissions: ['users:read', 'settings:manage'] } })).statusCode).toBe(200);
+      expect(
+        (
+          await t.request(admin, {
+            method: 'PATCH',
+            url: `/v1/roles/${pawn.id}`,
+            payload: { permissions: ['users:read', 'settings:manage'] },
+          })
+        ).statusCode,
+      ).toBe(200);
       expect(await settingsStatus(pawnKey.secret)).toBe(200);
     });
 
@@ -106,7 +144,12 @@ for (const dialect of testDialects) {
 
       await migration0009(raw, name);
       t.core.apiKeys.forgetAuthenticated();
-      const userRole = await db.selectFrom('roles').select('id').where('tenantId', '=', other).where('name', '=', 'user').executeTakeFirstOrThrow();
+      const userRole = await db
+        .selectFrom('roles')
+        .select('id')
+        .where('tenantId', '=', other)
+        .where('name', '=', 'user')
+        .executeTakeFirstOrThrow();
       const stored = await db.selectFrom('apiKeys').select(['id', 'roleId']).where('id', 'in', [reader.id, orphan.id]).execute();
       expect(Object.fromEntries(stored.map((k) => [k.id, k.roleId]))).toEqual({ [reader.id]: userRole.id, [orphan.id]: null });
       expect((await t.request(reader.secret, { method: 'GET', url: '/v1/users' })).statusCode).toBe(200);

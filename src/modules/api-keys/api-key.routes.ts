@@ -9,32 +9,67 @@ import type { ApiKeyService } from './api-key.service.js';
 
 const tags = ['API keys'];
 
-export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService; tenants: TenantService }> = async (app, { apiKeys, tenants }) => {
+export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService; tenants: TenantService }> = async (
+  app,
+  { apiKeys, tenants },
+) => {
   /** Platform keys without a tenant header manage platform keys; everyone else manages the keys of a tenant. */
   const scopeOf = async (request: FastifyRequest): Promise<string | null> =>
-    principalOf(request).tenantId === null && request.headers[TENANT_HEADER] === undefined ? null : (await tenantContextOf(request, tenants)).tenantId;
+    principalOf(request).tenantId === null && request.headers[TENANT_HEADER] === undefined
+      ? null
+      : (await tenantContextOf(request, tenants)).tenantId;
 
-  app.post('/api-keys', {
-    schema: {
-      summary: 'Create an API key',
-      description: 'Needs `keys:manage`, and every permission of the role given. The secret is in this response only. `platform: true` creates a platform key (platform keys only).',
-      tags, security: bearer, headers: tenantHeader, body: CreateApiKeySchema, response: { 201: CreatedApiKeySchema, ...errorResponses },
+  app.post(
+    '/api-keys',
+    {
+      schema: {
+        summary: 'Create an API key',
+        description:
+          'Needs `keys:manage`, and every permission of the role given. The secret is in this response only. `platform: true` creates a platform key (platform keys only).',
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        body: CreateApiKeySchema,
+        response: { 201: CreatedApiKeySchema, ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const principal = principalOf(request);
-    // A tenant key naming another tenant is refused here as on every route (tenantContextOf).
-    const tenantId = request.body.platform ? null : (await tenantContextOf(request, tenants)).tenantId;
-    return reply.code(201).send(await apiKeys.createKey(principal, tenantId, request.body));
-  });
+    async (request, reply) => {
+      const principal = principalOf(request);
+      // A tenant key naming another tenant is refused here as on every route (tenantContextOf).
+      const tenantId = request.body.platform ? null : (await tenantContextOf(request, tenants)).tenantId;
+      return reply.code(201).send(await apiKeys.createKey(principal, tenantId, request.body));
+    },
+  );
 
-  app.get('/api-keys', {
-    schema: { summary: 'List API keys', tags, security: bearer, headers: tenantHeader, response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }), ...errorResponses } },
-  }, async (request) => ({ data: await apiKeys.listKeys(principalOf(request), await scopeOf(request)) }));
+  app.get(
+    '/api-keys',
+    {
+      schema: {
+        summary: 'List API keys',
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ data: await apiKeys.listKeys(principalOf(request), await scopeOf(request)) }),
+  );
 
-  app.delete('/api-keys/:id', {
-    schema: { summary: 'Revoke an API key', tags, security: bearer, headers: tenantHeader, params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
-  }, async (request, reply) => {
-    await apiKeys.revokeKey(principalOf(request), await scopeOf(request), request.params.id);
-    return reply.code(204).send(null);
-  });
+  app.delete(
+    '/api-keys/:id',
+    {
+      schema: {
+        summary: 'Revoke an API key',
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await apiKeys.revokeKey(principalOf(request), await scopeOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
 };

@@ -29,10 +29,14 @@ export const CreateApiKeySchema = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200, examples: ['hr-sync'] }),
     role: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Role of the tenant the key acts as (default `admin`)' })),
     platform: Type.Optional(Type.Boolean({ description: 'Create a platform key (needs a platform key; no tenant)' })),
-    prefix: Type.Optional(Type.String({
-      pattern: `^${KEY_PREFIX_PATTERN}$`, maxLength: 22,
-      description: 'Text the key starts with instead of `rst_`, for clients that expect their own key form (e.g. `flt_sk_` for Fleet). The key is this prefix and 48 random characters.',
-    })),
+    prefix: Type.Optional(
+      Type.String({
+        pattern: `^${KEY_PREFIX_PATTERN}$`,
+        maxLength: 22,
+        description:
+          'Text the key starts with instead of `rst_`, for clients that expect their own key form (e.g. `flt_sk_` for Fleet). The key is this prefix and 48 random characters.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -72,7 +72,13 @@ export class ApiKeyService {
       if (row.roleName === null || row.roleBuiltin === null || row.rolePermissions === null) return undefined;
       permissions = permissionsOfRow({ name: row.roleName, builtin: row.roleBuiltin, permissions: row.rolePermissions });
     }
-    const principal: Principal = { kind: 'api_key', id: row.id, tenantId: row.tenantId, role: row.roleName ?? row.role, permissions: new Set(permissions) };
+    const principal: Principal = {
+      kind: 'api_key',
+      id: row.id,
+      tenantId: row.tenantId,
+      role: row.roleName ?? row.role,
+      permissions: new Set(permissions),
+    };
     this.cache.set(digest, principal);
     return principal;
   }
@@ -102,13 +108,17 @@ export class ApiKeyService {
       roleId = record.id;
     }
     if (input.prefix !== undefined && !CUSTOM_PREFIX.test(input.prefix)) {
-      throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/prefix', 'FIELD_INVALID', 'A prefix is lower-case letters and digits ending in "_", such as "flt_sk_"')] });
+      throw new AppError('VALIDATION_FAILED', {
+        errors: [fieldError('/prefix', 'FIELD_INVALID', 'A prefix is lower-case letters and digits ending in "_", such as "flt_sk_"')],
+      });
     }
     const secret = generateApiKey(input.prefix ?? DEFAULT_PREFIX);
     const row = await this.db.transaction().execute(async (trx) => {
       const inserted = await this.insertKey(tenantId, input.name, { name: role, id: roleId }, secret, actorRef(principal), trx);
       if (tenantId !== null) {
-        await recordEvents(trx, tenantId, actorOf(principal, null), [{ type: 'api_key.created', resourceType: 'api_key', resourceId: inserted.id, data: toApiKeyResponse(inserted) }]);
+        await recordEvents(trx, tenantId, actorOf(principal, null), [
+          { type: 'api_key.created', resourceType: 'api_key', resourceId: inserted.id, data: toApiKeyResponse(inserted) },
+        ]);
       }
       return inserted;
     });
@@ -133,7 +143,9 @@ export class ApiKeyService {
     await this.db.transaction().execute(async (trx) => {
       await keys.revoke(trx, row.id, revokedAt);
       if (tenantId !== null) {
-        await recordEvents(trx, tenantId, actorOf(principal, null), [{ type: 'api_key.deleted', resourceType: 'api_key', resourceId: row.id, data: toApiKeyResponse({ ...row, revokedAt }) }]);
+        await recordEvents(trx, tenantId, actorOf(principal, null), [
+          { type: 'api_key.deleted', resourceType: 'api_key', resourceId: row.id, data: toApiKeyResponse({ ...row, revokedAt }) },
+        ]);
       }
     });
     this.cache.clear();
@@ -163,7 +175,12 @@ export class ApiKeyService {
   }
 
   private insertKey(
-    tenantId: string | null, name: string, role: { name: string; id: string | null }, secret: string, createdBy: string, db: Parameters<typeof keys.insert>[0] = this.db,
+    tenantId: string | null,
+    name: string,
+    role: { name: string; id: string | null },
+    secret: string,
+    createdBy: string,
+    db: Parameters<typeof keys.insert>[0] = this.db,
   ): Promise<ApiKeyRow> {
     return keys.insert(db, {
       id: newId(),

@@ -18,10 +18,18 @@ for (const dialect of testDialects) {
       expect((await t.request(key, { method: 'DELETE', url: `/v1/api-keys/${other.id}` })).statusCode).toBe(204);
       expect((await t.request(other.secret, { method: 'GET', url: '/v1/users' })).statusCode).toBe(401);
 
-      const role = (await t.request(key, { method: 'POST', url: '/v1/roles', payload: { name: 'reader', permissions: ['users:read'] } })).json();
-      const reader = (await t.request(key, { method: 'POST', url: '/v1/api-keys', payload: { name: 'reader', role: 'reader' } })).json().secret;
+      const role = (
+        await t.request(key, { method: 'POST', url: '/v1/roles', payload: { name: 'reader', permissions: ['users:read'] } })
+      ).json();
+      const reader = (await t.request(key, { method: 'POST', url: '/v1/api-keys', payload: { name: 'reader', role: 'reader' } })).json()
+        .secret;
       expect((await t.request(reader, { method: 'GET', url: '/v1/users' })).statusCode).toBe(200);
-      await t.request(key, { method: 'PATCH', url: `/v1/roles/${role.id}`, payload: { permissions: ['events:read'] }, headers: { 'content-type': 'application/merge-patch+json' } });
+      await t.request(key, {
+        method: 'PATCH',
+        url: `/v1/roles/${role.id}`,
+        payload: { permissions: ['events:read'] },
+        headers: { 'content-type': 'application/merge-patch+json' },
+      });
       expect((await t.request(reader, { method: 'GET', url: '/v1/users' })).json().code).toBe('PERMISSION_DENIED');
     });
 

@@ -39,14 +39,21 @@ describe.each(testDialects)('attribute readPermission everywhere ($name)', (dial
       { key: 'ssn', type: 'string', unique: true, readPermission: 'settings:manage' },
       { key: 'employeeNumber', type: 'string', unique: true, readPermission: 'settings:manage' },
       { key: 'badge', type: 'string', unique: true },
-    ]) expect((await t.request(admin, { method: 'POST', url: '/v1/attributes', payload })).statusCode).toBe(201);
+    ])
+      expect((await t.request(admin, { method: 'POST', url: '/v1/attributes', payload })).statusCode).toBe(201);
     auditor = await t.keyWithPermissions(tenantId, ['users:read', 'events:read']);
     creator = await t.keyWithPermissions(tenantId, ['users:create', 'users:read']);
     editor = await t.keyWithPermissions(tenantId, ['users:update', 'users:read']);
-    const paid = await t.request(admin, { method: 'POST', url: '/v1/users', payload: { username: 'paid1', attributes: { salary: SALARY, ssn: SSN, employeeNumber: EMPLOYEE_NUMBER, badge: 'B-1' } } });
+    const paid = await t.request(admin, {
+      method: 'POST',
+      url: '/v1/users',
+      payload: { username: 'paid1', attributes: { salary: SALARY, ssn: SSN, employeeNumber: EMPLOYEE_NUMBER, badge: 'B-1' } },
+    });
     expect(paid.statusCode).toBe(201);
     paidId = paid.json().id;
-    expect((await t.request(admin, { method: 'PATCH', url: `/v1/users/${paidId}`, payload: { attributes: { salary: SALARY + 1 } } })).statusCode).toBe(200);
+    expect(
+      (await t.request(admin, { method: 'PATCH', url: `/v1/users/${paidId}`, payload: { attributes: { salary: SALARY + 1 } } })).statusCode,
+    ).toBe(200);
   });
   afterAll(async () => t?.close());
 
@@ -67,8 +74,15 @@ describe.each(testDialects)('attribute readPermission everywhere ($name)', (dial
     it('should still send webhooks every attribute, as docs/webhooks.md says', async () => {
       const receiver = await startReceiver();
       try {
-        expect((await t.request(admin, { method: 'POST', url: '/v1/webhooks', payload: { url: receiver.url, eventTypes: ['user.created'] } })).statusCode).toBe(201);
-        const made = await t.request(admin, { method: 'POST', url: '/v1/users', payload: { username: 'paid2', attributes: { salary: 1234567 } } });
+        expect(
+          (await t.request(admin, { method: 'POST', url: '/v1/webhooks', payload: { url: receiver.url, eventTypes: ['user.created'] } }))
+            .statusCode,
+        ).toBe(201);
+        const made = await t.request(admin, {
+          method: 'POST',
+          url: '/v1/users',
+          payload: { username: 'paid2', attributes: { salary: 1234567 } },
+        });
         expect(made.statusCode).toBe(201);
         await receiver.waitFor((r) => r.some((x) => x.body.includes(made.json().id)));
         const body = JSON.parse(receiver.received.find((x) => x.body.includes(made.json().id))?.body ?? '{}');
@@ -82,7 +96,11 @@ describe.each(testDialects)('attribute readPermission everywhere ($name)', (dial
       const scim = await t.app.inject({ method: 'GET', url: `/scim/v2/Users/${paidId}`, headers: { authorization: `Bearer ${auditor}` } });
       expect(scim.statusCode).toBe(200);
       expect(scim.body).not.toContain(EMPLOYEE_NUMBER);
-      const adminScim = await t.app.inject({ method: 'GET', url: `/scim/v2/Users/${paidId}`, headers: { authorization: `Bearer ${admin}` } });
+      const adminScim = await t.app.inject({
+        method: 'GET',
+        url: `/scim/v2/Users/${paidId}`,
+        headers: { authorization: `Bearer ${admin}` },
+      });
       expect(adminScim.json()[ENTERPRISE]?.employeeNumber).toBe(EMPLOYEE_NUMBER);
 
       const reader: Principal = { kind: 'api_key', id: 'reader', tenantId, role: 'auditor', permissions: new Set(['users:read']) };
@@ -98,19 +116,35 @@ describe.each(testDialects)('attribute readPermission everywhere ($name)', (dial
     });
 
     it('should answer a conflict on a hidden unique attribute without naming it, on create, batch, update and SCIM', async () => {
-      const single = await t.request(creator, { method: 'POST', url: '/v1/users', payload: { username: 'probe0', attributes: { ssn: SSN } } });
+      const single = await t.request(creator, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { username: 'probe0', attributes: { ssn: SSN } },
+      });
       expect(single.statusCode).toBe(409);
       expect(single.json()).toMatchObject({ code: 'USER_ATTRIBUTE_TAKEN', errors: [{ path: '/attributes', code: 'ATTRIBUTE_TAKEN' }] });
       expect(single.body).not.toMatch(/ssn/i);
 
       // Two hidden values at once: the answer does not tell which one exists.
-      const both = await t.request(creator, { method: 'POST', url: '/v1/users', payload: { username: 'probe1', attributes: { ssn: '999-99-9999', employeeNumber: EMPLOYEE_NUMBER } } });
+      const both = await t.request(creator, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { username: 'probe1', attributes: { ssn: '999-99-9999', employeeNumber: EMPLOYEE_NUMBER } },
+      });
       expect(both.json().errors).toEqual([expect.objectContaining({ path: '/attributes', code: 'ATTRIBUTE_TAKEN' })]);
       expect(both.body).not.toMatch(/ssn|employeeNumber/i);
 
       const batch = await t.request(creator, {
-        method: 'POST', url: '/v1/users/batch',
-        payload: { mode: 'atomic', users: [{ username: 'probe2', attributes: { ssn: SSN } }, { username: 'probe3', attributes: { ssn: '999-99-9998' } }, { username: 'probe4', attributes: { badge: 'B-1' } }] },
+        method: 'POST',
+        url: '/v1/users/batch',
+        payload: {
+          mode: 'atomic',
+          users: [
+            { username: 'probe2', attributes: { ssn: SSN } },
+            { username: 'probe3', attributes: { ssn: '999-99-9998' } },
+            { username: 'probe4', attributes: { badge: 'B-1' } },
+          ],
+        },
       });
       expect(batch.body).not.toMatch(/ssn/i);
       // A readable attribute is still named.
@@ -123,7 +157,9 @@ describe.each(testDialects)('attribute readPermission everywhere ($name)', (dial
       expect(patched.body).not.toMatch(/ssn/i);
 
       const viaScim = await t.app.inject({
-        method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${creator}`, 'content-type': 'application/scim+json' },
+        method: 'POST',
+        url: '/scim/v2/Users',
+        headers: { authorization: `Bearer ${creator}`, 'content-type': 'application/scim+json' },
         payload: JSON.stringify({ schemas: [USER, ENTERPRISE], userName: 'probe5', [ENTERPRISE]: { employeeNumber: EMPLOYEE_NUMBER } }),
       });
       expect([viaScim.statusCode, viaScim.json().scimType]).toEqual([409, 'uniqueness']);

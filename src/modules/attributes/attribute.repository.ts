@@ -11,14 +11,22 @@ export interface AttributeRecord extends AttributeRule {
 }
 
 export async function list(db: Executor, tenantId: string): Promise<AttributeRecord[]> {
-  const rows = await db.selectFrom('attributeDefinitions').select(['key', 'definition', 'createdAt', 'updatedAt']).where('tenantId', '=', tenantId).orderBy('key').execute();
+  const rows = await db
+    .selectFrom('attributeDefinitions')
+    .select(['key', 'definition', 'createdAt', 'updatedAt'])
+    .where('tenantId', '=', tenantId)
+    .orderBy('key')
+    .execute();
   return rows.map((r) => ({ ...readJson<AttributeRule>(r.definition), key: r.key, createdAt: r.createdAt, updatedAt: r.updatedAt }));
 }
 
 /** @throws ATTRIBUTE_KEY_TAKEN */
 export async function insert(db: Executor, tenantId: string, key: string, rule: AttributeRule, now: string): Promise<void> {
   try {
-    await db.insertInto('attributeDefinitions').values({ tenantId, key, definition: JSON.stringify(rule), createdAt: now, updatedAt: now }).execute();
+    await db
+      .insertInto('attributeDefinitions')
+      .values({ tenantId, key, definition: JSON.stringify(rule), createdAt: now, updatedAt: now })
+      .execute();
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError('ATTRIBUTE_KEY_TAKEN', { details: { key } });
     throw error;
@@ -26,7 +34,12 @@ export async function insert(db: Executor, tenantId: string, key: string, rule: 
 }
 
 export async function update(db: Executor, tenantId: string, key: string, rule: AttributeRule, now: string): Promise<void> {
-  await db.updateTable('attributeDefinitions').set({ definition: JSON.stringify(rule), updatedAt: now }).where('tenantId', '=', tenantId).where('key', '=', key).execute();
+  await db
+    .updateTable('attributeDefinitions')
+    .set({ definition: JSON.stringify(rule), updatedAt: now })
+    .where('tenantId', '=', tenantId)
+    .where('key', '=', key)
+    .execute();
 }
 
 export async function remove(db: Executor, tenantId: string, key: string): Promise<void> {
@@ -47,12 +60,20 @@ export interface AttributeClaim {
  * @returns the claims that could not be made.
  */
 export async function claimValues(db: Executor, tenantId: string, userId: string, claims: AttributeClaim[]): Promise<AttributeClaim[]> {
-  const won = await claimValuesMany(db, tenantId, claims.map((c) => ({ ...c, userId })));
+  const won = await claimValuesMany(
+    db,
+    tenantId,
+    claims.map((c) => ({ ...c, userId })),
+  );
   return claims.filter((c) => !won.some((r) => r.key === c.key && r.value === c.value));
 }
 
 /** Claims for many users in one statement; returns the claims that succeeded. */
-export async function claimValuesMany(db: Executor, tenantId: string, claims: Array<AttributeClaim & { userId: string }>): Promise<Array<AttributeClaim & { userId: string }>> {
+export async function claimValuesMany(
+  db: Executor,
+  tenantId: string,
+  claims: Array<AttributeClaim & { userId: string }>,
+): Promise<Array<AttributeClaim & { userId: string }>> {
   if (claims.length === 0) return [];
   return db
     .insertInto('userAttributeClaims')

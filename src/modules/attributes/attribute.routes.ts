@@ -9,27 +9,71 @@ import type { AttributeService } from './attribute.service.js';
 const tags = ['Attributes'];
 const KeyParams = Type.Object({ key: Type.String({ maxLength: 64 }) });
 
-export const attributeRoutes: FastifyPluginAsyncTypebox<{ attributes: AttributeService; tenants: TenantService }> = async (app, { attributes, tenants }) => {
-  app.post('/attributes', {
-    schema: {
-      summary: 'Define a custom attribute',
-      description: 'Needs `attributes:manage`. Users may only carry attributes defined here.',
-      tags, security: bearer, headers: tenantHeader, body: CreateAttributeSchema, response: { 201: AttributeDefinitionSchema, ...errorResponses },
+export const attributeRoutes: FastifyPluginAsyncTypebox<{ attributes: AttributeService; tenants: TenantService }> = async (
+  app,
+  { attributes, tenants },
+) => {
+  app.post(
+    '/attributes',
+    {
+      schema: {
+        summary: 'Define a custom attribute',
+        description: 'Needs `attributes:manage`. Users may only carry attributes defined here.',
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        body: CreateAttributeSchema,
+        response: { 201: AttributeDefinitionSchema, ...errorResponses },
+      },
     },
-  }, async (request, reply) => reply.code(201).send(await attributes.createAttribute(await tenantContextOf(request, tenants), request.body)));
+    async (request, reply) => reply.code(201).send(await attributes.createAttribute(await tenantContextOf(request, tenants), request.body)),
+  );
 
-  app.get('/attributes', {
-    schema: { summary: 'List attribute definitions', tags, security: bearer, headers: tenantHeader, response: { 200: Type.Object({ data: Type.Array(AttributeDefinitionSchema) }), ...errorResponses } },
-  }, async (request) => ({ data: await attributes.listAttributes(await tenantContextOf(request, tenants)) }));
+  app.get(
+    '/attributes',
+    {
+      schema: {
+        summary: 'List attribute definitions',
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        response: { 200: Type.Object({ data: Type.Array(AttributeDefinitionSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ data: await attributes.listAttributes(await tenantContextOf(request, tenants)) }),
+  );
 
-  app.patch('/attributes/:key', {
-    schema: { summary: 'Change an attribute definition', tags, security: bearer, headers: tenantHeader, params: KeyParams, body: PatchAttributeSchema, response: { 200: AttributeDefinitionSchema, ...errorResponses } },
-  }, async (request) => attributes.updateAttribute(await tenantContextOf(request, tenants), request.params.key, request.body));
+  app.patch(
+    '/attributes/:key',
+    {
+      schema: {
+        summary: 'Change an attribute definition',
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        params: KeyParams,
+        body: PatchAttributeSchema,
+        response: { 200: AttributeDefinitionSchema, ...errorResponses },
+      },
+    },
+    async (request) => attributes.updateAttribute(await tenantContextOf(request, tenants), request.params.key, request.body),
+  );
 
-  app.delete('/attributes/:key', {
-    schema: { summary: 'Delete an attribute definition', tags, security: bearer, headers: tenantHeader, params: KeyParams, response: { 204: Type.Null(), ...errorResponses } },
-  }, async (request, reply) => {
-    await attributes.deleteAttribute(await tenantContextOf(request, tenants), request.params.key);
-    return reply.code(204).send(null);
-  });
+  app.delete(
+    '/attributes/:key',
+    {
+      schema: {
+        summary: 'Delete an attribute definition',
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        params: KeyParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await attributes.deleteAttribute(await tenantContextOf(request, tenants), request.params.key);
+      return reply.code(204).send(null);
+    },
+  );
 };

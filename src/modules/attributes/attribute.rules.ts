@@ -32,7 +32,7 @@ function patternReason(pattern: string, text: string, budget: PatternBudget): st
     case 'too-long':
       return `is too long to check against the pattern (a user's attributes may have about ${patternTextLimit(pattern)} characters checked against it)`;
     case 'unusable':
-      return 'cannot be checked: the attribute\'s stored pattern is not supported (backreferences, lookaround or too complex); an administrator must change it';
+      return "cannot be checked: the attribute's stored pattern is not supported (backreferences, lookaround or too complex); an administrator must change it";
   }
 }
 
@@ -69,7 +69,9 @@ export function checkAttributeValue(rule: AttributeRule, value: unknown, budget 
       return date ? { ok: true, value: date } : { ok: false, reason: 'must be a date (YYYY-MM-DD) or ISO 8601 date-time' };
     }
     case 'enum':
-      return typeof value === 'string' && rule.enumValues?.includes(value) ? { ok: true, value } : { ok: false, reason: `must be one of ${rule.enumValues?.join(', ')}` };
+      return typeof value === 'string' && rule.enumValues?.includes(value)
+        ? { ok: true, value }
+        : { ok: false, reason: `must be one of ${rule.enumValues?.join(', ')}` };
     case 'string-list': {
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return { ok: false, reason: 'must be a list of strings' };
       if (rule.minLength !== undefined && value.length < rule.minLength) return { ok: false, reason: `at least ${rule.minLength} items` };
@@ -103,8 +105,10 @@ export function checkDefinition(rule: AttributeRule): FieldError[] {
   if (rule.unique && (rule.type === 'boolean' || rule.type === 'string-list')) {
     errors.push(fieldError('/unique', 'FIELD_INVALID', `${rule.type} attributes cannot be unique`));
   }
-  if (rule.unique && rule.default !== undefined) errors.push(fieldError('/default', 'FIELD_INVALID', 'A unique attribute cannot have a default'));
-  if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) errors.push(fieldError('/min', 'FIELD_OUT_OF_RANGE', 'min is above max'));
+  if (rule.unique && rule.default !== undefined)
+    errors.push(fieldError('/default', 'FIELD_INVALID', 'A unique attribute cannot have a default'));
+  if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max)
+    errors.push(fieldError('/min', 'FIELD_OUT_OF_RANGE', 'min is above max'));
   if (rule.minLength !== undefined && rule.maxLength !== undefined && rule.minLength > rule.maxLength) {
     errors.push(fieldError('/minLength', 'FIELD_OUT_OF_RANGE', 'minLength is above maxLength'));
   }

@@ -76,7 +76,8 @@ export function prepareAttributes(
   }
   for (const rule of definitions) {
     if (isCreate && !Object.hasOwn(values, rule.key) && rule.default !== undefined) setOwn(values, rule.key, rule.default);
-    if (rule.required && !Object.hasOwn(values, rule.key)) errors.push(fieldError(`/attributes/${rule.key}`, 'ATTRIBUTE_REQUIRED', `"${rule.key}" is required`));
+    if (rule.required && !Object.hasOwn(values, rule.key))
+      errors.push(fieldError(`/attributes/${rule.key}`, 'ATTRIBUTE_REQUIRED', `"${rule.key}" is required`));
   }
   const claims = definitions
     .filter((d) => d.unique && Object.hasOwn(values, d.key))
@@ -97,11 +98,17 @@ function mayRead(definition: AttributeRecord, principal: Principal): boolean {
  */
 export function attributeTakenErrors(lost: AttributeClaim[]): FieldError[] {
   const named = lost.filter((c) => !c.hidden).map((c) => fieldError(`/attributes/${c.key}`, 'ATTRIBUTE_TAKEN'));
-  return lost.some((c) => c.hidden) ? [...named, fieldError('/attributes', 'ATTRIBUTE_TAKEN', 'Another user has the value of a unique attribute sent here')] : named;
+  return lost.some((c) => c.hidden)
+    ? [...named, fieldError('/attributes', 'ATTRIBUTE_TAKEN', 'Another user has the value of a unique attribute sent here')]
+    : named;
 }
 
 /** The attributes a principal may see: definitions with a read permission the principal lacks are hidden. */
-export function visibleAttributes(definitions: AttributeRecord[], principal: Principal, values: Record<string, unknown>): Record<string, unknown> {
+export function visibleAttributes(
+  definitions: AttributeRecord[],
+  principal: Principal,
+  values: Record<string, unknown>,
+): Record<string, unknown> {
   const hidden = new Set(definitions.filter((d) => !mayRead(d, principal)).map((d) => d.key));
   return hidden.size === 0 ? values : Object.fromEntries(Object.entries(values).filter(([k]) => !hidden.has(k)));
 }
@@ -144,7 +151,8 @@ export class AttributeService {
     const { key: _key, createdAt, updatedAt: _updated, ...rule } = current;
     const next = { ...rule, ...patch } as AttributeRule;
     const errors = checkDefinition(next);
-    if (next.unique && !rule.unique) errors.push(fieldError('/unique', 'FIELD_INVALID', 'Uniqueness can only be chosen when the attribute is defined'));
+    if (next.unique && !rule.unique)
+      errors.push(fieldError('/unique', 'FIELD_INVALID', 'Uniqueness can only be chosen when the attribute is defined'));
     throwIfFieldErrors(errors);
     const now = nowIso();
     await attributes.update(this.db, ctx.tenantId, key, next, now);

@@ -5,7 +5,11 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 export type EventRow = Selectable<EventTable>;
 
 export async function insertMany(db: Executor, rows: Array<Insertable<EventTable>>): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('events').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('events')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 /**
@@ -14,11 +18,17 @@ export async function insertMany(db: Executor, rows: Array<Insertable<EventTable
  * On SQLite it is one UPDATE … RETURNING: a transaction that began by reading could not take the
  * write lock while another process writes, so a separate worker process would starve under load.
  */
-export async function claimPendingFanout(db: Executor, dialect: 'sqlite' | 'postgres', limit: number): Promise<Array<{ tenantId: string; id: string; type: string; occurredAt: string | Date }>> {
+export async function claimPendingFanout(
+  db: Executor,
+  dialect: 'sqlite' | 'postgres',
+  limit: number,
+): Promise<Array<{ tenantId: string; id: string; type: string; occurredAt: string | Date }>> {
   // A literal `true`, so SQLite can use the partial index on pending events.
   const pendingQuery = db.selectFrom('events').where('pendingFanout', '=', sql.lit(true)).orderBy('id').limit(limit);
   if (dialect === 'sqlite') {
-    return db.updateTable('events').set({ pendingFanout: false })
+    return db
+      .updateTable('events')
+      .set({ pendingFanout: false })
       .where(sql.ref('rowid'), 'in', pendingQuery.select(sql<number>`rowid`.as('rowid')))
       .returning(['tenantId', 'id', 'type', 'occurredAt'])
       .execute();

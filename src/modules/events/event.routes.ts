@@ -5,12 +5,24 @@ import type { TenantService } from '../tenants/tenant.service.js';
 import { EventListSchema, ListEventsQuerySchema } from './event.schemas.js';
 import type { EventService } from './event.service.js';
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ events: EventService; tenants: TenantService }> = async (app, { events, tenants }) => {
-  app.get('/events', {
-    schema: {
-      summary: 'The audit log',
-      description: 'Every event of the tenant, oldest first, filtered by type, actor, resource and time. Needs `events:read`. Kept ROSTER_EVENT_RETENTION_DAYS days.',
-      tags: ['Events'], security: bearer, headers: tenantHeader, querystring: ListEventsQuerySchema, response: { 200: EventListSchema, ...errorResponses },
+export const eventRoutes: FastifyPluginAsyncTypebox<{ events: EventService; tenants: TenantService }> = async (
+  app,
+  { events, tenants },
+) => {
+  app.get(
+    '/events',
+    {
+      schema: {
+        summary: 'The audit log',
+        description:
+          'Every event of the tenant, oldest first, filtered by type, actor, resource and time. Needs `events:read`. Kept ROSTER_EVENT_RETENTION_DAYS days.',
+        tags: ['Events'],
+        security: bearer,
+        headers: tenantHeader,
+        querystring: ListEventsQuerySchema,
+        response: { 200: EventListSchema, ...errorResponses },
+      },
     },
-  }, async (request) => events.listEvents(await tenantContextOf(request, tenants), request.query));
+    async (request) => events.listEvents(await tenantContextOf(request, tenants), request.query),
+  );
 };

@@ -6,7 +6,11 @@ export const EventResourceSchema = Type.Object(
     type: Type.String(),
     tenantId: Type.String(),
     occurredAt: Type.String({ format: 'date-time' }),
-    actor: Type.Object({ type: Type.String({ description: 'api_key, cli, …' }), id: Type.Union([Type.String(), Type.Null()]), requestId: Type.Union([Type.String(), Type.Null()]) }),
+    actor: Type.Object({
+      type: Type.String({ description: 'api_key, cli, …' }),
+      id: Type.Union([Type.String(), Type.Null()]),
+      requestId: Type.Union([Type.String(), Type.Null()]),
+    }),
     resource: Type.Object({ type: Type.String(), id: Type.String() }),
     data: Type.Unknown({ description: 'The resource as the API returns it' }),
   },

@@ -55,12 +55,27 @@ export function eventForReader(event: EventResource, definitions: AttributeRecor
  * receives through fan-out (a ping queues its one delivery itself).
  * @returns the new events' ids, in order.
  */
-export async function recordEvents(trx: Executor, tenantId: string, actor: Actor, list: NewEvent[], options: { fanOut?: boolean } = {}): Promise<string[]> {
+export async function recordEvents(
+  trx: Executor,
+  tenantId: string,
+  actor: Actor,
+  list: NewEvent[],
+  options: { fanOut?: boolean } = {},
+): Promise<string[]> {
   if (list.length === 0) return [];
   const occurredAt = nowIso();
   const rows = list.map((e) => ({
-    tenantId, id: newId(), type: e.type, occurredAt, actorType: actor.type, actorId: actor.id, requestId: e.requestId ?? actor.requestId,
-    resourceType: e.resourceType, resourceId: e.resourceId, data: JSON.stringify(e.data), pendingFanout: options.fanOut !== false,
+    tenantId,
+    id: newId(),
+    type: e.type,
+    occurredAt,
+    actorType: actor.type,
+    actorId: actor.id,
+    requestId: e.requestId ?? actor.requestId,
+    resourceType: e.resourceType,
+    resourceId: e.resourceId,
+    data: JSON.stringify(e.data),
+    pendingFanout: options.fanOut !== false,
   }));
   await events.insertMany(trx, rows);
   return rows.map((r) => r.id);
@@ -81,14 +96,24 @@ export class EventService {
   /** @throws PERMISSION_DENIED; VALIDATION_FAILED for a malformed cursor. */
   async listEvents(ctx: TenantContext, query: ListEventsQuery): Promise<EventList> {
     requirePermission(ctx.principal, 'events:read');
-    if (query.cursor !== undefined && !isUuid(query.cursor)) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/cursor', 'FIELD_INVALID')] });
+    if (query.cursor !== undefined && !isUuid(query.cursor))
+      throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/cursor', 'FIELD_INVALID')] });
     const limit = query.limit ?? 50;
     const rows = await events.list(this.db, ctx.tenantId, {
-      type: query.type, actorId: query.actorId, resourceId: query.resourceId, since: query.since, until: query.until, afterId: query.cursor, limit: limit + 1,
+      type: query.type,
+      actorId: query.actorId,
+      resourceId: query.resourceId,
+      since: query.since,
+      until: query.until,
+      afterId: query.cursor,
+      limit: limit + 1,
     });
     const page = rows.slice(0, limit);
     const definitions = await listAttributeDefinitions(this.db, ctx.tenantId);
-    return { data: page.map((row) => eventForReader(toEventResource(row), definitions, ctx.principal)), nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null };
+    return {
+      data: page.map((row) => eventForReader(toEventResource(row), definitions, ctx.principal)),
+      nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+    };
   }
 
   /** Drops events older than the retention period. */

@@ -37,7 +37,11 @@ export function list(db: Executor, tenantId: string, type?: string): Promise<Gro
 
 /** Groups matching any of the ids, `type:code` pairs or `type#number` pairs, in one query. */
 export function findByRefs(
-  db: Executor, tenantId: string, ids: string[], typeCodes: Array<{ type: string; code: string }>, typeSeqs: Array<{ type: string; seq: number }> = [],
+  db: Executor,
+  tenantId: string,
+  ids: string[],
+  typeCodes: Array<{ type: string; code: string }>,
+  typeSeqs: Array<{ type: string; seq: number }> = [],
 ): Promise<GroupRow[]> {
   if (ids.length === 0 && typeCodes.length === 0 && typeSeqs.length === 0) return Promise.resolve([]);
   return db
@@ -76,16 +80,28 @@ export async function listByUsers(db: Executor, tenantId: string, userIds: strin
 
 export async function replaceUserGroups(db: Executor, tenantId: string, userId: string, groupIds: string[]): Promise<void> {
   await db.deleteFrom('userGroups').where('tenantId', '=', tenantId).where('userId', '=', userId).execute();
-  await addMembers(db, tenantId, groupIds.map((groupId) => ({ userId, groupId })));
+  await addMembers(
+    db,
+    tenantId,
+    groupIds.map((groupId) => ({ userId, groupId })),
+  );
 }
 
 export async function addMembers(db: Executor, tenantId: string, pairs: Array<{ userId: string; groupId: string }>): Promise<void> {
   if (pairs.length === 0) return;
-  await db.insertInto('userGroups').values(pairs.map((p) => ({ tenantId, ...p }))).onConflict((oc) => oc.doNothing()).execute();
+  await db
+    .insertInto('userGroups')
+    .values(pairs.map((p) => ({ tenantId, ...p })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 /** Live members of a group, in creation order. */
-export function listMembers(db: Executor, tenantId: string, groupId: string): Promise<Array<{ id: string; username: string | null; email: string | null; displayName: string | null }>> {
+export function listMembers(
+  db: Executor,
+  tenantId: string,
+  groupId: string,
+): Promise<Array<{ id: string; username: string | null; email: string | null; displayName: string | null }>> {
   return db
     .selectFrom('userGroups')
     .innerJoin('users', (j) => j.onRef('users.tenantId', '=', 'userGroups.tenantId').onRef('users.id', '=', 'userGroups.userId'))

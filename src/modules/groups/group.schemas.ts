@@ -17,12 +17,20 @@ export const GroupSchema = Type.Object(
 export type Group = Static<typeof GroupSchema>;
 
 /** How a user resource shows its groups. */
-export const GroupRefSchema = Type.Object({ id: Type.String(), seq: Type.Union([Type.Integer(), Type.Null()]), type: Type.String(), code: Type.String(), name: Type.String() }, { additionalProperties: false });
+export const GroupRefSchema = Type.Object(
+  { id: Type.String(), seq: Type.Union([Type.Integer(), Type.Null()]), type: Type.String(), code: Type.String(), name: Type.String() },
+  { additionalProperties: false },
+);
 export type GroupRef = Static<typeof GroupRefSchema>;
 
 export const CreateGroupSchema = Type.Object(
   {
-    type: Type.String({ minLength: 1, maxLength: 40, pattern: '^[a-z][a-z0-9_-]*$', description: 'e.g. team, office, department, location, channel' }),
+    type: Type.String({
+      minLength: 1,
+      maxLength: 40,
+      pattern: '^[a-z][a-z0-9_-]*$',
+      description: 'e.g. team, office, department, location, channel',
+    }),
     code: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Unique within the type' }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.Optional(Type.String({ maxLength: 1000 })),

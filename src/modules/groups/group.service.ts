@@ -14,8 +14,11 @@ import type { GroupRow } from './group.table.js';
 
 function toGroupResponse(row: GroupRow): Group {
   return {
-    ...toGroupRef(row), description: row.description,
-    isDefault: readBool(row.isDefault), createdAt: toIso(row.createdAt), updatedAt: toIso(row.updatedAt),
+    ...toGroupRef(row),
+    description: row.description,
+    isDefault: readBool(row.isDefault),
+    createdAt: toIso(row.createdAt),
+    updatedAt: toIso(row.updatedAt),
   };
 }
 
@@ -54,7 +57,11 @@ export function matchGroups(found: GroupRow[], refs: string[], path: string): { 
   const matched = new Map<string, GroupRow>();
   refs.forEach((ref, i) => {
     const p = parseRef(ref);
-    const row = found.find((g) => (p.id ? g.id === p.id : p.type !== undefined && g.type === p.type && (p.seq !== undefined ? Number(g.seq) === p.seq : g.code === p.code)));
+    const row = found.find((g) =>
+      p.id
+        ? g.id === p.id
+        : p.type !== undefined && g.type === p.type && (p.seq !== undefined ? Number(g.seq) === p.seq : g.code === p.code),
+    );
     if (row) matched.set(row.id, row);
     else errors.push(fieldError(`${path}/${i}`, 'GROUP_UNKNOWN', `No group "${ref}"`));
   });
@@ -62,7 +69,12 @@ export function matchGroups(found: GroupRow[], refs: string[], path: string): { 
 }
 
 /** Resolves one list of group references; see `loadGroups` and `matchGroups`. */
-export async function resolveGroups(db: Executor, tenantId: string, refs: string[], path: string): Promise<{ groups: GroupRow[]; errors: FieldError[] }> {
+export async function resolveGroups(
+  db: Executor,
+  tenantId: string,
+  refs: string[],
+  path: string,
+): Promise<{ groups: GroupRow[]; errors: FieldError[] }> {
   return matchGroups(await loadGroups(db, tenantId, refs), refs, path);
 }
 
@@ -80,7 +92,18 @@ export class GroupService {
     requirePermission(ctx.principal, 'groups:manage');
     const now = nowIso();
     const seq = await reserveSeq(this.db, ctx.tenantId, 'groups');
-    const row = { tenantId: ctx.tenantId, id: newId(), seq, type: input.type, code: input.code, name: input.name, description: input.description ?? null, isDefault: input.isDefault ?? false, createdAt: now, updatedAt: now };
+    const row = {
+      tenantId: ctx.tenantId,
+      id: newId(),
+      seq,
+      type: input.type,
+      code: input.code,
+      name: input.name,
+      description: input.description ?? null,
+      isDefault: input.isDefault ?? false,
+      createdAt: now,
+      updatedAt: now,
+    };
     await this.db.transaction().execute(async (trx) => {
       await groups.insert(trx, row);
       await recordFor(trx, ctx, [{ type: 'group.created', resourceType: 'group', resourceId: row.id, data: toGroupResponse(row) }]);
@@ -145,15 +168,28 @@ export class GroupService {
     const group = await this.find(ctx.tenantId, id);
     const add = [...new Set((change.add ?? []).map((u) => u.toLowerCase()))];
     const known = new Set((await findLiveUsers(this.db, ctx.tenantId, add.filter(isUuid))).map((u) => u.id));
-    const errors = (change.add ?? []).flatMap((u, i) => (known.has(u.toLowerCase()) ? [] : [fieldError(`/add/${i}`, 'USER_UNKNOWN', `No user "${u}"`)]));
+    const errors = (change.add ?? []).flatMap((u, i) =>
+      known.has(u.toLowerCase()) ? [] : [fieldError(`/add/${i}`, 'USER_UNKNOWN', `No user "${u}"`)],
+    );
     throwIfFieldErrors(errors);
     const remove = change.remove === 'all' ? 'all' : (change.remove ?? []).map((u) => u.toLowerCase()).filter(isUuid);
     if (!holdsEveryPermission(ctx.principal)) await this.guardMembers(ctx, group.id, add, remove);
     await this.db.transaction().execute(async (trx) => {
       await groups.removeMembers(trx, ctx.tenantId, group.id, remove);
-      await groups.addMembers(trx, ctx.tenantId, add.map((userId) => ({ userId, groupId: group.id })));
+      await groups.addMembers(
+        trx,
+        ctx.tenantId,
+        add.map((userId) => ({ userId, groupId: group.id })),
+      );
       await groups.update(trx, ctx.tenantId, group.id, { updatedAt: nowIso() });
-      await recordFor(trx, ctx, [{ type: 'group.updated', resourceType: 'group', resourceId: group.id, data: { ...toGroupResponse(group), membersAdded: add, membersRemoved: remove } }]);
+      await recordFor(trx, ctx, [
+        {
+          type: 'group.updated',
+          resourceType: 'group',
+          resourceId: group.id,
+          data: { ...toGroupResponse(group), membersAdded: add, membersRemoved: remove },
+        },
+      ]);
     });
   }
 
@@ -167,7 +203,13 @@ export class GroupService {
     const adding = new Set(add);
     const joining = add.filter((u) => !current.has(u));
     const leaving = (remove === 'all' ? [...current] : remove.filter((u) => current.has(u))).filter((u) => !adding.has(u));
-    await assertCallerCoversUsers(this.db, ctx.principal, ctx.tenantId, [...new Set([...joining, ...leaving])], 'Adding or removing this member');
+    await assertCallerCoversUsers(
+      this.db,
+      ctx.principal,
+      ctx.tenantId,
+      [...new Set([...joining, ...leaving])],
+      'Adding or removing this member',
+    );
   }
 
   private async find(tenantId: string, id: string): Promise<GroupRow> {

@@ -35,13 +35,22 @@ for (const dialect of testDialects) {
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/users/{id}', '/v1/tenants', '/v1/api-keys', '/healthz']));
       // The five seed contracts are in the same document, each under its product's tag.
       const contracts: Array<[string, string, string]> = [
-        ['/compat/rollout/users', 'post', 'Contract: Rollout'], ['/compat/pulse/users', 'post', 'Contract: Pulse'],
-        ['/compat/rocketchat/api/v1/users.create', 'post', 'Contract: Rocket.Chat'], ['/compat/rocketchat/api/v1/login', 'post', 'Contract: Rocket.Chat'],
-        ['/compat/certification/users', 'post', 'Contract: Certification'], ['/compat/fleet/users', 'post', 'Contract: Fleet'],
+        ['/compat/rollout/users', 'post', 'Contract: Rollout'],
+        ['/compat/pulse/users', 'post', 'Contract: Pulse'],
+        ['/compat/rocketchat/api/v1/users.create', 'post', 'Contract: Rocket.Chat'],
+        ['/compat/rocketchat/api/v1/login', 'post', 'Contract: Rocket.Chat'],
+        ['/compat/certification/users', 'post', 'Contract: Certification'],
+        ['/compat/fleet/users', 'post', 'Contract: Fleet'],
       ];
       for (const [path, method, tag] of contracts) expect(doc.paths[path]?.[method]?.tags, path).toEqual([tag]);
-      expect(Object.keys(doc.paths['/compat/rollout/users'].post.requestBody.content).sort()).toEqual(['application/json', 'multipart/form-data', 'text/plain']);
-      expect(doc.paths['/compat/fleet/users'].post.responses['201'].content['application/json'].schema.properties.data.required).toContain('company_id');
+      expect(Object.keys(doc.paths['/compat/rollout/users'].post.requestBody.content).sort()).toEqual([
+        'application/json',
+        'multipart/form-data',
+        'text/plain',
+      ]);
+      expect(doc.paths['/compat/fleet/users'].post.responses['201'].content['application/json'].schema.properties.data.required).toContain(
+        'company_id',
+      );
       const page = await t.app.inject({ url: '/docs/' });
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('swagger');
@@ -50,7 +59,9 @@ for (const dialect of testDialects) {
     it('should echo a sane x-request-id and replace an unsafe one', async () => {
       expect((await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123' } })).headers['x-request-id']).toBe('abc-123');
       // Replaced by a fresh UUID (which may well contain the letters "bad": they are hex digits).
-      expect((await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id\n' } })).headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect((await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id\n' } })).headers['x-request-id']).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      );
     });
   });
 }

@@ -7,8 +7,14 @@ import { metricsAuthorized, type MetricsAccess } from '../../http/metrics-server
 const tags = ['Operations'];
 const Status = Type.Object({ status: Type.String() });
 const Readiness = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded')], { description: '`degraded`: serving, but an optional dependency (Redis) is down' }),
-  redis: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')], { description: 'Only with REDIS_URL: `down` while rate limits are counted per process' })),
+  status: Type.Union([Type.Literal('ready'), Type.Literal('degraded')], {
+    description: '`degraded`: serving, but an optional dependency (Redis) is down',
+  }),
+  redis: Type.Optional(
+    Type.Union([Type.Literal('up'), Type.Literal('down')], {
+      description: 'Only with REDIS_URL: `down` while rate limits are counted per process',
+    }),
+  ),
 });
 
 export interface HealthOptions {
@@ -20,33 +26,54 @@ export interface HealthOptions {
   metricsAccess?: MetricsAccess;
 }
 
-export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { isReady, metrics, redisStatus, metricsAccess = { token: undefined, port: undefined } }) => {
-  app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags, response: { 200: Status } } }, async () => ({ status: 'ok' }));
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
+  app,
+  { isReady, metrics, redisStatus, metricsAccess = { token: undefined, port: undefined } },
+) => {
+  app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags, response: { 200: Status } } }, async () => ({
+    status: 'ok',
+  }));
 
   // Redis only holds rate-limit counters, and each process counts on its own without it: a Redis outage
   // must not take every process out of the load balancer at once, so it is reported (200 degraded), not failed.
-  app.get('/readyz', {
-    schema: {
-      summary: 'Readiness: the database answers',
-      description: '200 `ready`; 200 `degraded` with `redis: "down"` when REDIS_URL is set and Redis does not answer (requests are served, rate limits counted per process); 503 when the database does not answer.',
-      tags, response: { 200: Readiness },
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: the database answers',
+        description:
+          '200 `ready`; 200 `degraded` with `redis: "down"` when REDIS_URL is set and Redis does not answer (requests are served, rate limits counted per process); 503 when the database does not answer.',
+        tags,
+        response: { 200: Readiness },
+      },
     },
-  }, async (_request, reply) => {
-    if (!(await isReady().catch(() => false))) {
-      // A load balancer or client polling readiness learns when to look again, as on every other 503.
-      reply.header('retry-after', '5');
-      throw new AppError('SERVICE_UNAVAILABLE', { detail: 'The database does not answer' });
-    }
-    const redis = redisStatus?.();
-    if (redis === undefined) return { status: 'ready' as const };
-    return { status: redis === 'up' ? ('ready' as const) : ('degraded' as const), redis };
-  });
+    async (_request, reply) => {
+      if (!(await isReady().catch(() => false))) {
+        // A load balancer or client polling readiness learns when to look again, as on every other 503.
+        reply.header('retry-after', '5');
+        throw new AppError('SERVICE_UNAVAILABLE', { detail: 'The database does not answer' });
+      }
+      const redis = redisStatus?.();
+      if (redis === undefined) return { status: 'ready' as const };
+      return { status: redis === 'up' ? ('ready' as const) : ('degraded' as const), redis };
+    },
+  );
 
   if (metricsAccess.port !== undefined) return;
-  app.get('/metrics', {
-    schema: { summary: 'Prometheus metrics', description: 'With ROSTER_METRICS_TOKEN set, needs `Authorization: Bearer <token>`; with ROSTER_METRICS_PORT set, served on that port instead.', tags },
-  }, async (request, reply) => {
-    if (!metricsAuthorized(metricsAccess, request.headers.authorization)) throw new AppError('UNAUTHENTICATED', { detail: 'The metrics token is missing or wrong' });
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics',
+        description:
+          'With ROSTER_METRICS_TOKEN set, needs `Authorization: Bearer <token>`; with ROSTER_METRICS_PORT set, served on that port instead.',
+        tags,
+      },
+    },
+    async (request, reply) => {
+      if (!metricsAuthorized(metricsAccess, request.headers.authorization))
+        throw new AppError('UNAUTHENTICATED', { detail: 'The metrics token is missing or wrong' });
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    },
+  );
 };

@@ -37,8 +37,13 @@ for (const dialect of testDialects) {
       if (dialect.name === 'postgres') expect(before).toMatch(/^roster_db_pool_connections\{state="total"\} \d+$/m);
 
       const { key } = await t.tenantWithKey();
-      expect((await t.request(key, { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/hook' } })).statusCode).toBe(201);
-      for (const n of [1, 2, 3]) expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: `backlog${n}@acme.com` } })).statusCode).toBe(201);
+      expect((await t.request(key, { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/hook' } })).statusCode).toBe(
+        201,
+      );
+      for (const n of [1, 2, 3])
+        expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: `backlog${n}@acme.com` } })).statusCode).toBe(
+          201,
+        );
       // Events wait for fan-out or have become pending deliveries: either way three more units of webhook backlog.
       const after = await scrape();
       const backlog = (body: string) => gauge(body, 'roster_events_pending_fanout') + gauge(body, 'roster_webhook_deliveries_pending');
@@ -49,13 +54,22 @@ for (const dialect of testDialects) {
       const { key, tenantId } = await t.tenantWithKey();
       const res = await t.request(key, { method: 'GET', url: '/v1/users', headers: { 'x-request-id': 'log-identity-1' } });
       expect(res.statusCode).toBe(200);
-      const line = t.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.reqId === 'log-identity-1' && l.msg === 'request completed');
+      const line = t.logs.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.reqId === 'log-identity-1' && l.msg === 'request completed');
       expect(line).toMatchObject({ tenant: tenantId, actor: expect.stringMatching(/^api_key:/) });
       expect(JSON.stringify(line)).not.toContain(key);
 
-      const platform = await t.request(t.platformKey, { method: 'GET', url: '/v1/users', tenant: 'bad tenant\nname', headers: { 'x-request-id': 'log-identity-2' } });
+      const platform = await t.request(t.platformKey, {
+        method: 'GET',
+        url: '/v1/users',
+        tenant: 'bad tenant\nname',
+        headers: { 'x-request-id': 'log-identity-2' },
+      });
       expect(platform.statusCode).toBeGreaterThanOrEqual(400);
-      const other = t.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.reqId === 'log-identity-2' && l.msg === 'request completed');
+      const other = t.logs.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.reqId === 'log-identity-2' && l.msg === 'request completed');
       expect(other?.tenant).toBeUndefined();
     });
   });

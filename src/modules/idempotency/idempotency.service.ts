@@ -40,22 +40,39 @@ export class IdempotencyService {
       const inserted = await this.db
         .insertInto('idempotencyKeys')
         .values({
-          ...claim, requestHash, state: 'running', statusCode: null, responseBody: null, contentType: null,
-          permissions: JSON.stringify([...principal.permissions].sort()), omittedFields: null,
-          createdAt: new Date(now).toISOString(), expiresAt: new Date(now + TTL_MS).toISOString(),
+          ...claim,
+          requestHash,
+          state: 'running',
+          statusCode: null,
+          responseBody: null,
+          contentType: null,
+          permissions: JSON.stringify([...principal.permissions].sort()),
+          omittedFields: null,
+          createdAt: new Date(now).toISOString(),
+          expiresAt: new Date(now + TTL_MS).toISOString(),
         })
         .onConflict((oc) => oc.columns(['tenantId', 'key']).doNothing())
         .returning('key')
         .executeTakeFirst();
       if (inserted) return { kind: 'execute', claim };
 
-      const row = await this.db.selectFrom('idempotencyKeys').selectAll().where('tenantId', '=', tenantId).where('key', '=', claim.key).executeTakeFirst();
+      const row = await this.db
+        .selectFrom('idempotencyKeys')
+        .selectAll()
+        .where('tenantId', '=', tenantId)
+        .where('key', '=', claim.key)
+        .executeTakeFirst();
       if (!row) continue;
       const expired = Date.parse(toIso(row.expiresAt)) <= now;
       const stale = row.state === 'running' && Date.parse(toIso(row.createdAt)) + STALE_RUNNING_MS <= now;
       if (expired || stale) {
         // Only the request that deletes exactly this row gets to retry the claim.
-        await this.db.deleteFrom('idempotencyKeys').where('tenantId', '=', tenantId).where('key', '=', claim.key).where('createdAt', '=', row.createdAt).execute();
+        await this.db
+          .deleteFrom('idempotencyKeys')
+          .where('tenantId', '=', tenantId)
+          .where('key', '=', claim.key)
+          .where('createdAt', '=', row.createdAt)
+          .execute();
         continue;
       }
       if (row.requestHash !== requestHash) throw new AppError('IDEMPOTENCY_KEY_MISMATCH');
@@ -64,11 +81,18 @@ export class IdempotencyService {
       const lost = held.find((permission) => !principal.permissions.has(permission));
       if (lost !== undefined) {
         throw new AppError('PERMISSION_DENIED', {
-          detail: `The stored answer to this Idempotency-Key is replayed only while the credential holds the "${lost}" permission it held then`, details: { permission: lost },
+          detail: `The stored answer to this Idempotency-Key is replayed only while the credential holds the "${lost}" permission it held then`,
+          details: { permission: lost },
         });
       }
       const omitted = row.omittedFields ? row.omittedFields.split(',') : [];
-      return { kind: 'replay', statusCode: row.statusCode ?? 200, body: row.responseBody ?? '', contentType: row.contentType ?? 'application/json', omitted };
+      return {
+        kind: 'replay',
+        statusCode: row.statusCode ?? 200,
+        body: row.responseBody ?? '',
+        contentType: row.contentType ?? 'application/json',
+        omitted,
+      };
     }
     throw new AppError('IDEMPOTENCY_KEY_IN_USE');
   }
@@ -79,13 +103,24 @@ export class IdempotencyService {
    */
   async finish(claim: IdempotencyClaim, statusCode: number, body: string, contentType: string): Promise<void> {
     if (statusCode >= 500 || statusCode === 401 || statusCode === 403) {
-      await this.db.deleteFrom('idempotencyKeys').where('tenantId', '=', claim.tenantId).where('key', '=', claim.key).where('state', '=', 'running').execute();
+      await this.db
+        .deleteFrom('idempotencyKeys')
+        .where('tenantId', '=', claim.tenantId)
+        .where('key', '=', claim.key)
+        .where('state', '=', 'running')
+        .execute();
       return;
     }
     const stored = withoutOneTimeSecrets(body, contentType);
     await this.db
       .updateTable('idempotencyKeys')
-      .set({ state: 'done', statusCode, responseBody: stored.body, contentType, omittedFields: stored.omitted.length > 0 ? stored.omitted.join(',') : null })
+      .set({
+        state: 'done',
+        statusCode,
+        responseBody: stored.body,
+        contentType,
+        omittedFields: stored.omitted.length > 0 ? stored.omitted.join(',') : null,
+      })
       .where('tenantId', '=', claim.tenantId)
       .where('key', '=', claim.key)
       .execute();

@@ -28,7 +28,11 @@ for (const dialect of testDialects) {
     }
 
     async function importErrors(key: string, id: string) {
-      return (await t.request(key, { method: 'GET', url: `/v1/imports/${id}/errors` })).json().data as Array<{ row: number; code: string; message: string }>;
+      return (await t.request(key, { method: 'GET', url: `/v1/imports/${id}/errors` })).json().data as Array<{
+        row: number;
+        code: string;
+        message: string;
+      }>;
     }
 
     it('should fail a CSV row with a 2 MiB cell or a row over 64 KiB, and create the good rows', async () => {
@@ -47,8 +51,18 @@ for (const dialect of testDialects) {
       const job = await waitForJob(key, res.json().id);
       expect(job).toMatchObject({ status: 'completed', totalRows: 6, processed: 6, created: 3, failed: 3 });
       expect(await importErrors(key, job.id)).toEqual([
-        { row: 2, code: 'IMPORT_RECORD_TOO_LARGE', field: null, message: expect.stringContaining('32768-byte cell limit (ROSTER_IMPORT_MAX_FIELD_BYTES)') },
-        { row: 4, code: 'IMPORT_RECORD_TOO_LARGE', field: null, message: expect.stringContaining('65536-byte record limit (ROSTER_IMPORT_MAX_RECORD_BYTES)') },
+        {
+          row: 2,
+          code: 'IMPORT_RECORD_TOO_LARGE',
+          field: null,
+          message: expect.stringContaining('32768-byte cell limit (ROSTER_IMPORT_MAX_FIELD_BYTES)'),
+        },
+        {
+          row: 4,
+          code: 'IMPORT_RECORD_TOO_LARGE',
+          field: null,
+          message: expect.stringContaining('65536-byte record limit (ROSTER_IMPORT_MAX_RECORD_BYTES)'),
+        },
         { row: 6, code: 'IMPORT_RECORD_TOO_LARGE', field: null, message: expect.stringContaining('32768-byte cell limit') },
       ]);
       expect(await emails(tenantId)).toEqual(['ok1@corp.com', 'ok2@corp.com', 'ok3@corp.com']);
@@ -63,12 +77,21 @@ for (const dialect of testDialects) {
         `{"email":"nd-under-cap@corp.com","bio":"${'b'.repeat(60_000)}"}`, // under the cap: the usual rules answer (bio is at most 4000)
         `{"email":"nd-last@corp.com","attributes":{"x":"${'C'.repeat(70_000)}"}}`,
       ].join('\n');
-      const res = await t.request(key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'application/x-ndjson' }, payload: body });
+      const res = await t.request(key, {
+        method: 'POST',
+        url: '/v1/imports',
+        headers: { 'content-type': 'application/x-ndjson' },
+        payload: body,
+      });
       expect(res.statusCode).toBe(202);
       const job = await waitForJob(key, res.json().id);
       expect(job).toMatchObject({ status: 'completed', totalRows: 5, created: 2, failed: 3 });
       const errors = await importErrors(key, job.id);
-      expect(errors.map((e) => [e.row, e.code])).toEqual([[2, 'IMPORT_RECORD_TOO_LARGE'], [4, 'FIELD_TOO_LONG'], [5, 'IMPORT_RECORD_TOO_LARGE']]);
+      expect(errors.map((e) => [e.row, e.code])).toEqual([
+        [2, 'IMPORT_RECORD_TOO_LARGE'],
+        [4, 'FIELD_TOO_LONG'],
+        [5, 'IMPORT_RECORD_TOO_LARGE'],
+      ]);
       expect(errors[0]?.message).toContain('65536-byte record limit');
       expect(await emails(tenantId)).toEqual(['nd-ok1@corp.com', 'nd-ok2@corp.com']);
     });
@@ -84,11 +107,21 @@ for (const dialect of testDialects) {
       expect(await emails(tenantId)).toEqual([]);
 
       // The header itself over the cap: nothing can be read.
-      const header = await t.request(key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'text/csv' }, payload: `email,${'h'.repeat(100_000)}\nx@corp.com,1\n` });
+      const header = await t.request(key, {
+        method: 'POST',
+        url: '/v1/imports',
+        headers: { 'content-type': 'text/csv' },
+        payload: `email,${'h'.repeat(100_000)}\nx@corp.com,1\n`,
+      });
       expect([header.statusCode, header.json().code]).toEqual([413, 'IMPORT_RECORD_TOO_LARGE']);
 
       expect((await t.request(undefined, { method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-      const next = await t.request(key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'text/csv' }, payload: 'email\nafter@corp.com\n' });
+      const next = await t.request(key, {
+        method: 'POST',
+        url: '/v1/imports',
+        headers: { 'content-type': 'text/csv' },
+        payload: 'email\nafter@corp.com\n',
+      });
       expect((await waitForJob(key, next.json().id)).status).toBe('completed');
       expect(await emails(tenantId)).toEqual(['after@corp.com']);
     });
@@ -97,10 +130,20 @@ for (const dialect of testDialects) {
       const { key } = await t.tenantWithKey();
       const emailsOver = Array.from({ length: 45_000 }, (_, i) => `over${i}@corp.com`);
       const name = 'N'.repeat(200); // 45,000 rows of about 220 bytes: 10 MB, each row well under the record cap
-      const csv = await t.request(key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'text/csv' }, payload: `email,givenName\n${emailsOver.map((e) => `${e},${name}`).join('\n')}` });
+      const csv = await t.request(key, {
+        method: 'POST',
+        url: '/v1/imports',
+        headers: { 'content-type': 'text/csv' },
+        payload: `email,givenName\n${emailsOver.map((e) => `${e},${name}`).join('\n')}`,
+      });
       expect([csv.statusCode, csv.json().code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
       expect((await t.request(key, { method: 'GET', url: `/v1/imports/${csv.json().importId as string}` })).json().status).toBe('failed');
-      const ndjson = await t.request(key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'application/x-ndjson' }, payload: emailsOver.map((email) => JSON.stringify({ email, givenName: name })).join('\n') });
+      const ndjson = await t.request(key, {
+        method: 'POST',
+        url: '/v1/imports',
+        headers: { 'content-type': 'application/x-ndjson' },
+        payload: emailsOver.map((email) => JSON.stringify({ email, givenName: name })).join('\n'),
+      });
       expect([ndjson.statusCode, ndjson.json().code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     });
   });

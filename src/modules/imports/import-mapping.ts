@@ -8,7 +8,10 @@ export type ColumnMap = Map<string, string>;
 
 export function parseColumnMap(spec: string | undefined): ColumnMap {
   const map: ColumnMap = new Map();
-  for (const pair of (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of (spec ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = pair.lastIndexOf('=');
     if (eq <= 0 || eq === pair.length - 1) throw new Error(`--map entries look like "Column name=field", got "${pair}"`);
     const field = pair.slice(eq + 1).trim();
@@ -40,7 +43,11 @@ function attributeValue(text: string): unknown {
 }
 
 function cellValue(field: string, text: string): unknown {
-  if (LIST_FIELDS.has(field)) return text.split(/[;|]/).map((s) => s.trim()).filter(Boolean);
+  if (LIST_FIELDS.has(field))
+    return text
+      .split(/[;|]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (BOOLEAN_FIELDS.has(field)) {
     const lower = text.toLowerCase();
     return TRUE.has(lower) ? true : FALSE.has(lower) ? false : text;
@@ -69,7 +76,11 @@ export function forbiddenSegment(field: string): string | undefined {
  * @throws VALIDATION_FAILED (FIELD_NAME_FORBIDDEN) for a column whose field has a `__proto__`,
  * `constructor` or `prototype` segment: the row fails, nothing is assigned.
  */
-export function csvRecordToInput(record: Record<string, string>, map: ColumnMap, options: { carryCreatedAt?: boolean } = {}): Record<string, unknown> {
+export function csvRecordToInput(
+  record: Record<string, string>,
+  map: ColumnMap,
+  options: { carryCreatedAt?: boolean } = {},
+): Record<string, unknown> {
   const input = nullObject();
   for (const [column, cell] of Object.entries(record)) {
     if (cell === undefined || cell === '') continue;
@@ -94,7 +105,9 @@ export function csvRecordToInput(record: Record<string, string>, map: ColumnMap,
 }
 
 function forbiddenField(field: string): AppError {
-  return new AppError('VALIDATION_FAILED', { errors: [fieldError(`/${field.replaceAll('.', '/')}`, 'FIELD_NAME_FORBIDDEN', `The column "${field}" names a forbidden member`)] });
+  return new AppError('VALIDATION_FAILED', {
+    errors: [fieldError(`/${field.replaceAll('.', '/')}`, 'FIELD_NAME_FORBIDDEN', `The column "${field}" names a forbidden member`)],
+  });
 }
 
 /**

@@ -28,7 +28,11 @@ async function failure(text: string, format: ImportFormat, size = 97): Promise<A
   throw new Error('the file was read without an error');
 }
 
-const tooLarge = (row: number, cap: number) => ({ row, readErrorCode: 'IMPORT_RECORD_TOO_LARGE', readError: expect.stringContaining(`${cap}-byte`) as unknown });
+const tooLarge = (row: number, cap: number) => ({
+  row,
+  readErrorCode: 'IMPORT_RECORD_TOO_LARGE',
+  readError: expect.stringContaining(`${cap}-byte`) as unknown,
+});
 
 describe('readRecords size caps', () => {
   it('should turn a CSV row over a cap into a row error and read the rows around it unchanged', async () => {
@@ -88,11 +92,19 @@ describe('readRecords size caps', () => {
 
   it('should keep NDJSON lines under the cap, multi-byte characters across chunks included', async () => {
     const bio = 'ü€𝄞'.repeat(300); // 2700 bytes
-    expect(await read(`{"bio":"${bio}"}\n{"n":1}`, 'ndjson', 5)).toEqual([{ row: 1, value: { bio } }, { row: 2, value: { n: 1 } }]);
+    expect(await read(`{"bio":"${bio}"}\n{"n":1}`, 'ndjson', 5)).toEqual([
+      { row: 1, value: { bio } },
+      { row: 2, value: { n: 1 } },
+    ]);
   });
 
   it('should turn a JSON array item over the cap into a row error and read the others', async () => {
-    const items = [{ email: 'a@x.com', tags: ['[', ']', '{', ','] }, { email: 'b@x.com', bio: 'w\\"'.repeat(2000) }, { email: 'c@x.com' }, { nested: [[['x'.repeat(5000)]]] }];
+    const items = [
+      { email: 'a@x.com', tags: ['[', ']', '{', ','] },
+      { email: 'b@x.com', bio: 'w\\"'.repeat(2000) },
+      { email: 'c@x.com' },
+      { nested: [[['x'.repeat(5000)]]] },
+    ];
     expect(await read(JSON.stringify(items, null, 1), 'json', 13)).toEqual([
       { row: 1, value: items[0] },
       tooLarge(2, 4096),
@@ -113,8 +125,10 @@ describe('readRecords size caps', () => {
     source.push('email\na@x.com\n');
     setImmediate(() => source.destroy(new AppError('PAYLOAD_TOO_LARGE')));
     const records: ImportRecord[] = [];
-    await expect((async () => {
-      for await (const record of readRecords(source, 'csv', limits)) records.push(record);
-    })()).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    await expect(
+      (async () => {
+        for await (const record of readRecords(source, 'csv', limits)) records.push(record);
+      })(),
+    ).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
 });

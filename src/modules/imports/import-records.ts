@@ -140,7 +140,8 @@ abstract class RecordGuard extends Transform {
         this.fieldBytes += 1;
         if (!isSpace(c)) this.recordHasContent = true;
       }
-      const over: Overflow | undefined = this.fieldBytes > this.limits.maxFieldBytes ? 'field' : this.recordBytes > this.limits.maxRecordBytes ? 'record' : undefined;
+      const over: Overflow | undefined =
+        this.fieldBytes > this.limits.maxFieldBytes ? 'field' : this.recordBytes > this.limits.maxRecordBytes ? 'record' : undefined;
       if (over !== undefined) {
         const error = this.cannotSkip(over);
         if (error) {
@@ -204,15 +205,19 @@ class CsvGuard extends RecordGuard {
   protected cannotSkip(kind: Overflow): Error | undefined {
     if (this.records > 0) return undefined;
     return new AppError('IMPORT_RECORD_TOO_LARGE', {
-      detail: kind === 'field'
-        ? `A cell of the header row is larger than the ${this.limits.maxFieldBytes}-byte cell limit (ROSTER_IMPORT_MAX_FIELD_BYTES)`
-        : `The header row is larger than the ${this.limits.maxRecordBytes}-byte record limit (ROSTER_IMPORT_MAX_RECORD_BYTES)`,
+      detail:
+        kind === 'field'
+          ? `A cell of the header row is larger than the ${this.limits.maxFieldBytes}-byte cell limit (ROSTER_IMPORT_MAX_FIELD_BYTES)`
+          : `The header row is larger than the ${this.limits.maxRecordBytes}-byte record limit (ROSTER_IMPORT_MAX_RECORD_BYTES)`,
     });
   }
 
   protected unfinished(): Error | undefined {
     if (!this.quoting) return undefined;
-    const limit = this.skipping === 'field' ? `${this.limits.maxFieldBytes}-byte cell limit (ROSTER_IMPORT_MAX_FIELD_BYTES)` : `${this.limits.maxRecordBytes}-byte record limit (ROSTER_IMPORT_MAX_RECORD_BYTES)`;
+    const limit =
+      this.skipping === 'field'
+        ? `${this.limits.maxFieldBytes}-byte cell limit (ROSTER_IMPORT_MAX_FIELD_BYTES)`
+        : `${this.limits.maxRecordBytes}-byte record limit (ROSTER_IMPORT_MAX_RECORD_BYTES)`;
     return new AppError('IMPORT_RECORD_TOO_LARGE', {
       detail: `Row ${this.records} opens a quoted cell that is never closed: it runs over the ${limit} to the end of the file, so no later row can be read`,
     });
@@ -331,7 +336,11 @@ async function* readLines(source: AsyncIterable<Buffer | string>, limits: Record
  * NDJSON line becomes a record with `readError` and the import goes on; a malformed CSV or JSON
  * file stops the stream with an error.
  */
-export async function* readRecords(source: Readable, format: ImportFormat, limits: RecordLimits = DEFAULT_RECORD_LIMITS): AsyncGenerator<ImportRecord> {
+export async function* readRecords(
+  source: Readable,
+  format: ImportFormat,
+  limits: RecordLimits = DEFAULT_RECORD_LIMITS,
+): AsyncGenerator<ImportRecord> {
   if (format === 'ndjson') {
     yield* readLines(source as AsyncIterable<Buffer | string>, limits);
     return;
@@ -345,7 +354,19 @@ export async function* readRecords(source: Readable, format: ImportFormat, limit
   if (format === 'csv') {
     let row = 0;
     // max_record_size backs the guard up: no record over the cap reaches a string.
-    const parser = pipeline(source, guard, parseCsv({ columns: true, bom: true, skip_empty_lines: true, trim: true, relax_column_count: true, max_record_size: limits.maxRecordBytes }), done);
+    const parser = pipeline(
+      source,
+      guard,
+      parseCsv({
+        columns: true,
+        bom: true,
+        skip_empty_lines: true,
+        trim: true,
+        relax_column_count: true,
+        max_record_size: limits.maxRecordBytes,
+      }),
+      done,
+    );
     for await (const record of parser as AsyncIterable<Record<string, string>>) {
       row += 1;
       const kind = markerKind(Object.values(record)[0]);

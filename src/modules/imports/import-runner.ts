@@ -45,7 +45,10 @@ function rowErrors(row: number, error: AppError): RowError[] {
 /** A record as a create body, or the row's error: a forbidden member name, text no store can keep, or the create schema's field errors. */
 function toCreateInput(value: unknown, options: RunImportOptions, carryCreatedAt: boolean): CreateUserInput | AppError {
   try {
-    const input = options.format === 'csv' ? csvRecordToInput(value as Record<string, string>, options.columnMap, { carryCreatedAt }) : jsonRecordToInput(value, options.columnMap);
+    const input =
+      options.format === 'csv'
+        ? csvRecordToInput(value as Record<string, string>, options.columnMap, { carryCreatedAt })
+        : jsonRecordToInput(value, options.columnMap);
     const hostile = inputFieldError(input);
     if (hostile) return new AppError('VALIDATION_FAILED', { errors: [hostile] });
     const errors = validateRow(input);
@@ -60,7 +63,12 @@ function toCreateInput(value: unknown, options: RunImportOptions, carryCreatedAt
  * Feeds records to the one create path in batches (partial mode): every row meets the same rules as
  * POST /v1/users. Used by `roster import` and by import jobs.
  */
-export async function runImport(users: UserService, ctx: TenantContext, records: AsyncIterable<ImportRecord>, options: RunImportOptions): Promise<ImportProgress> {
+export async function runImport(
+  users: UserService,
+  ctx: TenantContext,
+  records: AsyncIterable<ImportRecord>,
+  options: RunImportOptions,
+): Promise<ImportProgress> {
   // With onChunk each batch must be one transaction, so a batch's last row is a safe resume point.
   if (options.onChunk && options.batchSize > CHUNK_SIZE) throw new Error(`batchSize must be at most ${CHUNK_SIZE} with onChunk`);
   const progress: ImportProgress = { processed: 0, created: 0, failed: 0 };
@@ -84,21 +92,25 @@ export async function runImport(users: UserService, ctx: TenantContext, records:
       return { delta, errors };
     };
     const onChunk = options.onChunk;
-    const outcomes = await users.createUsers(ctx, current.map((c) => c.item), {
-      mode: 'partial',
-      returnUsers: false,
-      // Imports are background work that waits its turn; the 503 admission is for request floods.
-      background: true,
-      ...(options.dryRun ? { dryRun: true } : {}),
-      ...(onChunk
-        ? {
-            onChunk: async (trx: Executor, chunk: ItemOutcome[]) => {
-              const { delta, errors } = tally(chunk);
-              await onChunk(trx, delta, errors, lastRow);
-            },
-          }
-        : {}),
-    });
+    const outcomes = await users.createUsers(
+      ctx,
+      current.map((c) => c.item),
+      {
+        mode: 'partial',
+        returnUsers: false,
+        // Imports are background work that waits its turn; the 503 admission is for request floods.
+        background: true,
+        ...(options.dryRun ? { dryRun: true } : {}),
+        ...(onChunk
+          ? {
+              onChunk: async (trx: Executor, chunk: ItemOutcome[]) => {
+                const { delta, errors } = tally(chunk);
+                await onChunk(trx, delta, errors, lastRow);
+              },
+            }
+          : {}),
+      },
+    );
     const { delta, errors } = tally(outcomes);
     progress.processed += delta.processed;
     progress.created += delta.created;

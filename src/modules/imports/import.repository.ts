@@ -15,10 +15,20 @@ export function findJob(db: Executor, tenantId: string, id: string): Promise<Imp
 }
 
 export async function insertRows(db: Executor, tenantId: string, jobId: string, rows: Array<{ row: number; data: string }>): Promise<void> {
-  if (rows.length > 0) await db.insertInto('importRows').values(rows.map((r) => ({ tenantId, jobId, ...r }))).execute();
+  if (rows.length > 0)
+    await db
+      .insertInto('importRows')
+      .values(rows.map((r) => ({ tenantId, jobId, ...r })))
+      .execute();
 }
 
-export function rowsAfter(db: Executor, tenantId: string, jobId: string, afterRow: number, limit: number): Promise<Array<{ row: number; data: string }>> {
+export function rowsAfter(
+  db: Executor,
+  tenantId: string,
+  jobId: string,
+  afterRow: number,
+  limit: number,
+): Promise<Array<{ row: number; data: string }>> {
   return db
     .selectFrom('importRows')
     .select(['row', 'data'])
@@ -31,14 +41,23 @@ export function rowsAfter(db: Executor, tenantId: string, jobId: string, afterRo
 }
 
 export async function markQueued(db: Executor, tenantId: string, id: string, totalRows: number, now: string): Promise<void> {
-  await db.updateTable('importJobs').set({ status: 'queued', totalRows, updatedAt: now }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+  await db
+    .updateTable('importJobs')
+    .set({ status: 'queued', totalRows, updatedAt: now })
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
 }
 
 /**
  * Takes a job for this process: a queued one, or a running one whose process stopped beating.
  * The conditional update makes the claim exclusive between processes.
  */
-export async function claimJob(db: Executor, job: Pick<ImportJobRow, 'tenantId' | 'id' | 'status' | 'updatedAt'>, now: string): Promise<boolean> {
+export async function claimJob(
+  db: Executor,
+  job: Pick<ImportJobRow, 'tenantId' | 'id' | 'status' | 'updatedAt'>,
+  now: string,
+): Promise<boolean> {
   const result = await db
     .updateTable('importJobs')
     .set({ status: 'running', updatedAt: now })
@@ -72,16 +91,36 @@ export async function findNextRunnable(db: Executor, staleBefore: string): Promi
     .limit(1)
     .executeTakeFirst();
   if (!tenant) return undefined;
-  return runnable(db, staleBefore).selectAll().where('tenantId', '=', tenant.tenantId).orderBy('createdAt').orderBy('id').limit(1).executeTakeFirst();
+  return runnable(db, staleBefore)
+    .selectAll()
+    .where('tenantId', '=', tenant.tenantId)
+    .orderBy('createdAt')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** Gives a job back to the queue after its turn (one chunk), its resume point recorded: it waits for its next turn. */
 export async function requeueJob(db: Executor, tenantId: string, id: string, now: string): Promise<void> {
-  await db.updateTable('importJobs').set({ status: 'queued', updatedAt: now }).where('tenantId', '=', tenantId).where('id', '=', id).where('status', '=', 'running').execute();
+  await db
+    .updateTable('importJobs')
+    .set({ status: 'queued', updatedAt: now })
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .execute();
 }
 
 /** Records a committed chunk in its own transaction: counters, resume point, heartbeat, errors. */
-export async function recordChunk(db: Executor, tenantId: string, jobId: string, delta: { processed: number; created: number; failed: number }, lastRow: number, errors: RowError[], now: string): Promise<void> {
+export async function recordChunk(
+  db: Executor,
+  tenantId: string,
+  jobId: string,
+  delta: { processed: number; created: number; failed: number },
+  lastRow: number,
+  errors: RowError[],
+  now: string,
+): Promise<void> {
   await db
     .updateTable('importJobs')
     .set({
@@ -100,11 +139,27 @@ export async function recordChunk(db: Executor, tenantId: string, jobId: string,
     perRow.set(e.row, n);
     return { tenantId, jobId, row: e.row, n, code: e.code, field: e.field, message: e.message };
   });
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('importErrors').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('importErrors')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
-export async function finishJob(db: Executor, tenantId: string, id: string, status: 'completed' | 'failed', error: string | null, now: string): Promise<void> {
-  await db.updateTable('importJobs').set({ status, error, updatedAt: now, finishedAt: now }).where('tenantId', '=', tenantId).where('id', '=', id).execute();
+export async function finishJob(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  status: 'completed' | 'failed',
+  error: string | null,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('importJobs')
+    .set({ status, error, updatedAt: now, finishedAt: now })
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
   await db.deleteFrom('importRows').where('tenantId', '=', tenantId).where('jobId', '=', id).execute();
 }
 

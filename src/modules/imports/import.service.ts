@@ -17,8 +17,18 @@ const UPLOAD_BATCH = 1000;
 export function toImportJob(row: ImportJobRow): ImportJob {
   return {
     // A started job waits in the queue between its turns (one chunk each, see ImportWorker): to its owner it is running.
-    id: row.id, status: row.status === 'queued' && row.lastRow > 0 ? 'running' : row.status, format: row.format, dryRun: readBool(row.dryRun), totalRows: row.totalRows, processed: row.processed, created: row.created,
-    failed: row.failed, error: row.error, createdBy: row.createdBy, createdAt: toIso(row.createdAt), updatedAt: toIso(row.updatedAt),
+    id: row.id,
+    status: row.status === 'queued' && row.lastRow > 0 ? 'running' : row.status,
+    format: row.format,
+    dryRun: readBool(row.dryRun),
+    totalRows: row.totalRows,
+    processed: row.processed,
+    created: row.created,
+    failed: row.failed,
+    error: row.error,
+    createdBy: row.createdBy,
+    createdAt: toIso(row.createdAt),
+    updatedAt: toIso(row.updatedAt),
     finishedAt: row.finishedAt === null ? null : toIso(row.finishedAt),
   };
 }
@@ -41,7 +51,14 @@ export class ImportService {
    * @throws PERMISSION_DENIED; VALIDATION_FAILED (bad map, unreadable file); IMPORT_RECORD_TOO_LARGE (a header
    *   over the caps, or an unclosed quote past them: the file cannot be read on).
    */
-  async submit(ctx: TenantContext, source: Readable, format: ImportFormat, map: string | undefined, dryRun = false, tokenHash?: string): Promise<ImportJob> {
+  async submit(
+    ctx: TenantContext,
+    source: Readable,
+    format: ImportFormat,
+    map: string | undefined,
+    dryRun = false,
+    tokenHash?: string,
+  ): Promise<ImportJob> {
     requirePermission(ctx.principal, 'users:create');
     let columnMap: Map<string, string>;
     try {
@@ -54,15 +71,34 @@ export class ImportService {
     const { principal } = ctx;
     // The job is created as 'failed' and only turned 'queued' once the upload is complete, so a broken upload never runs.
     await imports.insertJob(this.db, {
-      tenantId: ctx.tenantId, id, status: 'failed', format, dryRun, columnMap: JSON.stringify([...columnMap]),
+      tenantId: ctx.tenantId,
+      id,
+      status: 'failed',
+      format,
+      dryRun,
+      columnMap: JSON.stringify([...columnMap]),
       principal: JSON.stringify(jobCredentialOf(principal, tokenHash)),
-      totalRows: 0, processed: 0, created: 0, failed: 0, lastRow: 0, error: 'upload incomplete', createdBy: actorRef(principal), createdAt: now, updatedAt: now, finishedAt: null,
+      totalRows: 0,
+      processed: 0,
+      created: 0,
+      failed: 0,
+      lastRow: 0,
+      error: 'upload incomplete',
+      createdBy: actorRef(principal),
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
     });
     let total = 0;
     let pending: Array<{ row: number; data: string }> = [];
     try {
       for await (const record of readRecords(source, format, this.recordLimits)) {
-        pending.push({ row: record.row, data: JSON.stringify(record.readError !== undefined ? { readError: record.readError, readErrorCode: record.readErrorCode } : { value: record.value }) });
+        pending.push({
+          row: record.row,
+          data: JSON.stringify(
+            record.readError !== undefined ? { readError: record.readError, readErrorCode: record.readErrorCode } : { value: record.value },
+          ),
+        });
         total = record.row;
         if (pending.length >= UPLOAD_BATCH) {
           await imports.insertRows(this.db, ctx.tenantId, id, pending);
@@ -73,8 +109,17 @@ export class ImportService {
     } catch (error) {
       await imports.finishJob(this.db, ctx.tenantId, id, 'failed', `The file could not be read: ${(error as Error).message}`, nowIso());
       // The answer names the failed job, whose `error` says the same.
-      if (error instanceof AppError) throw new AppError(error.code, { detail: error.message, errors: error.errors, details: { ...error.details, importId: id }, cause: error });
-      throw new AppError('VALIDATION_FAILED', { detail: `The file could not be read: ${(error as Error).message}`, details: { importId: id } });
+      if (error instanceof AppError)
+        throw new AppError(error.code, {
+          detail: error.message,
+          errors: error.errors,
+          details: { ...error.details, importId: id },
+          cause: error,
+        });
+      throw new AppError('VALIDATION_FAILED', {
+        detail: `The file could not be read: ${(error as Error).message}`,
+        details: { importId: id },
+      });
     }
     await this.db.updateTable('importJobs').set({ error: null }).where('tenantId', '=', ctx.tenantId).where('id', '=', id).execute();
     await imports.markQueued(this.db, ctx.tenantId, id, total, nowIso());

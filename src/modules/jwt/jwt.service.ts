@@ -26,9 +26,16 @@ export class JwtService {
   readonly #secret: Uint8Array | undefined;
   readonly #jwks: JWTVerifyGetKey | undefined;
 
-  constructor(private readonly db: Db, private readonly tenants: TenantService, private readonly config: Config['jwt']) {
+  constructor(
+    private readonly db: Db,
+    private readonly tenants: TenantService,
+    private readonly config: Config['jwt'],
+  ) {
     this.#secret = config.secret === undefined ? undefined : new TextEncoder().encode(config.secret);
-    this.#jwks = config.jwksUrl === undefined ? undefined : createRemoteJWKSet(new URL(config.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    this.#jwks =
+      config.jwksUrl === undefined
+        ? undefined
+        : createRemoteJWKSet(new URL(config.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
   }
 
   get enabled(): boolean {
@@ -51,7 +58,10 @@ export class JwtService {
   }
 
   private async verify(token: string): Promise<JWTPayload | undefined> {
-    for (const [key, algorithms] of [[this.#secret, HMAC], [this.#jwks, ASYMMETRIC]] as const) {
+    for (const [key, algorithms] of [
+      [this.#secret, HMAC],
+      [this.#jwks, ASYMMETRIC],
+    ] as const) {
       if (key === undefined) continue;
       try {
         const options = this.verifyOptions(algorithms);
@@ -60,7 +70,8 @@ export class JwtService {
         return payload;
       } catch (error) {
         // A key-set that cannot be fetched is our outage, not the caller's bad token.
-        if (error instanceof joseErrors.JWKSTimeout) throw new AppError('SERVICE_UNAVAILABLE', { detail: 'The JWT key set could not be fetched' });
+        if (error instanceof joseErrors.JWKSTimeout)
+          throw new AppError('SERVICE_UNAVAILABLE', { detail: 'The JWT key set could not be fetched' });
       }
     }
     return undefined;
@@ -78,20 +89,32 @@ export class JwtService {
     if (!claims) return undefined;
     const { tenantClaim, roleClaim, maxLifetimeSeconds } = this.config;
     // `exp` is required by verify(); a token valid for longer than the maximum is a standing credential.
-    const lifetime = (claims.exp as number) - (typeof claims.iat === 'number' ? Math.min(claims.iat, Date.now() / 1000) : Date.now() / 1000);
-    if (lifetime > maxLifetimeSeconds) throw new AppError('UNAUTHENTICATED', { detail: `Unauthorized: the JWT is valid for more than ${maxLifetimeSeconds} seconds` });
+    const lifetime =
+      (claims.exp as number) - (typeof claims.iat === 'number' ? Math.min(claims.iat, Date.now() / 1000) : Date.now() / 1000);
+    if (lifetime > maxLifetimeSeconds)
+      throw new AppError('UNAUTHENTICATED', { detail: `Unauthorized: the JWT is valid for more than ${maxLifetimeSeconds} seconds` });
     const claimed = stringClaim(claims, tenantClaim);
-    if (claimed === undefined) throw new AppError('UNAUTHENTICATED', { detail: `Unauthorized: the JWT names no tenant in its "${tenantClaim}" claim` });
+    if (claimed === undefined)
+      throw new AppError('UNAUTHENTICATED', { detail: `Unauthorized: the JWT names no tenant in its "${tenantClaim}" claim` });
     const tenant = await this.tenants.findTenant(claimed);
     const named = tenantRef?.trim() ? await this.tenants.findTenant(tenantRef.trim()) : tenant;
     // Another tenant than the token's, whether or not it exists, is refused alike.
     if (tenant === undefined || named?.id !== tenant.id) throw new AppError('TENANT_ACCESS_DENIED');
     const roleName = stringClaim(claims, roleClaim) ?? this.config.role;
     if (roleName === undefined) {
-      throw new AppError('PERMISSION_DENIED', { detail: `The JWT names no role: put a role of the tenant in its "${roleClaim}" claim, or set ROSTER_JWT_ROLE` });
+      throw new AppError('PERMISSION_DENIED', {
+        detail: `The JWT names no role: put a role of the tenant in its "${roleClaim}" claim, or set ROSTER_JWT_ROLE`,
+      });
     }
     const role = (await loadRoles(this.db, tenant.id, [roleName])).get(roleName);
-    if (role === undefined) throw new AppError('PERMISSION_DENIED', { detail: `The JWT's role "${roleName}" is not a role of this tenant` });
-    return { kind: 'jwt', id: String(claims.sub ?? 'anonymous').slice(0, 200), tenantId: tenant.id, role: role.name, permissions: new Set(role.permissions) };
+    if (role === undefined)
+      throw new AppError('PERMISSION_DENIED', { detail: `The JWT's role "${roleName}" is not a role of this tenant` });
+    return {
+      kind: 'jwt',
+      id: String(claims.sub ?? 'anonymous').slice(0, 200),
+      tenantId: tenant.id,
+      role: role.name,
+      permissions: new Set(role.permissions),
+    };
   }
 }

@@ -24,9 +24,18 @@ export async function reserveLinkToken(
   trx: Executor,
   row: { tenantId: string; messageId: string; userId: string; purpose: TokenPurpose; expiresAt: string },
 ): Promise<void> {
-  await trx.insertInto('userTokens').values({
-    tenantId: row.tenantId, tokenHash: reservationHash(row.messageId), userId: row.userId, purpose: row.purpose, expiresAt: row.expiresAt, usedAt: null, createdAt: nowIso(),
-  }).execute();
+  await trx
+    .insertInto('userTokens')
+    .values({
+      tenantId: row.tenantId,
+      tokenHash: reservationHash(row.messageId),
+      userId: row.userId,
+      purpose: row.purpose,
+      expiresAt: row.expiresAt,
+      usedAt: null,
+      createdAt: nowIso(),
+    })
+    .execute();
 }
 
 export const hasLinkPlaceholder = (text: string): boolean => text.includes(PLACEHOLDER_PARAM);
@@ -45,12 +54,28 @@ export const redactLinks = (text: string): string => text.replace(/token=[^\s&#"
  * unused, unexpired and not revoked. @returns the token, or undefined when there is nothing to draw.
  */
 export async function drawLinkToken(db: Executor, tenantId: string, messageId: string): Promise<string | undefined> {
-  const reserved = await db.selectFrom('userTokens').select(['userId', 'purpose', 'expiresAt'])
-    .where('tenantId', '=', tenantId).where('tokenHash', '=', reservationHash(messageId)).where('usedAt', 'is', null).where('expiresAt', '>', nowIso())
+  const reserved = await db
+    .selectFrom('userTokens')
+    .select(['userId', 'purpose', 'expiresAt'])
+    .where('tenantId', '=', tenantId)
+    .where('tokenHash', '=', reservationHash(messageId))
+    .where('usedAt', 'is', null)
+    .where('expiresAt', '>', nowIso())
     .executeTakeFirst();
   if (!reserved) return undefined;
   const token = randomBase62(40);
-  await db.insertInto('userTokens').values({ tenantId, tokenHash: sha256Hex(token), userId: reserved.userId, purpose: reserved.purpose, expiresAt: toIso(reserved.expiresAt), usedAt: null, createdAt: nowIso() }).execute();
+  await db
+    .insertInto('userTokens')
+    .values({
+      tenantId,
+      tokenHash: sha256Hex(token),
+      userId: reserved.userId,
+      purpose: reserved.purpose,
+      expiresAt: toIso(reserved.expiresAt),
+      usedAt: null,
+      createdAt: nowIso(),
+    })
+    .execute();
   return token;
 }
 

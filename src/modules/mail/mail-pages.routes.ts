@@ -17,7 +17,8 @@ const PAGE_HEADERS = {
 };
 
 function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+  const html =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${escapeHtml(title)}</title></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
   return reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html);
 }
@@ -67,7 +68,10 @@ export const mailPageRoutes: FastifyPluginAsync<{ mail: MailService }> = async (
     } catch (error) {
       const text = problemText(error);
       // A dead link gets no form to try again with; a refused password gets the form back, token still in the body.
-      const body = error instanceof AppError && error.code === 'TOKEN_INVALID' ? `<p role="alert">${escapeHtml(text)}</p>` : passwordForm(tenant, token, text);
+      const body =
+        error instanceof AppError && error.code === 'TOKEN_INVALID'
+          ? `<p role="alert">${escapeHtml(text)}</p>`
+          : passwordForm(tenant, token, text);
       return page(reply, 400, 'Choose your password', body);
     }
     if (password !== confirm) return page(reply, 400, 'Choose your password', passwordForm(tenant, token, 'The two passwords differ.'));
@@ -76,8 +80,12 @@ export const mailPageRoutes: FastifyPluginAsync<{ mail: MailService }> = async (
 
   app.get('/verify-email', { schema: { hide: true } }, async (request, reply) => {
     const { tenant = '', token = '' } = request.query as LinkQuery;
-    return page(reply, 200, 'Confirm your email address',
-      `<form method="post" action="/verify-email">${hidden(tenant, token)}<p><button type="submit">Confirm my address</button></p></form>`);
+    return page(
+      reply,
+      200,
+      'Confirm your email address',
+      `<form method="post" action="/verify-email">${hidden(tenant, token)}<p><button type="submit">Confirm my address</button></p></form>`,
+    );
   });
 
   app.post('/verify-email', { schema: { hide: true } }, async (request, reply) => {

@@ -51,7 +51,9 @@ export class MailSenderPolicy {
 
   /** @param allowedDomains undefined: the operator sender's own domain only. */
   constructor(allowedDomains?: readonly string[]) {
-    this.#domains = new Set((allowedDomains ?? [OPERATOR_SENDER.domain]).map((d) => senderDomain(d)).filter((d): d is string => d !== undefined));
+    this.#domains = new Set(
+      (allowedDomains ?? [OPERATOR_SENDER.domain]).map((d) => senderDomain(d)).filter((d): d is string => d !== undefined),
+    );
   }
 
   /** Whether a tenant may send as `from`. */

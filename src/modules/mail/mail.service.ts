@@ -44,7 +44,13 @@ const RESET_MAIL_INTERVAL_MS = 60_000;
  * user's mail is never lost and a rolled-back user gets none. Links are queued with their token
  * reserved, not drawn (link-token.ts): the stored mail holds no live link.
  */
-export async function queueUserMail(trx: Executor, ctx: TenantContext, settings: TenantSettings & { tenantName: string; tenantSlug: string }, publicUrl: string, recipients: MailRecipient[]): Promise<void> {
+export async function queueUserMail(
+  trx: Executor,
+  ctx: TenantContext,
+  settings: TenantSettings & { tenantName: string; tenantSlug: string },
+  publicUrl: string,
+  recipients: MailRecipient[],
+): Promise<void> {
   const expiresAt = new Date(Date.now() + settings.mail.tokenTtlHours * 3_600_000).toISOString();
   const messages: Array<Insertable<MailMessageTable>> = [];
   const reservations: Array<Parameters<typeof reserveLinkToken>[1]> = [];
@@ -56,7 +62,21 @@ export async function queueUserMail(trx: Executor, ctx: TenantContext, settings:
       const url = link && `${publicUrl}/${link.page}?tenant=${encodeURIComponent(settings.tenantSlug)}&${placeholderParam()}`;
       const { subject, text } = renderMail(settings, r.locale, kind, { ...base, ...(url ? { link: url } : {}) });
       if (link) reservations.push({ tenantId: ctx.tenantId, messageId: id, userId: r.userId, purpose: link.purpose, expiresAt });
-      messages.push({ tenantId: ctx.tenantId, id, userId: r.userId, kind, fromAddress: settings.mail.from, toAddress: r.email as string, subject, textBody: text, status: 'pending' as const, attempts: 0, lastError: null, createdAt: nowIso(), sentAt: null });
+      messages.push({
+        tenantId: ctx.tenantId,
+        id,
+        userId: r.userId,
+        kind,
+        fromAddress: settings.mail.from,
+        toAddress: r.email as string,
+        subject,
+        textBody: text,
+        status: 'pending' as const,
+        attempts: 0,
+        lastError: null,
+        createdAt: nowIso(),
+        sentAt: null,
+      });
     };
     if (r.welcome) {
       if (r.hasPassword) queue('welcome');
@@ -111,7 +131,10 @@ export class MailService {
     const user = isUuid(userId) ? await findById(this.db, ctx.tenantId, userId.toLowerCase()) : undefined;
     if (!user) throw new AppError('USER_NOT_FOUND', { details: { id: userId } });
     await assertCallerCoversUsers(this.db, ctx.principal, ctx.tenantId, [user.id], 'Sending a password-reset mail to this user');
-    if (!user.email) throw new AppError('VALIDATION_FAILED', { errors: [{ path: '/email', code: 'FIELD_REQUIRED', message: 'The user has no email address to send the link to' }] });
+    if (!user.email)
+      throw new AppError('VALIDATION_FAILED', {
+        errors: [{ path: '/email', code: 'FIELD_REQUIRED', message: 'The user has no email address to send the link to' }],
+      });
     await this.queueReset(ctx.tenantId, ctx, user, { throttle: false });
   }
 
@@ -121,14 +144,29 @@ export class MailService {
     await this.db.transaction().execute(async (trx) => {
       if (options.throttle !== false) {
         const since = new Date(Date.now() - RESET_MAIL_INTERVAL_MS).toISOString();
-        const recent = await trx.selectFrom('mailMessages').select('id').where('tenantId', '=', tenantId).where('userId', '=', user.id)
-          .where('kind', '=', 'password_reset').where('createdAt', '>', since).executeTakeFirst();
+        const recent = await trx
+          .selectFrom('mailMessages')
+          .select('id')
+          .where('tenantId', '=', tenantId)
+          .where('userId', '=', user.id)
+          .where('kind', '=', 'password_reset')
+          .where('createdAt', '>', since)
+          .executeTakeFirst();
         if (recent) return;
       }
-      await queueUserMail(trx, ctx, { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug }, this.links.publicUrl, [{
-        userId: user.id, email: user.email, name: user.displayName ?? user.givenName ?? user.username ?? user.email ?? '',
-        login: user.username ?? user.email ?? '', locale: user.locale, hasPassword: user.passwordHash !== null, welcome: false, verify: false, reset: true,
-      }]);
+      await queueUserMail(trx, ctx, { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug }, this.links.publicUrl, [
+        {
+          userId: user.id,
+          email: user.email,
+          name: user.displayName ?? user.givenName ?? user.username ?? user.email ?? '',
+          login: user.username ?? user.email ?? '',
+          locale: user.locale,
+          hasPassword: user.passwordHash !== null,
+          welcome: false,
+          verify: false,
+          reset: true,
+        },
+      ]);
     });
     this.links.onMailQueued?.();
   }
@@ -140,11 +178,16 @@ export class MailService {
    * @throws TOKEN_INVALID
    */
   private async liveToken(db: Executor, tenantId: string, token: string, purpose: TokenPurpose) {
-    const row = await db.selectFrom('userTokens')
+    const row = await db
+      .selectFrom('userTokens')
       .innerJoin('users', (j) => j.onRef('users.tenantId', '=', 'userTokens.tenantId').onRef('users.id', '=', 'userTokens.userId'))
       .select(['users.id', 'users.username', 'users.email'])
-      .where('userTokens.tenantId', '=', tenantId).where('userTokens.tokenHash', '=', sha256Hex(token)).where('userTokens.purpose', '=', purpose)
-      .where('userTokens.usedAt', 'is', null).where('userTokens.expiresAt', '>', nowIso()).where('users.deletedAt', 'is', null)
+      .where('userTokens.tenantId', '=', tenantId)
+      .where('userTokens.tokenHash', '=', sha256Hex(token))
+      .where('userTokens.purpose', '=', purpose)
+      .where('userTokens.usedAt', 'is', null)
+      .where('userTokens.expiresAt', '>', nowIso())
+      .where('users.deletedAt', 'is', null)
       .executeTakeFirst();
     if (!row) throw new AppError('TOKEN_INVALID');
     return row;
@@ -179,8 +222,15 @@ export class MailService {
     await this.db.transaction().execute(async (trx) => {
       await this.liveToken(trx, tenant.id, token, 'verify_email');
       const userId = await this.consume(trx, tenant.id, token, 'verify_email');
-      await trx.updateTable('users').set({ emailVerified: true, updatedAt: nowIso(), version: (eb) => eb('version', '+', 1) }).where('tenantId', '=', tenant.id).where('id', '=', userId).execute();
-      await recordEvents(trx, tenant.id, { type: 'user', id: userId, requestId: null }, [{ type: 'user.updated', resourceType: 'user', resourceId: userId, data: { id: userId, emailVerified: true } }]);
+      await trx
+        .updateTable('users')
+        .set({ emailVerified: true, updatedAt: nowIso(), version: (eb) => eb('version', '+', 1) })
+        .where('tenantId', '=', tenant.id)
+        .where('id', '=', userId)
+        .execute();
+      await recordEvents(trx, tenant.id, { type: 'user', id: userId, requestId: null }, [
+        { type: 'user.updated', resourceType: 'user', resourceId: userId, data: { id: userId, emailVerified: true } },
+      ]);
     });
   }
 
@@ -197,9 +247,16 @@ export class MailService {
     const passwordHash = await this.hasher.hash(password, { tenantId: tenant.id });
     await this.db.transaction().execute(async (trx) => {
       const userId = await this.consume(trx, tenant.id, token, 'set_password');
-      await trx.updateTable('users').set({ passwordHash, requirePasswordChange: false, updatedAt: nowIso(), version: (eb) => eb('version', '+', 1) }).where('tenantId', '=', tenant.id).where('id', '=', userId).execute();
+      await trx
+        .updateTable('users')
+        .set({ passwordHash, requirePasswordChange: false, updatedAt: nowIso(), version: (eb) => eb('version', '+', 1) })
+        .where('tenantId', '=', tenant.id)
+        .where('id', '=', userId)
+        .execute();
       await deleteAllForUser(trx, tenant.id, userId);
-      await recordEvents(trx, tenant.id, { type: 'user', id: userId, requestId: null }, [{ type: 'user.password_changed', resourceType: 'user', resourceId: userId, data: { id: userId } }]);
+      await recordEvents(trx, tenant.id, { type: 'user', id: userId, requestId: null }, [
+        { type: 'user.password_changed', resourceType: 'user', resourceId: userId, data: { id: userId } },
+      ]);
     });
   }
 
@@ -209,10 +266,24 @@ export class MailService {
    */
   async listMail(ctx: TenantContext, limit: number) {
     requirePermission(ctx.principal, 'settings:manage');
-    const rows = await this.db.selectFrom('mailMessages').selectAll().where('tenantId', '=', ctx.tenantId).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('mailMessages')
+      .selectAll()
+      .where('tenantId', '=', ctx.tenantId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
-      id: r.id, userId: r.userId, kind: r.kind, from: r.fromAddress, to: r.toAddress, subject: redactLinks(r.subject), text: redactLinks(r.textBody), status: r.status,
-      createdAt: toIso(r.createdAt), sentAt: r.sentAt === null ? null : toIso(r.sentAt),
+      id: r.id,
+      userId: r.userId,
+      kind: r.kind,
+      from: r.fromAddress,
+      to: r.toAddress,
+      subject: redactLinks(r.subject),
+      text: redactLinks(r.textBody),
+      status: r.status,
+      createdAt: toIso(r.createdAt),
+      sentAt: r.sentAt === null ? null : toIso(r.sentAt),
     }));
   }
 }

@@ -10,7 +10,10 @@ interface Template {
 /** Built-in templates; a tenant replaces any of them per locale in `mail.templates`. */
 const builtin: Record<string, Record<MailKind, Template>> = {
   en: {
-    welcome: { subject: 'Welcome to {{tenant}}', text: 'Hello {{name}},\n\nYour account at {{tenant}} is ready. You sign in as {{login}}.\n' },
+    welcome: {
+      subject: 'Welcome to {{tenant}}',
+      text: 'Hello {{name}},\n\nYour account at {{tenant}} is ready. You sign in as {{login}}.\n',
+    },
     welcome_set_password: {
       subject: 'Welcome to {{tenant}}: choose your password',
       text: 'Hello {{name}},\n\nYour account at {{tenant}} is ready. You sign in as {{login}}.\nChoose your password with this link. It works once and until {{expires}}:\n\n{{link}}\n',
@@ -25,7 +28,10 @@ const builtin: Record<string, Record<MailKind, Template>> = {
     },
   },
   fr: {
-    welcome: { subject: 'Bienvenue chez {{tenant}}', text: 'Bonjour {{name}},\n\nVotre compte chez {{tenant}} est prêt. Votre identifiant : {{login}}.\n' },
+    welcome: {
+      subject: 'Bienvenue chez {{tenant}}',
+      text: 'Bonjour {{name}},\n\nVotre compte chez {{tenant}} est prêt. Votre identifiant : {{login}}.\n',
+    },
     welcome_set_password: {
       subject: 'Bienvenue chez {{tenant}} : choisissez votre mot de passe',
       text: 'Bonjour {{name}},\n\nVotre compte chez {{tenant}} est prêt. Votre identifiant : {{login}}.\nChoisissez votre mot de passe avec ce lien, valable une fois jusqu’au {{expires}} :\n\n{{link}}\n',

@@ -19,9 +19,18 @@ for (const dialect of testDialects) {
     let key: string;
     let tenantId: string;
     const resetMails = async (userId: string) =>
-      (await t.core.database.db.selectFrom('mailMessages').select('id').where('userId', '=', userId).where('kind', '=', 'password_reset').execute()).length;
-    const forgot = (login: string, tenant = slug) => t.app.inject({ method: 'POST', url: '/v1/password-resets', headers: { 'x-roster-tenant': tenant }, payload: { login } });
-    const login = (name: string, password: string) => t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-roster-tenant': slug }, payload: { login: name, password } });
+      (
+        await t.core.database.db
+          .selectFrom('mailMessages')
+          .select('id')
+          .where('userId', '=', userId)
+          .where('kind', '=', 'password_reset')
+          .execute()
+      ).length;
+    const forgot = (login: string, tenant = slug) =>
+      t.app.inject({ method: 'POST', url: '/v1/password-resets', headers: { 'x-roster-tenant': tenant }, payload: { login } });
+    const login = (name: string, password: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-roster-tenant': slug }, payload: { login: name, password } });
 
     beforeAll(async () => {
       smtp = await startSmtpSink();
@@ -34,7 +43,11 @@ for (const dialect of testDialects) {
     });
 
     it('should mail a working reset link for an existing login, by email or username, and end the old sessions', async () => {
-      const created = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'forgetful@acme.com', username: 'forgetful', password: 'Old-Passw0rd-horse-42' } });
+      const created = await t.request(key, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { email: 'forgetful@acme.com', username: 'forgetful', password: 'Old-Passw0rd-horse-42' },
+      });
       expect(created.statusCode).toBe(201);
       const oldSession = (await login('forgetful', 'Old-Passw0rd-horse-42')).json().token as string;
 
@@ -42,7 +55,12 @@ for (const dialect of testDialects) {
       expect(res.statusCode).toBe(202);
       const mail = await smtp.mailTo('forgetful@acme.com', (m) => m.text.includes('/set-password'));
       const token = linkTokenIn(mail.text);
-      const set = await t.app.inject({ method: 'POST', url: `/v1/password-setups/${token}`, headers: { 'x-roster-tenant': slug }, payload: { password: 'New-Passw0rd-lantern-77' } });
+      const set = await t.app.inject({
+        method: 'POST',
+        url: `/v1/password-setups/${token}`,
+        headers: { 'x-roster-tenant': slug },
+        payload: { password: 'New-Passw0rd-lantern-77' },
+      });
       expect(set.statusCode).toBe(204);
       expect((await login('forgetful', 'New-Passw0rd-lantern-77')).statusCode).toBe(201);
       expect((await login('forgetful', 'Old-Passw0rd-horse-42')).statusCode).toBe(401);
@@ -53,7 +71,12 @@ for (const dialect of testDialects) {
       const inactive = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'gone@acme.com', active: false } });
       expect(inactive.statusCode).toBe(201);
       expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'marker2@acme.com' } })).statusCode).toBe(201);
-      const answers = [await forgot('nobody@acme.com'), await forgot('gone@acme.com'), await forgot('x', 'no-such-tenant'), await forgot('marker2@acme.com')];
+      const answers = [
+        await forgot('nobody@acme.com'),
+        await forgot('gone@acme.com'),
+        await forgot('x', 'no-such-tenant'),
+        await forgot('marker2@acme.com'),
+      ];
       for (const a of answers) {
         expect(a.statusCode).toBe(202);
         expect(a.body).toBe(answers[0]?.body);
@@ -89,7 +112,10 @@ for (const dialect of testDialects) {
       expect((await send(helpdesk, plain.json().id)).statusCode).toBe(202);
       await smtp.mailTo('plain@acme.com', (m) => m.text.includes('/set-password'));
       expect((await send(key, admin.json().id)).statusCode).toBe(202);
-      expect((await send(key, noEmail.json().id)).json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: '/email', code: 'FIELD_REQUIRED' }] });
+      expect((await send(key, noEmail.json().id)).json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ path: '/email', code: 'FIELD_REQUIRED' }],
+      });
       expect((await send(key, '00000000-0000-7000-8000-000000000000')).statusCode).toBe(404);
       const reader = await t.keyWithPermissions(tenantId, ['users:read']);
       expect((await send(reader, plain.json().id)).statusCode).toBe(403);

@@ -6,5 +6,11 @@ import type { TokenPurpose } from './mail.table.js';
  * sent to, so once the email changes, no link mailed before may verify the new one.
  */
 export async function deleteUnusedTokens(db: Executor, tenantId: string, userId: string, purpose: TokenPurpose): Promise<void> {
-  await db.deleteFrom('userTokens').where('tenantId', '=', tenantId).where('userId', '=', userId).where('purpose', '=', purpose).where('usedAt', 'is', null).execute();
+  await db
+    .deleteFrom('userTokens')
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .where('purpose', '=', purpose)
+    .where('usedAt', 'is', null)
+    .execute();
 }

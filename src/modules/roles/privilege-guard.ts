@@ -25,7 +25,10 @@ function firstMissing(principal: Principal, permissions: Iterable<string>): stri
 export function assertCanGrant(principal: Principal, permissions: Iterable<string>, what: string): void {
   const missing = firstMissing(principal, permissions);
   if (missing !== undefined) {
-    throw new AppError('PERMISSION_DENIED', { detail: `Granting ${what} needs the "${missing}" permission`, details: { permission: missing } });
+    throw new AppError('PERMISSION_DENIED', {
+      detail: `Granting ${what} needs the "${missing}" permission`,
+      details: { permission: missing },
+    });
   }
 }
 
@@ -59,7 +62,13 @@ export async function permissionsOfUsers(db: Executor, tenantId: string, userIds
  * The caller must hold every permission of every one of these users.
  * @throws PERMISSION_DENIED naming the first permission the caller lacks.
  */
-export async function assertCallerCoversUsers(db: Executor, principal: Principal, tenantId: string, userIds: string[], action: string): Promise<void> {
+export async function assertCallerCoversUsers(
+  db: Executor,
+  principal: Principal,
+  tenantId: string,
+  userIds: string[],
+  action: string,
+): Promise<void> {
   if (userIds.length === 0 || holdsEveryPermission(principal)) return;
   assertCallerCovers(principal, await permissionsOfUsers(db, tenantId, userIds), action);
 }

@@ -22,7 +22,14 @@ export function permissionsOfRow(row: Pick<RoleRow, 'name' | 'builtin' | 'permis
 }
 
 function toRecord(row: Pick<RoleRow, (typeof columns)[number]>): RoleRecord {
-  return { id: row.id, name: row.name, description: row.description, permissions: permissionsOfRow(row), builtin: readBool(row.builtin), createdAt: row.createdAt };
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    permissions: permissionsOfRow(row),
+    builtin: readBool(row.builtin),
+    createdAt: row.createdAt,
+  };
 }
 
 /** @throws ROLE_NAME_TAKEN */
@@ -52,7 +59,12 @@ export async function findByNames(db: Executor, tenantId: string, names: string[
 }
 
 /** @throws ROLE_NAME_TAKEN */
-export async function update(db: Executor, tenantId: string, id: string, changes: { name: string; description: string; permissions: string }): Promise<void> {
+export async function update(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  changes: { name: string; description: string; permissions: string },
+): Promise<void> {
   try {
     await db.updateTable('roles').set(changes).where('tenantId', '=', tenantId).where('id', '=', id).execute();
   } catch (error) {
@@ -83,10 +95,17 @@ export async function listByUsers(db: Executor, tenantId: string, userIds: strin
 
 export async function replaceUserRoles(db: Executor, tenantId: string, userId: string, roleIds: string[]): Promise<void> {
   await db.deleteFrom('userRoles').where('tenantId', '=', tenantId).where('userId', '=', userId).execute();
-  await assignMany(db, tenantId, roleIds.map((roleId) => ({ userId, roleId })));
+  await assignMany(
+    db,
+    tenantId,
+    roleIds.map((roleId) => ({ userId, roleId })),
+  );
 }
 
 export async function assignMany(db: Executor, tenantId: string, pairs: Array<{ userId: string; roleId: string }>): Promise<void> {
   if (pairs.length === 0) return;
-  await db.insertInto('userRoles').values(pairs.map((p) => ({ tenantId, userId: p.userId, roleId: p.roleId }))).execute();
+  await db
+    .insertInto('userRoles')
+    .values(pairs.map((p) => ({ tenantId, userId: p.userId, roleId: p.roleId })))
+    .execute();
 }

@@ -1,7 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { tenantPermissions } from './permissions.js';
 
-const PermissionName = Type.Union(tenantPermissions.map((p) => Type.Literal(p)), { description: 'A tenant permission' });
+const PermissionName = Type.Union(
+  tenantPermissions.map((p) => Type.Literal(p)),
+  { description: 'A tenant permission' },
+);
 
 export const RoleSchema = Type.Object(
   {
@@ -18,11 +21,21 @@ export type Role = Static<typeof RoleSchema>;
 
 export const CreateRoleSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'Lower-case letters, digits and . _ -' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[a-z0-9][a-z0-9._-]*$',
+      description: 'Lower-case letters, digits and . _ -',
+    }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
     permissions: Type.Array(PermissionName, { maxItems: 50, uniqueItems: true }),
   },
-  { additionalProperties: false, examples: [{ name: 'hr-manager', description: 'Creates and updates employees', permissions: ['users:read', 'users:create', 'users:update'] }] },
+  {
+    additionalProperties: false,
+    examples: [
+      { name: 'hr-manager', description: 'Creates and updates employees', permissions: ['users:read', 'users:create', 'users:update'] },
+    ],
+  },
 );
 export type CreateRoleInput = Static<typeof CreateRoleSchema>;
 

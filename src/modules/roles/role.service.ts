@@ -14,7 +14,14 @@ export type { RoleRecord } from './role.repository.js';
 export { assertCallerCovers, assertCanGrant, assertCallerCoversUsers } from './privilege-guard.js';
 
 function toRoleResponse(record: RoleRecord): Role {
-  return { id: record.id, name: record.name, description: record.description, permissions: record.permissions, builtin: record.builtin, createdAt: toIso(record.createdAt) };
+  return {
+    id: record.id,
+    name: record.name,
+    description: record.description,
+    permissions: record.permissions,
+    builtin: record.builtin,
+    createdAt: toIso(record.createdAt),
+  };
 }
 
 /** Creates the built-in roles of a new tenant, inside the caller's transaction. */
@@ -22,7 +29,15 @@ export async function createBuiltinRoles(db: Executor, tenantId: string): Promis
   const createdAt = nowIso();
   await roles.insertMany(
     db,
-    builtinRoles.map((r) => ({ tenantId, id: newId(), name: r.name, description: r.description, permissions: JSON.stringify(r.permissions), builtin: true, createdAt })),
+    builtinRoles.map((r) => ({
+      tenantId,
+      id: newId(),
+      name: r.name,
+      description: r.description,
+      permissions: JSON.stringify(r.permissions),
+      builtin: true,
+      createdAt,
+    })),
   );
 }
 
@@ -30,7 +45,12 @@ export async function createBuiltinRoles(db: Executor, tenantId: string): Promis
  * Resolves role names to roles of the tenant. Unknown names become ROLE_UNKNOWN field errors at
  * `path/<index>` so one response can report them beside every other field error.
  */
-export async function resolveRoles(db: Executor, tenantId: string, names: string[], path: string): Promise<{ roles: RoleRecord[]; errors: FieldError[] }> {
+export async function resolveRoles(
+  db: Executor,
+  tenantId: string,
+  names: string[],
+  path: string,
+): Promise<{ roles: RoleRecord[]; errors: FieldError[] }> {
   return matchRoles(await loadRoles(db, tenantId, names), names, path);
 }
 
@@ -42,7 +62,9 @@ export async function loadRoles(db: Executor, tenantId: string, names: Iterable<
 
 /** Picks one item's roles out of loaded ones; unknown names become ROLE_UNKNOWN at `path/<index>`. */
 export function matchRoles(byName: Map<string, RoleRecord>, names: string[], path: string): { roles: RoleRecord[]; errors: FieldError[] } {
-  const errors = names.flatMap((name, i) => (byName.has(name) ? [] : [fieldError(`${path}/${i}`, 'ROLE_UNKNOWN', `No role named "${name}"`)]));
+  const errors = names.flatMap((name, i) =>
+    byName.has(name) ? [] : [fieldError(`${path}/${i}`, 'ROLE_UNKNOWN', `No role named "${name}"`)],
+  );
   return { roles: [...new Set(names)].flatMap((n) => byName.get(n) ?? []), errors };
 }
 
@@ -69,7 +91,14 @@ export class RoleService {
   async createRole(ctx: TenantContext, input: CreateRoleInput): Promise<Role> {
     requirePermission(ctx.principal, 'roles:manage');
     assertCanGrant(ctx.principal, input.permissions, `role "${input.name}"`);
-    const record = { id: newId(), name: input.name, description: input.description ?? '', permissions: [...input.permissions], builtin: false, createdAt: nowIso() };
+    const record = {
+      id: newId(),
+      name: input.name,
+      description: input.description ?? '',
+      permissions: [...input.permissions],
+      builtin: false,
+      createdAt: nowIso(),
+    };
     await this.db.transaction().execute(async (trx) => {
       await roles.insertMany(trx, [{ tenantId: ctx.tenantId, ...record, permissions: JSON.stringify(record.permissions) }]);
       await recordFor(trx, ctx, [{ type: 'role.created', resourceType: 'role', resourceId: record.id, data: toRoleResponse(record) }]);
@@ -100,7 +129,11 @@ export class RoleService {
     if (patch.permissions) assertCanGrant(ctx.principal, patch.permissions, `role "${current.name}"`);
     const next = { ...current, ...patch, permissions: patch.permissions ? [...patch.permissions] : current.permissions };
     await this.db.transaction().execute(async (trx) => {
-      await roles.update(trx, ctx.tenantId, current.id, { name: next.name, description: next.description, permissions: JSON.stringify(next.permissions) });
+      await roles.update(trx, ctx.tenantId, current.id, {
+        name: next.name,
+        description: next.description,
+        permissions: JSON.stringify(next.permissions),
+      });
       await recordFor(trx, ctx, [{ type: 'role.updated', resourceType: 'role', resourceId: current.id, data: toRoleResponse(next) }]);
     });
     this.onRoleChanged();

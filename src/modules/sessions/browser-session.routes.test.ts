@@ -18,7 +18,11 @@ for (const dialect of testDialects) {
     beforeAll(async () => {
       t = await createTestApp(dialect);
       ({ slug, key } = await t.tenantWithKey());
-      const res = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'admin@acme.com', password: PASSWORD, roles: ['admin'] } });
+      const res = await t.request(key, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { email: 'admin@acme.com', password: PASSWORD, roles: ['admin'] },
+      });
       expect(res.statusCode).toBe(201);
     });
     afterAll(async () => t?.close());
@@ -33,7 +37,12 @@ for (const dialect of testDialects) {
       expect(setCookie).toMatch(/HttpOnly/);
       expect(setCookie).toMatch(/SameSite=Strict/);
       expect(setCookie).not.toMatch(/Secure/); // plain http on loopback
-      expect(res.json()).toMatchObject({ kind: 'user', tenant: { slug }, user: { email: 'admin@acme.com' }, csrfToken: expect.any(String) });
+      expect(res.json()).toMatchObject({
+        kind: 'user',
+        tenant: { slug },
+        user: { email: 'admin@acme.com' },
+        csrfToken: expect.any(String),
+      });
       expect(JSON.stringify(res.json())).not.toContain(cookiePair(res.headers['set-cookie']).split('=')[1]);
     });
 
@@ -46,9 +55,19 @@ for (const dialect of testDialects) {
       const forged = await t.app.inject({ method: 'POST', url: '/v1/users', headers: { cookie }, payload: { email: 'csrf@acme.com' } });
       expect(forged.statusCode).toBe(403);
       expect(forged.json().code).toBe('CSRF_TOKEN_INVALID');
-      const wrong = await t.app.inject({ method: 'POST', url: '/v1/users', headers: { cookie, 'x-csrf-token': `${csrf.slice(0, -2)}xx` }, payload: { email: 'csrf@acme.com' } });
+      const wrong = await t.app.inject({
+        method: 'POST',
+        url: '/v1/users',
+        headers: { cookie, 'x-csrf-token': `${csrf.slice(0, -2)}xx` },
+        payload: { email: 'csrf@acme.com' },
+      });
       expect(wrong.json().code).toBe('CSRF_TOKEN_INVALID');
-      const ok = await t.app.inject({ method: 'POST', url: '/v1/users', headers: { cookie, 'x-csrf-token': csrf }, payload: { email: 'csrf@acme.com' } });
+      const ok = await t.app.inject({
+        method: 'POST',
+        url: '/v1/users',
+        headers: { cookie, 'x-csrf-token': csrf },
+        payload: { email: 'csrf@acme.com' },
+      });
       expect(ok.statusCode).toBe(201);
       const again = await t.app.inject({ method: 'GET', url: '/v1/browser-sessions/current', headers: { cookie } });
       expect(again.json()).toMatchObject({ kind: 'user', csrfToken: csrf });
@@ -60,7 +79,11 @@ for (const dialect of testDialects) {
       const token = cookie.split('=')[1] as string;
       const refused = await t.app.inject({ method: 'DELETE', url: '/v1/browser-sessions/current', headers: { cookie } });
       expect(refused.json().code).toBe('CSRF_TOKEN_INVALID');
-      const out = await t.app.inject({ method: 'DELETE', url: '/v1/browser-sessions/current', headers: { cookie, 'x-csrf-token': res.json().csrfToken } });
+      const out = await t.app.inject({
+        method: 'DELETE',
+        url: '/v1/browser-sessions/current',
+        headers: { cookie, 'x-csrf-token': res.json().csrfToken },
+      });
       expect(out.statusCode).toBe(204);
       expect(String(out.headers['set-cookie'])).toMatch(/roster_session=;.*Expires=Thu, 01 Jan 1970/);
       expect((await t.app.inject({ method: 'GET', url: '/v1/browser-sessions/current', headers: { cookie } })).statusCode).toBe(401);
@@ -85,7 +108,12 @@ for (const dialect of testDialects) {
       expect(wrong.headers['set-cookie']).toBeUndefined();
       const partial = await signIn({ login: 'admin@acme.com' });
       expect(partial.statusCode).toBe(400);
-      expect(partial.json().errors.map((e: { path: string }) => e.path).sort()).toEqual(['/password', '/tenant']);
+      expect(
+        partial
+          .json()
+          .errors.map((e: { path: string }) => e.path)
+          .sort(),
+      ).toEqual(['/password', '/tenant']);
       const mixed = await signIn({ apiKey: key, login: 'x' });
       expect(mixed.json().errors).toEqual([expect.objectContaining({ path: '/login' })]);
     });
@@ -93,7 +121,12 @@ for (const dialect of testDialects) {
     it('should let a Bearer header win over a cookie, so API clients never need the CSRF token', async () => {
       const res = await signIn({ tenant: slug, login: 'admin@acme.com', password: PASSWORD });
       const cookie = cookiePair(res.headers['set-cookie']);
-      const created = await t.app.inject({ method: 'POST', url: '/v1/users', headers: { cookie, authorization: `Bearer ${key}` }, payload: { email: 'bearer@acme.com' } });
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/v1/users',
+        headers: { cookie, authorization: `Bearer ${key}` },
+        payload: { email: 'bearer@acme.com' },
+      });
       expect(created.statusCode).toBe(201);
     });
   });

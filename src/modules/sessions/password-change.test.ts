@@ -16,12 +16,29 @@ for (const dialect of testDialects) {
     afterAll(async () => t?.close());
 
     const login = (slug: string, loginName: string, password: string, remoteAddress = '127.0.0.1') =>
-      t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-roster-tenant': slug }, payload: { login: loginName, password }, remoteAddress });
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        headers: { 'x-roster-tenant': slug },
+        payload: { login: loginName, password },
+        remoteAddress,
+      });
     const changePassword = (token: string | undefined, body: object) =>
-      t.app.inject({ method: 'POST', url: '/v1/sessions/current/password', headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, payload: body });
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/sessions/current/password',
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+        payload: body,
+      });
     const admin = async (key: string, extra: object = {}) => {
       const username = unique('boss');
-      const user = (await t.request(key, { method: 'POST', url: '/v1/users', payload: { username, email: `${username}@corp-a.com`, password: PASSWORD, roles: ['admin'], ...extra } })).json();
+      const user = (
+        await t.request(key, {
+          method: 'POST',
+          url: '/v1/users',
+          payload: { username, email: `${username}@corp-a.com`, password: PASSWORD, roles: ['admin'], ...extra },
+        })
+      ).json();
       return { ...user, username, email: `${username}@corp-a.com` } as { id: string; username: string; email: string };
     };
 
@@ -43,15 +60,35 @@ for (const dialect of testDialects) {
         ];
         for (const attempt of attempts) {
           const res = await t.request(token, attempt);
-          expect([attempt.method, attempt.url, res.statusCode, res.json().code]).toEqual([attempt.method, attempt.url, 403, 'PASSWORD_CHANGE_REQUIRED']);
+          expect([attempt.method, attempt.url, res.statusCode, res.json().code]).toEqual([
+            attempt.method,
+            attempt.url,
+            403,
+            'PASSWORD_CHANGE_REQUIRED',
+          ]);
         }
         // Other doors: Rocket.Chat's token header and the admin page's browser sign-in.
-        const rc = await t.app.inject({ method: 'POST', url: '/compat/rocketchat/api/v1/users.create', headers: { 'x-user-id': user.id, 'x-auth-token': token }, payload: { email: `${unique('rc')}@corp-a.com`, name: 'x', password: PASSWORD, username: unique('rc') } });
+        const rc = await t.app.inject({
+          method: 'POST',
+          url: '/compat/rocketchat/api/v1/users.create',
+          headers: { 'x-user-id': user.id, 'x-auth-token': token },
+          payload: { email: `${unique('rc')}@corp-a.com`, name: 'x', password: PASSWORD, username: unique('rc') },
+        });
         expect(rc.statusCode).toBe(403);
-        const browser = await t.app.inject({ method: 'POST', url: '/v1/browser-sessions', payload: { tenant: slug, login: user.username, password: PASSWORD } });
-        expect([browser.statusCode, browser.json().code, browser.headers['set-cookie']]).toEqual([403, 'PASSWORD_CHANGE_REQUIRED', undefined]);
+        const browser = await t.app.inject({
+          method: 'POST',
+          url: '/v1/browser-sessions',
+          payload: { tenant: slug, login: user.username, password: PASSWORD },
+        });
+        expect([browser.statusCode, browser.json().code, browser.headers['set-cookie']]).toEqual([
+          403,
+          'PASSWORD_CHANGE_REQUIRED',
+          undefined,
+        ]);
         // Stored state: nothing was created or changed.
-        expect((await t.request(key, { method: 'GET', url: '/v1/api-keys' })).json().data.map((k: { name: string }) => k.name)).not.toContain('escalate');
+        expect(
+          (await t.request(key, { method: 'GET', url: '/v1/api-keys' })).json().data.map((k: { name: string }) => k.name),
+        ).not.toContain('escalate');
         expect((await t.request(key, { method: 'GET', url: `/v1/users/${user.id}` })).json().requirePasswordChange).toBe(true);
       });
 
@@ -60,7 +97,8 @@ for (const dialect of testDialects) {
         const user = await admin(key, { requirePasswordChange: true });
         const token = (await login(slug, user.email, PASSWORD)).json().token as string;
         const other = (await login(slug, user.username, PASSWORD)).json().token as string;
-        const personal = (await t.request(key, { method: 'POST', url: `/v1/users/${user.id}/tokens`, payload: { name: 'sync' } })).json().token as string;
+        const personal = (await t.request(key, { method: 'POST', url: `/v1/users/${user.id}/tokens`, payload: { name: 'sync' } })).json()
+          .token as string;
         expect((await t.request(personal, { method: 'GET', url: '/v1/users?limit=1' })).statusCode).toBe(200);
 
         expect((await changePassword(undefined, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).statusCode).toBe(401);
@@ -76,10 +114,15 @@ for (const dialect of testDialects) {
         expect((await t.request(key, { method: 'GET', url: `/v1/users/${user.id}` })).json().requirePasswordChange).toBe(true);
 
         const changed = await changePassword(token, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
-        expect([changed.statusCode, changed.json().passwordChangeRequired, changed.json().user.requirePasswordChange]).toEqual([201, false, false]);
+        expect([changed.statusCode, changed.json().passwordChangeRequired, changed.json().user.requirePasswordChange]).toEqual([
+          201,
+          false,
+          false,
+        ]);
         const fresh = changed.json().token as string;
         expect(fresh).not.toBe(token);
-        for (const old of [token, other, personal]) expect((await t.request(old, { method: 'GET', url: '/v1/users?limit=1' })).statusCode).toBe(401);
+        for (const old of [token, other, personal])
+          expect((await t.request(old, { method: 'GET', url: '/v1/users?limit=1' })).statusCode).toBe(401);
         expect((await t.request(fresh, { method: 'GET', url: '/v1/users?limit=1' })).statusCode).toBe(200);
         expect((await login(slug, user.username, PASSWORD)).statusCode).toBe(401);
         expect((await login(slug, user.username, NEW_PASSWORD)).json().passwordChangeRequired).toBe(false);
@@ -91,10 +134,13 @@ for (const dialect of testDialects) {
         const user = await admin(key);
         const token = (await login(slug, user.username, PASSWORD)).json().token as string;
         expect((await t.request(token, { method: 'GET', url: '/v1/users?limit=1' })).statusCode).toBe(200);
-        expect((await t.request(key, { method: 'PATCH', url: `/v1/users/${user.id}`, payload: { requirePasswordChange: true } })).statusCode).toBe(200);
+        expect(
+          (await t.request(key, { method: 'PATCH', url: `/v1/users/${user.id}`, payload: { requirePasswordChange: true } })).statusCode,
+        ).toBe(200);
         expect((await t.request(token, { method: 'GET', url: '/v1/users?limit=1' })).json().code).toBe('PASSWORD_CHANGE_REQUIRED');
         // A stolen session cannot guess the current password without limit.
-        for (let i = 0; i < 5; i++) expect((await changePassword(token, { currentPassword: `guess-${i}`, newPassword: NEW_PASSWORD })).statusCode).toBe(400);
+        for (let i = 0; i < 5; i++)
+          expect((await changePassword(token, { currentPassword: `guess-${i}`, newPassword: NEW_PASSWORD })).statusCode).toBe(400);
         const locked = await changePassword(token, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
         expect([locked.statusCode, locked.json().code]).toEqual([429, 'TOO_MANY_ATTEMPTS']);
         expect((await login(slug, user.email, PASSWORD, '10.9.9.9')).json().code).toBe('TOO_MANY_ATTEMPTS');
@@ -112,9 +158,16 @@ for (const dialect of testDialects) {
         await lockOut(slug, user.email);
         const [local, domain] = user.email.split('@') as [string, string];
         const spellings = [
-          user.email, user.username, user.username.toUpperCase(), user.email.toUpperCase(), ` ${user.email} `,
-          `${local}@${domain.replace('.com', '.co\u034fm')}`, `${local}@${domain.replace('.com', '.co\u034f\u034f\u034f\u034f\u034f\u034f\u034f\u034fm')}`,
-          `${local}@${domain.replace('corp', 'co\ufe0frp')}`, `${local}@${domain.replace('corp', 'co\u00adrp')}`, `${local}@${domain.replace('corp', 'co\u200brp')}`,
+          user.email,
+          user.username,
+          user.username.toUpperCase(),
+          user.email.toUpperCase(),
+          ` ${user.email} `,
+          `${local}@${domain.replace('.com', '.co\u034fm')}`,
+          `${local}@${domain.replace('.com', '.co\u034f\u034f\u034f\u034f\u034f\u034f\u034f\u034fm')}`,
+          `${local}@${domain.replace('corp', 'co\ufe0frp')}`,
+          `${local}@${domain.replace('corp', 'co\u00adrp')}`,
+          `${local}@${domain.replace('corp', 'co\u200brp')}`,
         ];
         for (const spelling of spellings) {
           const res = await login(slug, spelling, PASSWORD, '10.200.0.1');
@@ -126,8 +179,15 @@ for (const dialect of testDialects) {
         const { key, slug } = await t.tenantWithKey();
         const user = await admin(key);
         const [local, domain] = user.email.split('@') as [string, string];
-        const spellings = [user.username, user.email.toUpperCase(), `${local}@${domain.replace('.com', '.co\u034fm')}`, `${local}@${domain.replace('corp', 'co\ufe0frp')}`, `${local}@${domain.replace('corp', 'co\u00adrp')}`];
-        for (const [i, spelling] of spellings.entries()) expect((await login(slug, spelling, `wrong-${i}`, `10.2.${n}.${i}`)).statusCode).toBe(401);
+        const spellings = [
+          user.username,
+          user.email.toUpperCase(),
+          `${local}@${domain.replace('.com', '.co\u034fm')}`,
+          `${local}@${domain.replace('corp', 'co\ufe0frp')}`,
+          `${local}@${domain.replace('corp', 'co\u00adrp')}`,
+        ];
+        for (const [i, spelling] of spellings.entries())
+          expect((await login(slug, spelling, `wrong-${i}`, `10.2.${n}.${i}`)).statusCode).toBe(401);
         const blocked = await login(slug, user.email, PASSWORD, '10.201.0.1');
         expect([blocked.statusCode, blocked.json().code]).toEqual([429, 'TOO_MANY_ATTEMPTS']);
         // Another account is untouched.

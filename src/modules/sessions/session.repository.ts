@@ -14,14 +14,28 @@ export async function findLiveByTokenHash(db: Executor, tokenHash: string, now: 
 
 export async function insert(
   db: Executor,
-  row: { tenantId: string; id: string; userId: string; tokenHash: string; createdAt: string; expiresAt: string; kind: string; name: string | null },
+  row: {
+    tenantId: string;
+    id: string;
+    userId: string;
+    tokenHash: string;
+    createdAt: string;
+    expiresAt: string;
+    kind: string;
+    name: string | null;
+  },
 ): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
 /** @returns whether a token of this user was deleted. */
 export async function deleteToken(db: Executor, tenantId: string, userId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('sessions').where('tenantId', '=', tenantId).where('userId', '=', userId).where('id', '=', id).executeTakeFirst();
+  const result = await db
+    .deleteFrom('sessions')
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 

@@ -13,7 +13,11 @@ export type LoginInput = Static<typeof LoginSchema>;
 export const ChangeOwnPasswordSchema = Type.Object(
   {
     currentPassword: Type.String({ minLength: 1, maxLength: 1024 }),
-    newPassword: Type.String({ minLength: 1, maxLength: 1024, description: 'Must meet the tenant password policy and differ from the current one' }),
+    newPassword: Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: 'Must meet the tenant password policy and differ from the current one',
+    }),
   },
   { additionalProperties: false, examples: [{ currentPassword: 'correct horse battery', newPassword: 'quiet harbour lantern 7' }] },
 );
@@ -41,7 +45,9 @@ export const PersonalTokenSchema = Type.Object(
     userId: Type.String({ format: 'uuid' }),
     name: Type.String(),
     createdAt: Type.String({ format: 'date-time' }),
-    token: Type.String({ description: 'The token (rss_…), acting as the user with the permissions of its roles. Shown once; only its hash is stored.' }),
+    token: Type.String({
+      description: 'The token (rss_…), acting as the user with the permissions of its roles. Shown once; only its hash is stored.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -95,7 +95,16 @@ export class SessionService {
     const token = `${SESSION_TOKEN_PREFIX}${randomBase62(48)}`;
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.deps.ttlSeconds * 1000).toISOString();
-    await sessions.insert(db, { tenantId, id: newId(), userId, tokenHash: sha256Hex(token), createdAt: now.toISOString(), expiresAt, kind: 'login', name: null });
+    await sessions.insert(db, {
+      tenantId,
+      id: newId(),
+      userId,
+      tokenHash: sha256Hex(token),
+      createdAt: now.toISOString(),
+      expiresAt,
+      kind: 'login',
+      name: null,
+    });
     return { token, expiresAt };
   }
 
@@ -113,8 +122,14 @@ export class SessionService {
    * @throws UNAUTHENTICATED; TOO_MANY_ATTEMPTS; VALIDATION_FAILED (PASSWORD_INCORRECT, PASSWORD_UNCHANGED, the tenant policy)
    */
   async changeOwnPassword(token: string, input: ChangeOwnPasswordInput): Promise<Session> {
-    const found = token.startsWith(SESSION_TOKEN_PREFIX) && token.length <= 200 ? await sessions.findLiveByTokenHash(this.deps.db, sha256Hex(token), nowIso()) : undefined;
-    if (!found || found.kind !== 'login' || !readBool(found.active)) throw new AppError('UNAUTHENTICATED', { detail: 'Send the login session token (rss_…) from POST /v1/sessions as "Authorization: Bearer"' });
+    const found =
+      token.startsWith(SESSION_TOKEN_PREFIX) && token.length <= 200
+        ? await sessions.findLiveByTokenHash(this.deps.db, sha256Hex(token), nowIso())
+        : undefined;
+    if (!found || found.kind !== 'login' || !readBool(found.active))
+      throw new AppError('UNAUTHENTICATED', {
+        detail: 'Send the login session token (rss_…) from POST /v1/sessions as "Authorization: Bearer"',
+      });
     const { tenantId, userId } = found;
     const accountKey = accountKeyOf(tenantId, userId);
     const retryAfter = this.#perAccount.retryAfterSeconds(accountKey);
@@ -128,15 +143,24 @@ export class SessionService {
       throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/currentPassword', 'PASSWORD_INCORRECT')] });
     }
     this.#perAccount.reset(accountKey);
-    if (input.newPassword === input.currentPassword) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/newPassword', 'PASSWORD_UNCHANGED')] });
+    if (input.newPassword === input.currentPassword)
+      throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/newPassword', 'PASSWORD_UNCHANGED')] });
     const tenant = await this.deps.tenants.getTenant(tenantId);
-    throwIfFieldErrors(checkPassword(input.newPassword, tenant.settings.password, { username: row.username, email: row.email }, '/newPassword'));
+    throwIfFieldErrors(
+      checkPassword(input.newPassword, tenant.settings.password, { username: row.username, email: row.email }, '/newPassword'),
+    );
     const passwordHash = await this.deps.hasher.hash(input.newPassword, { tenantId, priority: true });
     const { token: fresh, expiresAt } = await this.deps.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ passwordHash, requirePasswordChange: false, updatedAt: nowIso(), version: (eb) => eb('version', '+', 1) })
-        .where('tenantId', '=', tenantId).where('id', '=', userId).execute();
+      await trx
+        .updateTable('users')
+        .set({ passwordHash, requirePasswordChange: false, updatedAt: nowIso(), version: (eb) => eb('version', '+', 1) })
+        .where('tenantId', '=', tenantId)
+        .where('id', '=', userId)
+        .execute();
       await sessions.deleteAllForUser(trx, tenantId, userId);
-      await recordEvents(trx, tenantId, { type: 'user', id: userId, requestId: null }, [{ type: 'user.password_changed', resourceType: 'user', resourceId: userId, data: { id: userId } }]);
+      await recordEvents(trx, tenantId, { type: 'user', id: userId, requestId: null }, [
+        { type: 'user.password_changed', resourceType: 'user', resourceId: userId, data: { id: userId } },
+      ]);
       return this.insertSession(trx, tenantId, userId);
     });
     return this.sessionAnswer(tenantId, userId, fresh, expiresAt);
@@ -144,7 +168,8 @@ export class SessionService {
 
   /** Ends a login session (sign-out); other credentials are left alone, as they are revoked elsewhere. */
   async logout(token: string): Promise<void> {
-    if (token.startsWith(SESSION_TOKEN_PREFIX) && token.length <= 200) await sessions.deleteLoginByTokenHash(this.deps.db, sha256Hex(token));
+    if (token.startsWith(SESSION_TOKEN_PREFIX) && token.length <= 200)
+      await sessions.deleteLoginByTokenHash(this.deps.db, sha256Hex(token));
   }
 
   /** A real argon2id hash to verify against when the user does not exist, so timing does not tell. */
@@ -165,11 +190,16 @@ export class SessionService {
     const found = await sessions.findLiveByTokenHash(this.deps.db, sha256Hex(token), nowIso());
     if (!found || !readBool(found.active)) return undefined;
     if (found.kind === 'login' && readBool(found.requirePasswordChange)) {
-      throw new AppError('PASSWORD_CHANGE_REQUIRED', { detail: 'Change the password first with POST /v1/sessions/current/password; this session can do nothing else' });
+      throw new AppError('PASSWORD_CHANGE_REQUIRED', {
+        detail: 'Change the password first with POST /v1/sessions/current/password; this session can do nothing else',
+      });
     }
     const roles = (await rolesByUser(this.deps.db, found.tenantId, [found.userId])).get(found.userId) ?? [];
     return {
-      kind: 'user', id: found.userId, tenantId: found.tenantId, role: roles.map((r) => r.name).join(',') || 'none',
+      kind: 'user',
+      id: found.userId,
+      tenantId: found.tenantId,
+      role: roles.map((r) => r.name).join(',') || 'none',
       permissions: new Set(roles.flatMap((r) => r.permissions)),
     };
   }
@@ -185,7 +215,16 @@ export class SessionService {
     if (!user) throw new AppError('USER_NOT_FOUND', { details: { id: userId } });
     await assertCallerCoversUsers(this.deps.db, ctx.principal, ctx.tenantId, [user.id], 'Issuing a token acting as this user');
     const token = `${SESSION_TOKEN_PREFIX}${randomBase62(48)}`;
-    const row = { tenantId: ctx.tenantId, id: newId(), userId: user.id, tokenHash: sha256Hex(token), createdAt: nowIso(), expiresAt: NEVER, kind: 'personal', name };
+    const row = {
+      tenantId: ctx.tenantId,
+      id: newId(),
+      userId: user.id,
+      tokenHash: sha256Hex(token),
+      createdAt: nowIso(),
+      expiresAt: NEVER,
+      kind: 'personal',
+      name,
+    };
     await sessions.insert(this.deps.db, row);
     return { id: row.id, userId: user.id, name, createdAt: row.createdAt, token };
   }
@@ -194,8 +233,10 @@ export class SessionService {
   async revokePersonalToken(ctx: TenantContext, userId: string, id: string): Promise<void> {
     requirePermission(ctx.principal, 'keys:manage');
     // Revoking a token is a change to the user's credentials: the privilege guard's rule, as for issuing one.
-    if (isUuid(userId)) await assertCallerCoversUsers(this.deps.db, ctx.principal, ctx.tenantId, [userId.toLowerCase()], 'Revoking a token of this user');
-    const deleted = isUuid(userId) && isUuid(id) && (await sessions.deleteToken(this.deps.db, ctx.tenantId, userId.toLowerCase(), id.toLowerCase()));
+    if (isUuid(userId))
+      await assertCallerCoversUsers(this.deps.db, ctx.principal, ctx.tenantId, [userId.toLowerCase()], 'Revoking a token of this user');
+    const deleted =
+      isUuid(userId) && isUuid(id) && (await sessions.deleteToken(this.deps.db, ctx.tenantId, userId.toLowerCase(), id.toLowerCase()));
     if (!deleted) throw new AppError('TOKEN_NOT_FOUND', { details: { id } });
   }
 }

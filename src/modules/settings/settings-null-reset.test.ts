@@ -22,8 +22,17 @@ for (const dialect of testDialects) {
 
     it('should reset one member of a policy to its default and keep the others', async () => {
       const { key, tenantId } = await t.tenantWithKey();
-      expect((await patch(key, { email: { blockFreeMail: true, deniedDomains: ['rival.example'] }, password: { minLength: 12, requireDigit: true } })).statusCode).toBe(200);
-      expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'free@gmail.com' } })).json().errors[0].code).toBe('EMAIL_DOMAIN_FREE_MAIL');
+      expect(
+        (
+          await patch(key, {
+            email: { blockFreeMail: true, deniedDomains: ['rival.example'] },
+            password: { minLength: 12, requireDigit: true },
+          })
+        ).statusCode,
+      ).toBe(200);
+      expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'free@gmail.com' } })).json().errors[0].code).toBe(
+        'EMAIL_DOMAIN_FREE_MAIL',
+      );
 
       // Refused with FIELD_TYPE before: a nested null was not part of the schema.
       const reset = await patch(key, { email: { blockFreeMail: null }, password: { minLength: null } });
@@ -32,7 +41,10 @@ for (const dialect of testDialects) {
         email: { blockFreeMail: defaultPolicies.email.blockFreeMail, deniedDomains: ['rival.example'] },
         password: { minLength: defaultPolicies.password.minLength, requireDigit: true },
       });
-      expect(await read(key)).toMatchObject({ email: { blockFreeMail: false, deniedDomains: ['rival.example'] }, password: { minLength: 8, requireDigit: true } });
+      expect(await read(key)).toMatchObject({
+        email: { blockFreeMail: false, deniedDomains: ['rival.example'] },
+        password: { minLength: 8, requireDigit: true },
+      });
       // The member is no longer stored, so a later change of the default reaches this tenant.
       const settings = await stored(tenantId);
       expect(settings.email).toEqual({ deniedDomains: ['rival.example'] });
@@ -44,17 +56,27 @@ for (const dialect of testDialects) {
     it('should reset members of every policy, arrays and nested templates included, and whole policies', async () => {
       const { key } = await t.tenantWithKey();
       const template = { subject: 'Bienvenue', text: 'Bonjour {{name}} : {{link}}' };
-      expect((await patch(key, {
-        username: { reserved: ['boss'], emailAsUsername: true }, batch: { maxSize: 10 }, names: { required: ['givenName'] },
-        mail: { tokenTtlHours: 24, templates: { fr: { welcome: template, verify_email: template }, de: { welcome: template } } },
-      })).statusCode).toBe(200);
+      expect(
+        (
+          await patch(key, {
+            username: { reserved: ['boss'], emailAsUsername: true },
+            batch: { maxSize: 10 },
+            names: { required: ['givenName'] },
+            mail: { tokenTtlHours: 24, templates: { fr: { welcome: template, verify_email: template }, de: { welcome: template } } },
+          })
+        ).statusCode,
+      ).toBe(200);
       const res = await patch(key, {
-        username: { reserved: null }, batch: { maxSize: null }, names: { required: null },
+        username: { reserved: null },
+        batch: { maxSize: null },
+        names: { required: null },
         mail: { templates: { fr: { welcome: null }, de: null } },
       });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({
-        username: { reserved: [], emailAsUsername: true }, batch: { maxSize: 1000 }, names: { required: [] },
+        username: { reserved: [], emailAsUsername: true },
+        batch: { maxSize: 1000 },
+        names: { required: [] },
         mail: { tokenTtlHours: 24, templates: { fr: { verify_email: template } } },
       });
       expect(res.json().mail.templates.de).toBeUndefined();

@@ -17,7 +17,10 @@ function normalizeDomains(domains: string[], path: string, errors: FieldError[])
  * Validates merged settings and returns them in canonical form (locale case, lower-case domains, upper-case region).
  * `mailSenders` is the operator's list of senders a tenant may use (ROSTER_MAIL_FROM_DOMAINS).
  */
-export function normalizeSettings(settings: TenantSettings, mailSenders = new MailSenderPolicy()): { settings: TenantSettings; errors: FieldError[] } {
+export function normalizeSettings(
+  settings: TenantSettings,
+  mailSenders = new MailSenderPolicy(),
+): { settings: TenantSettings; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const locale = canonicalLocale(settings.defaultLocale);
   if (!locale) errors.push(fieldError('/defaultLocale', 'LOCALE_INVALID'));
@@ -35,7 +38,13 @@ export function normalizeSettings(settings: TenantSettings, mailSenders = new Ma
     errors.push(fieldError('/password/minLength', 'FIELD_OUT_OF_RANGE', 'minLength cannot exceed maxBytes'));
   }
   if (!mailSenders.allows(settings.mail.from)) {
-    errors.push(fieldError('/mail/from', 'MAIL_FROM_NOT_ALLOWED', 'mail.from must be one address in a domain the operator allows (ROSTER_MAIL_FROM_DOMAINS); the display name is free'));
+    errors.push(
+      fieldError(
+        '/mail/from',
+        'MAIL_FROM_NOT_ALLOWED',
+        'mail.from must be one address in a domain the operator allows (ROSTER_MAIL_FROM_DOMAINS); the display name is free',
+      ),
+    );
   }
   return {
     errors,

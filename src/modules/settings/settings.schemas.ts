@@ -2,13 +2,16 @@ import { Type, type Static } from 'typebox';
 import { mergePatchSchema } from '../../lib/merge-patch-schema.js';
 import { MAX_PATTERN_LENGTH } from '../../rules/tenant-pattern.js';
 
-const domainList = (description: string) =>
-  Type.Array(Type.String({ maxLength: 253 }), { maxItems: 1000, description });
+const domainList = (description: string) => Type.Array(Type.String({ maxLength: 253 }), { maxItems: 1000, description });
 
 export const EmailPolicySchema = Type.Object(
   {
-    blockDisposable: Type.Boolean({ description: 'Refuse throw-away mailbox domains (list from the `mailchecker` package). Default true.' }),
-    blockFreeMail: Type.Boolean({ description: 'Refuse personal/free-mail domains such as gmail.com (list from `email-providers`). Default false.' }),
+    blockDisposable: Type.Boolean({
+      description: 'Refuse throw-away mailbox domains (list from the `mailchecker` package). Default true.',
+    }),
+    blockFreeMail: Type.Boolean({
+      description: 'Refuse personal/free-mail domains such as gmail.com (list from `email-providers`). Default false.',
+    }),
     allowedDomains: domainList('When not empty, only these domains (and their subdomains) are accepted. Default [].'),
     deniedDomains: domainList('These domains (and their subdomains) are refused. Default [].'),
   },
@@ -19,9 +22,13 @@ export const UsernamePolicySchema = Type.Object(
   {
     pattern: Type.String({
       maxLength: MAX_PATTERN_LENGTH,
-      description: 'Regular expression (JavaScript syntax, Unicode mode) a normalised username must match, unanchored like RegExp.test. Evaluated in linear time (RE2): backreferences and lookaround are refused. Default `^[\\p{L}\\p{N}._-]{3,64}$`.',
+      description:
+        'Regular expression (JavaScript syntax, Unicode mode) a normalised username must match, unanchored like RegExp.test. Evaluated in linear time (RE2): backreferences and lookaround are refused. Default `^[\\p{L}\\p{N}._-]{3,64}$`.',
     }),
-    reserved: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000, description: 'Names refused besides admin, administrator, root, system, user. Default [].' }),
+    reserved: Type.Array(Type.String({ maxLength: 64 }), {
+      maxItems: 1000,
+      description: 'Names refused besides admin, administrator, root, system, user. Default [].',
+    }),
     emailAsUsername: Type.Boolean({ description: 'The username is the email address. Default false.' }),
   },
   { additionalProperties: false },
@@ -43,7 +50,13 @@ export const PasswordPolicySchema = Type.Object(
 );
 
 export const BatchPolicySchema = Type.Object(
-  { maxSize: Type.Integer({ minimum: 1, maximum: 1000, description: 'Most users in one POST /v1/users/batch (at most 1000). Default 1000.' }) },
+  {
+    maxSize: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description: 'Most users in one POST /v1/users/batch (at most 1000). Default 1000.',
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -55,12 +68,17 @@ export const NamePolicySchema = Type.Object(
   {
     prohibitedCharacters: Type.String({
       maxLength: 200,
-      description: 'Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak\'s `<>&"$%!#?§;*~/\\|^=[]{}()`.',
+      description:
+        'Characters refused (NAME_INVALID) in givenName, familyName, displayName and nickname, also URL-encoded (once or more) or in a compatibility form such as fullwidth `＜`; control characters are always refused. Empty turns the check off. Default Keycloak\'s `<>&"$%!#?§;*~/\\|^=[]{}()`.',
     }),
-    required: Type.Array(Type.Union([Type.Literal('givenName'), Type.Literal('familyName'), Type.Literal('displayName'), Type.Literal('nickname')]), {
-      maxItems: PERSON_NAME_FIELDS.length, uniqueItems: true,
-      description: 'Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default [].',
-    }),
+    required: Type.Array(
+      Type.Union([Type.Literal('givenName'), Type.Literal('familyName'), Type.Literal('displayName'), Type.Literal('nickname')]),
+      {
+        maxItems: PERSON_NAME_FIELDS.length,
+        uniqueItems: true,
+        description: 'Name fields every user must have, not blank once trimmed (FIELD_REQUIRED on create and update). Default [].',
+      },
+    ),
   },
   { additionalProperties: false },
 );
@@ -68,14 +86,19 @@ export const NamePolicySchema = Type.Object(
 export const UsersPolicySchema = Type.Object(
   {
     defaultRoles: Type.Array(Type.String({ maxLength: 100 }), {
-      maxItems: 50, uniqueItems: true,
-      description: 'Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"].',
+      maxItems: 50,
+      uniqueItems: true,
+      description:
+        'Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"].',
     }),
   },
   { additionalProperties: false },
 );
 
-const MailTemplateSchema = Type.Object({ subject: Type.String({ maxLength: 300 }), text: Type.String({ maxLength: 20_000 }) }, { additionalProperties: false });
+const MailTemplateSchema = Type.Object(
+  { subject: Type.String({ maxLength: 300 }), text: Type.String({ maxLength: 20_000 }) },
+  { additionalProperties: false },
+);
 
 export const MailPolicySchema = Type.Object(
   {
@@ -83,8 +106,14 @@ export const MailPolicySchema = Type.Object(
     tokenTtlHours: Type.Integer({ minimum: 1, maximum: 720, description: 'Validity of the links in those mails. Default 72.' }),
     templates: Type.Record(
       Type.String({ maxLength: 35 }),
-      Type.Partial(Type.Object({ welcome: MailTemplateSchema, welcome_set_password: MailTemplateSchema, verify_email: MailTemplateSchema }), { additionalProperties: false }),
-      { description: 'Per locale (`fr`, `de-CH`…), templates replacing the built-in ones; placeholders {{name}}, {{tenant}}, {{login}}, {{link}}, {{expires}}. Default {}.' },
+      Type.Partial(
+        Type.Object({ welcome: MailTemplateSchema, welcome_set_password: MailTemplateSchema, verify_email: MailTemplateSchema }),
+        { additionalProperties: false },
+      ),
+      {
+        description:
+          'Per locale (`fr`, `de-CH`…), templates replacing the built-in ones; placeholders {{name}}, {{tenant}}, {{login}}, {{link}}, {{expires}}. Default {}.',
+      },
     ),
   },
   { additionalProperties: false },
@@ -94,7 +123,9 @@ export const TenantSettingsSchema = Type.Object(
   {
     defaultLocale: Type.String({ description: 'BCP 47 locale of users created without one' }),
     defaultTimezone: Type.String({ description: 'IANA zone of users created without one' }),
-    defaultPhoneRegion: Type.Union([Type.String(), Type.Null()], { description: 'ISO 3166-1 alpha-2 region for phone numbers given without +country code. Default null.' }),
+    defaultPhoneRegion: Type.Union([Type.String(), Type.Null()], {
+      description: 'ISO 3166-1 alpha-2 region for phone numbers given without +country code. Default null.',
+    }),
     email: EmailPolicySchema,
     username: UsernamePolicySchema,
     password: PasswordPolicySchema,
@@ -110,7 +141,6 @@ export type EmailPolicy = TenantSettings['email'];
 export type UsernamePolicy = TenantSettings['username'];
 export type PasswordPolicy = TenantSettings['password'];
 export type NamePolicy = TenantSettings['names'];
-
 
 /**
  * A JSON Merge Patch of the settings: every member optional; `null` resets a policy, or any member of one
@@ -129,6 +159,9 @@ export const PatchSettingsSchema = Type.Object(
     names: Type.Optional(mergePatchSchema(NamePolicySchema)),
     users: Type.Optional(mergePatchSchema(UsersPolicySchema)),
   },
-  { additionalProperties: false, examples: [{ email: { blockFreeMail: true }, password: { minLength: 12, requireDigit: true, minStrength: null } }] },
+  {
+    additionalProperties: false,
+    examples: [{ email: { blockFreeMail: true }, password: { minLength: 12, requireDigit: true, minStrength: null } }],
+  },
 );
 export type PatchSettingsInput = Static<typeof PatchSettingsSchema>;

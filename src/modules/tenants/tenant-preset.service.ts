@@ -12,5 +12,16 @@ export function presetNamed(name: string): TenantPreset | undefined {
 /** The preset's roles, without permissions (a permission is granted by an admin who holds it, as always). */
 export async function createPresetRoles(db: Executor, tenantId: string, preset: TenantPreset): Promise<void> {
   const createdAt = nowIso();
-  await insertMany(db, preset.roles.map((r) => ({ tenantId, id: newId(), name: r.name, description: r.description, permissions: '[]', builtin: false, createdAt })));
+  await insertMany(
+    db,
+    preset.roles.map((r) => ({
+      tenantId,
+      id: newId(),
+      name: r.name,
+      description: r.description,
+      permissions: '[]',
+      builtin: false,
+      createdAt,
+    })),
+  );
 }

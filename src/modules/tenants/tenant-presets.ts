@@ -44,6 +44,10 @@ export const TENANT_PRESETS = {
 
 export type PresetName = keyof typeof TENANT_PRESETS;
 
-export const PresetNameSchema = Type.Union(Object.keys(TENANT_PRESETS).map((name) => Type.Literal(name)), {
-  description: 'Start the tenant with the settings and roles of a seed contract (docs/contracts/<product>.md): rollout, pulse, rocketchat, certification or fleet',
-});
+export const PresetNameSchema = Type.Union(
+  Object.keys(TENANT_PRESETS).map((name) => Type.Literal(name)),
+  {
+    description:
+      'Start the tenant with the settings and roles of a seed contract (docs/contracts/<product>.md): rollout, pulse, rocketchat, certification or fleet',
+  },
+);

@@ -33,6 +33,10 @@ export function list(db: Executor, options: { after?: string | undefined; limit:
   return query.execute();
 }
 
-export async function updateSettings(db: Executor, id: string, changes: { defaultLocale: string; defaultTimezone: string; settings: string; updatedAt: string }): Promise<void> {
+export async function updateSettings(
+  db: Executor,
+  id: string,
+  changes: { defaultLocale: string; defaultTimezone: string; settings: string; updatedAt: string },
+): Promise<void> {
   await db.updateTable('tenants').set(changes).where('id', '=', id).execute();
 }

@@ -11,10 +11,20 @@ for (const dialect of testDialects) {
     afterAll(async () => t?.close());
 
     it('should create a tenant with a platform key, with settings and built-in roles', async () => {
-      const res = await t.request(t.platformKey, { method: 'POST', url: '/v1/tenants', payload: { slug: 'acme-corp', name: 'Acme', defaultLocale: 'fr-fr', defaultTimezone: 'Europe/Paris' } });
+      const res = await t.request(t.platformKey, {
+        method: 'POST',
+        url: '/v1/tenants',
+        payload: { slug: 'acme-corp', name: 'Acme', defaultLocale: 'fr-fr', defaultTimezone: 'Europe/Paris' },
+      });
       expect(res.statusCode).toBe(201);
       const tenant = res.json();
-      expect(tenant).toMatchObject({ slug: 'acme-corp', name: 'Acme', defaultLocale: 'fr-FR', defaultTimezone: 'Europe/Paris', seq: expect.any(Number) });
+      expect(tenant).toMatchObject({
+        slug: 'acme-corp',
+        name: 'Acme',
+        defaultLocale: 'fr-FR',
+        defaultTimezone: 'Europe/Paris',
+        seq: expect.any(Number),
+      });
       expect(res.headers.location).toBe(`/v1/tenants/${tenant.id}`);
       const roles = await t.core.database.db.selectFrom('roles').select('name').where('tenantId', '=', tenant.id).orderBy('name').execute();
       expect(roles.map((r) => r.name)).toEqual(['admin', 'user']);
@@ -27,9 +37,18 @@ for (const dialect of testDialects) {
       await t.request(t.platformKey, { method: 'POST', url: '/v1/tenants', payload: { slug: 'dupe' } });
       const dup = await t.request(t.platformKey, { method: 'POST', url: '/v1/tenants', payload: { slug: 'dupe' } });
       expect([dup.statusCode, dup.json().code]).toEqual([409, 'TENANT_SLUG_TAKEN']);
-      const bad = await t.request(t.platformKey, { method: 'POST', url: '/v1/tenants', payload: { slug: 'Not A Slug', defaultLocale: '??', defaultTimezone: 'Nowhere' } });
+      const bad = await t.request(t.platformKey, {
+        method: 'POST',
+        url: '/v1/tenants',
+        payload: { slug: 'Not A Slug', defaultLocale: '??', defaultTimezone: 'Nowhere' },
+      });
       expect(bad.statusCode).toBe(400);
-      expect(bad.json().errors.map((e: { code: string }) => e.code).sort()).toEqual(['LOCALE_INVALID', 'SLUG_INVALID', 'TIMEZONE_INVALID']);
+      expect(
+        bad
+          .json()
+          .errors.map((e: { code: string }) => e.code)
+          .sort(),
+      ).toEqual(['LOCALE_INVALID', 'SLUG_INVALID', 'TIMEZONE_INVALID']);
     });
 
     it('should refuse tenant management to tenant keys with 403', async () => {
@@ -40,7 +59,8 @@ for (const dialect of testDialects) {
     });
 
     it('should list tenants a page at a time', async () => {
-      for (const slug of ['list-a', 'list-b', 'list-c']) await t.request(t.platformKey, { method: 'POST', url: '/v1/tenants', payload: { slug } });
+      for (const slug of ['list-a', 'list-b', 'list-c'])
+        await t.request(t.platformKey, { method: 'POST', url: '/v1/tenants', payload: { slug } });
       const first = (await t.request(t.platformKey, { method: 'GET', url: '/v1/tenants?limit=2' })).json();
       expect(first.data).toHaveLength(2);
       const second = (await t.request(t.platformKey, { method: 'GET', url: `/v1/tenants?limit=200&cursor=${first.nextCursor}` })).json();

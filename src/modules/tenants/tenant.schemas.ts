@@ -20,10 +20,18 @@ export type Tenant = Static<typeof TenantSchema>;
 
 export const CreateTenantSchema = Type.Object(
   {
-    slug: Type.String({ maxLength: 63, description: '2-63 lowercase letters, digits and dashes; names the tenant in `X-Roster-Tenant`', examples: ['acme'] }),
+    slug: Type.String({
+      maxLength: 63,
+      description: '2-63 lowercase letters, digits and dashes; names the tenant in `X-Roster-Tenant`',
+      examples: ['acme'],
+    }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Defaults to the slug' })),
-    defaultLocale: Type.Optional(Type.String({ maxLength: 35, description: 'BCP 47 tag given to users created without one (default `en`)' })),
-    defaultTimezone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA zone given to users created without one (default `UTC`)' })),
+    defaultLocale: Type.Optional(
+      Type.String({ maxLength: 35, description: 'BCP 47 tag given to users created without one (default `en`)' }),
+    ),
+    defaultTimezone: Type.Optional(
+      Type.String({ maxLength: 64, description: 'IANA zone given to users created without one (default `UTC`)' }),
+    ),
     preset: Type.Optional(PresetNameSchema),
   },
   { additionalProperties: false },

@@ -96,7 +96,10 @@ export class TenantService {
   }
 
   /** @throws PERMISSION_DENIED without `tenants:manage`. */
-  async listTenants(principal: Principal, options: { cursor?: string | undefined; limit: number }): Promise<{ data: Tenant[]; nextCursor: string | null }> {
+  async listTenants(
+    principal: Principal,
+    options: { cursor?: string | undefined; limit: number },
+  ): Promise<{ data: Tenant[]; nextCursor: string | null }> {
     requirePermission(principal, 'tenants:manage');
     const rows = await tenants.list(this.db, { after: options.cursor, limit: options.limit + 1 });
     const page = rows.slice(0, options.limit);
@@ -124,11 +127,16 @@ export class TenantService {
     const { defaultLocale, defaultTimezone, ...policyPatch } = patch;
     const merged = applyMergePatch(stored, policyPatch) as Partial<TenantSettings>;
     const { settings, errors } = normalizeSettings(
-      effectiveSettings({ defaultLocale: defaultLocale ?? row.defaultLocale, defaultTimezone: defaultTimezone ?? row.defaultTimezone, settings: merged }),
+      effectiveSettings({
+        defaultLocale: defaultLocale ?? row.defaultLocale,
+        defaultTimezone: defaultTimezone ?? row.defaultTimezone,
+        settings: merged,
+      }),
       this.mailSenders,
     );
     throwIfFieldErrors(errors);
-    if (merged.users?.defaultRoles !== undefined) await assertDefaultRolesGrantable(this.db, ctx.principal, row.id, settings.users.defaultRoles);
+    if (merged.users?.defaultRoles !== undefined)
+      await assertDefaultRolesGrantable(this.db, ctx.principal, row.id, settings.users.defaultRoles);
     // Store only the members the tenant set (in canonical form), so later default changes reach the rest.
     const toStore: Record<string, unknown> = {};
     if (merged.defaultPhoneRegion !== undefined) toStore.defaultPhoneRegion = settings.defaultPhoneRegion;
@@ -136,7 +144,12 @@ export class TenantService {
       // eslint-disable-next-line no-restricted-syntax -- key from the fixed list above
       if (merged[key] !== undefined) toStore[key] = pick(settings[key], Object.keys(merged[key]));
     }
-    await tenants.updateSettings(this.db, row.id, { defaultLocale: settings.defaultLocale, defaultTimezone: settings.defaultTimezone, settings: JSON.stringify(toStore), updatedAt: nowIso() });
+    await tenants.updateSettings(this.db, row.id, {
+      defaultLocale: settings.defaultLocale,
+      defaultTimezone: settings.defaultTimezone,
+      settings: JSON.stringify(toStore),
+      updatedAt: nowIso(),
+    });
     return settings;
   }
 

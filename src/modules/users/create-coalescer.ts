@@ -5,7 +5,12 @@ import type { CreatedUser, CreateUserInput } from './user.schemas.js';
 
 type Outcome = ItemOutcome & { user?: CreatedUser };
 export type CoalescedOptions = Omit<CreateOptions, 'mode' | 'onChunk' | 'dryRun'>;
-type RunBatch = (ctx: TenantContext, inputs: CreateUserInput[], perItem: { requestIds: string[]; admissions: HashAdmission[] }, options: CoalescedOptions) => Promise<Outcome[]>;
+type RunBatch = (
+  ctx: TenantContext,
+  inputs: CreateUserInput[],
+  perItem: { requestIds: string[]; admissions: HashAdmission[] },
+  options: CoalescedOptions,
+) => Promise<Outcome[]>;
 
 interface Pending {
   ctx: TenantContext;
@@ -37,7 +42,14 @@ export class CreateCoalescer {
   submit(ctx: TenantContext, input: CreateUserInput, options: CoalescedOptions, admission: HashAdmission = NO_ADMISSION): Promise<Outcome> {
     // Everything a batch checks once for all its items is in the key: tenant, principal, options, and
     // whether the item needs `users:set-active` (checked for the batch as a whole).
-    const key = JSON.stringify([ctx.tenantId, ctx.principal.kind, ctx.principal.id, [...ctx.principal.permissions], input.active === false, options]);
+    const key = JSON.stringify([
+      ctx.tenantId,
+      ctx.principal.kind,
+      ctx.principal.id,
+      [...ctx.principal.permissions],
+      input.active === false,
+      options,
+    ]);
     return new Promise<Outcome>((resolve, reject) => {
       const queue = this.#queues.get(key);
       const pending = { ctx, input, admission, resolve, reject };
@@ -59,7 +71,12 @@ export class CreateCoalescer {
         try {
           const first = batch[0] as Pending;
           const perItem = { requestIds: batch.map((p) => p.ctx.requestId), admissions: batch.map((p) => p.admission) };
-          const outcomes = await this.run(first.ctx, batch.map((p) => p.input), perItem, options);
+          const outcomes = await this.run(
+            first.ctx,
+            batch.map((p) => p.input),
+            perItem,
+            options,
+          );
           batch.forEach((p, i) => p.resolve(outcomes[i] as Outcome));
         } catch (error) {
           for (const p of batch) p.reject(error);

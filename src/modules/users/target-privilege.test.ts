@@ -16,14 +16,24 @@ for (const dialect of testDialects) {
     const BOSS_PASSWORD = 'Boss-Original-Passw0rd!';
 
     const newBoss = async () => {
-      const res = await t.request(admin, { method: 'POST', url: '/v1/users', payload: { username: u(), email: `${u()}@corp-a.com`, password: BOSS_PASSWORD, roles: ['admin'], emailVerified: true } });
+      const res = await t.request(admin, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { username: u(), email: `${u()}@corp-a.com`, password: BOSS_PASSWORD, roles: ['admin'], emailVerified: true },
+      });
       expect(res.statusCode).toBe(201);
       return res.json() as { id: string; username: string; email: string; version: number };
     };
-    const login = (loginName: string, password: string) => t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-roster-tenant': slug }, payload: { login: loginName, password } });
+    const login = (loginName: string, password: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-roster-tenant': slug }, payload: { login: loginName, password } });
     const row = (id: string) => t.core.database.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const scim = (key: string, method: 'PATCH' | 'PUT' | 'DELETE' | 'POST' | 'GET', url: string, payload?: unknown) =>
-      t.app.inject({ method, url, headers: { authorization: `Bearer ${key}`, ...(payload !== undefined ? { 'content-type': 'application/scim+json' } : {}) }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+      t.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${key}`, ...(payload !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
+        ...(payload !== undefined ? { payload: payload as object } : {}),
+      });
     const patchOp = (...operations: unknown[]) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations });
 
     beforeAll(async () => {
@@ -36,7 +46,11 @@ for (const dialect of testDialects) {
     it('should refuse helpdesk setting an admin password natively (password and passwordHash), and the old password still logs in', async () => {
       const boss = await newBoss();
       const before = await row(boss.id);
-      for (const payload of [{ password: 'Helpdesk-0wned-the-b0ss!' }, { passwordHash: '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy' }, { password: null }]) {
+      for (const payload of [
+        { password: 'Helpdesk-0wned-the-b0ss!' },
+        { passwordHash: '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy' },
+        { password: null },
+      ]) {
         const res = await t.request(helpdesk, { method: 'PATCH', url: `/v1/users/${boss.id}`, payload });
         expect([payload, res.statusCode, res.json().code]).toEqual([payload, 403, 'PERMISSION_DENIED']);
       }
@@ -47,7 +61,9 @@ for (const dialect of testDialects) {
 
     it('should refuse helpdesk changing the email, username, verification, roles, groups or active state of an admin', async () => {
       const boss = await newBoss();
-      const group = (await t.request(admin, { method: 'POST', url: '/v1/groups', payload: { type: 'team', code: u(), name: 'Team' } })).json();
+      const group = (
+        await t.request(admin, { method: 'POST', url: '/v1/groups', payload: { type: 'team', code: u(), name: 'Team' } })
+      ).json();
       const setActive = await t.keyWithPermissions(tenantId, ['users:read', 'users:update', 'users:set-active']);
       const before = await row(boss.id);
       const attempts: Array<[string, object]> = [
@@ -65,9 +81,14 @@ for (const dialect of testDialects) {
       }
       expect(await row(boss.id)).toEqual(before);
       // What gives no way in stays open to helpdesk: a profile field of the admin, and credentials of users it covers.
-      expect((await t.request(helpdesk, { method: 'PATCH', url: `/v1/users/${boss.id}`, payload: { displayName: 'The Boss' } })).statusCode).toBe(200);
+      expect(
+        (await t.request(helpdesk, { method: 'PATCH', url: `/v1/users/${boss.id}`, payload: { displayName: 'The Boss' } })).statusCode,
+      ).toBe(200);
       const member = (await t.request(admin, { method: 'POST', url: '/v1/users', payload: { username: u(), roles: ['user'] } })).json();
-      expect((await t.request(helpdesk, { method: 'PATCH', url: `/v1/users/${member.id}`, payload: { password: 'Member-Reset-Passw0rd!' } })).statusCode).toBe(200);
+      expect(
+        (await t.request(helpdesk, { method: 'PATCH', url: `/v1/users/${member.id}`, payload: { password: 'Member-Reset-Passw0rd!' } }))
+          .statusCode,
+      ).toBe(200);
     });
 
     it('should refuse deleting an admin with only users:delete, and let an admin do it', async () => {
@@ -101,7 +122,11 @@ for (const dialect of testDialects) {
       const bulk = await scim(helpdesk, 'POST', '/scim/v2/Bulk', {
         schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
         Operations: [
-          { method: 'PATCH', path: `/Users/${boss.id}`, data: patchOp({ op: 'replace', path: 'password', value: 'Bulk-Helpdesk-Takeover-1' }) },
+          {
+            method: 'PATCH',
+            path: `/Users/${boss.id}`,
+            data: patchOp({ op: 'replace', path: 'password', value: 'Bulk-Helpdesk-Takeover-1' }),
+          },
           { method: 'PATCH', path: `/Users/${member.id}`, data: patchOp({ op: 'replace', path: 'displayName', value: 'Member' }) },
         ],
       });
@@ -117,34 +142,81 @@ for (const dialect of testDialects) {
       const boss = await newBoss();
       const member = (await t.request(admin, { method: 'POST', url: '/v1/users', payload: { username: u(), roles: [] } })).json();
       const groupsKey = await t.keyWithPermissions(tenantId, ['groups:manage', 'users:read']);
-      const group = (await scim(groupsKey, 'POST', '/scim/v2/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `Admins ${u()}`, members: [{ value: member.id }] })).json();
-      const members = async () => (await scim(admin, 'GET', `/scim/v2/Groups/${group.id}`)).json().members.map((m: { value: string }) => m.value).sort();
+      const group = (
+        await scim(groupsKey, 'POST', '/scim/v2/Groups', {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+          displayName: `Admins ${u()}`,
+          members: [{ value: member.id }],
+        })
+      ).json();
+      const members = async () =>
+        (await scim(admin, 'GET', `/scim/v2/Groups/${group.id}`))
+          .json()
+          .members.map((m: { value: string }) => m.value)
+          .sort();
 
-      const add = await scim(groupsKey, 'PATCH', `/scim/v2/Groups/${group.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: boss.id }] }));
+      const add = await scim(
+        groupsKey,
+        'PATCH',
+        `/scim/v2/Groups/${group.id}`,
+        patchOp({ op: 'add', path: 'members', value: [{ value: boss.id }] }),
+      );
       expect(add.statusCode).toBe(403);
-      const put = await scim(groupsKey, 'PUT', `/scim/v2/Groups/${group.id}`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: group.displayName, members: [{ value: member.id }, { value: boss.id }] });
+      const put = await scim(groupsKey, 'PUT', `/scim/v2/Groups/${group.id}`, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: group.displayName,
+        members: [{ value: member.id }, { value: boss.id }],
+      });
       expect(put.statusCode).toBe(403);
       expect(await members()).toEqual([member.id]);
 
       // The admin joins through an admin; then groups:manage can neither take it out nor delete the group around it.
-      expect((await scim(admin, 'PATCH', `/scim/v2/Groups/${group.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: boss.id }] }))).statusCode).toBe(200);
-      const removeOne = await scim(groupsKey, 'PATCH', `/scim/v2/Groups/${group.id}`, patchOp({ op: 'remove', path: `members[value eq "${boss.id}"]` }));
+      expect(
+        (await scim(admin, 'PATCH', `/scim/v2/Groups/${group.id}`, patchOp({ op: 'add', path: 'members', value: [{ value: boss.id }] })))
+          .statusCode,
+      ).toBe(200);
+      const removeOne = await scim(
+        groupsKey,
+        'PATCH',
+        `/scim/v2/Groups/${group.id}`,
+        patchOp({ op: 'remove', path: `members[value eq "${boss.id}"]` }),
+      );
       expect(removeOne.statusCode).toBe(403);
-      const replaceAll = await scim(groupsKey, 'PATCH', `/scim/v2/Groups/${group.id}`, patchOp({ op: 'replace', path: 'members', value: [{ value: member.id }] }));
+      const replaceAll = await scim(
+        groupsKey,
+        'PATCH',
+        `/scim/v2/Groups/${group.id}`,
+        patchOp({ op: 'replace', path: 'members', value: [{ value: member.id }] }),
+      );
       expect(replaceAll.statusCode).toBe(403);
       expect((await t.request(groupsKey, { method: 'DELETE', url: `/v1/groups/${group.id}` })).json().code).toBe('PERMISSION_DENIED');
       expect(await members()).toEqual([boss.id, member.id].sort());
       // Changes that leave the admin where it is pass: a replacement keeping it, and removing the plain member.
-      const keep = await scim(groupsKey, 'PUT', `/scim/v2/Groups/${group.id}`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: group.displayName, members: [{ value: boss.id }] });
+      const keep = await scim(groupsKey, 'PUT', `/scim/v2/Groups/${group.id}`, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: group.displayName,
+        members: [{ value: boss.id }],
+      });
       expect(keep.statusCode).toBe(200);
       expect(await members()).toEqual([boss.id]);
     });
 
     it('should let a platform key and a tenant admin change and delete an admin', async () => {
       const boss = await newBoss();
-      expect((await t.request(t.platformKey, { method: 'PATCH', url: `/v1/users/${boss.id}`, tenant: slug, payload: { password: 'Platform-Reset-Passw0rd!' } })).statusCode).toBe(200);
+      expect(
+        (
+          await t.request(t.platformKey, {
+            method: 'PATCH',
+            url: `/v1/users/${boss.id}`,
+            tenant: slug,
+            payload: { password: 'Platform-Reset-Passw0rd!' },
+          })
+        ).statusCode,
+      ).toBe(200);
       expect((await login(boss.username, 'Platform-Reset-Passw0rd!')).statusCode).toBe(201);
-      expect((await t.request(admin, { method: 'PATCH', url: `/v1/users/${boss.id}`, payload: { email: `${u()}@corp-a.com` } })).statusCode).toBe(200);
+      expect(
+        (await t.request(admin, { method: 'PATCH', url: `/v1/users/${boss.id}`, payload: { email: `${u()}@corp-a.com` } })).statusCode,
+      ).toBe(200);
       expect((await t.request(admin, { method: 'DELETE', url: `/v1/users/${boss.id}` })).statusCode).toBe(204);
     });
   });

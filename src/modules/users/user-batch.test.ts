@@ -13,17 +13,36 @@ for (const dialect of testDialects) {
     const batch = (key: string, users: unknown[], mode?: string, headers: Record<string, string> = {}) =>
       t.request(key, { method: 'POST', url: '/v1/users/batch', headers, payload: { users, ...(mode ? { mode } : {}) } });
     const liveUsers = async (tenantId: string) =>
-      (await t.core.database.db.selectFrom('users').select(['id', 'email', 'seq']).where('tenantId', '=', tenantId).where('deletedAt', 'is', null).execute());
+      await t.core.database.db
+        .selectFrom('users')
+        .select(['id', 'email', 'seq'])
+        .where('tenantId', '=', tenantId)
+        .where('deletedAt', 'is', null)
+        .execute();
 
     describe('POST /v1/users/batch', () => {
       it('should create the valid users in partial mode and report every item in order', async () => {
         const { key, tenantId } = await t.tenantWithKey();
-        const res = await batch(key, [{ email: 'ok@example.com' }, { email: 'broken' }, { email: 'x@example.com', colour: 'red' }, { username: 'fine.user', generatePassword: true }]);
+        const res = await batch(key, [
+          { email: 'ok@example.com' },
+          { email: 'broken' },
+          { email: 'x@example.com', colour: 'red' },
+          { username: 'fine.user', generatePassword: true },
+        ]);
         expect(res.statusCode).toBe(200);
         const body = res.json();
         expect(body).toMatchObject({ mode: 'partial', total: 4, created: 2, failed: 2, skipped: 0 });
-        expect(body.results.map((r: { index: number; status: string }) => [r.index, r.status])).toEqual([[0, 'created'], [1, 'failed'], [2, 'failed'], [3, 'created']]);
-        expect(body.results[1].error).toMatchObject({ code: 'VALIDATION_FAILED', status: 400, errors: [{ path: '/email', code: 'EMAIL_INVALID' }] });
+        expect(body.results.map((r: { index: number; status: string }) => [r.index, r.status])).toEqual([
+          [0, 'created'],
+          [1, 'failed'],
+          [2, 'failed'],
+          [3, 'created'],
+        ]);
+        expect(body.results[1].error).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          status: 400,
+          errors: [{ path: '/email', code: 'EMAIL_INVALID' }],
+        });
         expect(body.results[2].error.errors[0]).toMatchObject({ path: '/colour', code: 'FIELD_UNKNOWN' });
         expect(body.results[0].user).toMatchObject({ email: 'ok@example.com', roles: ['user'] });
         expect(body.results[3].user.generatedPassword).toMatch(/^[A-Za-z0-9]{24}$/);
@@ -44,7 +63,15 @@ for (const dialect of testDialects) {
       it('should fail the later of two items sharing an email or username, in any case, and items clashing with stored users', async () => {
         const { key } = await t.tenantWithKey();
         await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'stored@example.com' } });
-        const body = (await batch(key, [{ email: 'Dup@example.com' }, { email: 'dup@EXAMPLE.com' }, { username: 'same.name' }, { username: 'SAME.name' }, { email: 'STORED@example.com' }])).json();
+        const body = (
+          await batch(key, [
+            { email: 'Dup@example.com' },
+            { email: 'dup@EXAMPLE.com' },
+            { username: 'same.name' },
+            { username: 'SAME.name' },
+            { email: 'STORED@example.com' },
+          ])
+        ).json();
         expect(body.results.map((r: { status: string }) => r.status)).toEqual(['created', 'failed', 'created', 'failed', 'failed']);
         expect(body.results[1].error).toMatchObject({ code: 'USER_EMAIL_TAKEN', status: 409 });
         expect(body.results[3].error.code).toBe('USER_USERNAME_TAKEN');
@@ -64,7 +91,12 @@ for (const dialect of testDialects) {
 
       it('should hash every password given in a batch', async () => {
         const { key, tenantId } = await t.tenantWithKey();
-        const body = (await batch(key, Array.from({ length: 20 }, (_, i) => ({ username: `pw.user${i}`, password: `correct horse battery ${i}` })))).json();
+        const body = (
+          await batch(
+            key,
+            Array.from({ length: 20 }, (_, i) => ({ username: `pw.user${i}`, password: `correct horse battery ${i}` })),
+          )
+        ).json();
         expect(body.created).toBe(20);
         const hashes = await t.core.database.db.selectFrom('users').select('passwordHash').where('tenantId', '=', tenantId).execute();
         expect(hashes.every((h) => h.passwordHash?.startsWith('$argon2id$'))).toBe(true);
@@ -72,10 +104,16 @@ for (const dialect of testDialects) {
 
       it('should answer 413 with the limit above 1000 users, or above the tenant limit', async () => {
         const { key } = await t.tenantWithKey();
-        const over = await batch(key, Array.from({ length: 1001 }, (_, i) => ({ username: `u${i}xx` })));
+        const over = await batch(
+          key,
+          Array.from({ length: 1001 }, (_, i) => ({ username: `u${i}xx` })),
+        );
         expect([over.statusCode, over.json().code, over.json().limit]).toEqual([413, 'BATCH_TOO_LARGE', 1000]);
         await t.request(key, { method: 'PATCH', url: '/v1/settings', payload: { batch: { maxSize: 5 } } });
-        const small = await batch(key, Array.from({ length: 6 }, (_, i) => ({ username: `u${i}xx` })));
+        const small = await batch(
+          key,
+          Array.from({ length: 6 }, (_, i) => ({ username: `u${i}xx` })),
+        );
         expect([small.statusCode, small.json().limit]).toEqual([413, 5]);
       });
 
@@ -96,7 +134,13 @@ for (const dialect of testDialects) {
     describe('Idempotency-Key', () => {
       it('should replay the first response to a retry with the same key and body, creating nothing', async () => {
         const { key, tenantId } = await t.tenantWithKey();
-        const send = () => t.request(key, { method: 'POST', url: '/v1/users', headers: { 'idempotency-key': 'create-ada-1' }, payload: { email: 'ada@example.com' } });
+        const send = () =>
+          t.request(key, {
+            method: 'POST',
+            url: '/v1/users',
+            headers: { 'idempotency-key': 'create-ada-1' },
+            payload: { email: 'ada@example.com' },
+          });
         const first = await send();
         const second = await send();
         expect(first.statusCode).toBe(201);
@@ -110,7 +154,8 @@ for (const dialect of testDialects) {
       it('should refuse the same key with another body with 422, and keep keys per tenant', async () => {
         const a = await t.tenantWithKey();
         const b = await t.tenantWithKey();
-        const post = (key: string, email: string) => t.request(key, { method: 'POST', url: '/v1/users', headers: { 'idempotency-key': 'shared-key' }, payload: { email } });
+        const post = (key: string, email: string) =>
+          t.request(key, { method: 'POST', url: '/v1/users', headers: { 'idempotency-key': 'shared-key' }, payload: { email } });
         expect((await post(a.key, 'one@example.com')).statusCode).toBe(201);
         const mismatch = await post(a.key, 'two@example.com');
         expect([mismatch.statusCode, mismatch.json().code]).toEqual([422, 'IDEMPOTENCY_KEY_MISMATCH']);
@@ -120,11 +165,19 @@ for (const dialect of testDialects) {
       it('should let only one of concurrent requests with one key execute', async () => {
         const { key, tenantId } = await t.tenantWithKey();
         const responses = await Promise.all(
-          Array.from({ length: 10 }, () => t.request(key, { method: 'POST', url: '/v1/users', headers: { 'idempotency-key': 'burst' }, payload: { username: 'burst.user', password: 'correct horse battery' } })),
+          Array.from({ length: 10 }, () =>
+            t.request(key, {
+              method: 'POST',
+              url: '/v1/users',
+              headers: { 'idempotency-key': 'burst' },
+              payload: { username: 'burst.user', password: 'correct horse battery' },
+            }),
+          ),
         );
         const executed = responses.filter((r) => r.statusCode === 201 && r.headers['idempotent-replayed'] === undefined);
         expect(executed).toHaveLength(1);
-        for (const r of responses) expect(r.statusCode === 201 || (r.statusCode === 409 && r.json().code === 'IDEMPOTENCY_KEY_IN_USE')).toBe(true);
+        for (const r of responses)
+          expect(r.statusCode === 201 || (r.statusCode === 409 && r.json().code === 'IDEMPOTENCY_KEY_IN_USE')).toBe(true);
         expect(await liveUsers(tenantId)).toHaveLength(1);
       });
 
@@ -135,7 +188,11 @@ for (const dialect of testDialects) {
         const replay = await batch(key, [{ email: 'p@example.com' }, { email: 'q@example.com' }], 'partial', headers);
         expect(replay.headers['idempotent-replayed']).toBe('true');
         expect(replay.json()).toEqual(first.json());
-        await t.core.database.db.updateTable('idempotencyKeys').set({ expiresAt: '2000-01-01T00:00:00.000Z' }).where('tenantId', '=', tenantId).execute();
+        await t.core.database.db
+          .updateTable('idempotencyKeys')
+          .set({ expiresAt: '2000-01-01T00:00:00.000Z' })
+          .where('tenantId', '=', tenantId)
+          .execute();
         const rerun = await batch(key, [{ email: 'p@example.com' }, { email: 'q@example.com' }], 'partial', headers);
         expect(rerun.headers['idempotent-replayed']).toBeUndefined();
         expect(rerun.json()).toMatchObject({ created: 0, failed: 2 });

@@ -8,7 +8,12 @@ import { nowIso } from '../../lib/time.js';
 import { generatePassword } from '../../rules/password.js';
 import { carriedCreationDate } from '../../rules/creation-date.js';
 import {
-  attributeTakenErrors, claimAttributeValuesMany, findTakenAttributeValues, listAttributeDefinitions, prepareAttributes, type AttributeClaim,
+  attributeTakenErrors,
+  claimAttributeValuesMany,
+  findTakenAttributeValues,
+  listAttributeDefinitions,
+  prepareAttributes,
+  type AttributeClaim,
 } from '../attributes/attribute.service.js';
 import { actorRef, requirePermission, type TenantContext } from '../context.js';
 import { recordFor } from '../events/event.service.js';
@@ -98,7 +103,12 @@ interface Candidate {
 }
 
 /** The 409 for identifiers, the externalId or unique attribute values held elsewhere, or nothing. */
-export function conflictError(claims: IdentifierClaim[], lostValues: Set<string>, lostAttributes: AttributeClaim[] = [], externalIdLost = false): AppError | undefined {
+export function conflictError(
+  claims: IdentifierClaim[],
+  lostValues: Set<string>,
+  lostAttributes: AttributeClaim[] = [],
+  externalIdLost = false,
+): AppError | undefined {
   const errors: FieldError[] = claims
     .filter((c) => lostValues.has(c.value))
     .flatMap((c) => c.fields.map((f) => fieldError(`/${f}`, f === 'email' ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN')));
@@ -106,7 +116,13 @@ export function conflictError(claims: IdentifierClaim[], lostValues: Set<string>
   errors.push(...attributeTakenErrors(lostAttributes));
   if (errors.length === 0) return undefined;
   const has = (code: string) => errors.some((e) => e.code === code);
-  const code = has('EMAIL_TAKEN') ? 'USER_EMAIL_TAKEN' : has('USERNAME_TAKEN') ? 'USER_USERNAME_TAKEN' : has('EXTERNAL_ID_TAKEN') ? 'USER_EXTERNAL_ID_TAKEN' : 'USER_ATTRIBUTE_TAKEN';
+  const code = has('EMAIL_TAKEN')
+    ? 'USER_EMAIL_TAKEN'
+    : has('USERNAME_TAKEN')
+      ? 'USER_USERNAME_TAKEN'
+      : has('EXTERNAL_ID_TAKEN')
+        ? 'USER_EXTERNAL_ID_TAKEN'
+        : 'USER_ATTRIBUTE_TAKEN';
   return new AppError(code, { errors });
 }
 
@@ -135,7 +151,9 @@ function carriedCreatedAt(input: CreateUserInput, principal: TenantContext['prin
   requirePermission(principal, 'users:import');
   const checked = carriedCreationDate(input.createdAt);
   if ('code' in checked) {
-    errors.push(fieldError('/createdAt', checked.code, checked.code === 'FIELD_OUT_OF_RANGE' ? 'createdAt cannot be before 1970-01-01' : undefined));
+    errors.push(
+      fieldError('/createdAt', checked.code, checked.code === 'FIELD_OUT_OF_RANGE' ? 'createdAt cannot be before 1970-01-01' : undefined),
+    );
     return undefined;
   }
   return checked.value;
@@ -162,7 +180,12 @@ export class UserCreator {
   ) {}
 
   /** @throws PERMISSION_DENIED when the caller may not create users (or inactive ones) at all. */
-  async create(ctx: TenantContext, tenant: Tenant, items: Array<CreateUserInput | AppError>, options: CreateOptions): Promise<ItemOutcome[]> {
+  async create(
+    ctx: TenantContext,
+    tenant: Tenant,
+    items: Array<CreateUserInput | AppError>,
+    options: CreateOptions,
+  ): Promise<ItemOutcome[]> {
     const { tenantId, principal } = ctx;
     const { settings } = tenant;
     requirePermission(principal, 'users:create');
@@ -175,7 +198,9 @@ export class UserCreator {
     const effective = {
       ...settings,
       ...(options.emailPolicy ? { email: { ...settings.email, ...options.emailPolicy } } : {}),
-      ...(options.requiredNames ? { names: { ...settings.names, required: [...new Set([...settings.names.required, ...options.requiredNames])] } } : {}),
+      ...(options.requiredNames
+        ? { names: { ...settings.names, required: [...new Set([...settings.names.required, ...options.requiredNames])] } }
+        : {}),
     };
     const candidates = await this.validate(ctx, effective, inputs, fail, options.defaultGroupTypes, new Set(options.asSent ?? []));
     const accepted = await this.checkUniqueness(tenantId, candidates, fail);
@@ -191,13 +216,25 @@ export class UserCreator {
 
   /** Every rule, for every item, with the batch's lookups done once. */
   private async validate(
-    ctx: TenantContext, settings: TenantSettings, inputs: Array<{ index: number; input: CreateUserInput }>, fail: (i: number, e: AppError) => void, defaultGroupTypes?: string[],
+    ctx: TenantContext,
+    settings: TenantSettings,
+    inputs: Array<{ index: number; input: CreateUserInput }>,
+    fail: (i: number, e: AppError) => void,
+    defaultGroupTypes?: string[],
     freeText: ReadonlySet<FreeTextField> = new Set(),
   ): Promise<Candidate[]> {
     const { tenantId, principal } = ctx;
     const [rolesByName, groupRows, allDefaults, definitions] = await Promise.all([
-      loadRoles(this.db, tenantId, inputs.flatMap(({ input }) => input.roles ?? settings.users.defaultRoles)),
-      loadGroups(this.db, tenantId, inputs.flatMap(({ input }) => input.groups ?? [])),
+      loadRoles(
+        this.db,
+        tenantId,
+        inputs.flatMap(({ input }) => input.roles ?? settings.users.defaultRoles),
+      ),
+      loadGroups(
+        this.db,
+        tenantId,
+        inputs.flatMap(({ input }) => input.groups ?? []),
+      ),
       defaultGroups(this.db, tenantId),
       listAttributeDefinitions(this.db, tenantId),
     ]);
@@ -244,8 +281,16 @@ export class UserCreator {
       }
       if (input.joinDefaultGroups !== false) for (const g of defaults) if (!groups.groups.some((x) => x.id === g.id)) groups.groups.push(g);
       candidates.push({
-        index, input, profile, claims: identifiersOf(profile), attributeValues: attributes.values, attributeClaims: attributes.claims,
-        roles: roles.roles, groups: groups.groups, ...(importedHash ? { importedHash } : {}), ...(createdAt ? { createdAt } : {}),
+        index,
+        input,
+        profile,
+        claims: identifiersOf(profile),
+        attributeValues: attributes.values,
+        attributeClaims: attributes.claims,
+        roles: roles.roles,
+        groups: groups.groups,
+        ...(importedHash ? { importedHash } : {}),
+        ...(createdAt ? { createdAt } : {}),
       });
     }
     return candidates;
@@ -264,26 +309,50 @@ export class UserCreator {
       const lostAttributes = c.attributeClaims.filter((a) => seenAttributes.has(claimKey(a)));
       const externalId = c.profile.externalId;
       const conflict = conflictError(c.claims, lost, lostAttributes, externalId !== null && seenExternalIds.has(externalId));
-      if (conflict) return fail(c.index, conflict), false;
+      if (conflict) return (fail(c.index, conflict), false);
       c.claims.forEach((x) => seenValues.add(x.value));
       c.attributeClaims.forEach((a) => seenAttributes.add(claimKey(a)));
       if (externalId !== null) seenExternalIds.add(externalId);
       return true;
     });
-    const taken = await users.findTakenIdentifiers(this.db, tenantId, firstPass.flatMap((c) => c.claims.map((x) => x.value)));
-    const takenAttributes = new Set((await findTakenAttributeValues(this.db, tenantId, firstPass.flatMap((c) => c.attributeClaims))).map(claimKey));
-    const takenExternalIds = await users.findTakenExternalIds(this.db, tenantId, firstPass.flatMap((c) => c.profile.externalId ?? []));
+    const taken = await users.findTakenIdentifiers(
+      this.db,
+      tenantId,
+      firstPass.flatMap((c) => c.claims.map((x) => x.value)),
+    );
+    const takenAttributes = new Set(
+      (
+        await findTakenAttributeValues(
+          this.db,
+          tenantId,
+          firstPass.flatMap((c) => c.attributeClaims),
+        )
+      ).map(claimKey),
+    );
+    const takenExternalIds = await users.findTakenExternalIds(
+      this.db,
+      tenantId,
+      firstPass.flatMap((c) => c.profile.externalId ?? []),
+    );
     return firstPass.filter((c) => {
       const conflict = conflictError(
-        c.claims, new Set(c.claims.map((x) => x.value).filter((v) => taken.has(v))), c.attributeClaims.filter((a) => takenAttributes.has(claimKey(a))),
+        c.claims,
+        new Set(c.claims.map((x) => x.value).filter((v) => taken.has(v))),
+        c.attributeClaims.filter((a) => takenAttributes.has(claimKey(a))),
         c.profile.externalId !== null && takenExternalIds.has(c.profile.externalId),
       );
-      if (conflict) return fail(c.index, conflict), false;
+      if (conflict) return (fail(c.index, conflict), false);
       return true;
     });
   }
 
-  private async insert(ctx: TenantContext, tenant: Tenant, accepted: Candidate[], outcomes: ItemOutcome[], options: CreateOptions): Promise<void> {
+  private async insert(
+    ctx: TenantContext,
+    tenant: Tenant,
+    accepted: Candidate[],
+    outcomes: ItemOutcome[],
+    options: CreateOptions,
+  ): Promise<void> {
     const { tenantId, principal } = ctx;
     const { settings } = tenant;
     // Plain passwords are hashed concurrently; libuv's pool spreads them over the cores. A saturated
@@ -308,23 +377,40 @@ export class UserCreator {
     const now = nowIso();
     const createdBy = actorRef(principal);
     const rows = accepted.map((c, i): NewUserRow & { id: string } => ({
-      tenantId, id: newId(), seq: firstSeq + i, ...c.profile,
+      tenantId,
+      id: newId(),
+      seq: firstSeq + i,
+      ...c.profile,
       address: c.profile.address === null ? null : JSON.stringify(c.profile.address),
-      attributes: JSON.stringify(c.attributeValues), passwordHash: hashes[i]?.hash ?? null,
-      active: c.input.active ?? true, emailVerified: c.input.emailVerified ?? false, requirePasswordChange: c.input.requirePasswordChange ?? false,
+      attributes: JSON.stringify(c.attributeValues),
+      passwordHash: hashes[i]?.hash ?? null,
+      active: c.input.active ?? true,
+      emailVerified: c.input.emailVerified ?? false,
+      requirePasswordChange: c.input.requirePasswordChange ?? false,
       // A carried-over creation date is the user's; the event recording the create keeps its own time (now).
-      createdAt: c.createdAt ?? now, updatedAt: now, createdBy, version: 1, deletedAt: null,
+      createdAt: c.createdAt ?? now,
+      updatedAt: now,
+      createdBy,
+      version: 1,
+      deletedAt: null,
     }));
 
     const chunks: number[][] = [];
-    for (let i = 0; i < accepted.length; i += CHUNK_SIZE) chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, accepted.length - i) }, (_, k) => i + k));
+    for (let i = 0; i < accepted.length; i += CHUNK_SIZE)
+      chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, accepted.length - i) }, (_, k) => i + k));
     const failedEarly = outcomes.filter((o) => o.error);
     const runChunk = async (trx: Executor, positions: number[], first: boolean) => {
       if (first && this.seqInTransaction && rows.length > 0) {
         const start = await reserveSeq(trx, tenantId, 'users', rows.length);
         rows.forEach((row, i) => (row.seq = start + i));
       }
-      const { lost, resources } = await this.insertChunk(trx, ctx, tenant, options, positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })));
+      const { lost, resources } = await this.insertChunk(
+        trx,
+        ctx,
+        tenant,
+        options,
+        positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })),
+      );
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {
         const candidate = accepted[p] as Candidate;
@@ -332,7 +418,11 @@ export class UserCreator {
         const error = lost.get(candidate.index);
         if (error) return Object.assign(outcome, { status: 'failed', error });
         const generated = hashes[p]?.generated;
-        return Object.assign(outcome, { status: 'created', userId: (rows[p] as { id: string }).id, resource: resources.get(candidate.index) }, generated ? { generatedPassword: generated } : {});
+        return Object.assign(
+          outcome,
+          { status: 'created', userId: (rows[p] as { id: string }).id, resource: resources.get(candidate.index) },
+          generated ? { generatedPassword: generated } : {},
+        );
       });
       await options.onChunk?.(trx, first ? [...failedEarly, ...chunkOutcomes] : chunkOutcomes);
     };
@@ -340,7 +430,10 @@ export class UserCreator {
 
     try {
       // One transaction (one commit) for a request's batch; import jobs commit each chunk with its progress, so they resume there.
-      if (options.mode === 'atomic' || !options.onChunk) await this.db.transaction().execute(async (trx) => { for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0); });
+      if (options.mode === 'atomic' || !options.onChunk)
+        await this.db.transaction().execute(async (trx) => {
+          for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0);
+        });
       else {
         for (const [i, chunk] of chunks.entries()) {
           await this.db.transaction().execute((trx) => runChunk(trx, chunk, i === 0));
@@ -353,7 +446,12 @@ export class UserCreator {
       for (const c of accepted) {
         const outcome = outcomes[c.index] as ItemOutcome;
         const lostError = error.lost.get(c.index);
-        Object.assign(outcome, lostError ? { status: 'failed', error: lostError } : { status: 'skipped', userId: undefined, generatedPassword: undefined, resource: undefined });
+        Object.assign(
+          outcome,
+          lostError
+            ? { status: 'failed', error: lostError }
+            : { status: 'skipped', userId: undefined, generatedPassword: undefined, resource: undefined },
+        );
       }
     }
   }
@@ -364,48 +462,106 @@ export class UserCreator {
    * @returns the items that lost a race, with their 409.
    */
   private async insertChunk(
-    trx: Executor, ctx: TenantContext, tenant: Tenant, { alsoAnnounceAs = [], requestIds }: CreateOptions, items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>,
+    trx: Executor,
+    ctx: TenantContext,
+    tenant: Tenant,
+    { alsoAnnounceAs = [], requestIds }: CreateOptions,
+    items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>,
   ): Promise<{ lost: Map<number, AppError>; resources: Map<number, User> }> {
     if (items.length === 0) return { lost: new Map(), resources: new Map() };
     const { tenantId } = ctx;
-    await users.insertMany(trx, items.map((i) => i.row));
-    const won = await users.claimIdentifiersMany(trx, tenantId, items.flatMap((i) => i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value }))));
-    const wonAttributes = await claimAttributeValuesMany(trx, tenantId, items.flatMap((i) => i.candidate.attributeClaims.map((c) => ({ ...c, userId: i.row.id }))));
-    const wonExternalIds = new Set((await users.claimExternalIdsMany(trx, tenantId, items.flatMap((i) => (i.candidate.profile.externalId === null ? [] : [{ userId: i.row.id, value: i.candidate.profile.externalId }])))).map((w) => w.userId));
+    await users.insertMany(
+      trx,
+      items.map((i) => i.row),
+    );
+    const won = await users.claimIdentifiersMany(
+      trx,
+      tenantId,
+      items.flatMap((i) => i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value }))),
+    );
+    const wonAttributes = await claimAttributeValuesMany(
+      trx,
+      tenantId,
+      items.flatMap((i) => i.candidate.attributeClaims.map((c) => ({ ...c, userId: i.row.id }))),
+    );
+    const wonExternalIds = new Set(
+      (
+        await users.claimExternalIdsMany(
+          trx,
+          tenantId,
+          items.flatMap((i) =>
+            i.candidate.profile.externalId === null ? [] : [{ userId: i.row.id, value: i.candidate.profile.externalId }],
+          ),
+        )
+      ).map((w) => w.userId),
+    );
     const wonSet = new Set(won.map((w) => `${w.userId}\u0000${w.value}`));
     const wonAttributeSet = new Set(wonAttributes.map((w) => `${w.userId}\u0000${claimKey(w)}`));
     const lost = new Map<number, AppError>();
     for (const { candidate, row } of items) {
       const lostValues = new Set(candidate.claims.map((c) => c.value).filter((v) => !wonSet.has(`${row.id}\u0000${v}`)));
       const lostAttributes = candidate.attributeClaims.filter((a) => !wonAttributeSet.has(`${row.id}\u0000${claimKey(a)}`));
-      const conflict = conflictError(candidate.claims, lostValues, lostAttributes, candidate.profile.externalId !== null && !wonExternalIds.has(row.id));
+      const conflict = conflictError(
+        candidate.claims,
+        lostValues,
+        lostAttributes,
+        candidate.profile.externalId !== null && !wonExternalIds.has(row.id),
+      );
       if (conflict) lost.set(candidate.index, conflict);
     }
     const losers = items.filter((i) => lost.has(i.candidate.index)).map((i) => i.row.id);
     await users.deleteMany(trx, tenantId, losers);
     const survivors = items.filter((i) => !lost.has(i.candidate.index));
-    await assignRoles(trx, tenantId, survivors.flatMap((i) => i.candidate.roles.map((r) => ({ userId: i.row.id, roleId: r.id }))));
-    await addGroupMembers(trx, tenantId, survivors.flatMap((i) => i.candidate.groups.map((g) => ({ userId: i.row.id, groupId: g.id }))));
+    await assignRoles(
+      trx,
+      tenantId,
+      survivors.flatMap((i) => i.candidate.roles.map((r) => ({ userId: i.row.id, roleId: r.id }))),
+    );
+    await addGroupMembers(
+      trx,
+      tenantId,
+      survivors.flatMap((i) => i.candidate.groups.map((g) => ({ userId: i.row.id, groupId: g.id }))),
+    );
     // Announced in the same transaction: committed users and their user.created events go together.
     const resources = new Map<number, User>();
-    await recordFor(trx, ctx, survivors.flatMap(({ candidate, row }) => {
-      // The resource is built from what was just written: it is the event's payload and, after commit, the answer.
-      const data = toUserResponse(row as unknown as UserRow, { roles: candidate.roles, groups: candidate.groups.map(toGroupRef), attributes: candidate.attributeValues });
-      resources.set(candidate.index, data);
-      const requestId = requestIds?.[candidate.index];
-      return (['user.created', ...alsoAnnounceAs] as const).map((type) => ({ type, resourceType: 'user', resourceId: row.id, data, ...(requestId ? { requestId } : {}) }));
-    }));
+    await recordFor(
+      trx,
+      ctx,
+      survivors.flatMap(({ candidate, row }) => {
+        // The resource is built from what was just written: it is the event's payload and, after commit, the answer.
+        const data = toUserResponse(row as unknown as UserRow, {
+          roles: candidate.roles,
+          groups: candidate.groups.map(toGroupRef),
+          attributes: candidate.attributeValues,
+        });
+        resources.set(candidate.index, data);
+        const requestId = requestIds?.[candidate.index];
+        return (['user.created', ...alsoAnnounceAs] as const).map((type) => ({
+          type,
+          resourceType: 'user',
+          resourceId: row.id,
+          data,
+          ...(requestId ? { requestId } : {}),
+        }));
+      }),
+    );
     const mailed = survivors.filter(({ candidate }) => candidate.input.sendWelcomeEmail || candidate.input.sendVerificationEmail);
-    await queueUserMail(trx, ctx, { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug }, this.publicUrl, mailed.map(({ candidate, row }) => ({
-      userId: row.id,
-      email: candidate.profile.email,
-      name: candidate.profile.displayName ?? candidate.profile.givenName ?? candidate.profile.username ?? candidate.profile.email ?? '',
-      login: candidate.profile.username ?? candidate.profile.email ?? '',
-      locale: candidate.profile.locale,
-      hasPassword: row.passwordHash !== null && row.passwordHash !== undefined,
-      welcome: candidate.input.sendWelcomeEmail === true,
-      verify: candidate.input.sendVerificationEmail === true,
-    })));
+    await queueUserMail(
+      trx,
+      ctx,
+      { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug },
+      this.publicUrl,
+      mailed.map(({ candidate, row }) => ({
+        userId: row.id,
+        email: candidate.profile.email,
+        name: candidate.profile.displayName ?? candidate.profile.givenName ?? candidate.profile.username ?? candidate.profile.email ?? '',
+        login: candidate.profile.username ?? candidate.profile.email ?? '',
+        locale: candidate.profile.locale,
+        hasPassword: row.passwordHash !== null && row.passwordHash !== undefined,
+        welcome: candidate.input.sendWelcomeEmail === true,
+        verify: candidate.input.sendVerificationEmail === true,
+      })),
+    );
     return { lost, resources };
   }
 }

@@ -20,7 +20,13 @@ for (const dialect of testDialects) {
     it('should read a blank email, username or name as absent on create and update', async () => {
       const { key } = await t.tenantWithKey();
       for (const blank of ['', '   ', '\t\n']) {
-        const res = await create(key, { username: `blank${blank.length}`, email: blank, givenName: blank, familyName: 'Hopper', displayName: blank });
+        const res = await create(key, {
+          username: `blank${blank.length}`,
+          email: blank,
+          givenName: blank,
+          familyName: 'Hopper',
+          displayName: blank,
+        });
         expect(res.statusCode).toBe(201);
         expect(res.json()).toMatchObject({ email: null, givenName: null, displayName: null, familyName: 'Hopper' });
       }
@@ -49,12 +55,26 @@ for (const dialect of testDialects) {
         expect(res.statusCode).toBe(400);
         expect(res.json().errors).toEqual([expect.objectContaining({ path: '/email', code: 'FIELD_REQUIRED' })]);
       }
-      expect((await create(key, { email: 'ada@example.com' })).json()).toMatchObject({ email: 'ada@example.com', username: 'ada@example.com' });
+      expect((await create(key, { email: 'ada@example.com' })).json()).toMatchObject({
+        email: 'ada@example.com',
+        username: 'ada@example.com',
+      });
     });
 
     it('should read blanks alike in batches, imports and SCIM', async () => {
       const { key } = await t.tenantWithKey();
-      const batch = (await t.request(key, { method: 'POST', url: '/v1/users/batch', payload: { users: [{ username: 'in.batch', email: '', givenName: ' ' }, { email: '', username: '' }] } })).json();
+      const batch = (
+        await t.request(key, {
+          method: 'POST',
+          url: '/v1/users/batch',
+          payload: {
+            users: [
+              { username: 'in.batch', email: '', givenName: ' ' },
+              { email: '', username: '' },
+            ],
+          },
+        })
+      ).json();
       expect(batch.results.map((r: { status: string }) => r.status)).toEqual(['created', 'failed']);
       expect(batch.results[0].user).toMatchObject({ email: null, givenName: null });
       expect(batch.results[1].error.errors[0]).toMatchObject({ path: '/email', code: 'IDENTIFIER_REQUIRED' });
@@ -72,8 +92,15 @@ for (const dialect of testDialects) {
       expect(two).toMatchObject({ email: null, givenName: 'Two' });
 
       const scim = await t.app.inject({
-        method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/scim+json' },
-        payload: JSON.stringify({ schemas: [USER], userName: 'scim.blank', emails: [{ value: '', primary: true }], name: { givenName: '' } }),
+        method: 'POST',
+        url: '/scim/v2/Users',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/scim+json' },
+        payload: JSON.stringify({
+          schemas: [USER],
+          userName: 'scim.blank',
+          emails: [{ value: '', primary: true }],
+          name: { givenName: '' },
+        }),
       });
       expect(scim.statusCode).toBe(201);
       expect(scim.json().emails).toBeUndefined();

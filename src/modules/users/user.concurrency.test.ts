@@ -11,7 +11,10 @@ for (const dialect of testDialects) {
     });
     afterAll(async () => t?.close());
 
-    const cases = (base: string) => Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? base.toUpperCase() : i % 3 === 1 ? base : base.replace(/^./, (c) => c.toUpperCase())));
+    const cases = (base: string) =>
+      Array.from({ length: 30 }, (_, i) =>
+        i % 3 === 0 ? base.toUpperCase() : i % 3 === 1 ? base : base.replace(/^./, (c) => c.toUpperCase()),
+      );
 
     it('should create exactly one user when 30 requests send one email in mixed case at once', async () => {
       const { key, tenantId } = await t.tenantWithKey();
@@ -22,13 +25,20 @@ for (const dialect of testDialects) {
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(29);
       for (const r of responses.filter((r) => r.statusCode === 409)) expect(r.json().code).toBe('USER_EMAIL_TAKEN');
-      const rows = await t.core.database.db.selectFrom('users').select('id').where('tenantId', '=', tenantId).where('deletedAt', 'is', null).execute();
+      const rows = await t.core.database.db
+        .selectFrom('users')
+        .select('id')
+        .where('tenantId', '=', tenantId)
+        .where('deletedAt', 'is', null)
+        .execute();
       expect(rows).toHaveLength(1);
     });
 
     it('should create exactly one user when 30 requests send one username in mixed case at once', async () => {
       const { key } = await t.tenantWithKey();
-      const responses = await Promise.all(cases('racer.name').map((username) => t.request(key, { method: 'POST', url: '/v1/users', payload: { username } })));
+      const responses = await Promise.all(
+        cases('racer.name').map((username) => t.request(key, { method: 'POST', url: '/v1/users', payload: { username } })),
+      );
       expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(1);
       expect(responses.filter((r) => r.statusCode === 409 && r.json().code === 'USER_USERNAME_TAKEN')).toHaveLength(29);
     });

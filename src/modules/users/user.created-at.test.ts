@@ -17,7 +17,15 @@ describe('carried creation date rule', () => {
     expect(carriedCreationDate('2026-06-01T12:00:01Z', now)).toEqual({ code: 'DATE_IN_FUTURE' });
     expect(carriedCreationDate('2999-01-01', now)).toEqual({ code: 'DATE_IN_FUTURE' });
     expect(carriedCreationDate('1969-12-31T23:59:59Z', now)).toEqual({ code: 'FIELD_OUT_OF_RANGE' });
-    for (const text of ['2015-03-04T05:06:07', '2015-02-30', '2015-13-01T00:00:00Z', '2015-01-01T24:00:00Z', 'yesterday', '1425445567', '']) {
+    for (const text of [
+      '2015-03-04T05:06:07',
+      '2015-02-30',
+      '2015-13-01T00:00:00Z',
+      '2015-01-01T24:00:00Z',
+      'yesterday',
+      '1425445567',
+      '',
+    ]) {
       expect([text, carriedCreationDate(text, now)]).toEqual([text, { code: 'DATE_INVALID' }]);
     }
   });
@@ -45,12 +53,17 @@ for (const dialect of testDialects) {
       const errors = (await t.request(key, { method: 'GET', url: `/v1/imports/${job.id as string}/errors` })).json();
       return { job, errors: errors.data as Array<{ row: number; code: string; field: string | null }> };
     }
-    const byEmail = async (key: string, email: string) => (await t.request(key, { method: 'GET', url: `/v1/users?email=${encodeURIComponent(email)}` })).json().data[0];
+    const byEmail = async (key: string, email: string) =>
+      (await t.request(key, { method: 'GET', url: `/v1/users?email=${encodeURIComponent(email)}` })).json().data[0];
 
     it('should keep a given createdAt for admins (users:import) and record the real time in the event', async () => {
       const { key } = await t.tenantWithKey('admin');
       const before = new Date().toISOString();
-      const res = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: `${u()}@example.com`, createdAt: '2015-03-04T05:06:07+02:00' } });
+      const res = await t.request(key, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { email: `${u()}@example.com`, createdAt: '2015-03-04T05:06:07+02:00' },
+      });
       expect(res.statusCode).toBe(201);
       expect(res.json().createdAt).toBe('2015-03-04T03:06:07.000Z');
       expect(res.json().updatedAt >= before).toBe(true);
@@ -70,14 +83,35 @@ for (const dialect of testDialects) {
       const creator = await t.keyWithPermissions(tenantId, ['users:create', 'users:read']);
       for (const createdAt of ['2015-03-04T05:06:07Z', '2001-01-01']) {
         const res = await t.request(creator, { method: 'POST', url: '/v1/users', payload: { email: `${u()}@example.com`, createdAt } });
-        expect([createdAt, res.statusCode, res.json().code, res.json().permission ?? res.json().details?.permission]).toEqual([createdAt, 403, 'PERMISSION_DENIED', 'users:import']);
+        expect([createdAt, res.statusCode, res.json().code, res.json().permission ?? res.json().details?.permission]).toEqual([
+          createdAt,
+          403,
+          'PERMISSION_DENIED',
+          'users:import',
+        ]);
       }
-      const batch = (await t.request(creator, { method: 'POST', url: '/v1/users/batch', payload: { mode: 'partial', users: [{ email: `${u()}@example.com` }, { email: `${u()}@example.com`, createdAt: '2010-01-01T00:00:00Z' }] } })).json();
-      expect(batch.results.map((r: { status: string; error?: { code: string } }) => [r.status, r.error?.code])).toEqual([['created', undefined], ['failed', 'PERMISSION_DENIED']]);
+      const batch = (
+        await t.request(creator, {
+          method: 'POST',
+          url: '/v1/users/batch',
+          payload: {
+            mode: 'partial',
+            users: [{ email: `${u()}@example.com` }, { email: `${u()}@example.com`, createdAt: '2010-01-01T00:00:00Z' }],
+          },
+        })
+      ).json();
+      expect(batch.results.map((r: { status: string; error?: { code: string } }) => [r.status, r.error?.code])).toEqual([
+        ['created', undefined],
+        ['failed', 'PERMISSION_DENIED'],
+      ]);
       expect((await t.core.database.db.selectFrom('users').select('id').where('tenantId', '=', tenantId).execute()).length).toBe(1);
       // The permission alone is enough.
       const importer = await t.keyWithPermissions(tenantId, ['users:create', 'users:read', 'users:import']);
-      const ok = await t.request(importer, { method: 'POST', url: '/v1/users', payload: { email: `${u()}@example.com`, createdAt: '2010-01-01T00:00:00Z' } });
+      const ok = await t.request(importer, {
+        method: 'POST',
+        url: '/v1/users',
+        payload: { email: `${u()}@example.com`, createdAt: '2010-01-01T00:00:00Z' },
+      });
       expect([ok.statusCode, ok.json().createdAt]).toEqual([201, '2010-01-01T00:00:00.000Z']);
     });
 
@@ -93,14 +127,30 @@ for (const dialect of testDialects) {
       ];
       for (const [createdAt, code] of cases) {
         const res = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: `${u()}@example.com`, createdAt } });
-        expect([createdAt, res.statusCode, res.json().errors?.[0]]).toEqual([createdAt, 400, expect.objectContaining({ path: '/createdAt', code })]);
+        expect([createdAt, res.statusCode, res.json().errors?.[0]]).toEqual([
+          createdAt,
+          400,
+          expect.objectContaining({ path: '/createdAt', code }),
+        ]);
       }
-      const batch = (await t.request(key, { method: 'POST', url: '/v1/users/batch', payload: { mode: 'atomic', users: [{ email: `${u()}@example.com`, createdAt: '2012-01-01' }, { email: `${u()}@example.com`, createdAt: '2999-01-01' }] } })).json();
+      const batch = (
+        await t.request(key, {
+          method: 'POST',
+          url: '/v1/users/batch',
+          payload: {
+            mode: 'atomic',
+            users: [
+              { email: `${u()}@example.com`, createdAt: '2012-01-01' },
+              { email: `${u()}@example.com`, createdAt: '2999-01-01' },
+            ],
+          },
+        })
+      ).json();
       expect(batch.results.map((r: { status: string }) => r.status)).toEqual(['skipped', 'failed']);
       expect((await t.core.database.db.selectFrom('users').select('id').where('tenantId', '=', tenantId).execute()).length).toBe(0);
     });
 
-    it('should carry an import file\'s createdAt (CSV column, JSON Lines member) for users:import, and skip or refuse it otherwise', async () => {
+    it("should carry an import file's createdAt (CSV column, JSON Lines member) for users:import, and skip or refuse it otherwise", async () => {
       const { key, tenantId } = await t.tenantWithKey('admin');
       const [a, b, c] = [`${u()}@example.com`, `${u()}@example.com`, `${u()}@example.com`];
       const csv = await runImport(key, ['email,createdAt', `${a},2011-05-06T07:08:09Z`, `${b},2999-01-01`, `${c},`].join('\n'));
@@ -119,7 +169,11 @@ for (const dialect of testDialects) {
       const skipped = await runImport(creator, ['email,createdAt', `${e},2011-05-06T07:08:09Z`].join('\n'));
       expect(skipped.job).toMatchObject({ status: 'completed', created: 1, failed: 0 });
       expect((await byEmail(key, e)).createdAt > '2020').toBe(true);
-      const refused = await runImport(creator, JSON.stringify({ email: `${u()}@example.com`, createdAt: '2011-05-06T07:08:09Z' }), 'application/x-ndjson');
+      const refused = await runImport(
+        creator,
+        JSON.stringify({ email: `${u()}@example.com`, createdAt: '2011-05-06T07:08:09Z' }),
+        'application/x-ndjson',
+      );
       expect(refused.job).toMatchObject({ status: 'completed', created: 0, failed: 1 });
       expect(refused.errors.map((x) => x.code)).toEqual(['PERMISSION_DENIED']);
     });

@@ -22,14 +22,20 @@ for (const dialect of testDialects) {
         const { key } = await t.tenantWithKey();
         const initial = (await t.request(key, { method: 'GET', url: '/v1/settings' })).json();
         expect(initial).toMatchObject({
-          defaultLocale: 'en', defaultTimezone: 'UTC', defaultPhoneRegion: null,
+          defaultLocale: 'en',
+          defaultTimezone: 'UTC',
+          defaultPhoneRegion: null,
           email: { blockDisposable: true, blockFreeMail: false, allowedDomains: [], deniedDomains: [] },
           username: { emailAsUsername: false, reserved: [] },
           password: { minLength: 8, maxBytes: 256, minStrength: 2, forbidCommon: true, forbidUserInfo: true, requireDigit: false },
         });
         const res = await settings(key, { defaultPhoneRegion: 'fr', email: { deniedDomains: ['Evil.COM'] }, password: { minLength: 12 } });
         expect(res.statusCode).toBe(200);
-        expect(res.json()).toMatchObject({ defaultPhoneRegion: 'FR', email: { blockDisposable: true, deniedDomains: ['evil.com'] }, password: { minLength: 12, minStrength: 2 } });
+        expect(res.json()).toMatchObject({
+          defaultPhoneRegion: 'FR',
+          email: { blockDisposable: true, deniedDomains: ['evil.com'] },
+          password: { minLength: 12, minStrength: 2 },
+        });
         const reset = (await settings(key, { password: null })).json();
         expect(reset.password.minLength).toBe(8);
         expect(reset.email.deniedDomains).toEqual(['evil.com']);
@@ -37,7 +43,12 @@ for (const dialect of testDialects) {
 
       it('should refuse invalid settings with every error, and need settings:manage', async () => {
         const { key, tenantId } = await t.tenantWithKey();
-        const bad = await settings(key, { defaultLocale: '!!', defaultPhoneRegion: 'QQ', username: { pattern: '([' }, email: { allowedDomains: ['not a domain'] } });
+        const bad = await settings(key, {
+          defaultLocale: '!!',
+          defaultPhoneRegion: 'QQ',
+          username: { pattern: '([' },
+          email: { allowedDomains: ['not a domain'] },
+        });
         expect(bad.statusCode).toBe(400);
         expect(codesOf(bad).sort()).toEqual(['COUNTRY_INVALID', 'DOMAIN_INVALID', 'LOCALE_INVALID', 'PATTERN_INVALID']);
         const reader = await t.keyWithPermissions(tenantId, ['users:read']);
@@ -50,7 +61,9 @@ for (const dialect of testDialects) {
         const { key } = await t.tenantWithKey();
         expect(codesOf(await post(key, { email: `${unique()}@mailinator.com` }))).toEqual(['EMAIL_DOMAIN_DISPOSABLE']);
         const user = (await post(key, { email: `${unique()}@acme.io` })).json();
-        expect(codesOf(await patch(key, `/v1/users/${user.id}`, { email: `${unique()}@mailinator.com` }))).toEqual(['EMAIL_DOMAIN_DISPOSABLE']);
+        expect(codesOf(await patch(key, `/v1/users/${user.id}`, { email: `${unique()}@mailinator.com` }))).toEqual([
+          'EMAIL_DOMAIN_DISPOSABLE',
+        ]);
       });
 
       it('should refuse free-mail, non-allowed and denied domains when the tenant says so', async () => {
@@ -67,7 +80,8 @@ for (const dialect of testDialects) {
     describe('username policy', () => {
       it('should refuse reserved names and their look-alikes, and the tenant list', async () => {
         const { key } = await t.tenantWithKey();
-        for (const name of ['admin', 'Ａdmin', '\u0410dmin', 'ROOT']) expect(codesOf(await post(key, { username: name }))).toEqual(['USERNAME_RESERVED']);
+        for (const name of ['admin', 'Ａdmin', '\u0410dmin', 'ROOT'])
+          expect(codesOf(await post(key, { username: name }))).toEqual(['USERNAME_RESERVED']);
         await settings(key, { username: { reserved: ['helpdesk'] } });
         expect(codesOf(await post(key, { username: 'HelpDesk' }))).toEqual(['USERNAME_RESERVED']);
       });
@@ -86,15 +100,22 @@ for (const dialect of testDialects) {
         const { key } = await t.tenantWithKey();
         expect(codesOf(await post(key, { username: unique(), password: 'password1' }))).toEqual(['PASSWORD_COMMON']);
         expect(codesOf(await post(key, { username: unique(), password: 'aaaaaaaaaa' }))).toEqual(['PASSWORD_TOO_WEAK']);
-        expect(codesOf(await post(key, { username: 'margaret', password: 'margaret-on-the-moon-1969' }))).toEqual(['PASSWORD_CONTAINS_USER_INFO']);
+        expect(codesOf(await post(key, { username: 'margaret', password: 'margaret-on-the-moon-1969' }))).toEqual([
+          'PASSWORD_CONTAINS_USER_INFO',
+        ]);
       });
 
       it('should apply character-class rules from the settings on create and update', async () => {
         const { key } = await t.tenantWithKey();
         await settings(key, { password: { requireDigit: true, requireSymbol: true } });
-        expect(codesOf(await post(key, { username: unique(), password: 'correct horse battery' })).sort()).toEqual(['PASSWORD_MISSING_DIGIT', 'PASSWORD_MISSING_SYMBOL']);
+        expect(codesOf(await post(key, { username: unique(), password: 'correct horse battery' })).sort()).toEqual([
+          'PASSWORD_MISSING_DIGIT',
+          'PASSWORD_MISSING_SYMBOL',
+        ]);
         const user = (await post(key, { username: unique(), password: 'correct-horse-7-battery' })).json();
-        expect(codesOf(await patch(key, `/v1/users/${user.id}`, { password: 'plain words only here' }))).toContain('PASSWORD_MISSING_DIGIT');
+        expect(codesOf(await patch(key, `/v1/users/${user.id}`, { password: 'plain words only here' }))).toContain(
+          'PASSWORD_MISSING_DIGIT',
+        );
       });
 
       it('should generate a password once, usable to log in, and never show it again', async () => {
@@ -105,20 +126,34 @@ for (const dialect of testDialects) {
         const { generatedPassword, id } = res.json();
         expect(generatedPassword).toMatch(/^[A-Za-z0-9]{24,}$/);
         expect((await t.request(key, { method: 'GET', url: `/v1/users/${id}` })).json()).not.toHaveProperty('generatedPassword');
-        const login = await t.app.inject({ method: 'POST', url: '/v1/sessions', headers: { 'x-roster-tenant': slug }, payload: { login: username, password: generatedPassword } });
+        const login = await t.app.inject({
+          method: 'POST',
+          url: '/v1/sessions',
+          headers: { 'x-roster-tenant': slug },
+          payload: { login: username, password: generatedPassword },
+        });
         expect(login.statusCode).toBe(201);
       });
 
       it('should refuse more than one way of giving a password', async () => {
         const { key } = await t.tenantWithKey();
-        expect(codesOf(await post(key, { username: unique(), password: 'correct horse battery', generatePassword: true }))).toEqual(['PASSWORD_CONFLICT']);
+        expect(codesOf(await post(key, { username: unique(), password: 'correct horse battery', generatePassword: true }))).toEqual([
+          'PASSWORD_CONFLICT',
+        ]);
       });
     });
 
     describe('profile fields', () => {
       it('should check dates, their order and phone regions', async () => {
         const { key } = await t.tenantWithKey();
-        const bad = await post(key, { username: unique(), arrivalDate: '2024-05-01', departureDate: '2024-04-01', dateOfBirth: '2999-01-01', countryOfBirth: 'XX', phone: '06 12 34 56 78' });
+        const bad = await post(key, {
+          username: unique(),
+          arrivalDate: '2024-05-01',
+          departureDate: '2024-04-01',
+          dateOfBirth: '2999-01-01',
+          countryOfBirth: 'XX',
+          phone: '06 12 34 56 78',
+        });
         expect(codesOf(bad).sort()).toEqual(['COUNTRY_INVALID', 'DATE_IN_FUTURE', 'DATE_RANGE_INVALID', 'PHONE_INVALID']);
         expect(codesOf(await post(key, { username: unique(), arrivalDate: '2024-02-30' }))).toEqual(['DATE_INVALID']);
         expect((await post(key, { username: unique(), phone: '06 12 34 56 78', phoneCountry: 'FR' })).json().phone).toBe('+33612345678');
@@ -130,11 +165,17 @@ for (const dialect of testDialects) {
     describe('roles', () => {
       it('should create custom roles and report effective permissions on users', async () => {
         const { key } = await t.tenantWithKey();
-        const role = await t.request(key, { method: 'POST', url: '/v1/roles', payload: { name: 'hr', permissions: ['users:read', 'users:create'] } });
+        const role = await t.request(key, {
+          method: 'POST',
+          url: '/v1/roles',
+          payload: { name: 'hr', permissions: ['users:read', 'users:create'] },
+        });
         expect(role.statusCode).toBe(201);
         const user = (await post(key, { username: unique(), roles: ['hr', 'user'] })).json();
         expect(user).toMatchObject({ roles: ['hr', 'user'], permissions: ['users:create', 'users:read'] });
-        expect((await t.request(key, { method: 'POST', url: '/v1/roles', payload: { name: 'hr', permissions: [] } })).json().code).toBe('ROLE_NAME_TAKEN');
+        expect((await t.request(key, { method: 'POST', url: '/v1/roles', payload: { name: 'hr', permissions: [] } })).json().code).toBe(
+          'ROLE_NAME_TAKEN',
+        );
         const roles = (await t.request(key, { method: 'GET', url: '/v1/roles' })).json().data;
         const admin = roles.find((r: { name: string }) => r.name === 'admin');
         expect((await patch(key, `/v1/roles/${admin.id}`, { permissions: [] })).json().code).toBe('ROLE_BUILTIN');
@@ -143,7 +184,11 @@ for (const dialect of testDialects) {
       it('should not let a caller grant permissions it lacks, to a role or to a user', async () => {
         const { tenantId } = await t.tenantWithKey();
         const limited = await t.keyWithPermissions(tenantId, ['users:create', 'users:read', 'users:update', 'roles:manage']);
-        const escalate = await t.request(limited, { method: 'POST', url: '/v1/roles', payload: { name: 'boss', permissions: ['users:delete'] } });
+        const escalate = await t.request(limited, {
+          method: 'POST',
+          url: '/v1/roles',
+          payload: { name: 'boss', permissions: ['users:delete'] },
+        });
         expect([escalate.statusCode, escalate.json().permission]).toEqual([403, 'users:delete']);
         const grantAdmin = await post(limited, { username: unique(), roles: ['admin'] });
         expect(grantAdmin.statusCode).toBe(403);
@@ -160,14 +205,20 @@ for (const dialect of testDialects) {
         const general = await mk({ type: 'channel', code: 'general', name: 'General', isDefault: true });
         const paris = await mk({ type: 'office', code: 'PAR', name: 'Paris' });
         const team = await mk({ type: 'team', code: 'core', name: 'Core' });
-        expect((await t.request(key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code: 'PAR', name: 'Again' } })).json().code).toBe('GROUP_CODE_TAKEN');
+        expect(
+          (await t.request(key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code: 'PAR', name: 'Again' } })).json()
+            .code,
+        ).toBe('GROUP_CODE_TAKEN');
 
         const user = (await post(key, { username: unique(), groups: ['office:PAR', team.id] })).json();
         expect(user.groups.map((g: { id: string }) => g.id).sort()).toEqual([general.id, paris.id, team.id].sort());
         const alone = (await post(key, { username: unique(), groups: ['office:PAR'], joinDefaultGroups: false })).json();
         expect(alone.groups.map((g: { code: string }) => g.code)).toEqual(['PAR']);
         const unknown = await post(key, { username: unique(), groups: ['office:NYC', 'nonsense'] });
-        expect(unknown.json().errors).toEqual([expect.objectContaining({ path: '/groups/0', code: 'GROUP_UNKNOWN' }), expect.objectContaining({ path: '/groups/1', code: 'GROUP_UNKNOWN' })]);
+        expect(unknown.json().errors).toEqual([
+          expect.objectContaining({ path: '/groups/0', code: 'GROUP_UNKNOWN' }),
+          expect.objectContaining({ path: '/groups/1', code: 'GROUP_UNKNOWN' }),
+        ]);
         const moved = (await patch(key, `/v1/users/${user.id}`, { groups: ['team:core'] })).json();
         expect(moved.groups.map((g: { code: string }) => g.code)).toEqual(['core']);
       });
@@ -177,7 +228,9 @@ for (const dialect of testDialects) {
       it('should refuse undefined attributes, require required ones, apply defaults and check types', async () => {
         const { key } = await t.tenantWithKey();
         const define = (body: object) => t.request(key, { method: 'POST', url: '/v1/attributes', payload: body });
-        expect((await define({ key: 'employeeId', type: 'string', required: true, unique: true, pattern: '^E[0-9]{3,}$' })).statusCode).toBe(201);
+        expect(
+          (await define({ key: 'employeeId', type: 'string', required: true, unique: true, pattern: '^E[0-9]{3,}$' })).statusCode,
+        ).toBe(201);
         await define({ key: 'tier', type: 'enum', enumValues: ['gold', 'silver'], default: 'silver' });
         await define({ key: 'level', type: 'integer', min: 1, max: 10 });
         expect(codesOf(await define({ key: 'bad', type: 'enum' }))).toEqual(['FIELD_REQUIRED']);
@@ -212,7 +265,11 @@ for (const dialect of testDialects) {
 
       it('should hide attributes from callers without their read permission and refuse writes without the write permission', async () => {
         const { key, tenantId } = await t.tenantWithKey();
-        await t.request(key, { method: 'POST', url: '/v1/attributes', payload: { key: 'salary', type: 'number', readPermission: 'settings:manage', writePermission: 'settings:manage' } });
+        await t.request(key, {
+          method: 'POST',
+          url: '/v1/attributes',
+          payload: { key: 'salary', type: 'number', readPermission: 'settings:manage', writePermission: 'settings:manage' },
+        });
         const user = (await post(key, { username: unique(), attributes: { salary: 50000 } })).json();
         expect(user.attributes).toEqual({ salary: 50000 });
         const hr = await t.keyWithPermissions(tenantId, ['users:read', 'users:create', 'users:update']);
@@ -234,7 +291,12 @@ for (const dialect of testDialects) {
         const ok = await login(slug, { login: username.toUpperCase(), password: 'U*U' });
         expect(ok.statusCode).toBe(201);
         expect(ok.json()).toMatchObject({ token: expect.stringMatching(/^rss_/), passwordChangeRequired: false, user: { username } });
-        const row = await t.core.database.db.selectFrom('users').select('passwordHash').where('tenantId', '=', tenantId).where('id', '=', user.json().id).executeTakeFirstOrThrow();
+        const row = await t.core.database.db
+          .selectFrom('users')
+          .select('passwordHash')
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', user.json().id)
+          .executeTakeFirstOrThrow();
         expect(row.passwordHash).toMatch(/^\$argon2id\$/);
         expect((await login(slug, { login: username, password: 'U*U' })).statusCode).toBe(201);
       });
@@ -242,10 +304,17 @@ for (const dialect of testDialects) {
       it('should import hashes given in parts and refuse unsupported ones', async () => {
         const { key, slug } = await t.tenantWithKey();
         const email = `${unique()}@acme.io`;
-        const parts = { algorithm: 'pbkdf2-sha256', salt: Buffer.from('salt').toString('hex'), iterations: 4096, value: 'c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a' };
+        const parts = {
+          algorithm: 'pbkdf2-sha256',
+          salt: Buffer.from('salt').toString('hex'),
+          iterations: 4096,
+          value: 'c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a',
+        };
         expect((await post(key, { email, passwordHash: parts })).statusCode).toBe(201);
         expect((await login(slug, { login: email, password: 'password' })).statusCode).toBe(201);
-        expect(codesOf(await post(key, { username: unique(), passwordHash: '$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/' }))).toEqual(['PASSWORD_HASH_UNSUPPORTED']);
+        expect(codesOf(await post(key, { username: unique(), passwordHash: '$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/' }))).toEqual([
+          'PASSWORD_HASH_UNSUPPORTED',
+        ]);
       });
 
       it('should say when a password change is required and refuse inactive users', async () => {
@@ -262,7 +331,8 @@ for (const dialect of testDialects) {
         const { key, slug } = await t.tenantWithKey();
         const username = unique();
         await post(key, { username, password: 'correct horse battery' });
-        for (let i = 0; i < 5; i++) expect((await login(slug, { login: username, password: `wrong-${i}` }, `10.0.0.${i}`)).statusCode).toBe(401);
+        for (let i = 0; i < 5; i++)
+          expect((await login(slug, { login: username, password: `wrong-${i}` }, `10.0.0.${i}`)).statusCode).toBe(401);
         const blocked = await login(slug, { login: username, password: 'correct horse battery' }, '10.0.0.99');
         expect([blocked.statusCode, blocked.json().code]).toEqual([429, 'TOO_MANY_ATTEMPTS']);
         expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);

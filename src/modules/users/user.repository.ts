@@ -3,11 +3,41 @@ import type { NewUserRow, UserRow, UserTable } from './user.table.js';
 import { sql, type Updateable } from 'kysely';
 
 export const userColumns = [
-  'tenantId', 'id', 'seq', 'email', 'emailNormalized', 'username', 'usernameNormalized', 'passwordHash',
-  'givenName', 'familyName', 'displayName', 'nickname', 'bio', 'phone', 'locale', 'timezone', 'address',
-  'active', 'emailVerified', 'requirePasswordChange', 'externalId', 'attributes', 'createdAt', 'updatedAt',
-  'createdBy', 'version', 'deletedAt', 'position', 'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth',
-  'userType', 'pictureUrl',
+  'tenantId',
+  'id',
+  'seq',
+  'email',
+  'emailNormalized',
+  'username',
+  'usernameNormalized',
+  'passwordHash',
+  'givenName',
+  'familyName',
+  'displayName',
+  'nickname',
+  'bio',
+  'phone',
+  'locale',
+  'timezone',
+  'address',
+  'active',
+  'emailVerified',
+  'requirePasswordChange',
+  'externalId',
+  'attributes',
+  'createdAt',
+  'updatedAt',
+  'createdBy',
+  'version',
+  'deletedAt',
+  'position',
+  'arrivalDate',
+  'departureDate',
+  'dateOfBirth',
+  'cityOfBirth',
+  'countryOfBirth',
+  'userType',
+  'pictureUrl',
 ] as const;
 
 export async function insert(db: Executor, row: NewUserRow): Promise<void> {
@@ -26,7 +56,13 @@ export async function deleteMany(db: Executor, tenantId: string, ids: string[]):
 
 export function findByIds(db: Executor, tenantId: string, ids: string[]): Promise<UserRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('users').select(userColumns).where('tenantId', '=', tenantId).where('id', 'in', ids).where('deletedAt', 'is', null).execute();
+  return db
+    .selectFrom('users')
+    .select(userColumns)
+    .where('tenantId', '=', tenantId)
+    .where('id', 'in', ids)
+    .where('deletedAt', 'is', null)
+    .execute();
 }
 
 /** A live (not deleted) user of the tenant. */
@@ -74,23 +110,43 @@ export async function list(db: Executor, tenantId: string, filter: UserFilter): 
     // A range over user_identifiers' primary key bounds the index scan; LIKE keeps the answer exact whatever the collation.
     const prefix = filter.identifierPrefix;
     const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-    const matching = db.selectFrom('userIdentifiers').select('userId').where('tenantId', '=', tenantId)
-      .where('value', '>=', prefix).where('value', '<', upper).where(sql.ref('value'), 'like', sql<string>`${likePrefix(prefix)} escape '\\'`);
+    const matching = db
+      .selectFrom('userIdentifiers')
+      .select('userId')
+      .where('tenantId', '=', tenantId)
+      .where('value', '>=', prefix)
+      .where('value', '<', upper)
+      .where(sql.ref('value'), 'like', sql<string>`${likePrefix(prefix)} escape '\\'`);
     const sparse = await matching.limit(SPARSE_MATCHES + 1).execute();
     if (sparse.length === 0) return [];
-    query = sparse.length <= SPARSE_MATCHES ? query.where('id', 'in', [...new Set(sparse.map((m) => m.userId))]) : query.where('id', 'in', matching);
+    query =
+      sparse.length <= SPARSE_MATCHES
+        ? query.where('id', 'in', [...new Set(sparse.map((m) => m.userId))])
+        : query.where('id', 'in', matching);
   }
   if (filter.namePrefix !== undefined) {
     // Names have no index (one per name column would cost every create): the tenant is read in id order until the page fills.
     const pattern = likePrefix(filter.namePrefix);
-    query = query.where((eb) => eb.or((['givenName', 'familyName', 'displayName'] as const).map((column) => eb(sql`lower(${sql.ref(column)})`, 'like', sql`${pattern} escape '\\'`))));
+    query = query.where((eb) =>
+      eb.or(
+        (['givenName', 'familyName', 'displayName'] as const).map((column) =>
+          eb(sql`lower(${sql.ref(column)})`, 'like', sql`${pattern} escape '\\'`),
+        ),
+      ),
+    );
   }
   if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
   return query.orderBy('id').limit(filter.limit).execute();
 }
 
 /** Updates a user only if it is still at `version`; returns false when another change came first. */
-export async function updateAtVersion(db: Executor, tenantId: string, id: string, version: number, changes: Updateable<UserTable>): Promise<boolean> {
+export async function updateAtVersion(
+  db: Executor,
+  tenantId: string,
+  id: string,
+  version: number,
+  changes: Updateable<UserTable>,
+): Promise<boolean> {
   const result = await db
     .updateTable('users')
     .set({ ...changes, version: version + 1 })
@@ -109,12 +165,20 @@ export async function updateAtVersion(db: Executor, tenantId: string, id: string
  * @returns the values that were claimed.
  */
 export async function claimIdentifiers(db: Executor, tenantId: string, userId: string, values: string[]): Promise<Set<string>> {
-  const claimed = await claimIdentifiersMany(db, tenantId, values.map((value) => ({ userId, value })));
+  const claimed = await claimIdentifiersMany(
+    db,
+    tenantId,
+    values.map((value) => ({ userId, value })),
+  );
   return new Set(claimed.map((c) => c.value));
 }
 
 /** `claimIdentifiers` for many users in one statement; returns the claims that succeeded. */
-export async function claimIdentifiersMany(db: Executor, tenantId: string, claims: Array<{ userId: string; value: string }>): Promise<Array<{ userId: string; value: string }>> {
+export async function claimIdentifiersMany(
+  db: Executor,
+  tenantId: string,
+  claims: Array<{ userId: string; value: string }>,
+): Promise<Array<{ userId: string; value: string }>> {
   if (claims.length === 0) return [];
   return db
     .insertInto('userIdentifiers')
@@ -136,7 +200,12 @@ export async function findTakenIdentifiers(db: Executor, tenantId: string, value
   const taken = new Set<string>();
   for (let i = 0; i < values.length; i += 1000) {
     const slice = values.slice(i, i + 1000);
-    const rows = await db.selectFrom('userIdentifiers').select('value').where('tenantId', '=', tenantId).where('value', 'in', slice).execute();
+    const rows = await db
+      .selectFrom('userIdentifiers')
+      .select('value')
+      .where('tenantId', '=', tenantId)
+      .where('value', 'in', slice)
+      .execute();
     for (const row of rows) taken.add(row.value);
   }
   return taken;
@@ -165,7 +234,11 @@ export async function updatePasswordHash(db: Executor, tenantId: string, id: str
  * holds is skipped by user_external_ids' primary key, so each loser is known without aborting.
  * @returns the claims that succeeded.
  */
-export async function claimExternalIdsMany(db: Executor, tenantId: string, claims: Array<{ userId: string; value: string }>): Promise<Array<{ userId: string; value: string }>> {
+export async function claimExternalIdsMany(
+  db: Executor,
+  tenantId: string,
+  claims: Array<{ userId: string; value: string }>,
+): Promise<Array<{ userId: string; value: string }>> {
   if (claims.length === 0) return [];
   return db
     .insertInto('userExternalIds')
@@ -186,7 +259,12 @@ export async function releaseExternalId(db: Executor, tenantId: string, userId: 
 export async function findTakenExternalIds(db: Executor, tenantId: string, values: string[]): Promise<Set<string>> {
   const taken = new Set<string>();
   for (let i = 0; i < values.length; i += 1000) {
-    const rows = await db.selectFrom('userExternalIds').select('value').where('tenantId', '=', tenantId).where('value', 'in', values.slice(i, i + 1000)).execute();
+    const rows = await db
+      .selectFrom('userExternalIds')
+      .select('value')
+      .where('tenantId', '=', tenantId)
+      .where('value', 'in', values.slice(i, i + 1000))
+      .execute();
     for (const row of rows) taken.add(row.value);
   }
   return taken;

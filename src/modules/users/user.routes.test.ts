@@ -17,10 +17,16 @@ for (const dialect of testDialects) {
     describe('POST /v1/users', () => {
       it('should create a user with every field and answer 201 with Location and ETag', async () => {
         const { key, tenantId } = await t.tenantWithKey();
-        for (const definition of [{ key: 'team', type: 'string' }, { key: 'level', type: 'integer' }, { key: 'tags', type: 'string-list' }]) {
+        for (const definition of [
+          { key: 'team', type: 'string' },
+          { key: 'level', type: 'integer' },
+          { key: 'tags', type: 'string-list' },
+        ]) {
           expect((await t.request(key, { method: 'POST', url: '/v1/attributes', payload: definition })).statusCode).toBe(201);
         }
-        const office = (await t.request(key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code: 'LON', name: 'London' } })).json();
+        const office = (
+          await t.request(key, { method: 'POST', url: '/v1/groups', payload: { type: 'office', code: 'LON', name: 'London' } })
+        ).json();
         const name = unique();
         const res = await post(key, {
           email: `${name}@Example.COM`,
@@ -34,7 +40,15 @@ for (const dialect of testDialects) {
           phone: '+44 20 7946 0958',
           locale: 'en-gb',
           timezone: 'Europe/London',
-          address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', postalCode: 'N1', county: 'Greater London', country: 'gb' },
+          address: {
+            type: 'work',
+            street: '1 Main St',
+            city: 'London',
+            state: 'LDN',
+            postalCode: 'N1',
+            county: 'Greater London',
+            country: 'gb',
+          },
           active: true,
           emailVerified: true,
           requirePasswordChange: true,
@@ -66,7 +80,15 @@ for (const dialect of testDialects) {
           phone: '+442079460958',
           locale: 'en-GB',
           timezone: 'Europe/London',
-          address: { type: 'work', street: '1 Main St', city: 'London', state: 'LDN', postalCode: 'N1', county: 'Greater London', country: 'GB' },
+          address: {
+            type: 'work',
+            street: '1 Main St',
+            city: 'London',
+            state: 'LDN',
+            postalCode: 'N1',
+            county: 'Greater London',
+            country: 'GB',
+          },
           active: true,
           emailVerified: true,
           requirePasswordChange: true,
@@ -96,7 +118,17 @@ for (const dialect of testDialects) {
         const { key } = await t.tenantWithKey();
         const res = await post(key, { email: `${unique()}@example.com` });
         expect(res.statusCode).toBe(201);
-        expect(res.json()).toMatchObject({ active: true, emailVerified: false, requirePasswordChange: false, hasPassword: false, roles: ['user'], locale: 'en', timezone: 'UTC', username: null, attributes: {} });
+        expect(res.json()).toMatchObject({
+          active: true,
+          emailVerified: false,
+          requirePasswordChange: false,
+          hasPassword: false,
+          roles: ['user'],
+          locale: 'en',
+          timezone: 'UTC',
+          username: null,
+          attributes: {},
+        });
       });
 
       it('should give consecutive seq numbers per tenant', async () => {
@@ -109,7 +141,12 @@ for (const dialect of testDialects) {
       it('should store the password as an argon2id hash that verifies', async () => {
         const { key, tenantId } = await t.tenantWithKey();
         const user = (await post(key, { username: unique(), password: 'correct horse battery' })).json();
-        const row = await t.core.database.db.selectFrom('users').select('passwordHash').where('tenantId', '=', tenantId).where('id', '=', user.id).executeTakeFirstOrThrow();
+        const row = await t.core.database.db
+          .selectFrom('users')
+          .select('passwordHash')
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', user.id)
+          .executeTakeFirstOrThrow();
         expect(row.passwordHash).toMatch(/^\$argon2id\$/);
         const { verify } = await import('@node-rs/argon2');
         expect(await verify(row.passwordHash as string, 'correct horse battery')).toBe(true);
@@ -140,13 +177,29 @@ for (const dialect of testDialects) {
         expect(res.statusCode).toBe(400);
         expect(res.headers['content-type']).toContain('application/problem+json');
         const problem = res.json();
-        expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', title: expect.any(String), type: expect.any(String), requestId: expect.any(String) });
+        expect(problem).toMatchObject({
+          status: 400,
+          code: 'VALIDATION_FAILED',
+          title: expect.any(String),
+          type: expect.any(String),
+          requestId: expect.any(String),
+        });
         expect(problem.errors).toContainEqual(expect.objectContaining({ path, code }));
       });
 
       it.each([
-        ['email', 321], ['username', 257], ['password', 1025], ['givenName', 201], ['familyName', 201], ['displayName', 201],
-        ['nickname', 201], ['bio', 4001], ['phone', 65], ['locale', 36], ['timezone', 65], ['externalId', 257],
+        ['email', 321],
+        ['username', 257],
+        ['password', 1025],
+        ['givenName', 201],
+        ['familyName', 201],
+        ['displayName', 201],
+        ['nickname', 201],
+        ['bio', 4001],
+        ['phone', 65],
+        ['locale', 36],
+        ['timezone', 65],
+        ['externalId', 257],
       ])('should bound %s to its maximum length and type', async (field, over) => {
         const { key } = await t.tenantWithKey();
         const long = await post(key, { username: unique(), [field]: 'x'.repeat(over) });
@@ -163,17 +216,43 @@ for (const dialect of testDialects) {
 
       it('should refuse roles that are not a list of names, and more than 50', async () => {
         const { key } = await t.tenantWithKey();
-        expect((await post(key, { username: unique(), roles: 'admin' })).json().errors[0]).toMatchObject({ path: '/roles', code: 'FIELD_TYPE' });
-        expect((await post(key, { username: unique(), roles: Array(51).fill('user') })).json().errors[0]).toMatchObject({ path: '/roles', code: 'FIELD_TOO_LONG' });
+        expect((await post(key, { username: unique(), roles: 'admin' })).json().errors[0]).toMatchObject({
+          path: '/roles',
+          code: 'FIELD_TYPE',
+        });
+        expect((await post(key, { username: unique(), roles: Array(51).fill('user') })).json().errors[0]).toMatchObject({
+          path: '/roles',
+          code: 'FIELD_TOO_LONG',
+        });
       });
 
       it('should list every field error of a request at once', async () => {
         const { key } = await t.tenantWithKey();
-        const res = await post(key, { email: 'bad', username: 'bad name', password: 'short', phone: 'x', locale: '!!', timezone: 'Nowhere/City', roles: ['nope'] });
+        const res = await post(key, {
+          email: 'bad',
+          username: 'bad name',
+          password: 'short',
+          phone: 'x',
+          locale: '!!',
+          timezone: 'Nowhere/City',
+          roles: ['nope'],
+        });
         expect(res.statusCode).toBe(400);
-        expect(res.json().errors.map((e: { code: string }) => e.code).sort()).toEqual(
-          ['EMAIL_INVALID', 'LOCALE_INVALID', 'PASSWORD_TOO_SHORT', 'PASSWORD_TOO_WEAK', 'PHONE_INVALID', 'ROLE_UNKNOWN', 'TIMEZONE_INVALID', 'USERNAME_INVALID'],
-        );
+        expect(
+          res
+            .json()
+            .errors.map((e: { code: string }) => e.code)
+            .sort(),
+        ).toEqual([
+          'EMAIL_INVALID',
+          'LOCALE_INVALID',
+          'PASSWORD_TOO_SHORT',
+          'PASSWORD_TOO_WEAK',
+          'PHONE_INVALID',
+          'ROLE_UNKNOWN',
+          'TIMEZONE_INVALID',
+          'USERNAME_INVALID',
+        ]);
       });
 
       it('should reject a duplicate email in any letter case with 409 USER_EMAIL_TAKEN', async () => {
@@ -199,7 +278,11 @@ for (const dialect of testDialects) {
 
       it("should refuse a username equal to another user's email, and the reverse", async () => {
         const { key } = await t.tenantWithKey();
-        const settings = await t.request(key, { method: 'PATCH', url: '/v1/settings', payload: { username: { pattern: '^[\\p{L}\\p{N}._@+-]{3,254}$' } } });
+        const settings = await t.request(key, {
+          method: 'PATCH',
+          url: '/v1/settings',
+          payload: { username: { pattern: '^[\\p{L}\\p{N}._@+-]{3,254}$' } },
+        });
         expect(settings.statusCode).toBe(200);
         const name = unique();
         expect((await post(key, { email: `${name}@example.com` })).statusCode).toBe(201);
@@ -219,7 +302,9 @@ for (const dialect of testDialects) {
         const res = await post(key, { email });
         expect(res.statusCode).toBe(201);
         expect(res.json()).toMatchObject({ email: email.replace('Example', 'example'), username: email.replace('Example', 'example') });
-        expect((await post(key, { email: `${unique()}@example.com`, username: 'someone-else' })).json().errors[0].code).toBe('USERNAME_MUST_BE_EMAIL');
+        expect((await post(key, { email: `${unique()}@example.com`, username: 'someone-else' })).json().errors[0].code).toBe(
+          'USERNAME_MUST_BE_EMAIL',
+        );
       });
 
       it('should allow the same email in two tenants', async () => {
@@ -235,7 +320,11 @@ for (const dialect of testDialects) {
       it('should answer 401 without a key, with an unknown key and with a revoked key', async () => {
         const { key, slug } = await t.tenantWithKey();
         for (const auth of [undefined, 'rst_' + 'x'.repeat(48), 'Basic abc']) {
-          const res = await t.request(undefined, { method: 'GET', url: '/v1/users', headers: auth ? { authorization: auth.startsWith('Basic') ? auth : `Bearer ${auth}` } : {} });
+          const res = await t.request(undefined, {
+            method: 'GET',
+            url: '/v1/users',
+            headers: auth ? { authorization: auth.startsWith('Basic') ? auth : `Bearer ${auth}` } : {},
+          });
           expect(res.statusCode).toBe(401);
           expect(res.json().code).toBe('UNAUTHENTICATED');
         }
@@ -255,7 +344,16 @@ for (const dialect of testDialects) {
 
       it('should let a platform key act on a tenant named by slug or id, and require the header', async () => {
         const { slug, tenantId } = await t.tenantWithKey();
-        expect((await t.request(t.platformKey, { method: 'POST', url: '/v1/users', tenant: slug, payload: { email: `${unique()}@example.com` } })).statusCode).toBe(201);
+        expect(
+          (
+            await t.request(t.platformKey, {
+              method: 'POST',
+              url: '/v1/users',
+              tenant: slug,
+              payload: { email: `${unique()}@example.com` },
+            })
+          ).statusCode,
+        ).toBe(201);
         expect((await t.request(t.platformKey, { method: 'GET', url: '/v1/users', tenant: tenantId })).json().data).toHaveLength(1);
         const missing = await t.request(t.platformKey, { method: 'GET', url: '/v1/users' });
         expect(missing.statusCode).toBe(400);
@@ -281,7 +379,11 @@ for (const dialect of testDialects) {
         const b = await t.tenantWithKey();
         const email = `${unique()}@example.com`;
         const user = (await post(a.key, { email, externalId: 'shared-ext' })).json();
-        for (const [method, payload] of [['GET', undefined], ['PATCH', { displayName: 'x' }], ['DELETE', undefined]] as const) {
+        for (const [method, payload] of [
+          ['GET', undefined],
+          ['PATCH', { displayName: 'x' }],
+          ['DELETE', undefined],
+        ] as const) {
           const res = await t.request(b.key, { method, url: `/v1/users/${user.id}`, ...(payload ? { payload } : {}) });
           expect(res.statusCode).toBe(404);
           expect(res.json().code).toBe('USER_NOT_FOUND');
@@ -300,7 +402,10 @@ for (const dialect of testDialects) {
       it('should page with a cursor and filter by email, username, externalId and active, case-insensitively', async () => {
         const { key } = await t.tenantWithKey();
         const created = [];
-        for (let i = 0; i < 5; i++) created.push((await post(key, { email: `p${i}@example.com`, username: `P.User${i}`, externalId: `ext-${i}`, active: i !== 4 })).json());
+        for (let i = 0; i < 5; i++)
+          created.push(
+            (await post(key, { email: `p${i}@example.com`, username: `P.User${i}`, externalId: `ext-${i}`, active: i !== 4 })).json(),
+          );
         const first = (await t.request(key, { method: 'GET', url: '/v1/users?limit=2' })).json();
         expect(first.data.map((u: { id: string }) => u.id)).toEqual([created[0].id, created[1].id]);
         const second = (await t.request(key, { method: 'GET', url: `/v1/users?limit=2&cursor=${first.nextCursor}` })).json();
@@ -314,7 +419,9 @@ for (const dialect of testDialects) {
         const byUsername = (await t.request(key, { method: 'GET', url: '/v1/users?username=p.user2' })).json();
         expect(byUsername.data.map((u: { id: string }) => u.id)).toEqual([created[2].id]);
         // externalId is unique per tenant (user.external-id.test.ts): the filter finds one user.
-        expect((await t.request(key, { method: 'GET', url: '/v1/users?externalId=ext-1' })).json().data.map((u: { id: string }) => u.id)).toEqual([created[1].id]);
+        expect(
+          (await t.request(key, { method: 'GET', url: '/v1/users?externalId=ext-1' })).json().data.map((u: { id: string }) => u.id),
+        ).toEqual([created[1].id]);
         const inactive = (await t.request(key, { method: 'GET', url: '/v1/users?active=false' })).json();
         expect(inactive.data.map((u: { id: string }) => u.id)).toEqual([created[4].id]);
       });
@@ -323,9 +430,16 @@ for (const dialect of testDialects) {
         const { key } = await t.tenantWithKey();
         const ids: Record<string, string> = {};
         for (const [email, username, givenName, familyName] of [
-          ['zara.k@acme.com', 'zkim', 'Zara', 'Kim'], ['zed@acme.com', 'zed_1', 'Zed', 'Ortiz'], ['bob@acme.com', 'bobby', 'Bob', 'Zamora'], ['x_y@acme.com', 'xylo', 'Ann', 'Lee'],
-        ] as const) ids[username] = (await post(key, { email, username, givenName, familyName })).json().id;
-        const search = async (query: string) => ((await t.request(key, { method: 'GET', url: `/v1/users?${query}` })).json().data as Array<{ id: string }>).map((u) => u.id).sort();
+          ['zara.k@acme.com', 'zkim', 'Zara', 'Kim'],
+          ['zed@acme.com', 'zed_1', 'Zed', 'Ortiz'],
+          ['bob@acme.com', 'bobby', 'Bob', 'Zamora'],
+          ['x_y@acme.com', 'xylo', 'Ann', 'Lee'],
+        ] as const)
+          ids[username] = (await post(key, { email, username, givenName, familyName })).json().id;
+        const search = async (query: string) =>
+          ((await t.request(key, { method: 'GET', url: `/v1/users?${query}` })).json().data as Array<{ id: string }>)
+            .map((u) => u.id)
+            .sort();
         expect(await search('q=ZA')).toEqual([ids.zkim]); // zara.k@ by email; Zamora is a name, not an identifier
         expect(await search('q=zed')).toEqual([ids.zed_1]);
         expect(await search('q=bobb')).toEqual([ids.bobby]);
@@ -366,26 +480,57 @@ for (const dialect of testDialects) {
     describe('PATCH /v1/users/:id', () => {
       it('should merge the patch, remove members set to null and bump version and ETag', async () => {
         const { key } = await t.tenantWithKey();
-        for (const k of ['a', 'b', 'c']) await t.request(key, { method: 'POST', url: '/v1/attributes', payload: { key: k, type: 'string' } });
-        const user = (await post(key, { username: unique(), phone: '+14155550132', attributes: { a: 'one', b: 'two' }, address: { city: 'Paris', country: 'FR' } })).json();
+        for (const k of ['a', 'b', 'c'])
+          await t.request(key, { method: 'POST', url: '/v1/attributes', payload: { key: k, type: 'string' } });
+        const user = (
+          await post(key, {
+            username: unique(),
+            phone: '+14155550132',
+            attributes: { a: 'one', b: 'two' },
+            address: { city: 'Paris', country: 'FR' },
+          })
+        ).json();
         const res = await t.request(key, {
           method: 'PATCH',
           url: `/v1/users/${user.id}`,
           headers: { 'content-type': 'application/merge-patch+json' },
-          payload: JSON.stringify({ phone: null, displayName: 'New Name', attributes: { b: null, c: 'three' }, address: { city: null }, roles: ['admin'] }),
+          payload: JSON.stringify({
+            phone: null,
+            displayName: 'New Name',
+            attributes: { b: null, c: 'three' },
+            address: { city: null },
+            roles: ['admin'],
+          }),
         });
         expect(res.statusCode).toBe(200);
         expect(res.headers.etag).toBe('"2"');
-        expect(res.json()).toMatchObject({ phone: null, displayName: 'New Name', attributes: { a: 'one', c: 'three' }, address: { country: 'FR' }, roles: ['admin'], version: 2 });
+        expect(res.json()).toMatchObject({
+          phone: null,
+          displayName: 'New Name',
+          attributes: { a: 'one', c: 'three' },
+          address: { country: 'FR' },
+          roles: ['admin'],
+          version: 2,
+        });
         expect(res.json().attributes).not.toHaveProperty('b');
       });
 
       it('should answer 412 when If-Match does not carry the current ETag', async () => {
         const { key } = await t.tenantWithKey();
         const user = (await post(key, { username: unique() })).json();
-        const ok = await t.request(key, { method: 'PATCH', url: `/v1/users/${user.id}`, headers: { 'if-match': '"1"' }, payload: { nickname: 'first' } });
+        const ok = await t.request(key, {
+          method: 'PATCH',
+          url: `/v1/users/${user.id}`,
+          headers: { 'if-match': '"1"' },
+          payload: { nickname: 'first' },
+        });
         expect(ok.statusCode).toBe(200);
-        const stale = await t.request(key, { method: 'PATCH', url: `/v1/users/${user.id}`, headers: { 'if-match': '"1"' }, payload: { nickname: 'second' } });
+        const stale = await t.request(key, {
+          method: 'PATCH',
+          url: `/v1/users/${user.id}`,
+          headers: { 'if-match': '"1"' },
+          payload: { nickname: 'second' },
+        });
         expect(stale.statusCode).toBe(412);
         expect(stale.json().code).toBe('USER_VERSION_MISMATCH');
         expect((await t.request(key, { method: 'GET', url: `/v1/users/${user.id}` })).json().nickname).toBe('first');
@@ -411,8 +556,12 @@ for (const dialect of testDialects) {
         const { key, tenantId } = await t.tenantWithKey();
         const user = (await post(key, { username: unique() })).json();
         const editor = await t.keyWithPermissions(tenantId, ['users:read', 'users:update']);
-        expect((await t.request(editor, { method: 'PATCH', url: `/v1/users/${user.id}`, payload: { nickname: 'ok' } })).statusCode).toBe(200);
-        expect((await t.request(editor, { method: 'PATCH', url: `/v1/users/${user.id}`, payload: { active: false } })).json().code).toBe('PERMISSION_DENIED');
+        expect((await t.request(editor, { method: 'PATCH', url: `/v1/users/${user.id}`, payload: { nickname: 'ok' } })).statusCode).toBe(
+          200,
+        );
+        expect((await t.request(editor, { method: 'PATCH', url: `/v1/users/${user.id}`, payload: { active: false } })).json().code).toBe(
+          'PERMISSION_DENIED',
+        );
         const res = await t.request(key, { method: 'PATCH', url: `/v1/users/${user.id}`, payload: { active: false } });
         expect(res.json().active).toBe(false);
       });
@@ -435,7 +584,12 @@ for (const dialect of testDialects) {
         expect((await t.request(key, { method: 'GET', url: `/v1/users/${user.id}` })).statusCode).toBe(404);
         expect((await t.request(key, { method: 'DELETE', url: `/v1/users/${user.id}` })).statusCode).toBe(404);
         expect((await t.request(key, { method: 'GET', url: '/v1/users' })).json().data).toEqual([]);
-        const row = await t.core.database.db.selectFrom('users').select(['deletedAt']).where('tenantId', '=', tenantId).where('id', '=', user.id).executeTakeFirst();
+        const row = await t.core.database.db
+          .selectFrom('users')
+          .select(['deletedAt'])
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', user.id)
+          .executeTakeFirst();
         expect(row?.deletedAt).not.toBeNull();
         const again = await post(key, { email: email.toUpperCase(), username: 'KeepMe' });
         expect(again.statusCode).toBe(201);
@@ -446,19 +600,40 @@ for (const dialect of testDialects) {
     describe('request errors', () => {
       it('should answer malformed JSON, wrong content type, oversized body and unknown route as problem documents', async () => {
         const { key } = await t.tenantWithKey();
-        const malformed = await t.request(key, { method: 'POST', url: '/v1/users', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
+        const malformed = await t.request(key, {
+          method: 'POST',
+          url: '/v1/users',
+          headers: { 'content-type': 'application/json' },
+          payload: '{"email":',
+        });
         expect([malformed.statusCode, malformed.json().code]).toEqual([400, 'MALFORMED_JSON']);
-        const wrongType = await t.request(key, { method: 'POST', url: '/v1/users', headers: { 'content-type': 'text/csv' }, payload: 'a,b' });
+        const wrongType = await t.request(key, {
+          method: 'POST',
+          url: '/v1/users',
+          headers: { 'content-type': 'text/csv' },
+          payload: 'a,b',
+        });
         expect([wrongType.statusCode, wrongType.json().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
         const plain = await t.request(key, { method: 'POST', url: '/v1/users', headers: { 'content-type': 'text/plain' }, payload: '{}' });
         expect(plain.statusCode).toBe(415);
-        const huge = await t.request(key, { method: 'POST', url: '/v1/users', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ bio: 'x'.repeat(2_000_000) }) });
+        const huge = await t.request(key, {
+          method: 'POST',
+          url: '/v1/users',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify({ bio: 'x'.repeat(2_000_000) }),
+        });
         expect([huge.statusCode, huge.json().code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-        const proto = await t.request(key, { method: 'POST', url: '/v1/users', headers: { 'content-type': 'application/json' }, payload: '{"username":"pp","__proto__":{"admin":true}}' });
+        const proto = await t.request(key, {
+          method: 'POST',
+          url: '/v1/users',
+          headers: { 'content-type': 'application/json' },
+          payload: '{"username":"pp","__proto__":{"admin":true}}',
+        });
         expect(proto.statusCode).toBe(400);
         const route = await t.request(key, { method: 'GET', url: '/v1/nothing-here' });
         expect([route.statusCode, route.json().code]).toEqual([404, 'ROUTE_NOT_FOUND']);
-        for (const res of [malformed, wrongType, huge, proto, route]) expect(res.headers['content-type']).toContain('application/problem+json');
+        for (const res of [malformed, wrongType, huge, proto, route])
+          expect(res.headers['content-type']).toContain('application/problem+json');
       });
 
       it('should never write a password, hash or API key to the log', async () => {
@@ -467,7 +642,12 @@ for (const dialect of testDialects) {
         const user = (await post(key, { username: unique(), password })).json();
         await t.request(key, { method: 'PATCH', url: `/v1/users/${user.id}`, payload: { password: `${password}-2` } });
         await post(key, { username: 'bad name', password });
-        await t.request(key, { method: 'POST', url: '/v1/users', headers: { 'content-type': 'application/json' }, payload: `{"password":"${password}"` });
+        await t.request(key, {
+          method: 'POST',
+          url: '/v1/users',
+          headers: { 'content-type': 'application/json' },
+          payload: `{"password":"${password}"`,
+        });
         const logs = t.logs.lines.join('\n');
         expect(logs).toContain('request completed');
         expect(logs).not.toContain(password);

@@ -70,7 +70,14 @@ export interface PreparedProfile {
  * names, a region from a dialing code) and keeps what it cannot as sent, instead of refusing it.
  */
 export type FreeTextField = 'phone' | 'phoneCountry' | 'timezone' | 'addressCountry' | 'countryOfBirth' | 'locale';
-export const FREE_TEXT_FIELDS: readonly FreeTextField[] = ['phone', 'phoneCountry', 'timezone', 'addressCountry', 'countryOfBirth', 'locale'];
+export const FREE_TEXT_FIELDS: readonly FreeTextField[] = [
+  'phone',
+  'phoneCountry',
+  'timezone',
+  'addressCountry',
+  'countryOfBirth',
+  'locale',
+];
 
 export interface ProfileOptions {
   /** Fields held to the free-string rule above rather than refused when not normalisable. */
@@ -132,7 +139,13 @@ function personName(draft: UserDraft, field: PersonNameField, policy: TenantSett
     return null;
   }
   if (isProhibitedPersonName(name, policy.prohibitedCharacters)) {
-    errors.push(fieldError(`/${field}`, 'NAME_INVALID', `${field} holds a character names may not have (one of ${policy.prohibitedCharacters || 'the control characters'}, also URL-encoded)`));
+    errors.push(
+      fieldError(
+        `/${field}`,
+        'NAME_INVALID',
+        `${field} holds a character names may not have (one of ${policy.prohibitedCharacters || 'the control characters'}, also URL-encoded)`,
+      ),
+    );
   }
   return name;
 }
@@ -154,9 +167,11 @@ function prepareIdentity(draft: UserDraft, settings: TenantSettings, errors: Fie
 
   let username = sentUsername?.normalize('NFC');
   if (settings.username.emailAsUsername) {
-    if (sentEmail === undefined) errors.push(fieldError('/email', 'FIELD_REQUIRED', 'email is required: in this tenant the email is the username'));
+    if (sentEmail === undefined)
+      errors.push(fieldError('/email', 'FIELD_REQUIRED', 'email is required: in this tenant the email is the username'));
     // The email is the username; a different one sent alongside is a mistake worth reporting.
-    if (username !== undefined && (!email || usernameKey(username) !== email.normalized)) errors.push(fieldError('/username', 'USERNAME_MUST_BE_EMAIL'));
+    if (username !== undefined && (!email || usernameKey(username) !== email.normalized))
+      errors.push(fieldError('/username', 'USERNAME_MUST_BE_EMAIL'));
     username = email?.display;
   } else {
     if (username !== undefined) {
@@ -173,7 +188,11 @@ function prepareIdentity(draft: UserDraft, settings: TenantSettings, errors: Fie
  * all field errors at once. This is the one place these rules run: create, update, batch and every
  * adapter go through it.
  */
-export function prepareProfile(draft: UserDraft, settings: TenantSettings, options: ProfileOptions = {}): { profile: PreparedProfile; errors: FieldError[] } {
+export function prepareProfile(
+  draft: UserDraft,
+  settings: TenantSettings,
+  options: ProfileOptions = {},
+): { profile: PreparedProfile; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const free = (field: FreeTextField) => options.asSent?.has(field) === true;
   const { email, username } = prepareIdentity(draft, settings, errors);
@@ -181,26 +200,44 @@ export function prepareProfile(draft: UserDraft, settings: TenantSettings, optio
 
   const phone = optionalText(draft.phone);
   const sentRegion = optionalText(draft.phoneCountry);
-  const region = draft.phoneCountry === undefined ? settings.defaultPhoneRegion
-    : free('phoneCountry') ? ((sentRegion === null ? undefined : phoneRegionFromAny(sentRegion)) ?? settings.defaultPhoneRegion)
-      : optionalCountry(draft.phoneCountry, '/phoneCountry', errors);
+  const region =
+    draft.phoneCountry === undefined
+      ? settings.defaultPhoneRegion
+      : free('phoneCountry')
+        ? ((sentRegion === null ? undefined : phoneRegionFromAny(sentRegion)) ?? settings.defaultPhoneRegion)
+        : optionalCountry(draft.phoneCountry, '/phoneCountry', errors);
   const e164 = phone === null ? null : (normalizePhone(phone, region) ?? (free('phone') ? phone : undefined));
   if (phone !== null && !e164) errors.push(fieldError('/phone', 'PHONE_INVALID'));
 
   // A blank free-text locale is an omitted one: the tenant default.
   const sentLocale = (free('locale') && optionalText(draft.locale) === null ? undefined : draft.locale) ?? settings.defaultLocale;
   // As free text: POSIX spellings (`fr_FR`, `en_US.UTF-8`) read as BCP 47, anything else kept as sent.
-  const locale = canonicalLocale(sentLocale)
-    ?? (free('locale') ? (canonicalLocale(sentLocale.trim().replace(/\.[\w-]+$/, '').replaceAll('_', '-')) ?? (optionalText(sentLocale) ?? undefined)) : undefined);
+  const locale =
+    canonicalLocale(sentLocale) ??
+    (free('locale')
+      ? (canonicalLocale(
+          sentLocale
+            .trim()
+            .replace(/\.[\w-]+$/, '')
+            .replaceAll('_', '-'),
+        ) ??
+        optionalText(sentLocale) ??
+        undefined)
+      : undefined);
   if (!locale) errors.push(fieldError('/locale', 'LOCALE_INVALID'));
   const sentZone = draft.timezone ?? settings.defaultTimezone;
-  const timezone = canonicalTimezone(sentZone) ?? (free('timezone') ? (ianaOfWindowsZone(sentZone) ?? (optionalText(sentZone) === null ? undefined : sentZone.trim())) : undefined);
+  const timezone =
+    canonicalTimezone(sentZone) ??
+    (free('timezone') ? (ianaOfWindowsZone(sentZone) ?? (optionalText(sentZone) === null ? undefined : sentZone.trim())) : undefined);
   if (!timezone) errors.push(fieldError('/timezone', 'TIMEZONE_INVALID'));
 
   let address: Address | null = null;
   if (draft.address !== undefined) {
-    address = Object.fromEntries(Object.entries(draft.address).flatMap(([k, v]) => (optionalText(v) === null ? [] : [[k, optionalText(v)]])));
-    if (address.country !== undefined) address.country = optionalCountry(address.country, '/address/country', errors, free('addressCountry')) ?? address.country;
+    address = Object.fromEntries(
+      Object.entries(draft.address).flatMap(([k, v]) => (optionalText(v) === null ? [] : [[k, optionalText(v)]])),
+    );
+    if (address.country !== undefined)
+      address.country = optionalCountry(address.country, '/address/country', errors, free('addressCountry')) ?? address.country;
     if (Object.keys(address).length === 0) address = null;
   }
 

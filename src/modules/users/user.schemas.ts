@@ -13,15 +13,23 @@ export const AddressSchema = Type.Object(
     postalCode: Type.Optional(text(40)),
     county: Type.Optional(text(200)),
     // 200, not 2: a contract keeps a country it cannot read as sent (docs/contracts/README.md); the rule checks native input.
-    country: Type.Optional(text(200, 'ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent)')),
+    country: Type.Optional(
+      text(200, 'ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent)'),
+    ),
   },
   { additionalProperties: false },
 );
 export type Address = Static<typeof AddressSchema>;
 
 // Length caps only bound the work; the rules in `user.rules.ts` decide what is valid, for every path alike.
-const email = text(320, 'The HTML (WHATWG) address grammar with a domain of at least two labels (`user@localhost` is refused). Unique per tenant, case-insensitively; the domain is stored lower-cased. An empty or blank string means no email, unless the tenant makes the email the username (`username.emailAsUsername`): then it is FIELD_REQUIRED.');
-const username = text(256, 'Must match the tenant `username.pattern` (by default 3-64 letters, digits and `. _ -`) and not be a reserved name; unique per tenant after NFKC, look-alike folding and lower-casing, also against emails. An empty or blank string means no username.');
+const email = text(
+  320,
+  'The HTML (WHATWG) address grammar with a domain of at least two labels (`user@localhost` is refused). Unique per tenant, case-insensitively; the domain is stored lower-cased. An empty or blank string means no email, unless the tenant makes the email the username (`username.emailAsUsername`): then it is FIELD_REQUIRED.',
+);
+const username = text(
+  256,
+  'Must match the tenant `username.pattern` (by default 3-64 letters, digits and `. _ -`) and not be a reserved name; unique per tenant after NFKC, look-alike folding and lower-casing, also against emails. An empty or blank string means no username.',
+);
 const password = text(1024, 'At least 8 characters and at most 256 bytes. Stored as an argon2id hash, never returned.');
 const name = text(200);
 const bio = text(4000);
@@ -31,29 +39,54 @@ const timezone = text(64, 'IANA zone; defaults to the tenant default');
 const externalId = text(256, 'Identifier of the user in another system');
 const userType = text(100, 'Kind of account, free-form: employee, contractor, bot…');
 const pictureUrl = text(2000, 'http(s) URL of a picture of the user');
-const attributes = Type.Object({}, { additionalProperties: true, maxProperties: 200, description: 'Values of attributes defined with /v1/attributes' });
+const attributes = Type.Object(
+  {},
+  { additionalProperties: true, maxProperties: 200, description: 'Values of attributes defined with /v1/attributes' },
+);
 const roles = Type.Array(text(100), { maxItems: 50, description: 'Role names of the tenant' });
 const groups = Type.Array(text(200), { maxItems: 200, description: 'Group ids or `type:code` references' });
 const date = (description: string) => text(40, `${description}; a date (YYYY-MM-DD) or ISO 8601 date-time, stored as the date`);
 const country = text(200, 'ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent)');
-const phoneCountry = text(2, 'Region (ISO 3166-1 alpha-2) of a phone number written without +country code; defaults to the tenant `defaultPhoneRegion`');
+const phoneCountry = text(
+  2,
+  'Region (ISO 3166-1 alpha-2) of a phone number written without +country code; defaults to the tenant `defaultPhoneRegion`',
+);
 
 /** An imported hash: a PHC/MCF string (`$2b$…`, `$argon2id$…`, `$scrypt$…`, `$pbkdf2-sha256$…`) or its parts. */
-export const PasswordHashSchema = Type.Union([
-  Type.String({ maxLength: 1024 }),
-  Type.Object(
-    {
-      algorithm: Type.Union(['bcrypt', 'argon2id', 'argon2i', 'scrypt', 'pbkdf2-sha256', 'pbkdf2-sha512', 'sha256', 'sha512'].map((a) => Type.Literal(a))),
-      value: text(1024, 'The hash (hex or base64), or the whole PHC/MCF string for bcrypt and argon2'),
-      salt: Type.Optional(text(512, 'hex or base64, as `encoding`')),
-      encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')], { description: 'Of value and salt; default hex' })),
-      iterations: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'pbkdf2' })),
-      saltPosition: Type.Optional(Type.Union([Type.Literal('prefix'), Type.Literal('suffix')], { description: 'sha256/sha512: salt before or after the password (default suffix)' })),
-      cost: Type.Optional(Type.Object({ N: Type.Integer({ minimum: 2 }), r: Type.Integer({ minimum: 1 }), p: Type.Integer({ minimum: 1 }) }, { additionalProperties: false, description: 'scrypt parameters' })),
-    },
-    { additionalProperties: false },
-  ),
-], { description: 'A password hash from another system; stored as given and verified at login (then upgraded to argon2id). Not checked against the password policy.' });
+export const PasswordHashSchema = Type.Union(
+  [
+    Type.String({ maxLength: 1024 }),
+    Type.Object(
+      {
+        algorithm: Type.Union(
+          ['bcrypt', 'argon2id', 'argon2i', 'scrypt', 'pbkdf2-sha256', 'pbkdf2-sha512', 'sha256', 'sha512'].map((a) => Type.Literal(a)),
+        ),
+        value: text(1024, 'The hash (hex or base64), or the whole PHC/MCF string for bcrypt and argon2'),
+        salt: Type.Optional(text(512, 'hex or base64, as `encoding`')),
+        encoding: Type.Optional(
+          Type.Union([Type.Literal('hex'), Type.Literal('base64')], { description: 'Of value and salt; default hex' }),
+        ),
+        iterations: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'pbkdf2' })),
+        saltPosition: Type.Optional(
+          Type.Union([Type.Literal('prefix'), Type.Literal('suffix')], {
+            description: 'sha256/sha512: salt before or after the password (default suffix)',
+          }),
+        ),
+        cost: Type.Optional(
+          Type.Object(
+            { N: Type.Integer({ minimum: 2 }), r: Type.Integer({ minimum: 1 }), p: Type.Integer({ minimum: 1 }) },
+            { additionalProperties: false, description: 'scrypt parameters' },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'A password hash from another system; stored as given and verified at login (then upgraded to argon2id). Not checked against the password policy.',
+  },
+);
 
 const hrFields = {
   position: text(200, 'Job title'),
@@ -89,13 +122,28 @@ export const CreateUserSchema = Type.Object(
     passwordHash: Type.Optional(PasswordHashSchema),
     groups: Type.Optional(groups),
     joinDefaultGroups: Type.Optional(Type.Boolean({ description: 'Join the groups marked isDefault (default true)' })),
-    sendWelcomeEmail: Type.Optional(Type.Boolean({ description: 'Mail a welcome message; without a password it carries a single-use link to choose one' })),
-    sendVerificationEmail: Type.Optional(Type.Boolean({ description: 'Mail a single-use link that confirms the address (POST /v1/email-verifications/:token)' })),
+    sendWelcomeEmail: Type.Optional(
+      Type.Boolean({ description: 'Mail a welcome message; without a password it carries a single-use link to choose one' }),
+    ),
+    sendVerificationEmail: Type.Optional(
+      Type.Boolean({ description: 'Mail a single-use link that confirms the address (POST /v1/email-verifications/:token)' }),
+    ),
     active: Type.Optional(Type.Boolean({ description: 'Default true. Creating an inactive user needs `users:set-active`.' })),
     emailVerified: Type.Optional(Type.Boolean({ description: 'Default false' })),
     requirePasswordChange: Type.Optional(Type.Boolean({ description: 'Default false' })),
-    roles: Type.Optional(Type.Array(text(100), { maxItems: 50, description: 'Role names of the tenant; default the tenant setting `users.defaultRoles` (`["user"]` unless changed). Only roles whose permissions the caller holds.' })),
-    createdAt: Type.Optional(text(40, 'Carried over from another system (migrations): an ISO 8601 date-time with `Z` or an offset, or a date; not in the future, not before 1970. Needs `users:import` (403 otherwise). The `user.created` event keeps its own time.')),
+    roles: Type.Optional(
+      Type.Array(text(100), {
+        maxItems: 50,
+        description:
+          'Role names of the tenant; default the tenant setting `users.defaultRoles` (`["user"]` unless changed). Only roles whose permissions the caller holds.',
+      }),
+    ),
+    createdAt: Type.Optional(
+      text(
+        40,
+        'Carried over from another system (migrations): an ISO 8601 date-time with `Z` or an offset, or a date; not in the future, not before 1970. Needs `users:import` (403 otherwise). The `user.created` event keeps its own time.',
+      ),
+    ),
     externalId: Type.Optional(externalId),
     userType: Type.Optional(userType),
     pictureUrl: Type.Optional(pictureUrl),
@@ -132,7 +180,13 @@ export const PatchUserSchema = Type.Object(
     cityOfBirth: Type.Optional(Nullable(hrFields.cityOfBirth)),
     countryOfBirth: Type.Optional(Nullable(hrFields.countryOfBirth)),
     groups: Type.Optional(groups),
-    address: Type.Optional(Nullable(Type.Object(Object.fromEntries(Object.entries(AddressSchema.properties).map(([k, v]) => [k, Type.Optional(Nullable(v))])), { additionalProperties: false }))),
+    address: Type.Optional(
+      Nullable(
+        Type.Object(Object.fromEntries(Object.entries(AddressSchema.properties).map(([k, v]) => [k, Type.Optional(Nullable(v))])), {
+          additionalProperties: false,
+        }),
+      ),
+    ),
     active: Type.Optional(Type.Boolean({ description: 'Needs `users:set-active`' })),
     emailVerified: Type.Optional(Type.Boolean()),
     requirePasswordChange: Type.Optional(Type.Boolean()),
@@ -189,7 +243,10 @@ export const UserSchema = Type.Object(
 export type User = Static<typeof UserSchema>;
 
 export const CreatedUserSchema = Type.Object(
-  { ...UserSchema.properties, generatedPassword: Type.Optional(Type.String({ description: 'Only with `generatePassword: true`; shown this once' })) },
+  {
+    ...UserSchema.properties,
+    generatedPassword: Type.Optional(Type.String({ description: 'Only with `generatePassword: true`; shown this once' })),
+  },
   { additionalProperties: false },
 );
 export type CreatedUser = Static<typeof CreatedUserSchema>;
@@ -198,8 +255,21 @@ export const ListUsersQuerySchema = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'The `nextCursor` of the previous page' })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search: users whose email or username starts with it (case-insensitive, as normalised); served by an index' })),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Users whose given, family or display name starts with it (case-insensitive). Not indexed: on large tenants combine it with another filter' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Search: users whose email or username starts with it (case-insensitive, as normalised); served by an index',
+      }),
+    ),
+    name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'Users whose given, family or display name starts with it (case-insensitive). Not indexed: on large tenants combine it with another filter',
+      }),
+    ),
     email: Type.Optional(Type.String({ maxLength: 320, description: 'Exact match, case-insensitive' })),
     username: Type.Optional(Type.String({ maxLength: 256, description: 'Exact match after normalisation' })),
     externalId: Type.Optional(Type.String({ maxLength: 256 })),
@@ -214,10 +284,20 @@ export type UserList = Static<typeof UserListSchema>;
 
 export const BatchCreateSchema = Type.Object(
   {
-    users: Type.Array(Type.Unknown({ description: 'A user as for POST /v1/users; each is checked on its own' }), { minItems: 1, description: 'At most the tenant `batch.maxSize` (1000)' }),
-    mode: Type.Optional(Type.Union([Type.Literal('partial'), Type.Literal('atomic')], { description: '`partial` (default): create the valid users; `atomic`: all or nothing' })),
+    users: Type.Array(Type.Unknown({ description: 'A user as for POST /v1/users; each is checked on its own' }), {
+      minItems: 1,
+      description: 'At most the tenant `batch.maxSize` (1000)',
+    }),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('partial'), Type.Literal('atomic')], {
+        description: '`partial` (default): create the valid users; `atomic`: all or nothing',
+      }),
+    ),
   },
-  { additionalProperties: false, examples: [{ mode: 'partial', users: [{ email: 'a@example.com' }, { email: 'b@example.com', username: 'bee' }] }] },
+  {
+    additionalProperties: false,
+    examples: [{ mode: 'partial', users: [{ email: 'a@example.com' }, { email: 'b@example.com', username: 'bee' }] }],
+  },
 );
 export type BatchCreateInput = Static<typeof BatchCreateSchema>;
 

@@ -9,7 +9,11 @@ import { nowIso } from '../../lib/time.js';
 import { normalizeEmail } from '../../rules/email.js';
 import { usernameKey } from '../../rules/username.js';
 import {
-  claimAttributeValues, listAttributeDefinitions, prepareAttributes, releaseAttributeValues, visibleAttributes,
+  claimAttributeValues,
+  listAttributeDefinitions,
+  prepareAttributes,
+  releaseAttributeValues,
+  visibleAttributes,
   type AttributeClaim,
 } from '../attributes/attribute.service.js';
 import { systemPrincipal, requirePermission, type Principal, type TenantContext } from '../context.js';
@@ -46,8 +50,23 @@ export interface UserServiceDeps {
 
 const MAX_UPDATE_ATTEMPTS = 3;
 const DRAFT_TEXT_FIELDS = [
-  'email', 'username', 'givenName', 'familyName', 'displayName', 'nickname', 'bio', 'phone', 'position',
-  'arrivalDate', 'departureDate', 'dateOfBirth', 'cityOfBirth', 'countryOfBirth', 'externalId', 'userType', 'pictureUrl',
+  'email',
+  'username',
+  'givenName',
+  'familyName',
+  'displayName',
+  'nickname',
+  'bio',
+  'phone',
+  'position',
+  'arrivalDate',
+  'departureDate',
+  'dateOfBirth',
+  'cityOfBirth',
+  'countryOfBirth',
+  'externalId',
+  'userType',
+  'pictureUrl',
 ] as const;
 
 /** A search term in the stored form of identifiers: NFKC-folded and lower-cased (as usernameKey folds an email too). */
@@ -68,7 +87,8 @@ function draftOf(row: UserRow): UserDraft {
     // eslint-disable-next-line no-restricted-syntax -- a column name from DRAFT_TEXT_FIELDS
     if (value !== null) draft[key] = value;
   }
-  if (row.address !== null) draft.address = typeof row.address === 'string' ? JSON.parse(row.address) : (row.address as UserDraft['address']);
+  if (row.address !== null)
+    draft.address = typeof row.address === 'string' ? JSON.parse(row.address) : (row.address as UserDraft['address']);
   return draft;
 }
 
@@ -86,7 +106,9 @@ export class UserService {
 
   constructor(private readonly deps: UserServiceDeps) {
     this.creator = new UserCreator(deps.db, deps.hasher, deps.publicUrl ?? 'http://127.0.0.1:8080', deps.dialect === 'sqlite');
-    this.coalescer = new CreateCoalescer((ctx, inputs, perItem, options) => this.createUsers(ctx, inputs, { ...options, ...perItem, mode: 'partial' }));
+    this.coalescer = new CreateCoalescer((ctx, inputs, perItem, options) =>
+      this.createUsers(ctx, inputs, { ...options, ...perItem, mode: 'partial' }),
+    );
   }
 
   private get db(): Db {
@@ -142,7 +164,10 @@ export class UserService {
     const definitions = await listAttributeDefinitions(this.db, ctx.tenantId);
     return outcomes.map((o) => {
       if (!o.resource) return o;
-      const user: CreatedUser = { ...o.resource, attributes: visibleAttributes(definitions, ctx.principal, o.resource.attributes as Record<string, unknown>) };
+      const user: CreatedUser = {
+        ...o.resource,
+        attributes: visibleAttributes(definitions, ctx.principal, o.resource.attributes as Record<string, unknown>),
+      };
       return { ...o, user: o.generatedPassword ? { ...user, generatedPassword: o.generatedPassword } : user };
     });
   }
@@ -153,7 +178,8 @@ export class UserService {
    */
   async assertBatchSize(ctx: TenantContext, size: number): Promise<void> {
     const { maxSize } = (await this.settings(ctx.tenantId)).batch;
-    if (size > maxSize) throw new AppError('BATCH_TOO_LARGE', { detail: `At most ${maxSize} users per batch`, details: { limit: maxSize } });
+    if (size > maxSize)
+      throw new AppError('BATCH_TOO_LARGE', { detail: `At most ${maxSize} users per batch`, details: { limit: maxSize } });
   }
 
   /** @throws PERMISSION_DENIED; USER_NOT_FOUND (also for users of other tenants). */
@@ -170,7 +196,12 @@ export class UserService {
   async getUsers(ctx: TenantContext, ids: string[]): Promise<User[]> {
     requirePermission(ctx.principal, 'users:read');
     const rows = new Map((await users.findByIds(this.db, ctx.tenantId, ids)).map((r) => [r.id, r]));
-    return this.toResources(this.db, ctx.tenantId, ctx.principal, ids.flatMap((id) => rows.get(id) ?? []));
+    return this.toResources(
+      this.db,
+      ctx.tenantId,
+      ctx.principal,
+      ids.flatMap((id) => rows.get(id) ?? []),
+    );
   }
 
   /** Resources for rows of one tenant, with roles, groups and visible attributes loaded in one query each. */
@@ -195,7 +226,11 @@ export class UserService {
     const row = await users.findById(trx, ctx.tenantId, id);
     if (!row) return;
     const [resource] = await this.toResources(trx, ctx.tenantId, systemPrincipal, [row]);
-    await recordFor(trx, ctx, types.map((type) => ({ type, resourceType: 'user', resourceId: id, data: resource })));
+    await recordFor(
+      trx,
+      ctx,
+      types.map((type) => ({ type, resourceType: 'user', resourceId: id, data: resource })),
+    );
   }
 
   private async findRow(tenantId: string, id: string): Promise<UserRow | undefined> {
@@ -219,7 +254,8 @@ export class UserService {
     let afterId: string | undefined;
     if (query.cursor !== undefined) {
       afterId = Buffer.from(query.cursor, 'base64url').toString('utf8');
-      if (!isUuid(afterId)) throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/cursor', 'FIELD_INVALID', 'Not a cursor this API returned')] });
+      if (!isUuid(afterId))
+        throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/cursor', 'FIELD_INVALID', 'Not a cursor this API returned')] });
     }
     const rows = await users.list(this.db, ctx.tenantId, {
       emailNormalized: query.email === undefined ? undefined : (normalizeEmail(query.email)?.normalized ?? query.email.toLowerCase()),
@@ -246,7 +282,11 @@ export class UserService {
    * @throws PERMISSION_DENIED naming the first permission the caller lacks.
    */
   private async guardTarget(
-    ctx: TenantContext, row: UserRow, patch: PatchUserInput, newRoles: RoleRecord[] | undefined, newGroupIds: string[] | undefined,
+    ctx: TenantContext,
+    row: UserRow,
+    patch: PatchUserInput,
+    newRoles: RoleRecord[] | undefined,
+    newGroupIds: string[] | undefined,
   ): Promise<void> {
     if (holdsEveryPermission(ctx.principal)) return;
     const current = (await rolesByUser(this.db, ctx.tenantId, [row.id])).get(row.id) ?? [];
@@ -256,12 +296,24 @@ export class UserService {
     if (patch.username !== undefined && patch.username !== row.username) changed.push('username');
     if (patch.active !== undefined && patch.active !== readBool(row.active)) changed.push('active state');
     if (patch.emailVerified !== undefined && patch.emailVerified !== readBool(row.emailVerified)) changed.push('email verification');
-    if (patch.roles !== undefined && !sameSet((newRoles ?? []).map((r) => r.id), current.map((r) => r.id))) changed.push('roles');
+    if (
+      patch.roles !== undefined &&
+      !sameSet(
+        (newRoles ?? []).map((r) => r.id),
+        current.map((r) => r.id),
+      )
+    )
+      changed.push('roles');
     if (newGroupIds !== undefined) {
       const groups = ((await groupsByUser(this.db, ctx.tenantId, [row.id])).get(row.id) ?? []).map((g) => g.id);
       if (!sameSet(newGroupIds, groups)) changed.push('groups');
     }
-    if (changed.length > 0) assertCallerCovers(ctx.principal, current.flatMap((r) => r.permissions), `Changing the ${changed.join(', ')} of this user`);
+    if (changed.length > 0)
+      assertCallerCovers(
+        ctx.principal,
+        current.flatMap((r) => r.permissions),
+        `Changing the ${changed.join(', ')} of this user`,
+      );
   }
 
   /**
@@ -284,13 +336,30 @@ export class UserService {
         throw new AppError('USER_VERSION_MISMATCH', { details: { etag: etagOf(row) } });
       }
 
-      const { password, passwordHash, roles, groups, attributes: attributePatch, active, emailVerified, requirePasswordChange, phoneCountry, ...profilePatch } = patch;
+      const {
+        password,
+        passwordHash,
+        roles,
+        groups,
+        attributes: attributePatch,
+        active,
+        emailVerified,
+        requirePasswordChange,
+        phoneCountry,
+        ...profilePatch
+      } = patch;
       const errors: FieldError[] = [];
       const newRoles = roles === undefined ? undefined : await this.checkRoles(this.db, ctx, roles, errors);
       const newGroups = groups === undefined ? undefined : await resolveGroups(this.db, tenantId, groups, '/groups');
       errors.push(...(newGroups?.errors ?? []));
       // Before any other check: whether the caller may touch this user at all answers alike whatever else the patch holds.
-      await this.guardTarget(ctx, row, patch, newRoles, newGroups?.groups.map((g) => g.id));
+      await this.guardTarget(
+        ctx,
+        row,
+        patch,
+        newRoles,
+        newGroups?.groups.map((g) => g.id),
+      );
       const stored = draftOf(row);
       const draft = applyMergePatch(stored, profilePatch) as UserDraft;
       if (typeof password === 'string') draft.password = password;
@@ -304,8 +373,15 @@ export class UserService {
       if (passwordHash !== undefined && !importedHash) errors.push(fieldError('/passwordHash', 'PASSWORD_HASH_UNSUPPORTED'));
       const definitions = await listAttributeDefinitions(this.db, tenantId);
       const currentAttributes = storedAttributes(row);
-      const mergedAttributes = attributePatch === undefined ? currentAttributes : (applyMergePatch(currentAttributes, attributePatch) as Record<string, unknown>);
-      const attributes = prepareAttributes(definitions, principal, (attributePatch ?? {}) as Record<string, unknown>, mergedAttributes, false);
+      const mergedAttributes =
+        attributePatch === undefined ? currentAttributes : (applyMergePatch(currentAttributes, attributePatch) as Record<string, unknown>);
+      const attributes = prepareAttributes(
+        definitions,
+        principal,
+        (attributePatch ?? {}) as Record<string, unknown>,
+        mergedAttributes,
+        false,
+      );
       errors.push(...attributes.errors);
       throwIfFieldErrors(errors);
       for (const role of newRoles ?? []) assertCanGrant(principal, role.permissions, `role "${role.name}"`);
@@ -337,18 +413,37 @@ export class UserService {
         if (!(await users.updateAtVersion(trx, tenantId, row.id, row.version, changes))) return false;
         await users.releaseIdentifiers(trx, tenantId, row.id, release);
         await releaseAttributeValues(trx, tenantId, row.id, releaseAttrs);
-        const claimed = await users.claimIdentifiers(trx, tenantId, row.id, claims.map((c) => c.value));
+        const claimed = await users.claimIdentifiers(
+          trx,
+          tenantId,
+          row.id,
+          claims.map((c) => c.value),
+        );
         const lost = await claimAttributeValues(trx, tenantId, row.id, claimAttrs);
         // A changed externalId is released and claimed like an identifier: user_external_ids' key decides.
         let externalIdLost = false;
         if (profile.externalId !== row.externalId) {
           if (row.externalId !== null) await users.releaseExternalId(trx, tenantId, row.id, row.externalId);
-          if (profile.externalId !== null) externalIdLost = (await users.claimExternalIdsMany(trx, tenantId, [{ userId: row.id, value: profile.externalId }])).length === 0;
+          if (profile.externalId !== null)
+            externalIdLost =
+              (await users.claimExternalIdsMany(trx, tenantId, [{ userId: row.id, value: profile.externalId }])).length === 0;
         }
         const conflict = conflictError(claims, new Set(claims.map((c) => c.value).filter((v) => !claimed.has(v))), lost, externalIdLost);
         if (conflict) throw conflict;
-        if (newRoles) await replaceUserRoles(trx, tenantId, row.id, newRoles.map((r) => r.id));
-        if (newGroups) await replaceUserGroups(trx, tenantId, row.id, newGroups.groups.map((g) => g.id));
+        if (newRoles)
+          await replaceUserRoles(
+            trx,
+            tenantId,
+            row.id,
+            newRoles.map((r) => r.id),
+          );
+        if (newGroups)
+          await replaceUserGroups(
+            trx,
+            tenantId,
+            row.id,
+            newGroups.groups.map((g) => g.id),
+          );
         // A new password or a deactivation ends every login session and personal token issued before it,
         // with the change: reactivating the user later brings none of them back.
         if (credentialsChanged || active === false) await deleteAllForUser(trx, tenantId, row.id);
@@ -365,7 +460,8 @@ export class UserService {
       if (updated) return this.getUserInternal(ctx, row.id);
       // Someone else changed the user between our read and our write.
       if (ifMatch !== undefined && ifMatch !== '*') throw new AppError('USER_VERSION_MISMATCH');
-      if (attempt >= MAX_UPDATE_ATTEMPTS) throw new AppError('USER_VERSION_MISMATCH', { detail: 'The user kept changing; retry the request' });
+      if (attempt >= MAX_UPDATE_ATTEMPTS)
+        throw new AppError('USER_VERSION_MISMATCH', { detail: 'The user kept changing; retry the request' });
     }
   }
 

@@ -6,7 +6,8 @@ import { startReceiver } from '../../testing/http-receiver.js';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import { testDialects } from '../../testing/test-db.js';
 
-const eventsOf = (received: Array<{ body: string }>) => received.map((r) => JSON.parse(r.body) as { id: string; type: string; data: Record<string, unknown> });
+const eventsOf = (received: Array<{ body: string }>) =>
+  received.map((r) => JSON.parse(r.body) as { id: string; type: string; data: Record<string, unknown> });
 
 for (const dialect of testDialects) {
   describe.skipIf(!dialect.available)(`${dialect.name}: events and webhooks`, () => {
@@ -28,7 +29,13 @@ for (const dialect of testDialects) {
         expect(secret).toMatch(/^whsec_/);
         expect((await t.request(key, { method: 'GET', url: '/v1/webhooks' })).body).not.toContain(secret);
 
-        const user = (await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'hooked@example.com', password: 'correct horse battery' } })).json();
+        const user = (
+          await t.request(key, {
+            method: 'POST',
+            url: '/v1/users',
+            payload: { email: 'hooked@example.com', password: 'correct horse battery' },
+          })
+        ).json();
         await receiver.waitFor((r) => r.length >= 1);
         const [request] = receiver.received;
         const verified = new StandardWebhook(secret).verify(request!.body, {
@@ -36,7 +43,11 @@ for (const dialect of testDialects) {
           'webhook-timestamp': String(request!.headers['webhook-timestamp']),
           'webhook-signature': String(request!.headers['webhook-signature']),
         }) as { type: string; data: Record<string, unknown>; actor: { type: string } };
-        expect(verified).toMatchObject({ type: 'user.created', data: { id: user.id, email: 'hooked@example.com', hasPassword: true }, actor: { type: 'api_key' } });
+        expect(verified).toMatchObject({
+          type: 'user.created',
+          data: { id: user.id, email: 'hooked@example.com', hasPassword: true },
+          actor: { type: 'api_key' },
+        });
         expect(request!.body).not.toContain('argon2');
         expect(request!.body).not.toContain('correct horse');
         expect(() => new StandardWebhook(secret).verify(`${request!.body} `, request!.headers as Record<string, string>)).toThrow();
@@ -56,7 +67,9 @@ for (const dialect of testDialects) {
         expect(ids.size).toBe(1); // the same message each time, so receivers can de-duplicate
         let delivery: { status: string; attempts: Array<{ statusCode: number | null; latencyMs: number }> } | undefined;
         for (let i = 0; i < 100 && delivery?.status !== 'delivered'; i++) {
-          delivery = (await t.request(key, { method: 'GET', url: `/v1/webhooks/${webhook.id}/deliveries` })).json().data.find((d: { eventId: string }) => d.eventId === receiver.received[0]!.headers['webhook-id']);
+          delivery = (await t.request(key, { method: 'GET', url: `/v1/webhooks/${webhook.id}/deliveries` }))
+            .json()
+            .data.find((d: { eventId: string }) => d.eventId === receiver.received[0]!.headers['webhook-id']);
           await new Promise((r) => setTimeout(r, 20));
         }
         expect(delivery?.status).toBe('delivered');
@@ -90,9 +103,20 @@ for (const dialect of testDialects) {
         const { key, tenantId } = await t.tenantWithKey();
         await hook(key, { url: receiver.url });
         const user = (await t.request(key, { method: 'POST', url: '/v1/users', payload: { username: 'audited' } })).json();
-        await t.request(key, { method: 'PATCH', url: `/v1/users/${user.id}`, payload: { active: false, roles: ['admin'], password: 'correct horse battery' } });
+        await t.request(key, {
+          method: 'PATCH',
+          url: `/v1/users/${user.id}`,
+          payload: { active: false, roles: ['admin'], password: 'correct horse battery' },
+        });
         await t.request(key, { method: 'DELETE', url: `/v1/users/${user.id}` });
-        const expected = ['user.created', 'user.updated', 'user.deactivated', 'user.password_changed', 'user.roles_updated', 'user.deleted'];
+        const expected = [
+          'user.created',
+          'user.updated',
+          'user.deactivated',
+          'user.password_changed',
+          'user.roles_updated',
+          'user.deleted',
+        ];
         await receiver.waitFor((r) => expected.every((type) => eventsOf(r).some((e) => e.type === type)));
         const audit = (await t.request(key, { method: 'GET', url: `/v1/events?resourceId=${user.id}` })).json();
         expect(audit.data.map((e: { type: string }) => e.type)).toEqual(expected);
@@ -107,12 +131,30 @@ for (const dialect of testDialects) {
 
     it('should write one user.created event per user of a batch, in the same commit', async () => {
       const { key, tenantId } = await t.tenantWithKey();
-      await t.request(key, { method: 'POST', url: '/v1/users/batch', payload: { users: [{ username: 'b.one' }, { username: 'bad name' }, { username: 'b.two' }] } });
-      const rows = await t.core.database.db.selectFrom('events').select('type').where('tenantId', '=', tenantId).where('type', '=', 'user.created').execute();
+      await t.request(key, {
+        method: 'POST',
+        url: '/v1/users/batch',
+        payload: { users: [{ username: 'b.one' }, { username: 'bad name' }, { username: 'b.two' }] },
+      });
+      const rows = await t.core.database.db
+        .selectFrom('events')
+        .select('type')
+        .where('tenantId', '=', tenantId)
+        .where('type', '=', 'user.created')
+        .execute();
       expect(rows).toHaveLength(2);
       // An atomic batch that fails rolls back, and with it every event it would have announced.
-      await t.request(key, { method: 'POST', url: '/v1/users/batch', payload: { mode: 'atomic', users: [{ username: 'c.one' }, { username: 'b.one' }] } });
-      const after = await t.core.database.db.selectFrom('events').select('type').where('tenantId', '=', tenantId).where('type', '=', 'user.created').execute();
+      await t.request(key, {
+        method: 'POST',
+        url: '/v1/users/batch',
+        payload: { mode: 'atomic', users: [{ username: 'c.one' }, { username: 'b.one' }] },
+      });
+      const after = await t.core.database.db
+        .selectFrom('events')
+        .select('type')
+        .where('tenantId', '=', tenantId)
+        .where('type', '=', 'user.created')
+        .execute();
       expect(after).toHaveLength(2);
     });
 
@@ -132,7 +174,10 @@ for (const dialect of testDialects) {
         expect(state).toMatchObject({ active: false, disabledReason: expect.any(String) });
         expect((await t.request(key, { method: 'GET', url: '/v1/events?type=webhook.disabled' })).json().data).toHaveLength(1);
         const count = receiver.received.length;
-        const redeliver = await t.request(key, { method: 'POST', url: `/v1/webhooks/${webhook.id}/deliveries/${ping.json().deliveryId}/redeliver` });
+        const redeliver = await t.request(key, {
+          method: 'POST',
+          url: `/v1/webhooks/${webhook.id}/deliveries/${ping.json().deliveryId}/redeliver`,
+        });
         expect(redeliver.statusCode).toBe(202);
         await receiver.waitFor((r) => r.length > count);
       } finally {
@@ -143,7 +188,12 @@ for (const dialect of testDialects) {
     it.skipIf(dialect.name !== 'postgres')('should never deliver an event twice with two workers on one database', async () => {
       const receiver = await startReceiver();
       const config = loadConfig({ LOG_LEVEL: 'silent', ROSTER_WEBHOOK_RETRY_SCHEDULE: '50ms', ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true' });
-      const second = await createCore({ config, database: { ...t.core.database, close: async () => undefined }, migrate: false, webhookPollMs: 10 });
+      const second = await createCore({
+        config,
+        database: { ...t.core.database, close: async () => undefined },
+        migrate: false,
+        webhookPollMs: 10,
+      });
       second.webhookWorker.start();
       try {
         const { key } = await t.tenantWithKey();

@@ -30,7 +30,11 @@ export async function remove(db: Executor, tenantId: string, id: string): Promis
 }
 
 export async function insertDeliveries(db: Executor, rows: Array<Insertable<WebhookDeliveryTable>>): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('webhookDeliveries').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('webhookDeliveries')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 /**
@@ -45,7 +49,10 @@ function dueInTurns(db: Executor, now: string) {
     .select((eb) => [
       'id',
       'nextAttemptAt',
-      eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('tenantId').orderBy('nextAttemptAt').orderBy('id')).as('turn'),
+      eb.fn
+        .agg<number>('row_number')
+        .over((ob) => ob.partitionBy('tenantId').orderBy('nextAttemptAt').orderBy('id'))
+        .as('turn'),
     ])
     .where('status', '=', 'pending')
     .where('nextAttemptAt', '<=', now)
@@ -58,17 +65,37 @@ function dueInTurns(db: Executor, now: string) {
  * never take the same delivery; the conditional update is the same guard on SQLite, whose writers are
  * serialised anyway.
  */
-export async function claimDue(db: Executor, dialect: 'sqlite' | 'postgres', now: string, lockUntil: string, limit: number): Promise<DeliveryRow[]> {
+export async function claimDue(
+  db: Executor,
+  dialect: 'sqlite' | 'postgres',
+  now: string,
+  lockUntil: string,
+  limit: number,
+): Promise<DeliveryRow[]> {
   if (dialect === 'sqlite') {
     // One statement that writes first (see claimPendingFanout): the row ids due, locked in one UPDATE.
     const ranked = dueInTurns(db, now).select(sql<number>`rowid`.as('rowNumber'));
-    const turns = db.selectFrom(ranked.as('due')).select('due.rowNumber').orderBy('due.turn').orderBy('due.nextAttemptAt').orderBy('due.id').limit(limit);
-    return db.updateTable('webhookDeliveries').set({ lockedUntil: lockUntil })
+    const turns = db
+      .selectFrom(ranked.as('due'))
+      .select('due.rowNumber')
+      .orderBy('due.turn')
+      .orderBy('due.nextAttemptAt')
+      .orderBy('due.id')
+      .limit(limit);
+    return db
+      .updateTable('webhookDeliveries')
+      .set({ lockedUntil: lockUntil })
       .where(sql.ref('rowid'), 'in', turns)
       .returningAll()
       .execute();
   }
-  const turns = db.selectFrom(dueInTurns(db, now).as('due')).select('due.id').orderBy('due.turn').orderBy('due.nextAttemptAt').orderBy('due.id').limit(limit);
+  const turns = db
+    .selectFrom(dueInTurns(db, now).as('due'))
+    .select('due.id')
+    .orderBy('due.turn')
+    .orderBy('due.nextAttemptAt')
+    .orderBy('due.id')
+    .limit(limit);
   // Ids are UUIDv7, unique across tenants. The window runs in the subquery; the outer rows are locked (SKIP LOCKED).
   const candidates = await db
     .selectFrom('webhookDeliveries')
@@ -84,25 +111,36 @@ export async function claimDue(db: Executor, dialect: 'sqlite' | 'postgres', now
   const claimed: DeliveryRow[] = [];
   for (const tenantId of new Set(candidates.map((c) => c.tenantId))) {
     const ids = candidates.filter((c) => c.tenantId === tenantId).map((c) => c.id);
-    claimed.push(...(await db
-      .updateTable('webhookDeliveries')
-      .set({ lockedUntil: lockUntil })
-      .where('tenantId', '=', tenantId)
-      .where('id', 'in', ids)
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
-      .returningAll()
-      .execute()));
+    claimed.push(
+      ...(await db
+        .updateTable('webhookDeliveries')
+        .set({ lockedUntil: lockUntil })
+        .where('tenantId', '=', tenantId)
+        .where('id', 'in', ids)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
+        .returningAll()
+        .execute()),
+    );
   }
   return claimed;
 }
 
 export async function recordAttempts(db: Executor, rows: Array<Insertable<WebhookAttemptTable>>): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('webhookAttempts').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('webhookAttempts')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 /** Applies the same changes to several deliveries of a tenant in one statement. */
-export async function updateDeliveries(db: Executor, tenantId: string, ids: string[], changes: Updateable<WebhookDeliveryTable>): Promise<void> {
+export async function updateDeliveries(
+  db: Executor,
+  tenantId: string,
+  ids: string[],
+  changes: Updateable<WebhookDeliveryTable>,
+): Promise<void> {
   if (ids.length === 0) return;
   await db.updateTable('webhookDeliveries').set(changes).where('tenantId', '=', tenantId).where('id', 'in', ids).execute();
 }
@@ -124,11 +162,22 @@ export function listDeliveries(db: Executor, tenantId: string, webhookId: string
 
 export function attemptsOf(db: Executor, tenantId: string, deliveryIds: string[]) {
   if (deliveryIds.length === 0) return Promise.resolve([]);
-  return db.selectFrom('webhookAttempts').selectAll().where('tenantId', '=', tenantId).where('deliveryId', 'in', deliveryIds).orderBy('attempt').execute();
+  return db
+    .selectFrom('webhookAttempts')
+    .selectAll()
+    .where('tenantId', '=', tenantId)
+    .where('deliveryId', 'in', deliveryIds)
+    .orderBy('attempt')
+    .execute();
 }
 
 /** Deliveries of this webhook that failed for good since `since`, and whether any succeeded since. */
-export async function recentOutcome(db: Executor, tenantId: string, webhookId: string, since: string): Promise<{ failed: number; delivered: number }> {
+export async function recentOutcome(
+  db: Executor,
+  tenantId: string,
+  webhookId: string,
+  since: string,
+): Promise<{ failed: number; delivered: number }> {
   const rows = await db
     .selectFrom('webhookDeliveries')
     .select(['status', sql<number>`count(*)`.as('n')])
@@ -138,5 +187,8 @@ export async function recentOutcome(db: Executor, tenantId: string, webhookId: s
     .where('status', 'in', ['failed', 'delivered'])
     .groupBy('status')
     .execute();
-  return { failed: Number(rows.find((r) => r.status === 'failed')?.n ?? 0), delivered: Number(rows.find((r) => r.status === 'delivered')?.n ?? 0) };
+  return {
+    failed: Number(rows.find((r) => r.status === 'failed')?.n ?? 0),
+    delivered: Number(rows.find((r) => r.status === 'delivered')?.n ?? 0),
+  };
 }

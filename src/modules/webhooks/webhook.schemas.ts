@@ -26,7 +26,11 @@ export const CreatedWebhookSchema = Type.Object(
 export const CreateWebhookSchema = Type.Object(
   {
     url: Type.String({ maxLength: 2000, description: 'http(s) URL that receives POSTs' }),
-    eventTypes: Type.Optional(Type.Union([Type.Array(EventTypeName, { minItems: 1, uniqueItems: true }), Type.Null()], { description: 'Omit or null for every event' })),
+    eventTypes: Type.Optional(
+      Type.Union([Type.Array(EventTypeName, { minItems: 1, uniqueItems: true }), Type.Null()], {
+        description: 'Omit or null for every event',
+      }),
+    ),
     secret: Type.Optional(Type.String({ maxLength: 200, description: 'Your own whsec_… secret; generated when omitted' })),
     description: Type.Optional(Type.String({ maxLength: 500 })),
     active: Type.Optional(Type.Boolean({ description: 'Default true' })),
@@ -52,7 +56,13 @@ export const DeliverySchema = Type.Object(
     eventId: Type.String(),
     status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
     attempts: Type.Array(
-      Type.Object({ attempt: Type.Integer(), startedAt: Type.String(), statusCode: Type.Union([Type.Integer(), Type.Null()]), latencyMs: Type.Integer(), error: Type.Union([Type.String(), Type.Null()]) }),
+      Type.Object({
+        attempt: Type.Integer(),
+        startedAt: Type.String(),
+        statusCode: Type.Union([Type.Integer(), Type.Null()]),
+        latencyMs: Type.Integer(),
+        error: Type.Union([Type.String(), Type.Null()]),
+      }),
     ),
     nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
     deliveredAt: Type.Union([Type.String(), Type.Null()]),

@@ -13,8 +13,14 @@ import type { CreateWebhookInput, Delivery, PatchWebhookInput, Webhook } from '.
 
 export function toWebhookResource(row: WebhookRow): Webhook {
   return {
-    id: row.id, url: row.url, eventTypes: row.eventTypes === null ? null : readJson<string[]>(row.eventTypes), description: row.description,
-    active: readBool(row.active), disabledReason: row.disabledReason, createdAt: toIso(row.createdAt), updatedAt: toIso(row.updatedAt),
+    id: row.id,
+    url: row.url,
+    eventTypes: row.eventTypes === null ? null : readJson<string[]>(row.eventTypes),
+    description: row.description,
+    active: readBool(row.active),
+    disabledReason: row.disabledReason,
+    createdAt: toIso(row.createdAt),
+    updatedAt: toIso(row.updatedAt),
   };
 }
 
@@ -27,18 +33,37 @@ async function checkUrl(url: string, errors: FieldError[], allowPrivate: boolean
     errors.push(fieldError('/url', 'FIELD_INVALID', 'Not a URL'));
     return;
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') errors.push(fieldError('/url', 'FIELD_INVALID', 'Webhook URLs are http or https'));
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    errors.push(fieldError('/url', 'FIELD_INVALID', 'Webhook URLs are http or https'));
   else if (!allowPrivate) {
     const blocked = await nonPublicTarget(parsed);
-    if (blocked) errors.push(fieldError('/url', 'URL_NOT_PUBLIC', `The webhook host is not a public address (${blocked}); set ROSTER_WEBHOOK_ALLOW_PRIVATE=true to allow it`));
+    if (blocked)
+      errors.push(
+        fieldError(
+          '/url',
+          'URL_NOT_PUBLIC',
+          `The webhook host is not a public address (${blocked}); set ROSTER_WEBHOOK_ALLOW_PRIVATE=true to allow it`,
+        ),
+      );
   }
 }
 
 /** A delivery due now, not yet attempted. */
 function pendingDelivery(tenantId: string, webhookId: string, eventId: string, now: string) {
   return {
-    tenantId, id: newId(), webhookId, eventId, status: 'pending' as const, attempts: 0, nextAttemptAt: now,
-    lockedUntil: null, lastStatusCode: null, lastError: null, createdAt: now, updatedAt: now, deliveredAt: null,
+    tenantId,
+    id: newId(),
+    webhookId,
+    eventId,
+    status: 'pending' as const,
+    attempts: 0,
+    nextAttemptAt: now,
+    lockedUntil: null,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: now,
+    updatedAt: now,
+    deliveredAt: null,
   };
 }
 
@@ -49,7 +74,11 @@ const subscribed = (row: WebhookRow, type: string) => row.eventTypes === null ||
  * webhook worker runs it for committed events (`pendingFanout`), so neither the number of webhooks
  * nor any endpoint slows a write.
  */
-export async function enqueueDeliveries(trx: Executor, tenantId: string, events: Array<{ id: string; type: string; occurredAt: string | Date }>): Promise<void> {
+export async function enqueueDeliveries(
+  trx: Executor,
+  tenantId: string,
+  events: Array<{ id: string; type: string; occurredAt: string | Date }>,
+): Promise<void> {
   const active = await webhooks.listActive(trx, tenantId);
   if (active.length === 0) return;
   const now = nowIso();
@@ -57,7 +86,9 @@ export async function enqueueDeliveries(trx: Executor, tenantId: string, events:
   const existedAt = (w: WebhookRow, event: { occurredAt: string | Date }) => toIso(w.createdAt) <= toIso(event.occurredAt);
   await webhooks.insertDeliveries(
     trx,
-    events.flatMap((event) => active.filter((w) => subscribed(w, event.type) && existedAt(w, event)).map((w) => pendingDelivery(tenantId, w.id, event.id, now))),
+    events.flatMap((event) =>
+      active.filter((w) => subscribed(w, event.type) && existedAt(w, event)).map((w) => pendingDelivery(tenantId, w.id, event.id, now)),
+    ),
   );
 }
 
@@ -76,13 +107,21 @@ export class WebhookService {
     requirePermission(ctx.principal, 'webhooks:manage');
     const errors: FieldError[] = [];
     await checkUrl(input.url, errors, this.allowPrivate);
-    if (input.secret !== undefined && !isWebhookSecret(input.secret)) errors.push(fieldError('/secret', 'FIELD_INVALID', 'Secrets are whsec_ followed by at least 24 base64 characters'));
+    if (input.secret !== undefined && !isWebhookSecret(input.secret))
+      errors.push(fieldError('/secret', 'FIELD_INVALID', 'Secrets are whsec_ followed by at least 24 base64 characters'));
     throwIfFieldErrors(errors);
     const now = nowIso();
     const row = {
-      tenantId: ctx.tenantId, id: newId(), url: input.url, eventTypes: input.eventTypes ? JSON.stringify(input.eventTypes) : null,
-      secret: input.secret ?? generateWebhookSecret(), description: input.description ?? null, active: input.active ?? true,
-      disabledReason: null, createdAt: now, updatedAt: now,
+      tenantId: ctx.tenantId,
+      id: newId(),
+      url: input.url,
+      eventTypes: input.eventTypes ? JSON.stringify(input.eventTypes) : null,
+      secret: input.secret ?? generateWebhookSecret(),
+      description: input.description ?? null,
+      active: input.active ?? true,
+      disabledReason: null,
+      createdAt: now,
+      updatedAt: now,
     };
     const resource = toWebhookResource(row);
     await this.db.transaction().execute(async (trx) => {
@@ -132,7 +171,9 @@ export class WebhookService {
     const current = await this.find(ctx.tenantId, id);
     await this.db.transaction().execute(async (trx) => {
       await webhooks.remove(trx, ctx.tenantId, current.id);
-      await recordFor(trx, ctx, [{ type: 'webhook.deleted', resourceType: 'webhook', resourceId: current.id, data: toWebhookResource(current) }]);
+      await recordFor(trx, ctx, [
+        { type: 'webhook.deleted', resourceType: 'webhook', resourceId: current.id, data: toWebhookResource(current) },
+      ]);
     });
   }
 
@@ -141,8 +182,17 @@ export class WebhookService {
     requirePermission(ctx.principal, 'webhooks:manage');
     const webhook = await this.find(ctx.tenantId, id);
     const rows = await webhooks.listDeliveries(this.db, ctx.tenantId, webhook.id, limit);
-    const attempts = await webhooks.attemptsOf(this.db, ctx.tenantId, rows.map((r) => r.id));
-    return rows.map((row) => toDelivery(row, attempts.filter((a) => a.deliveryId === row.id)));
+    const attempts = await webhooks.attemptsOf(
+      this.db,
+      ctx.tenantId,
+      rows.map((r) => r.id),
+    );
+    return rows.map((row) =>
+      toDelivery(
+        row,
+        attempts.filter((a) => a.deliveryId === row.id),
+      ),
+    );
   }
 
   /** Queues a delivery again now, whatever its state. @throws PERMISSION_DENIED; WEBHOOK_NOT_FOUND; DELIVERY_NOT_FOUND */
@@ -151,7 +201,12 @@ export class WebhookService {
     const webhook = await this.find(ctx.tenantId, webhookId);
     const delivery = isUuid(deliveryId) ? await webhooks.findDelivery(this.db, ctx.tenantId, deliveryId.toLowerCase()) : undefined;
     if (!delivery || delivery.webhookId !== webhook.id) throw new AppError('DELIVERY_NOT_FOUND', { details: { id: deliveryId } });
-    await webhooks.updateDeliveries(this.db, ctx.tenantId, [delivery.id], { status: 'pending', nextAttemptAt: nowIso(), lockedUntil: null, updatedAt: nowIso() });
+    await webhooks.updateDeliveries(this.db, ctx.tenantId, [delivery.id], {
+      status: 'pending',
+      nextAttemptAt: nowIso(),
+      lockedUntil: null,
+      updatedAt: nowIso(),
+    });
     this.onQueued();
   }
 
@@ -160,9 +215,13 @@ export class WebhookService {
     requirePermission(ctx.principal, 'webhooks:manage');
     const webhook = await this.find(ctx.tenantId, id);
     const result = await this.db.transaction().execute(async (trx) => {
-      const [eventId] = await recordEvents(trx, ctx.tenantId, actorOf(ctx.principal, ctx.requestId), [
-        { type: 'webhook.ping', resourceType: 'webhook', resourceId: webhook.id, data: toWebhookResource(webhook) },
-      ], { fanOut: false });
+      const [eventId] = await recordEvents(
+        trx,
+        ctx.tenantId,
+        actorOf(ctx.principal, ctx.requestId),
+        [{ type: 'webhook.ping', resourceType: 'webhook', resourceId: webhook.id, data: toWebhookResource(webhook) }],
+        { fanOut: false },
+      );
       const delivery = pendingDelivery(ctx.tenantId, webhook.id, eventId as string, nowIso());
       await webhooks.insertDeliveries(trx, [delivery]);
       return { eventId: eventId as string, deliveryId: delivery.id };
@@ -178,11 +237,23 @@ export class WebhookService {
   }
 }
 
-function toDelivery(row: DeliveryRow, attempts: Array<{ attempt: number; startedAt: string | Date; statusCode: number | null; latencyMs: number; error: string | null }>): Delivery {
+function toDelivery(
+  row: DeliveryRow,
+  attempts: Array<{ attempt: number; startedAt: string | Date; statusCode: number | null; latencyMs: number; error: string | null }>,
+): Delivery {
   return {
-    id: row.id, eventId: row.eventId, status: row.status,
-    attempts: attempts.map((a) => ({ attempt: a.attempt, startedAt: toIso(a.startedAt), statusCode: a.statusCode, latencyMs: a.latencyMs, error: a.error })),
+    id: row.id,
+    eventId: row.eventId,
+    status: row.status,
+    attempts: attempts.map((a) => ({
+      attempt: a.attempt,
+      startedAt: toIso(a.startedAt),
+      statusCode: a.statusCode,
+      latencyMs: a.latencyMs,
+      error: a.error,
+    })),
     nextAttemptAt: row.status === 'pending' && row.nextAttemptAt !== null ? toIso(row.nextAttemptAt) : null,
-    deliveredAt: row.deliveredAt === null ? null : toIso(row.deliveredAt), createdAt: toIso(row.createdAt),
+    deliveredAt: row.deliveredAt === null ? null : toIso(row.deliveredAt),
+    createdAt: toIso(row.createdAt),
   };
 }
