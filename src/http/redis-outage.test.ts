@@ -127,6 +127,8 @@ describe('Redis outage: rate limits fall back to per-process counting, readiness
     const a = await app(env);
     const b = await app(env);
     expect((await a.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'degraded', redis: 'down' });
+    // Wait for the event, not for time: a has tried Redis, been refused and said so, before Redis comes back.
+    await eventually(async () => a.logs.lines.some((l) => l.includes('"redis":"down"')), 'a to log Redis down');
 
     standIn.set('forward');
     for (const t of [a, b])
