@@ -44,6 +44,13 @@ describe('overload: rate limits, hashing admission, security headers', () => {
     const env = { REDIS_URL: redisUrl as string, ROSTER_RATE_LIMIT_PER_KEY: '6' };
     const a = await app(env);
     const b = await app(env);
+    // Until a process's Redis connection is ready it counts on its own: wait for both to share (the event, not a delay).
+    for (const t of [a, b]) {
+      for (let i = 0; (await t.app.inject({ url: '/readyz' })).json().redis !== 'up'; i++) {
+        if (i > 300) throw new Error('Redis did not become ready');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     // One tenant and key, seen by both servers (they share nothing but Redis here, so the key is made in each database).
     const { key } = await a.tenantWithKey();
     const keyB = key;
