@@ -9,6 +9,8 @@ export interface PoolStats {
   waiting: number;
 }
 
+type CountQuery = Promise<{ n: number | string | bigint } | undefined>;
+
 /**
  * Work waiting in the shared tables, counted when Prometheus scrapes: what an operator alerts on
  * (deliveries piling up, mail not leaving, imports stuck) is state in the database, shared by every
@@ -16,108 +18,80 @@ export interface PoolStats {
  * index, so a scrape stays cheap however large the tables grow.
  */
 export function registerBacklogMetrics(registry: Registry, db: Db, poolStats?: () => PoolStats): void {
-  const count = async (query: Promise<{ n: number | string | bigint } | undefined>) => Number((await query)?.n ?? 0);
-
-  new Gauge({
-    name: 'roster_webhook_deliveries_pending',
-    help: 'Webhook deliveries waiting for their first or next attempt',
-    registers: [registry],
-    async collect() {
-      this.set(
-        await count(
-          db
-            .selectFrom('webhookDeliveries')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .where('status', '=', 'pending')
-            .executeTakeFirst(),
-        ),
-      );
-    },
-  });
-  new Gauge({
-    name: 'roster_webhook_deliveries_failed',
-    help: 'Webhook deliveries that gave up after their last retry (kept for the delivery log and redelivery)',
-    registers: [registry],
-    async collect() {
-      this.set(
-        await count(
-          db
-            .selectFrom('webhookDeliveries')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .where('status', '=', 'failed')
-            .executeTakeFirst(),
-        ),
-      );
-    },
-  });
-  new Gauge({
-    name: 'roster_events_pending_fanout',
-    help: 'Committed events not yet turned into webhook deliveries',
-    registers: [registry],
-    async collect() {
-      this.set(
-        await count(
-          db
-            .selectFrom('events')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .where('pendingFanout', '=', sql.lit(true))
-            .executeTakeFirst(),
-        ),
-      );
-    },
-  });
-  const imports = new Gauge({
-    name: 'roster_import_jobs',
-    help: 'Import jobs waiting or running',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      for (const status of ['queued', 'running'] as const) {
-        imports.set(
-          { status },
-          await count(
-            db
-              .selectFrom('importJobs')
-              .select((eb) => eb.fn.countAll().as('n'))
-              .where('status', '=', status)
-              .executeTakeFirst(),
-          ),
-        );
-      }
-    },
-  });
-  const mail = new Gauge({
-    name: 'roster_mail_messages',
-    help: 'Mail waiting to be sent, or given up on',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      for (const status of ['pending', 'failed'] as const) {
-        mail.set(
-          { status },
-          await count(
-            db
-              .selectFrom('mailMessages')
-              .select((eb) => eb.fn.countAll().as('n'))
-              .where('status', '=', status)
-              .executeTakeFirst(),
-          ),
-        );
-      }
-    },
-  });
-  if (poolStats) {
-    const pool = new Gauge({
-      name: 'roster_db_pool_connections',
-      help: 'PostgreSQL pool connections of this process: total open, idle, and requests waiting for one',
-      labelNames: ['state'] as const,
+  const value = async (read: CountQuery | number) => {
+    const result = await read;
+    return typeof result === 'number' ? result : Number(result?.n ?? 0);
+  };
+  /** A gauge read when scraped. */
+  const count = (name: string, help: string, read: () => CountQuery) =>
+    new Gauge({
+      name,
+      help,
       registers: [registry],
-      collect() {
-        const stats = poolStats();
-        pool.set({ state: 'total' }, stats.total);
-        pool.set({ state: 'idle' }, stats.idle);
-        pool.set({ state: 'waiting' }, stats.waiting);
+      async collect() {
+        this.set(await value(read()));
       },
     });
+  /** A gauge with one series per value of its label, each read when scraped. */
+  const countBy = <V extends string>(
+    name: string,
+    help: string,
+    label: string,
+    values: readonly V[],
+    read: (value: V) => CountQuery | number,
+  ) => {
+    const metric: Gauge<string> = new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      async collect() {
+        for (const v of values) metric.set({ [label]: v }, await value(read(v)));
+      },
+    });
+  };
+  const deliveries = (status: 'pending' | 'failed') => () =>
+    db
+      .selectFrom('webhookDeliveries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', status)
+      .executeTakeFirst();
+
+  count('roster_webhook_deliveries_pending', 'Webhook deliveries waiting for their first or next attempt', deliveries('pending'));
+  count(
+    'roster_webhook_deliveries_failed',
+    'Webhook deliveries that gave up after their last retry (kept for the delivery log and redelivery)',
+    deliveries('failed'),
+  );
+  count('roster_events_pending_fanout', 'Committed events not yet turned into webhook deliveries', () =>
+    db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('pendingFanout', '=', sql.lit(true))
+      .executeTakeFirst(),
+  );
+  countBy('roster_import_jobs', 'Import jobs waiting or running', 'status', ['queued', 'running'] as const, (status) =>
+    db
+      .selectFrom('importJobs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', status)
+      .executeTakeFirst(),
+  );
+  countBy('roster_mail_messages', 'Mail waiting to be sent, or given up on', 'status', ['pending', 'failed'] as const, (status) =>
+    db
+      .selectFrom('mailMessages')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', status)
+      .executeTakeFirst(),
+  );
+  if (poolStats) {
+    const states = ['total', 'idle', 'waiting'] as const;
+    countBy(
+      'roster_db_pool_connections',
+      'PostgreSQL pool connections of this process: total open, idle, and requests waiting for one',
+      'state',
+      states,
+      (state) => poolStats()[state],
+    );
   }
 }
