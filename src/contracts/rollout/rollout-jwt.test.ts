@@ -1,28 +1,12 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import { testDialects } from '../../testing/test-db.js';
+import { jwksServer } from '../testing/jwks-server.js';
 
 const SECRET = 'a-shared-secret-of-at-least-32-characters!';
 const AUDIENCE = 'roster-jwt-test';
 const ISSUER = 'https://idp.test/';
-
-/** A JWKS endpoint on loopback serving one RS256 public key, as an identity provider would. */
-async function jwksServer() {
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  const server = http.createServer((_req, res) =>
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
-    privateKey,
-    close: () => new Promise((r) => server.close(r)),
-  };
-}
 
 type Claims = Record<string, unknown>;
 /** Signs `claims` as given (undefined members dropped): `exp`/`iat`/`aud`/`iss` only when present in `claims`. */

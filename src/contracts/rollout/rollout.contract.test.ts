@@ -1,10 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, problems, rolloutSeed } from '../testing/seed-schemas.js';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import { testDialects } from '../../testing/test-db.js';
+import { jwksServer } from '../testing/jwks-server.js';
 
 const seed = rolloutSeed();
 const validRequest = compile(seed.request['application/json'] as object);
@@ -13,21 +12,6 @@ const validBadRequest = compile(seed.responses['400'] as object);
 const validConflict = compile(seed.responses['409'] as object);
 const SECRET = 'a-shared-secret-of-at-least-32-characters!';
 const AUDIENCE = 'roster-test';
-
-/** A JWKS endpoint on loopback serving one RS256 public key, as an identity provider would. */
-async function jwksServer() {
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  const server = http.createServer((_req, res) =>
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
-    privateKey,
-    close: () => new Promise((r) => server.close(r)),
-  };
-}
 
 /** A multipart/form-data body as a browser or HTTP client would send it. */
 async function multipart(fields: Array<[string, string]>): Promise<{ payload: Buffer; contentType: string }> {
