@@ -36,6 +36,22 @@ export interface MailRecipient {
   reset?: boolean;
 }
 
+/** How a mail addresses a user: the name it greets and the login it reminds of. */
+export function addressee(user: {
+  email: string | null;
+  username: string | null;
+  displayName: string | null;
+  givenName: string | null;
+  locale: string;
+}) {
+  return {
+    email: user.email,
+    name: user.displayName ?? user.givenName ?? user.username ?? user.email ?? '',
+    login: user.username ?? user.email ?? '',
+    locale: user.locale,
+  };
+}
+
 /** At most one reset mail per user in this window: a public endpoint must not become a mail cannon. */
 const RESET_MAIL_INTERVAL_MS = 60_000;
 
@@ -157,10 +173,7 @@ export class MailService {
       await queueUserMail(trx, ctx, { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug }, this.links.publicUrl, [
         {
           userId: user.id,
-          email: user.email,
-          name: user.displayName ?? user.givenName ?? user.username ?? user.email ?? '',
-          login: user.username ?? user.email ?? '',
-          locale: user.locale,
+          ...addressee(user),
           hasPassword: user.passwordHash !== null,
           welcome: false,
           verify: false,

@@ -26,7 +26,7 @@ import type { GroupRow } from '../groups/group.table.js';
 import { assertCanGrant, assignRoles, loadRoles, matchRoles, type RoleRecord } from '../roles/role.service.js';
 import type { PersonNameField, TenantSettings } from '../settings/settings.schemas.js';
 import type { Tenant } from '../tenants/tenant.schemas.js';
-import { queueUserMail } from '../mail/mail.service.js';
+import { addressee, queueUserMail } from '../mail/mail.service.js';
 import * as users from './user.repository.js';
 import { inputFieldError } from '../../lib/safe-input.js';
 import { identifiersOf, prepareProfile, type FreeTextField, type IdentifierClaim, type PreparedProfile } from './user.rules.js';
@@ -553,10 +553,7 @@ export class UserCreator {
       this.publicUrl,
       mailed.map(({ candidate, row }) => ({
         userId: row.id,
-        email: candidate.profile.email,
-        name: candidate.profile.displayName ?? candidate.profile.givenName ?? candidate.profile.username ?? candidate.profile.email ?? '',
-        login: candidate.profile.username ?? candidate.profile.email ?? '',
-        locale: candidate.profile.locale,
+        ...addressee(candidate.profile),
         hasPassword: row.passwordHash !== null && row.passwordHash !== undefined,
         welcome: candidate.input.sendWelcomeEmail === true,
         verify: candidate.input.sendVerificationEmail === true,
