@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver } from '../testing/http-receiver.js';
 import { freePort, processStores, RosterProcesses } from '../testing/roster-process.js';
+import { until } from '../testing/until.js';
 
 /** `npm run soak`: many more kills, at spread-out moments. */
 const KILLS: Array<readonly [number, number]> =
@@ -33,14 +34,6 @@ for (const store of stores) {
     const restart = async () => {
       procs.start(port);
       await procs.ready(port);
-    };
-
-    const until = async (check: () => Promise<boolean>, timeoutMs: number) => {
-      const end = Date.now() + timeoutMs;
-      while (!(await check().catch(() => false))) {
-        if (Date.now() > end) throw new Error('timed out');
-        await new Promise((r) => setTimeout(r, 50));
-      }
     };
 
     beforeAll(async () => {
@@ -107,7 +100,7 @@ for (const store of stores) {
       });
       // Kill once the server has acknowledged some batches (the event this test needs), however slow the
       // machine, so the kill falls in the middle of the later ones.
-      await until(async () => acknowledged.length >= 50 || senderDone, 300_000);
+      await until(() => acknowledged.length >= 50 || senderDone, 'acknowledged batches', 300_000);
       await procs.stop(procs.children.at(-1) as NonNullable<(typeof procs.children)[number]>, 'SIGKILL');
       await sender;
       expect(acknowledged.length).toBeGreaterThan(0);
@@ -130,11 +123,15 @@ for (const store of stores) {
       expect(submitted.status).toBe(202);
       const id = ((await submitted.json()) as { id: string }).id;
       let before = 0;
-      await until(async () => (before = (await call()('GET', `/v1/imports/${id}`)).body.processed as number) > 0, 60_000);
+      await until(
+        async () => (before = (await call()('GET', `/v1/imports/${id}`)).body.processed as number) > 0,
+        'the import to start',
+        60_000,
+      );
       await procs.stop(current(), 'SIGKILL');
       expect(before).toBeLessThan(rows);
       await restart();
-      await until(async () => (await call()('GET', `/v1/imports/${id}`)).body.status === 'completed', 120_000);
+      await until(async () => (await call()('GET', `/v1/imports/${id}`)).body.status === 'completed', 'the import to complete', 120_000);
       expect((await call()('GET', `/v1/imports/${id}`)).body).toMatchObject({ processed: rows, created: rows, failed: 0 });
       const stored = await emailsLike('imp-');
       expect(stored).toHaveLength(rows);

@@ -87,15 +87,6 @@ for (const dialect of testDialects) {
       expect(res.json().data.map((u: { email: string }) => u.email)).toContain('victim@corp-b.com');
     }
 
-    async function waitForJob(id: string) {
-      for (let i = 0; i < 600; i++) {
-        const job = (await t.request(attacker.key, { method: 'GET', url: `/v1/imports/${id}` })).json();
-        if (job.status === 'completed' || job.status === 'failed') return job;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('import did not finish');
-    }
-
     async function importFile(body: string, contentType: string, query = '') {
       const res = await t.request(attacker.key, {
         method: 'POST',
@@ -104,7 +95,7 @@ for (const dialect of testDialects) {
         payload: body,
       });
       if (res.statusCode !== 202) return { res, job: undefined, errors: [] as Array<{ row: number; code: string; field: string | null }> };
-      const job = await waitForJob(res.json().id);
+      const job = await t.waitForImport(attacker.key, res.json().id);
       const errors = (await t.request(attacker.key, { method: 'GET', url: `/v1/imports/${job.id}/errors` })).json().data;
       return { res, job, errors: errors as Array<{ row: number; code: string; field: string | null }> };
     }

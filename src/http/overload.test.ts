@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/test-app.js';
+import { until } from '../testing/until.js';
 import { testDialects } from '../testing/test-db.js';
 
 const sqlite = testDialects[0]!;
@@ -45,12 +46,7 @@ describe('overload: rate limits, hashing admission, security headers', () => {
     const a = await app(env);
     const b = await app(env);
     // Until a process's Redis connection is ready it counts on its own: wait for both to share (the event, not a delay).
-    for (const t of [a, b]) {
-      for (let i = 0; (await t.app.inject({ url: '/readyz' })).json().redis !== 'up'; i++) {
-        if (i > 300) throw new Error('Redis did not become ready');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    for (const t of [a, b]) await until(async () => (await t.app.inject({ url: '/readyz' })).json().redis === 'up', 'Redis to be ready');
     // One tenant and key, seen by both servers (they share nothing but Redis here, so the key is made in each database).
     const { key } = await a.tenantWithKey();
     const keyB = key;

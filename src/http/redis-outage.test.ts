@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { freePort } from '../testing/roster-process.js';
 import { createTestApp, type TestApp } from '../testing/test-app.js';
 import { testDialects } from '../testing/test-db.js';
+import { until } from '../testing/until.js';
 
 const sqlite = testDialects[0]!;
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -50,15 +51,6 @@ async function redisStandIn(mode: 'refuse' | 'blackhole' | 'forward') {
       return new Promise((resolve) => server.close(resolve));
     },
   };
-}
-
-/** Polls until `check` holds (bounded), for state that changes when a reconnect happens. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('Redis outage: rate limits fall back to per-process counting, readiness reports it', () => {
@@ -128,11 +120,10 @@ describe('Redis outage: rate limits fall back to per-process counting, readiness
     const b = await app(env);
     expect((await a.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'degraded', redis: 'down' });
     // Wait for the event, not for time: a has tried Redis, been refused and said so, before Redis comes back.
-    await eventually(async () => a.logs.lines.some((l) => l.includes('"redis":"down"')), 'a to log Redis down');
+    await until(async () => a.logs.lines.some((l) => l.includes('"redis":"down"')), 'a to log Redis down');
 
     standIn.set('forward');
-    for (const t of [a, b])
-      await eventually(async () => (await t.app.inject({ url: '/readyz' })).json().status === 'ready', 'Redis to be back');
+    for (const t of [a, b]) await until(async () => (await t.app.inject({ url: '/readyz' })).json().status === 'ready', 'Redis to be back');
     expect((await a.app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready', redis: 'up' });
     // A fresh key: two requests on a, then b (which does not know the key: 401) shares a's count.
     const { key } = await a.tenantWithKey();
@@ -152,7 +143,7 @@ describe('Redis outage: rate limits fall back to per-process counting, readiness
     const started = performance.now();
     expect((await a.request(key, { method: 'GET', url: '/v1/users' })).statusCode).toBe(200);
     expect(performance.now() - started).toBeLessThan(HANG_MS);
-    await eventually(async () => (await a.app.inject({ url: '/readyz' })).json().status === 'degraded', 'a to see Redis down');
+    await until(async () => (await a.app.inject({ url: '/readyz' })).json().status === 'degraded', 'a to see Redis down');
   });
 });
 
@@ -181,7 +172,7 @@ describe('Redis outage in a real `roster serve` process', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       const base = `http://127.0.0.1:${port}`;
-      await eventually(
+      await until(
         async () =>
           (await fetch(`${base}/readyz`).then(
             (r) => r.status,

@@ -5,6 +5,8 @@ import { loadConfig } from '../config/config.js';
 import { buildHttpServer } from '../http/server.js';
 import { cliPrincipal } from '../cli/cli-context.js';
 import { newId } from '../lib/ids.js';
+import { until } from './until.js';
+import type { ImportJob } from '../modules/imports/import.schemas.js';
 import type { TestDialect } from './test-db.js';
 
 /** Captures every log line the app writes, to prove no secret reaches the logs. */
@@ -27,6 +29,8 @@ export interface TestApp {
   tenantWithKey(role?: string): Promise<{ tenantId: string; slug: string; key: string }>;
   /** An API key of the tenant whose role holds exactly `permissions` (custom roles have no API yet). */
   keyWithPermissions(tenantId: string, permissions: string[]): Promise<string>;
+  /** GET /v1/imports/:id until the job has ended (completed or failed); its last answer. */
+  waitForImport(key: string, id: string): Promise<ImportJob>;
   close(): Promise<void>;
 }
 
@@ -93,6 +97,14 @@ export async function createTestApp(
         })
         .execute();
       return (await core.apiKeys.createKey(cliPrincipal, tenantId, { name: 'custom', role: name })).secret;
+    },
+    async waitForImport(key, id) {
+      let job = {} as ImportJob;
+      await until(async () => {
+        job = (await request(key, { method: 'GET', url: `/v1/imports/${id}` })).json<ImportJob>();
+        return job.status === 'completed' || job.status === 'failed';
+      }, `import ${id} to finish`);
+      return job;
     },
     async close() {
       await app.close();

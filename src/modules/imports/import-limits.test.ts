@@ -13,15 +13,6 @@ for (const dialect of testDialects) {
     });
     afterAll(async () => t?.close());
 
-    async function waitForJob(key: string, id: string) {
-      for (let i = 0; i < 300; i++) {
-        const job = (await t.request(key, { method: 'GET', url: `/v1/imports/${id}` })).json();
-        if (job.status === 'completed' || job.status === 'failed') return job;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('import did not finish');
-    }
-
     async function emails(tenantId: string): Promise<string[]> {
       const rows = await t.core.database.db.selectFrom('users').select('email').where('tenantId', '=', tenantId).orderBy('email').execute();
       return rows.map((r) => r.email as string);
@@ -48,7 +39,7 @@ for (const dialect of testDialects) {
       ].join('\n');
       const res = await t.request(key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'text/csv' }, payload: csv });
       expect(res.statusCode).toBe(202);
-      const job = await waitForJob(key, res.json().id);
+      const job = await t.waitForImport(key, res.json().id);
       expect(job).toMatchObject({ status: 'completed', totalRows: 6, processed: 6, created: 3, failed: 3 });
       expect(await importErrors(key, job.id)).toEqual([
         {
@@ -84,7 +75,7 @@ for (const dialect of testDialects) {
         payload: body,
       });
       expect(res.statusCode).toBe(202);
-      const job = await waitForJob(key, res.json().id);
+      const job = await t.waitForImport(key, res.json().id);
       expect(job).toMatchObject({ status: 'completed', totalRows: 5, created: 2, failed: 3 });
       const errors = await importErrors(key, job.id);
       expect(errors.map((e) => [e.row, e.code])).toEqual([
@@ -122,7 +113,7 @@ for (const dialect of testDialects) {
         headers: { 'content-type': 'text/csv' },
         payload: 'email\nafter@corp.com\n',
       });
-      expect((await waitForJob(key, next.json().id)).status).toBe('completed');
+      expect((await t.waitForImport(key, next.json().id)).status).toBe('completed');
       expect(await emails(tenantId)).toEqual(['after@corp.com']);
     });
 

@@ -10,15 +10,6 @@ for (const dialect of testDialects) {
     });
     afterAll(async () => t?.close());
 
-    async function waitForJob(key: string, id: string) {
-      for (let i = 0; i < 300; i++) {
-        const job = (await t.request(key, { method: 'GET', url: `/v1/imports/${id}` })).json();
-        if (job.status === 'completed' || job.status === 'failed') return job;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('import did not finish');
-    }
-
     it('should import a CSV upload in the background with progress and per-row errors', async () => {
       const { key, tenantId } = await t.tenantWithKey();
       const lines = ['Mail,First,Team', ...Array.from({ length: 1200 }, (_, i) => `csv${i}@example.com,Ann ${i},core`)];
@@ -32,7 +23,7 @@ for (const dialect of testDialects) {
       });
       expect(res.statusCode).toBe(202);
       expect(res.json()).toMatchObject({ status: 'queued', totalRows: 1201, processed: 0 });
-      const job = await waitForJob(key, res.json().id);
+      const job = await t.waitForImport(key, res.json().id);
       expect(job).toMatchObject({ status: 'completed', totalRows: 1201, processed: 1201, created: 1199, failed: 2 });
       const errors = (await t.request(key, { method: 'GET', url: `/v1/imports/${job.id}/errors` })).json();
       expect(errors.data).toEqual([
@@ -59,7 +50,7 @@ for (const dialect of testDialects) {
       });
       expect(res.statusCode).toBe(202);
       expect(res.json()).toMatchObject({ dryRun: true, totalRows: 4 });
-      const job = await waitForJob(key, res.json().id);
+      const job = await t.waitForImport(key, res.json().id);
       expect(job).toMatchObject({ status: 'completed', dryRun: true, processed: 4, created: 2, failed: 2 });
       const errors = (await t.request(key, { method: 'GET', url: `/v1/imports/${job.id}/errors` })).json();
       expect(errors.data.map((e: { row: number; code: string }) => [e.row, e.code])).toEqual([
@@ -83,7 +74,7 @@ for (const dialect of testDialects) {
         headers: { 'content-type': 'application/x-ndjson' },
         payload: body,
       });
-      const job = await waitForJob(key, res.json().id);
+      const job = await t.waitForImport(key, res.json().id);
       expect(job).toMatchObject({ status: 'completed', created: 2, failed: 1 });
       const errors = (await t.request(key, { method: 'GET', url: `/v1/imports/${job.id}/errors` })).json();
       expect(errors.data).toEqual([expect.objectContaining({ row: 2, code: 'VALIDATION_FAILED' })]);

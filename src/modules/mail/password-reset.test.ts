@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkTokenIn, startSmtpSink, type SmtpSink } from '../../testing/smtp-sink.js';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
+import { until } from '../../testing/until.js';
 import { testDialects } from '../../testing/test-db.js';
-
-const until = async (check: () => Promise<boolean>, timeoutMs = 30_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 for (const dialect of testDialects) {
   describe.skipIf(!dialect.available)(`${dialect.name}: forgot password and the admin's reset mail`, () => {
@@ -83,7 +76,7 @@ for (const dialect of testDialects) {
         expect(a.headers['content-length']).toBe(answers[0]?.headers['content-length']);
       }
       // The known login's mail arrives; by then the others' work has run too, and left nothing.
-      await until(async () => smtp.received.some((m) => m.to.includes('marker2@acme.com')));
+      await until(() => smtp.received.some((m) => m.to.includes('marker2@acme.com')), "the known login's mail");
       expect(smtp.received.some((m) => m.to.includes('nobody@acme.com') || m.to.includes('gone@acme.com'))).toBe(false);
       expect(await resetMails(inactive.json().id as string)).toBe(0);
     });
@@ -92,11 +85,11 @@ for (const dialect of testDialects) {
       const user = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'spammed@acme.com' } });
       const id = user.json().id as string;
       for (let i = 0; i < 5; i++) expect((await forgot('spammed@acme.com')).statusCode).toBe(202);
-      await until(async () => (await resetMails(id)) >= 1);
+      await until(async () => (await resetMails(id)) >= 1, 'a reset mail');
       // The requests are handled in order after their answers; one more known request marks the end of the queue.
       expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: 'marker3@acme.com' } })).statusCode).toBe(201);
       expect((await forgot('marker3@acme.com')).statusCode).toBe(202);
-      await until(async () => smtp.received.some((m) => m.to.includes('marker3@acme.com')));
+      await until(() => smtp.received.some((m) => m.to.includes('marker3@acme.com')), "the marker's mail");
       expect(await resetMails(id)).toBe(1);
     });
 
