@@ -44,8 +44,9 @@ export interface AdminBrowser {
   close(): Promise<void>;
 }
 
-export async function openAdminBrowser(dialect: TestDialect): Promise<AdminBrowser> {
-  const t = await createTestApp(dialect);
+/** `env`: extra configuration for the server under test (e.g. `SMTP_URL` of a test SMTP sink). */
+export async function openAdminBrowser(dialect: TestDialect, options: { env?: Record<string, string> } = {}): Promise<AdminBrowser> {
+  const t = await createTestApp(dialect, { env: options.env ?? {} });
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const address = t.app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
