@@ -28,6 +28,7 @@ interface Route {
 const changesTarget = (r: Pick<Route, 'method' | 'path'>) => r.method !== 'GET' && /^\/v1\/(users|api-keys|roles|groups)\/\{/.test(r.path);
 const NO_TARGET_GUARD: Record<string, string> = {
   'PATCH /v1/groups/{id}': 'changes the name, code or description of a group, never who is in it',
+  'POST /v1/users/{id}/email-verification': "mails a link to the user's own address that only confirms it; no credential changes",
 };
 
 // Every authenticated tenant route, with the permission it needs. The test fails when the OpenAPI
@@ -206,6 +207,36 @@ for (const dialect of testDialects) {
                     .execute()
                 ).length;
               return { requests: [{ url: `/v1/users/${id}/password-reset` }], state: mails };
+            },
+          },
+        },
+        {
+          method: 'POST',
+          path: '/v1/users/{id}/email-verification',
+          permission: 'users:update',
+          ok: 202,
+          make: async () => ({ url: `/v1/users/${await user()}/email-verification` }),
+        },
+        {
+          method: 'DELETE',
+          path: '/v1/users/{id}/sessions',
+          permission: 'users:update',
+          ok: 200,
+          make: async () => ({ url: `/v1/users/${await user()}/sessions` }),
+          target: {
+            make: async (privileged) => {
+              const id = await targetUser(privileged);
+              const row = await t.core.database.db.selectFrom('users').select(['username']).where('id', '=', id).executeTakeFirstOrThrow();
+              const login = await t.app.inject({
+                method: 'POST',
+                url: '/v1/sessions',
+                headers: { 'x-roster-tenant': a.slug },
+                payload: { login: row.username, password: 'Target-Privilege-0ne!' },
+              });
+              expect(login.statusCode).toBe(201);
+              const sessions = async () =>
+                (await t.core.database.db.selectFrom('sessions').select('id').where('userId', '=', id).execute()).length;
+              return { requests: [{ url: `/v1/users/${id}/sessions` }], state: sessions };
             },
           },
         },

@@ -436,7 +436,7 @@ export interface paths {
         };
         /**
          * The audit log
-         * @description Every event of the tenant, oldest first, filtered by type, actor, resource and time. Needs `events:read`. Kept ROSTER_EVENT_RETENTION_DAYS days.
+         * @description Every event of the tenant, oldest first (or newest first with `order=desc`), filtered by type, actor (`actorId`: an API key or user id), resource (`resourceId`, e.g. a user id for that user's history) and time (`since` inclusive, `until` exclusive). Needs `events:read`. Kept ROSTER_EVENT_RETENTION_DAYS days.
          */
         get: operations["listEvents"];
         put?: never;
@@ -487,6 +487,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/email-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a user a verification mail
+         * @description Mails the user a single-use link that confirms the email address (the tenant's `mail.tokenTtlHours`); earlier unused verification links stop working. Needs `users:update`. 400 when the user has no email or it is already verified.
+         */
+        post: operations["sendUserEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{id}/tokens": {
         parameters: {
             query?: never;
@@ -502,6 +522,26 @@ export interface paths {
          */
         post: operations["createUserToken"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a user's sessions
+         * @description Signs the user out everywhere: every login session (password logins and admin-page sign-ins) ends, and its next request answers 401. Personal access tokens stay. Needs `users:update` and every permission the user holds (the privilege guard). Records `user.sessions_ended`.
+         */
+        delete: operations["endUserSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3918,7 +3958,7 @@ export interface operations {
                     /** @description http(s) URL that receives POSTs */
                     url: string;
                     /** @description Omit or null for every event */
-                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "user.sessions_ended" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
                     /** @description Your own whsec_… secret; generated when omitted */
                     secret?: string;
                     description?: string;
@@ -4088,7 +4128,7 @@ export interface operations {
                 "application/json": {
                     /** @description http(s) URL that receives POSTs */
                     url?: string;
-                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "user.sessions_ended" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
                     description?: string | null;
                     /** @description Re-activating clears disabledReason */
                     active?: boolean;
@@ -4096,7 +4136,7 @@ export interface operations {
                 "application/merge-patch+json": {
                     /** @description http(s) URL that receives POSTs */
                     url?: string;
-                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "user.sessions_ended" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
                     description?: string | null;
                     /** @description Re-activating clears disabledReason */
                     active?: boolean;
@@ -4306,6 +4346,8 @@ export interface operations {
                 until?: string;
                 limit?: number;
                 cursor?: string;
+                /** @description `asc` (default): oldest first; `desc`: newest first. `nextCursor` pages on in the same order. */
+                order?: "asc" | "desc";
             };
             header?: {
                 /** @description Tenant slug or id; required with a platform key */
@@ -4465,6 +4507,47 @@ export interface operations {
             };
         };
     };
+    sendUserEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant slug or id; required with a platform key */
+                "x-roster-tenant"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description RFC 9457 problem details (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details (application/problem+json) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createUserToken: {
         parameters: {
             query?: never;
@@ -4507,6 +4590,52 @@ export interface operations {
                         createdAt: string;
                         /** @description The token (rss_…), acting as the user with the permissions of its roles. Shown once; only its hash is stored. */
                         token: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details (application/problem+json) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endUserSessions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant slug or id; required with a platform key */
+                "x-roster-tenant"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description How many sessions were ended */
+                        ended: number;
                     };
                 };
             };

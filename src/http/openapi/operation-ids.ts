@@ -30,6 +30,8 @@ const OVERRIDES: Readonly<Record<string, string>> = {
   'POST /v1/password-setups/{token}': 'completePasswordSetup',
   'POST /v1/password-resets': 'requestPasswordReset',
   'POST /v1/users/{id}/password-reset': 'sendUserPasswordReset',
+  'POST /v1/users/{id}/email-verification': 'sendUserEmailVerification',
+  'DELETE /v1/users/{id}/sessions': 'endUserSessions',
   'POST /compat/rocketchat/api/v1/login': 'rocketChatLogin',
   'POST /compat/rocketchat/api/v1/users.create': 'createRocketChatUser',
   'POST /compat/certification/users': 'createCertificationUsers',

@@ -8,6 +8,8 @@ export const eventTypes = [
   'user.password_changed',
   'user.roles_updated',
   'user.groups_updated',
+  /** An admin signed the user out everywhere (DELETE /v1/users/:id/sessions). */
+  'user.sessions_ended',
   'role.created',
   'role.updated',
   'role.deleted',

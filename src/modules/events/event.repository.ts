@@ -47,7 +47,10 @@ export interface EventFilter {
   resourceId?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
+  /** The cursor: the last id of the previous page. */
   afterId?: string | undefined;
+  /** Newest first (ids are time-ordered, so the primary key serves both orders). */
+  newestFirst?: boolean;
   limit: number;
 }
 
@@ -58,8 +61,11 @@ export function list(db: Executor, tenantId: string, filter: EventFilter): Promi
   if (filter.resourceId !== undefined) query = query.where('resourceId', '=', filter.resourceId);
   if (filter.since !== undefined) query = query.where('occurredAt', '>=', filter.since);
   if (filter.until !== undefined) query = query.where('occurredAt', '<', filter.until);
-  if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
-  return query.orderBy('id').limit(filter.limit).execute();
+  if (filter.afterId !== undefined) query = query.where('id', filter.newestFirst ? '<' : '>', filter.afterId);
+  return query
+    .orderBy('id', filter.newestFirst ? 'desc' : 'asc')
+    .limit(filter.limit)
+    .execute();
 }
 
 export function findByIds(db: Executor, tenantId: string, ids: string[]): Promise<EventRow[]> {

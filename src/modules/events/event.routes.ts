@@ -15,7 +15,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ events: EventService; tena
       schema: {
         summary: 'The audit log',
         description:
-          'Every event of the tenant, oldest first, filtered by type, actor, resource and time. Needs `events:read`. Kept ROSTER_EVENT_RETENTION_DAYS days.',
+          'Every event of the tenant, oldest first (or newest first with `order=desc`), filtered by type, actor (`actorId`: an API key or user id), ' +
+          "resource (`resourceId`, e.g. a user id for that user's history) and time (`since` inclusive, `until` exclusive). Needs `events:read`. " +
+          'Kept ROSTER_EVENT_RETENTION_DAYS days.',
         tags: ['Events'],
         security: bearer,
         headers: tenantHeader,

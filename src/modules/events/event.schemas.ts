@@ -27,6 +27,11 @@ export const ListEventsQuerySchema = Type.Object(
     until: Type.Optional(Type.String({ format: 'date-time' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
     cursor: Type.Optional(Type.String({ maxLength: 100 })),
+    order: Type.Optional(
+      Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+        description: '`asc` (default): oldest first; `desc`: newest first. `nextCursor` pages on in the same order.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

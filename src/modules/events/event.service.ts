@@ -105,7 +105,8 @@ export class EventService {
       resourceId: query.resourceId,
       since: query.since,
       until: query.until,
-      afterId: query.cursor,
+      afterId: query.cursor?.toLowerCase(),
+      newestFirst: query.order === 'desc',
       limit: limit + 1,
     });
     const page = rows.slice(0, limit);

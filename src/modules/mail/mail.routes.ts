@@ -58,6 +58,27 @@ export const mailRoutes: FastifyPluginAsyncTypebox<{ mail: MailService; tenants:
       return reply.code(202).send(null);
     },
   );
+
+  app.post(
+    '/users/:id/email-verification',
+    {
+      schema: {
+        summary: 'Send a user a verification mail',
+        description:
+          "Mails the user a single-use link that confirms the email address (the tenant's `mail.tokenTtlHours`); earlier unused verification links stop working. " +
+          'Needs `users:update`. 400 when the user has no email or it is already verified.',
+        tags: ['Mail'],
+        security: bearer,
+        headers: tenantHeader,
+        params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+        response: { 202: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await mail.sendVerification(await tenantContextOf(request, tenants), request.params.id);
+      return reply.code(202).send(null);
+    },
+  );
 };
 
 // As long as the router takes (maxParamLength): a token of any routable length is looked up and answers TOKEN_INVALID like any bad one.

@@ -14,6 +14,7 @@ import { findById, findByIdentifier } from '../users/user.repository.js';
 import type { UserRow } from '../users/user.table.js';
 import { recordEvents } from '../events/event.service.js';
 import { deleteAllForUser } from '../sessions/session.repository.js';
+import { deleteUnusedTokens } from './user-token.repository.js';
 import { placeholderParam, redactLinks, reserveLinkToken } from './link-token.js';
 import type { TenantSettings } from '../settings/settings.schemas.js';
 import type { TenantService } from '../tenants/tenant.service.js';
@@ -152,6 +153,35 @@ export class MailService {
         errors: [{ path: '/email', code: 'FIELD_REQUIRED', message: 'The user has no email address to send the link to' }],
       });
     await this.queueReset(ctx.tenantId, ctx, user, { throttle: false });
+  }
+
+  /**
+   * An admin's "send a verification mail" (`POST /v1/users/:id/email-verification`): mails the user a
+   * single-use link that confirms the address. Earlier unused verification links of the user are voided,
+   * so only the newest link works. No privilege guard: the link goes to the user's own address and
+   * only proves it; nothing about the user's credentials changes.
+   * @throws PERMISSION_DENIED; USER_NOT_FOUND; VALIDATION_FAILED (no email, or already verified)
+   */
+  async sendVerification(ctx: TenantContext, userId: string): Promise<void> {
+    requirePermission(ctx.principal, 'users:update');
+    const user = isUuid(userId) ? await findById(this.db, ctx.tenantId, userId.toLowerCase()) : undefined;
+    if (!user) throw new AppError('USER_NOT_FOUND', { details: { id: userId } });
+    if (!user.email)
+      throw new AppError('VALIDATION_FAILED', {
+        errors: [{ path: '/email', code: 'FIELD_REQUIRED', message: 'The user has no email address to verify' }],
+      });
+    if (readBool(user.emailVerified))
+      throw new AppError('VALIDATION_FAILED', {
+        errors: [{ path: '/emailVerified', code: 'FIELD_INVALID', message: 'The email address is already verified' }],
+      });
+    const tenant = await this.tenants.getTenant(ctx.tenantId);
+    await this.db.transaction().execute(async (trx) => {
+      await deleteUnusedTokens(trx, ctx.tenantId, user.id, 'verify_email');
+      await queueUserMail(trx, ctx, { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug }, this.links.publicUrl, [
+        { userId: user.id, ...addressee(user), hasPassword: user.passwordHash !== null, welcome: false, verify: true },
+      ]);
+    });
+    this.links.onMailQueued?.();
   }
 
   private async queueReset(tenantId: string, ctx: TenantContext, user: UserRow, options: { throttle?: boolean } = {}): Promise<void> {

@@ -51,3 +51,14 @@ export async function deleteLoginByTokenHash(db: Executor, tokenHash: string): P
 export async function deleteAllForUser(db: Executor, tenantId: string, userId: string): Promise<void> {
   await db.deleteFrom('sessions').where('tenantId', '=', tenantId).where('userId', '=', userId).execute();
 }
+
+/** Ends a user's login sessions (browser sign-ins included); personal tokens stay. @returns how many ended. */
+export async function deleteLoginSessionsOfUser(db: Executor, tenantId: string, userId: string): Promise<number> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .where('kind', '=', 'login')
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

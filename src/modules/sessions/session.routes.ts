@@ -80,6 +80,30 @@ export const personalTokenRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionS
   );
 
   app.delete(
+    '/users/:id/sessions',
+    {
+      schema: {
+        summary: "End a user's sessions",
+        description:
+          'Signs the user out everywhere: every login session (password logins and admin-page sign-ins) ends, and its next request answers 401. ' +
+          'Personal access tokens stay. Needs `users:update` and every permission the user holds (the privilege guard). Records `user.sessions_ended`.',
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        params: IdParams,
+        response: {
+          200: Type.Object(
+            { ended: Type.Integer({ minimum: 0, description: 'How many sessions were ended' }) },
+            { additionalProperties: false },
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => sessions.endUserSessions(await tenantContextOf(request, tenants), request.params.id),
+  );
+
+  app.delete(
     '/users/:id/tokens/:tokenId',
     {
       schema: {

@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../../db/database.js';
 import { AppError, fieldError, throwIfFieldErrors } from '../../errors/app-error.js';
 import { checkPassword } from '../../rules/password.js';
-import { recordEvents } from '../events/event.service.js';
+import { recordEvents, recordFor } from '../events/event.service.js';
 import { AttemptLimiter } from '../../lib/attempt-limiter.js';
 import { newId } from '../../lib/ids.js';
 import type { PasswordHasher } from '../../lib/password-hasher.js';
@@ -227,6 +227,28 @@ export class SessionService {
     };
     await sessions.insert(this.deps.db, row);
     return { id: row.id, userId: user.id, name, createdAt: row.createdAt, token };
+  }
+
+  /**
+   * `DELETE /v1/users/:id/sessions`: signs a user out everywhere, ending every login session (the
+   * admin page's included) so the next request with one answers 401. Personal access tokens are
+   * credentials of their own and stay (revoked one by one). Needs `users:update` and, since it acts on
+   * the user's credentials, every permission the user holds (the privilege guard). Records
+   * `user.sessions_ended` with the number ended, also when it is 0 (the admin's action is on record).
+   * @throws PERMISSION_DENIED; USER_NOT_FOUND.
+   */
+  async endUserSessions(ctx: TenantContext, userId: string): Promise<{ ended: number }> {
+    requirePermission(ctx.principal, 'users:update');
+    const user = isUuid(userId) ? await users.findById(this.deps.db, ctx.tenantId, userId.toLowerCase()) : undefined;
+    if (!user) throw new AppError('USER_NOT_FOUND', { details: { id: userId } });
+    await assertCallerCoversUsers(this.deps.db, ctx.principal, ctx.tenantId, [user.id], "Ending this user's sessions");
+    return this.deps.db.transaction().execute(async (trx) => {
+      const ended = await sessions.deleteLoginSessionsOfUser(trx, ctx.tenantId, user.id);
+      await recordFor(trx, ctx, [
+        { type: 'user.sessions_ended', resourceType: 'user', resourceId: user.id, data: { id: user.id, sessionsEnded: ended } },
+      ]);
+      return { ended };
+    });
   }
 
   /** @throws PERMISSION_DENIED; TOKEN_NOT_FOUND. */
