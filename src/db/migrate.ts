@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_fanout.js';
 import * as m0008 from './migrations/0008_import_dry_run.js';
 import * as m0009 from './migrations/0009_api_key_role_id.js';
 import * as m0010 from './migrations/0010_idempotency_principal.js';
+import * as m0011 from './migrations/0011_identifier_scope.js';
 import * as m0012 from './migrations/0012_failed_deliveries_index.js';
 import * as m0014 from './migrations/0014_external_id_unique.js';
 
@@ -25,6 +26,7 @@ const migrations = {
   '0008_import_dry_run': m0008,
   '0009_api_key_role_id': m0009,
   '0010_idempotency_principal': m0010,
+  '0011_identifier_scope': m0011,
   '0012_failed_deliveries_index': m0012,
   '0014_external_id_unique': m0014,
 };

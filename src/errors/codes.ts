@@ -34,6 +34,11 @@ export const errorCodes = {
   USER_EXTERNAL_ID_TAKEN: { status: 409, title: 'Another user has this externalId in this tenant' },
   ROLE_NAME_TAKEN: { status: 409, title: 'A role with this name already exists' },
   ROLE_BUILTIN: { status: 409, title: 'Built-in roles cannot be changed or deleted' },
+  ROLE_IS_DEFAULT: { status: 409, title: 'The role is listed in the tenant setting users.defaultRoles' },
+  SETTINGS_UNIQUENESS_CONFLICT: {
+    status: 409,
+    title: 'Users share an email or username, so uniqueness among all users cannot be turned on',
+  },
   GROUP_CODE_TAKEN: { status: 409, title: 'A group of this type with this code already exists' },
   ATTRIBUTE_KEY_TAKEN: { status: 409, title: 'An attribute with this key already exists' },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'A request with this Idempotency-Key is still being processed' },

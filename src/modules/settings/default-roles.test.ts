@@ -33,7 +33,10 @@ for (const dialect of testDialects) {
 
     it('should give ["user"] by default, and the configured roles to creates without roles on every path', async () => {
       const { key } = await t.tenantWithKey();
-      expect((await t.request(key, { method: 'GET', url: '/v1/settings' })).json().users).toEqual({ defaultRoles: ['user'] });
+      expect((await t.request(key, { method: 'GET', url: '/v1/settings' })).json().users).toEqual({
+        defaultRoles: ['user'],
+        uniqueAmong: 'all',
+      });
       const plain = (await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: `${u()}@example.com` } })).json();
       expect(plain.roles).toEqual(['user']);
 
@@ -44,7 +47,7 @@ for (const dialect of testDialects) {
         201,
       );
       const saved = await setDefaults(key, ['staff', 'guest']);
-      expect([saved.statusCode, saved.json().users]).toEqual([200, { defaultRoles: ['staff', 'guest'] }]);
+      expect([saved.statusCode, saved.json().users]).toEqual([200, { defaultRoles: ['staff', 'guest'], uniqueAmong: 'all' }]);
 
       const native = (await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: `${u()}@example.com` } })).json();
       expect([...native.roles].sort()).toEqual(['guest', 'staff']);
@@ -66,7 +69,7 @@ for (const dialect of testDialects) {
       expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: `${u()}@example.com` } })).json().roles).toEqual(
         [],
       );
-      expect((await setDefaults(key, null)).json().users).toEqual({ defaultRoles: ['user'] });
+      expect((await setDefaults(key, null)).json().users).toEqual({ defaultRoles: ['user'], uniqueAmong: 'all' });
       expect((await t.request(key, { method: 'POST', url: '/v1/users', payload: { email: `${u()}@example.com` } })).json().roles).toEqual([
         'user',
       ]);
@@ -84,7 +87,10 @@ for (const dialect of testDialects) {
         expect([roles, res.statusCode, res.json().code]).toEqual([roles, 403, 'PERMISSION_DENIED']);
       }
       expect((await setDefaults(settingsOnly, ['user'])).statusCode).toBe(200);
-      expect((await t.request(key, { method: 'GET', url: '/v1/settings' })).json().users).toEqual({ defaultRoles: ['user'] });
+      expect((await t.request(key, { method: 'GET', url: '/v1/settings' })).json().users).toEqual({
+        defaultRoles: ['user'],
+        uniqueAmong: 'all',
+      });
     });
 
     it('should refuse (403) a creator who could not grant a default role, natively, in batches and over SCIM, and create nothing', async () => {

@@ -22,5 +22,5 @@ export const defaultPolicies: Omit<TenantSettings, 'defaultLocale' | 'defaultTim
   batch: { maxSize: 1000 },
   mail: { from: 'Roster <no-reply@localhost>', tokenTtlHours: 72, templates: {} },
   names: { prohibitedCharacters: DEFAULT_PROHIBITED_NAME_CHARACTERS, required: [] },
-  users: { defaultRoles: ['user'] },
+  users: { defaultRoles: ['user'], uniqueAmong: 'all' },
 };

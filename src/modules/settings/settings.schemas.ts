@@ -91,6 +91,10 @@ export const UsersPolicySchema = Type.Object(
       description:
         'Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"].',
     }),
+    uniqueAmong: Type.Union([Type.Literal('all'), Type.Literal('active')], {
+      description:
+        "Which users an email or username must be unique among. `all` (default): every live user, deactivated ones included. `active`: active users only (the Fleet contract's rule): a deactivated user's email and username may be taken by a new or changed user, and reactivating the user answers 409 USER_EMAIL_TAKEN / USER_USERNAME_TAKEN while an active user holds one. Deactivated users are still found by login (which refuses them) and search. Turning `all` back on answers 409 SETTINGS_UNIQUENESS_CONFLICT while two users share one.",
+    }),
   },
   { additionalProperties: false },
 );

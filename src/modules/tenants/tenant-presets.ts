@@ -38,8 +38,15 @@ export const TENANT_PRESETS = {
   },
   // Seed 003 states its rules (configured departments, locations, program admin roles; a complexity rule) and the defaults hold them.
   certification: { settings: {}, roles: [] },
-  // Seed 004: the password is "Optional initial password" with no rule, and its example is `hunter2`.
-  fleet: { settings: { password: { minLength: 1, minStrength: 0, forbidCommon: false, forbidUserInfo: false } }, roles: [] },
+  // Seed 004: the password is "Optional initial password" with no rule, and its example is `hunter2`;
+  // the email "must be unique among active users".
+  fleet: {
+    settings: {
+      password: { minLength: 1, minStrength: 0, forbidCommon: false, forbidUserInfo: false },
+      users: { uniqueAmong: 'active' },
+    },
+    roles: [],
+  },
 } satisfies Record<string, TenantPreset>;
 
 export type PresetName = keyof typeof TENANT_PRESETS;

@@ -17,6 +17,7 @@ import type { PatchSettingsInput } from '../settings/settings.schemas.js';
 import { createBuiltinRoles } from '../roles/role.service.js';
 import { createPresetRoles, presetNamed } from './tenant-preset.service.js';
 import * as tenants from './tenant.repository.js';
+import * as users from '../users/user.repository.js';
 import type { CreateTenantInput, Tenant } from './tenant.schemas.js';
 import type { TenantRow } from './tenant.table.js';
 
@@ -144,11 +145,23 @@ export class TenantService {
       // eslint-disable-next-line no-restricted-syntax -- key from the fixed list above
       if (merged[key] !== undefined) toStore[key] = pick(settings[key], Object.keys(merged[key]));
     }
-    await tenants.updateSettings(this.db, row.id, {
-      defaultLocale: settings.defaultLocale,
-      defaultTimezone: settings.defaultTimezone,
-      settings: JSON.stringify(toStore),
-      updatedAt: nowIso(),
+    const uniqueAmongBefore = effectiveSettings(row).users.uniqueAmong;
+    await this.db.transaction().execute(async (trx) => {
+      await tenants.updateSettings(trx, row.id, {
+        defaultLocale: settings.defaultLocale,
+        defaultTimezone: settings.defaultTimezone,
+        settings: JSON.stringify(toStore),
+        updatedAt: nowIso(),
+      });
+      // The identifiers of deactivated users leave the tenant's scope, or come back to it, with the setting.
+      if (settings.users.uniqueAmong === uniqueAmongBefore) return;
+      if (settings.users.uniqueAmong === 'active') return users.scopeInactiveUsersIdentifiers(trx, row.id);
+      const shared = await users.unscopeIdentifiers(trx, row.id);
+      if (shared > 0)
+        throw new AppError('SETTINGS_UNIQUENESS_CONFLICT', {
+          detail: `${shared} email(s) or username(s) of deactivated users are also held by other users; change or delete those users first`,
+          details: { shared },
+        });
     });
     return settings;
   }

@@ -29,7 +29,15 @@ import type { Tenant } from '../tenants/tenant.schemas.js';
 import { addressee, queueUserMail } from '../mail/mail.service.js';
 import * as users from './user.repository.js';
 import { inputFieldError } from '../../lib/safe-input.js';
-import { identifiersOf, prepareProfile, type FreeTextField, type IdentifierClaim, type PreparedProfile } from './user.rules.js';
+import {
+  claimsTenantWide,
+  identifiersOf,
+  prepareProfile,
+  TENANT_SCOPE,
+  type FreeTextField,
+  type IdentifierClaim,
+  type PreparedProfile,
+} from './user.rules.js';
 import type { CreateUserInput, User } from './user.schemas.js';
 import type { NewUserRow } from './user.table.js';
 
@@ -93,6 +101,8 @@ interface Candidate {
   input: CreateUserInput;
   profile: PreparedProfile;
   claims: IdentifierClaim[];
+  /** Whether its identifiers are claimed tenant-wide; a deactivated user's are not where `users.uniqueAmong` is `active`. */
+  tenantWide: boolean;
   attributeValues: Record<string, unknown>;
   attributeClaims: AttributeClaim[];
   roles: RoleRecord[];
@@ -285,6 +295,7 @@ export class UserCreator {
         input,
         profile,
         claims: identifiersOf(profile),
+        tenantWide: claimsTenantWide(settings.users, input.active ?? true),
         attributeValues: attributes.values,
         attributeClaims: attributes.claims,
         roles: roles.roles,
@@ -305,12 +316,14 @@ export class UserCreator {
     const seenAttributes = new Set<string>();
     const seenExternalIds = new Set<string>();
     const firstPass = candidates.filter((c) => {
-      const lost = new Set(c.claims.map((x) => x.value).filter((v) => seenValues.has(v)));
+      // Identifiers claimed in the user's own scope block nobody and are blocked by nobody.
+      const claims = c.tenantWide ? c.claims : [];
+      const lost = new Set(claims.map((x) => x.value).filter((v) => seenValues.has(v)));
       const lostAttributes = c.attributeClaims.filter((a) => seenAttributes.has(claimKey(a)));
       const externalId = c.profile.externalId;
       const conflict = conflictError(c.claims, lost, lostAttributes, externalId !== null && seenExternalIds.has(externalId));
       if (conflict) return (fail(c.index, conflict), false);
-      c.claims.forEach((x) => seenValues.add(x.value));
+      claims.forEach((x) => seenValues.add(x.value));
       c.attributeClaims.forEach((a) => seenAttributes.add(claimKey(a)));
       if (externalId !== null) seenExternalIds.add(externalId);
       return true;
@@ -318,7 +331,7 @@ export class UserCreator {
     const taken = await users.findTakenIdentifiers(
       this.db,
       tenantId,
-      firstPass.flatMap((c) => c.claims.map((x) => x.value)),
+      firstPass.flatMap((c) => (c.tenantWide ? c.claims.map((x) => x.value) : [])),
     );
     const takenAttributes = new Set(
       (
@@ -337,7 +350,7 @@ export class UserCreator {
     return firstPass.filter((c) => {
       const conflict = conflictError(
         c.claims,
-        new Set(c.claims.map((x) => x.value).filter((v) => taken.has(v))),
+        new Set(c.claims.map((x) => x.value).filter((v) => c.tenantWide && taken.has(v))),
         c.attributeClaims.filter((a) => takenAttributes.has(claimKey(a))),
         c.profile.externalId !== null && takenExternalIds.has(c.profile.externalId),
       );
@@ -477,7 +490,9 @@ export class UserCreator {
     const won = await users.claimIdentifiersMany(
       trx,
       tenantId,
-      items.flatMap((i) => i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value }))),
+      items.flatMap((i) =>
+        i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value, scope: i.candidate.tenantWide ? TENANT_SCOPE : i.row.id })),
+      ),
     );
     const wonAttributes = await claimAttributeValuesMany(
       trx,

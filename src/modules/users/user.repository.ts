@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/database.js';
 import type { NewUserRow, UserRow, UserTable } from './user.table.js';
 import { sql, type Updateable } from 'kysely';
+import { TENANT_SCOPE } from './user.rules.js';
 
 export const userColumns = [
   'tenantId',
@@ -159,16 +160,23 @@ export async function updateAtVersion(
 }
 
 /**
- * Claims identifiers for a user. Rows that another live user already holds are skipped by the
+ * Claims identifiers for a user, in `scope` (the tenant's, unless the user's claims block nobody: see
+ * UserIdentifierTable). Rows that another user already holds in the same scope are skipped by the
  * primary key (`ON CONFLICT DO NOTHING`), so the caller learns of every conflict without the
  * transaction aborting; on PostgreSQL a concurrent claim waits for the other transaction to end.
  * @returns the values that were claimed.
  */
-export async function claimIdentifiers(db: Executor, tenantId: string, userId: string, values: string[]): Promise<Set<string>> {
+export async function claimIdentifiers(
+  db: Executor,
+  tenantId: string,
+  userId: string,
+  values: string[],
+  scope: string = TENANT_SCOPE,
+): Promise<Set<string>> {
   const claimed = await claimIdentifiersMany(
     db,
     tenantId,
-    values.map((value) => ({ userId, value })),
+    values.map((value) => ({ userId, value, scope })),
   );
   return new Set(claimed.map((c) => c.value));
 }
@@ -177,15 +185,81 @@ export async function claimIdentifiers(db: Executor, tenantId: string, userId: s
 export async function claimIdentifiersMany(
   db: Executor,
   tenantId: string,
-  claims: Array<{ userId: string; value: string }>,
+  claims: Array<{ userId: string; value: string; scope?: string }>,
 ): Promise<Array<{ userId: string; value: string }>> {
   if (claims.length === 0) return [];
   return db
     .insertInto('userIdentifiers')
-    .values(claims.map((c) => ({ tenantId, userId: c.userId, value: c.value })))
-    .onConflict((oc) => oc.columns(['tenantId', 'value']).doNothing())
+    .values(claims.map((c) => ({ tenantId, userId: c.userId, value: c.value, scope: c.scope ?? TENANT_SCOPE })))
+    .onConflict((oc) => oc.columns(['tenantId', 'value', 'scope']).doNothing())
     .returning(['userId', 'value'])
     .execute();
+}
+
+/**
+ * Moves a user's identifiers into `scope` (a deactivation or reactivation where `users.uniqueAmong` is
+ * `active`): claimed there first, the old rows removed after, so the move into the tenant's scope is
+ * decided by the primary key like any claim.
+ * @returns the values another user holds in `scope` (none when `scope` is the user's own).
+ */
+export async function moveIdentifiers(db: Executor, tenantId: string, userId: string, scope: string): Promise<Set<string>> {
+  const held = await db
+    .selectFrom('userIdentifiers')
+    .select('value')
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .where('scope', '!=', scope)
+    .execute();
+  if (held.length === 0) return new Set();
+  const claimed = await claimIdentifiers(
+    db,
+    tenantId,
+    userId,
+    held.map((h) => h.value),
+    scope,
+  );
+  await db
+    .deleteFrom('userIdentifiers')
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .where('scope', '!=', scope)
+    .execute();
+  return new Set(held.map((h) => h.value).filter((v) => !claimed.has(v)));
+}
+
+/**
+ * Moves the identifiers of every deactivated live user of the tenant into the users' own scopes
+ * (`users.uniqueAmong` turned to `active`), in one statement.
+ */
+export async function scopeInactiveUsersIdentifiers(db: Executor, tenantId: string): Promise<void> {
+  await db
+    .updateTable('userIdentifiers')
+    .set({ scope: sql<string>`user_id` })
+    .where('tenantId', '=', tenantId)
+    .where('scope', '=', TENANT_SCOPE)
+    .where('userId', 'in', (eb) =>
+      eb.selectFrom('users').select('id').where('tenantId', '=', tenantId).where('active', '=', false).where('deletedAt', 'is', null),
+    )
+    .execute();
+}
+
+/**
+ * Moves every user-scoped identifier of the tenant back into the tenant's scope (`users.uniqueAmong`
+ * turned back to `all`).
+ * @returns how many could not be moved because another user holds the value; the caller rolls back then.
+ */
+export async function unscopeIdentifiers(db: Executor, tenantId: string): Promise<number> {
+  const scoped = await db
+    .selectFrom('userIdentifiers')
+    .select(['userId', 'value'])
+    .where('tenantId', '=', tenantId)
+    .where('scope', '!=', TENANT_SCOPE)
+    .execute();
+  if (scoped.length === 0) return 0;
+  let won = 0;
+  for (let i = 0; i < scoped.length; i += 500) won += (await claimIdentifiersMany(db, tenantId, scoped.slice(i, i + 500))).length;
+  await db.deleteFrom('userIdentifiers').where('tenantId', '=', tenantId).where('scope', '!=', TENANT_SCOPE).execute();
+  return scoped.length - won;
 }
 
 export async function releaseIdentifiers(db: Executor, tenantId: string, userId: string, values?: string[]): Promise<void> {
@@ -195,7 +269,7 @@ export async function releaseIdentifiers(db: Executor, tenantId: string, userId:
   await query.execute();
 }
 
-/** Identifiers among `values` that live users already hold: a cheap early answer before hashing a password. */
+/** Identifiers among `values` that live users already hold tenant-wide: a cheap early answer before hashing a password. */
 export async function findTakenIdentifiers(db: Executor, tenantId: string, values: string[]): Promise<Set<string>> {
   const taken = new Set<string>();
   for (let i = 0; i < values.length; i += 1000) {
@@ -205,13 +279,17 @@ export async function findTakenIdentifiers(db: Executor, tenantId: string, value
       .select('value')
       .where('tenantId', '=', tenantId)
       .where('value', 'in', slice)
+      .where('scope', '=', TENANT_SCOPE)
       .execute();
     for (const row of rows) taken.add(row.value);
   }
   return taken;
 }
 
-/** The live user holding any of these identifiers (normalised email or username key). */
+/**
+ * The live user holding any of these identifiers (normalised email or username key): the one holding
+ * it tenant-wide first; otherwise a deactivated user whose claims block nobody.
+ */
 export async function findByIdentifier(db: Executor, tenantId: string, values: string[]): Promise<UserRow | undefined> {
   if (values.length === 0) return undefined;
   return db
@@ -221,6 +299,8 @@ export async function findByIdentifier(db: Executor, tenantId: string, values: s
     .where('userIdentifiers.tenantId', '=', tenantId)
     .where('userIdentifiers.value', 'in', values)
     .where('users.deletedAt', 'is', null)
+    .orderBy('userIdentifiers.scope')
+    .orderBy('users.id', 'desc')
     .executeTakeFirst();
 }
 

@@ -293,3 +293,19 @@ export function identifiersOf(profile: Pick<PreparedProfile, 'emailNormalized' |
   }
   return claims;
 }
+
+/** The scope of claims that make a value one user's alone in the tenant (UserIdentifierTable.scope). */
+export const TENANT_SCOPE = '';
+
+/**
+ * Where a user's identifiers are claimed: tenant-wide, or (a deactivated user, where the tenant's
+ * `users.uniqueAmong` is `active`) in the user's own scope, where they block nobody.
+ */
+export function identifierScope(policy: Pick<TenantSettings['users'], 'uniqueAmong'>, user: { id: string; active: boolean }): string {
+  return claimsTenantWide(policy, user.active) ? TENANT_SCOPE : user.id;
+}
+
+/** Whether a user, active or not, holds its email and username against every other user of the tenant. */
+export function claimsTenantWide(policy: Pick<TenantSettings['users'], 'uniqueAmong'>, active: boolean): boolean {
+  return active || policy.uniqueAmong !== 'active';
+}

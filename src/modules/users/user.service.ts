@@ -30,7 +30,7 @@ import { recordFor } from '../events/event.service.js';
 import type { EventType } from '../events/event.catalog.js';
 import { conflictError, needsHash, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
 import * as users from './user.repository.js';
-import { identifiersOf, prepareProfile, unchangedFreeText, type PreparedProfile, type UserDraft } from './user.rules.js';
+import { identifierScope, identifiersOf, prepareProfile, unchangedFreeText, type PreparedProfile, type UserDraft } from './user.rules.js';
 import { CreateCoalescer, type CoalescedOptions } from './create-coalescer.js';
 import type { CreatedUser, CreateUserInput, ListUsersQuery, PatchUserInput, User, UserList } from './user.schemas.js';
 import type { UserRow } from './user.table.js';
@@ -408,16 +408,21 @@ export class UserService {
       const sameClaim = (a: AttributeClaim, b: AttributeClaim) => a.key === b.key && a.value === b.value;
       const releaseAttrs = oldClaims.filter((c) => !attributes.claims.some((n) => sameClaim(c, n)));
       const claimAttrs = attributes.claims.filter((c) => !oldClaims.some((o) => sameClaim(c, o)));
+      // Deactivating or reactivating a user where uniqueness is among active users moves its identifiers between scopes.
+      const scopeBefore = identifierScope(settings.users, { id: row.id, active: readBool(row.active) });
+      const scope = identifierScope(settings.users, { id: row.id, active: active ?? readBool(row.active) });
 
       const updated = await this.db.transaction().execute(async (trx) => {
         if (!(await users.updateAtVersion(trx, tenantId, row.id, row.version, changes))) return false;
         await users.releaseIdentifiers(trx, tenantId, row.id, release);
         await releaseAttributeValues(trx, tenantId, row.id, releaseAttrs);
+        const lostOnMove = scope === scopeBefore ? new Set<string>() : await users.moveIdentifiers(trx, tenantId, row.id, scope);
         const claimed = await users.claimIdentifiers(
           trx,
           tenantId,
           row.id,
           claims.map((c) => c.value),
+          scope,
         );
         const lost = await claimAttributeValues(trx, tenantId, row.id, claimAttrs);
         // A changed externalId is released and claimed like an identifier: user_external_ids' key decides.
@@ -428,7 +433,8 @@ export class UserService {
             externalIdLost =
               (await users.claimExternalIdsMany(trx, tenantId, [{ userId: row.id, value: profile.externalId }])).length === 0;
         }
-        const conflict = conflictError(claims, new Set(claims.map((c) => c.value).filter((v) => !claimed.has(v))), lost, externalIdLost);
+        const lostValues = new Set([...lostOnMove, ...claims.map((c) => c.value).filter((v) => !claimed.has(v))]);
+        const conflict = conflictError(after, lostValues, lost, externalIdLost);
         if (conflict) throw conflict;
         if (newRoles)
           await replaceUserRoles(

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { Bool, Json, Timestamp } from '../../db/column-types.js';
 
 export interface UserTable {
@@ -45,12 +45,17 @@ export interface UserTable {
 
 /**
  * One row per identifier (normalised email or username) held by a live user. Its primary key
- * `(tenant_id, value)` is what makes emails and usernames unique, and unique against each other,
+ * `(tenant_id, value, scope)` is what makes emails and usernames unique, and unique against each other,
  * under any concurrency; a soft delete removes the rows and so frees the identifiers.
  */
 export interface UserIdentifierTable {
   tenantId: string;
   value: string;
+  /**
+   * `''` (TENANT_SCOPE): the value is this user's alone in the tenant. The user's own id: the value is kept
+   * for its logins and searches but blocks nobody (a deactivated user where `users.uniqueAmong` is `active`).
+   */
+  scope: ColumnType<string, string | undefined, string>;
   userId: string;
 }
 
