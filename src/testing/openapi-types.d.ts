@@ -1260,6 +1260,8 @@ export interface operations {
                                 users: {
                                     /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
                                     defaultRoles: string[];
+                                    /** @description Which users an email or username must be unique among. `all` (default): every live user, deactivated ones included. `active`: active users only (the Fleet contract's rule): a deactivated user's email and username may be taken by a new or changed user, and reactivating the user answers 409 USER_EMAIL_TAKEN / USER_USERNAME_TAKEN while an active user holds one. Deactivated users are still found by login (which refuses them) and search. Turning `all` back on answers 409 SETTINGS_UNIQUENESS_CONFLICT while two users share one. */
+                                    uniqueAmong: "all" | "active";
                                 };
                             };
                             /** Format: date-time */
@@ -1413,6 +1415,8 @@ export interface operations {
                             users: {
                                 /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
                                 defaultRoles: string[];
+                                /** @description Which users an email or username must be unique among. `all` (default): every live user, deactivated ones included. `active`: active users only (the Fleet contract's rule): a deactivated user's email and username may be taken by a new or changed user, and reactivating the user answers 409 USER_EMAIL_TAKEN / USER_USERNAME_TAKEN while an active user holds one. Deactivated users are still found by login (which refuses them) and search. Turning `all` back on answers 409 SETTINGS_UNIQUENESS_CONFLICT while two users share one. */
+                                uniqueAmong: "all" | "active";
                             };
                         };
                         /** Format: date-time */
@@ -2599,6 +2603,8 @@ export interface operations {
                         users: {
                             /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
                             defaultRoles: string[];
+                            /** @description Which users an email or username must be unique among. `all` (default): every live user, deactivated ones included. `active`: active users only (the Fleet contract's rule): a deactivated user's email and username may be taken by a new or changed user, and reactivating the user answers 409 USER_EMAIL_TAKEN / USER_USERNAME_TAKEN while an active user holds one. Deactivated users are still found by login (which refuses them) and search. Turning `all` back on answers 409 SETTINGS_UNIQUENESS_CONFLICT while two users share one. */
+                            uniqueAmong: "all" | "active";
                         };
                     };
                 };
@@ -2725,6 +2731,8 @@ export interface operations {
                     users?: {
                         /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
                         defaultRoles?: string[] | null;
+                        /** @description Which users an email or username must be unique among. `all` (default): every live user, deactivated ones included. `active`: active users only (the Fleet contract's rule): a deactivated user's email and username may be taken by a new or changed user, and reactivating the user answers 409 USER_EMAIL_TAKEN / USER_USERNAME_TAKEN while an active user holds one. Deactivated users are still found by login (which refuses them) and search. Turning `all` back on answers 409 SETTINGS_UNIQUENESS_CONFLICT while two users share one. */
+                        uniqueAmong?: ("all" | "active") | null;
                     } | null;
                 };
                 /**
@@ -2817,6 +2825,8 @@ export interface operations {
                     users?: {
                         /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
                         defaultRoles?: string[] | null;
+                        /** @description Which users an email or username must be unique among. `all` (default): every live user, deactivated ones included. `active`: active users only (the Fleet contract's rule): a deactivated user's email and username may be taken by a new or changed user, and reactivating the user answers 409 USER_EMAIL_TAKEN / USER_USERNAME_TAKEN while an active user holds one. Deactivated users are still found by login (which refuses them) and search. Turning `all` back on answers 409 SETTINGS_UNIQUENESS_CONFLICT while two users share one. */
+                        uniqueAmong?: ("all" | "active") | null;
                     } | null;
                 };
             };
@@ -2909,6 +2919,8 @@ export interface operations {
                         users: {
                             /** @description Roles a user created without `roles` gets (native, batch, import, SCIM, contracts). Each must exist, and saving needs every permission they hold; a creator lacking one gets 403 PERMISSION_DENIED, as for roles it names. Default ["user"]. */
                             defaultRoles: string[];
+                            /** @description Which users an email or username must be unique among. `all` (default): every live user, deactivated ones included. `active`: active users only (the Fleet contract's rule): a deactivated user's email and username may be taken by a new or changed user, and reactivating the user answers 409 USER_EMAIL_TAKEN / USER_USERNAME_TAKEN while an active user holds one. Deactivated users are still found by login (which refuses them) and search. Turning `all` back on answers 409 SETTINGS_UNIQUENESS_CONFLICT while two users share one. */
+                            uniqueAmong: "all" | "active";
                         };
                     };
                 };
