@@ -5,6 +5,9 @@ import { nowIso, toIso } from '../../lib/time.js';
 import { requirePermission, type TenantContext } from '../context.js';
 import { recordFor } from '../events/event.service.js';
 import { builtinRoles } from './permissions.js';
+import { readJson } from '../../db/column-types.js';
+import { defaultPolicies } from '../settings/settings.defaults.js';
+import { findById as findTenantById } from '../tenants/tenant.repository.js';
 import { assertCallerCovers, assertCanGrant } from './privilege-guard.js';
 import * as roles from './role.repository.js';
 import type { RoleRecord } from './role.repository.js';
@@ -22,6 +25,22 @@ function toRoleResponse(record: RoleRecord): Role {
     builtin: record.builtin,
     createdAt: toIso(record.createdAt),
   };
+}
+
+/**
+ * A role the tenant's `users.defaultRoles` names keeps its name: deleted or renamed, every create
+ * without `roles` (native, batch, import, SCIM, contracts) would fail on a role that no longer exists.
+ * @throws ROLE_IS_DEFAULT
+ */
+async function assertNotDefaultRole(db: Executor, tenantId: string, name: string, action: 'deleted' | 'renamed'): Promise<void> {
+  const tenant = await findTenantById(db, tenantId);
+  const stored = readJson<{ users?: { defaultRoles?: string[] } } | null>(tenant?.settings ?? null);
+  const defaults = stored?.users?.defaultRoles ?? defaultPolicies.users.defaultRoles;
+  if (defaults.includes(name))
+    throw new AppError('ROLE_IS_DEFAULT', {
+      detail: `Role "${name}" is listed in the tenant setting users.defaultRoles and cannot be ${action}; remove it there first (PATCH /v1/settings)`,
+      details: { role: name, setting: 'users.defaultRoles' },
+    });
 }
 
 /** Creates the built-in roles of a new tenant, inside the caller's transaction. */
@@ -118,7 +137,7 @@ export class RoleService {
     return toRoleResponse(await this.find(ctx.tenantId, id));
   }
 
-  /** @throws PERMISSION_DENIED; ROLE_NOT_FOUND; ROLE_BUILTIN; ROLE_NAME_TAKEN */
+  /** @throws PERMISSION_DENIED; ROLE_NOT_FOUND; ROLE_BUILTIN; ROLE_NAME_TAKEN; ROLE_IS_DEFAULT (a rename) */
   async updateRole(ctx: TenantContext, id: string, patch: PatchRoleInput): Promise<Role> {
     requirePermission(ctx.principal, 'roles:manage');
     const current = await this.find(ctx.tenantId, id);
@@ -129,6 +148,7 @@ export class RoleService {
     if (patch.permissions) assertCanGrant(ctx.principal, patch.permissions, `role "${current.name}"`);
     const next = { ...current, ...patch, permissions: patch.permissions ? [...patch.permissions] : current.permissions };
     await this.db.transaction().execute(async (trx) => {
+      if (next.name !== current.name) await assertNotDefaultRole(trx, ctx.tenantId, current.name, 'renamed');
       await roles.update(trx, ctx.tenantId, current.id, {
         name: next.name,
         description: next.description,
@@ -140,13 +160,17 @@ export class RoleService {
     return toRoleResponse(next);
   }
 
-  /** Deleting a role takes it from every user and key that had it. @throws PERMISSION_DENIED; ROLE_NOT_FOUND; ROLE_BUILTIN */
+  /**
+   * Deleting a role takes it from every user and key that had it.
+   * @throws PERMISSION_DENIED; ROLE_NOT_FOUND; ROLE_BUILTIN; ROLE_IS_DEFAULT
+   */
   async deleteRole(ctx: TenantContext, id: string): Promise<void> {
     requirePermission(ctx.principal, 'roles:manage');
     const current = await this.find(ctx.tenantId, id);
     if (current.builtin) throw new AppError('ROLE_BUILTIN');
     assertCallerCovers(ctx.principal, current.permissions, `Deleting role "${current.name}"`);
     await this.db.transaction().execute(async (trx) => {
+      await assertNotDefaultRole(trx, ctx.tenantId, current.name, 'deleted');
       await roles.remove(trx, ctx.tenantId, current.id);
       await recordFor(trx, ctx, [{ type: 'role.deleted', resourceType: 'role', resourceId: current.id, data: toRoleResponse(current) }]);
     });
