@@ -1718,6 +1718,19 @@ export interface operations {
             /** @description RFC 9457 problem details (application/problem+json) */
             "4XX": {
                 headers: {
+                emailVerified?: boolean;
+                /** @description Users holding this role (its name) */
+                role?: string;
+                /** @description Members of this group: its id or a `type:code` reference */
+                group?: string;
+                /** @description Users created at or after this instant */
+                createdAfter?: string;
+                /** @description Users created before this instant */
+                createdBefore?: string;
+                /** @description Order of the list (default: creation order, by id). `-` sorts descending. Users without an email, username or family name come last in either direction. Every order pages with the keyset `cursor`; a cursor is only valid with the sort it came from */
+                sort?: "createdAt" | "-createdAt" | "email" | "-email" | "username" | "-username" | "familyName" | "-familyName";
+                /** @description Adds `total`, the number of users matching the filters (one more query: ask only when shown) */
+                count?: boolean;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1800,6 +1813,8 @@ export interface operations {
                     dateOfBirth?: string;
                     cityOfBirth?: string;
                     /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
+                        /** @description With `count=true`: users matching the filters, on every page */
+                        total?: number;
                     countryOfBirth?: string;
                     /** @description Create a strong random password, returned once as `generatedPassword` */
                     generatePassword?: boolean;

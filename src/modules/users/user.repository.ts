@@ -77,69 +77,6 @@ export function findById(db: Executor, tenantId: string, id: string): Promise<Us
     .executeTakeFirst();
 }
 
-export interface UserFilter {
-  emailNormalized?: string | undefined;
-  usernameNormalized?: string | undefined;
-  externalId?: string | undefined;
-  active?: boolean | undefined;
-  /** Prefix of a normalised identifier (an email or a username key). */
-  identifierPrefix?: string | undefined;
-  /** Prefix of a given, family or display name, lower-cased. */
-  namePrefix?: string | undefined;
-  afterId?: string | undefined;
-  limit: number;
-}
-
-/** `text` as a LIKE pattern matching itself as a prefix: its own wildcards are escaped. */
-function likePrefix(text: string): string {
-  return `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-/**
- * Above this many identifiers matching a search prefix, the page is read in id order with the match
- * as a semi-join (dense matches fill it fast); at or below it, the matching users are fetched by id.
- */
-const SPARSE_MATCHES = 2000;
-
-export async function list(db: Executor, tenantId: string, filter: UserFilter): Promise<UserRow[]> {
-  let query = db.selectFrom('users').select(userColumns).where('tenantId', '=', tenantId).where('deletedAt', 'is', null);
-  if (filter.emailNormalized !== undefined) query = query.where('emailNormalized', '=', filter.emailNormalized);
-  if (filter.usernameNormalized !== undefined) query = query.where('usernameNormalized', '=', filter.usernameNormalized);
-  if (filter.externalId !== undefined) query = query.where('externalId', '=', filter.externalId);
-  if (filter.active !== undefined) query = query.where('active', '=', filter.active);
-  if (filter.identifierPrefix !== undefined) {
-    // A range over user_identifiers' primary key bounds the index scan; LIKE keeps the answer exact whatever the collation.
-    const prefix = filter.identifierPrefix;
-    const upper = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-    const matching = db
-      .selectFrom('userIdentifiers')
-      .select('userId')
-      .where('tenantId', '=', tenantId)
-      .where('value', '>=', prefix)
-      .where('value', '<', upper)
-      .where(sql.ref('value'), 'like', sql<string>`${likePrefix(prefix)} escape '\\'`);
-    const sparse = await matching.limit(SPARSE_MATCHES + 1).execute();
-    if (sparse.length === 0) return [];
-    query =
-      sparse.length <= SPARSE_MATCHES
-        ? query.where('id', 'in', [...new Set(sparse.map((m) => m.userId))])
-        : query.where('id', 'in', matching);
-  }
-  if (filter.namePrefix !== undefined) {
-    // Names have no index (one per name column would cost every create): the tenant is read in id order until the page fills.
-    const pattern = likePrefix(filter.namePrefix);
-    query = query.where((eb) =>
-      eb.or(
-        (['givenName', 'familyName', 'displayName'] as const).map((column) =>
-          eb(sql`lower(${sql.ref(column)})`, 'like', sql`${pattern} escape '\\'`),
-        ),
-      ),
-    );
-  }
-  if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
-  return query.orderBy('id').limit(filter.limit).execute();
-}
-
 /** Updates a user only if it is still at `version`; returns false when another change came first. */
 export async function updateAtVersion(
   db: Executor,

@@ -251,6 +251,10 @@ export const CreatedUserSchema = Type.Object(
 );
 export type CreatedUser = Static<typeof CreatedUserSchema>;
 
+/** The orders GET /v1/users offers; `-` is descending. */
+export const LIST_SORTS = ['createdAt', '-createdAt', 'email', '-email', 'username', '-username', 'familyName', '-familyName'] as const;
+export type ListSort = (typeof LIST_SORTS)[number];
+
 export const ListUsersQuerySchema = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
@@ -274,12 +278,35 @@ export const ListUsersQuerySchema = Type.Object(
     username: Type.Optional(Type.String({ maxLength: 256, description: 'Exact match after normalisation' })),
     externalId: Type.Optional(Type.String({ maxLength: 256 })),
     active: Type.Optional(Type.Boolean()),
+    emailVerified: Type.Optional(Type.Boolean()),
+    role: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Users holding this role (its name)' })),
+    group: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Members of this group: its id or a `type:code` reference' }),
+    ),
+    createdAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Users created at or after this instant' })),
+    createdBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Users created before this instant' })),
+    sort: Type.Optional(
+      Type.Union(
+        LIST_SORTS.map((s) => Type.Literal(s)),
+        {
+          description:
+            'Order of the list (default: creation order, by id). `-` sorts descending. Users without an email, username or family name come last in either direction. Every order pages with the keyset `cursor`; a cursor is only valid with the sort it came from',
+        },
+      ),
+    ),
+    count: Type.Optional(
+      Type.Boolean({ description: 'Adds `total`, the number of users matching the filters (one more query: ask only when shown)' }),
+    ),
   },
   { additionalProperties: false },
 );
 export type ListUsersQuery = Static<typeof ListUsersQuerySchema>;
 
-export const UserListSchema = Type.Object({ data: Type.Array(UserSchema), nextCursor: Nullable(Type.String()) });
+export const UserListSchema = Type.Object({
+  data: Type.Array(UserSchema),
+  nextCursor: Nullable(Type.String()),
+  total: Type.Optional(Type.Integer({ description: 'With `count=true`: users matching the filters, on every page' })),
+});
 export type UserList = Static<typeof UserListSchema>;
 
 export const BatchCreateSchema = Type.Object(

@@ -30,6 +30,8 @@ import { recordFor } from '../events/event.service.js';
 import type { EventType } from '../events/event.catalog.js';
 import { conflictError, needsHash, UserCreator, type CreateOptions, type ItemOutcome } from './user-create.js';
 import * as users from './user.repository.js';
+import * as list from './user-list.repository.js';
+import { decodeListCursor, encodeListCursor, parseListSort } from './user-list.cursor.js';
 import { identifierScope, identifiersOf, prepareProfile, unchangedFreeText, type PreparedProfile, type UserDraft } from './user.rules.js';
 import { CreateCoalescer, type CoalescedOptions } from './create-coalescer.js';
 import type { CreatedUser, CreateUserInput, ListUsersQuery, PatchUserInput, User, UserList } from './user.schemas.js';
@@ -245,33 +247,64 @@ export class UserService {
   }
 
   /**
-   * Lists live users in creation order, a page at a time.
-   * @throws PERMISSION_DENIED; VALIDATION_FAILED for a malformed cursor.
+   * Lists live users a page at a time, filtered and sorted (creation order by default), with the
+   * number of matching users when `count` is asked.
+   * @throws PERMISSION_DENIED; VALIDATION_FAILED for a malformed cursor, a cursor of another sort,
+   * an unknown role (ROLE_UNKNOWN) or group (GROUP_UNKNOWN).
    */
   async listUsers(ctx: TenantContext, query: ListUsersQuery): Promise<UserList> {
     requirePermission(ctx.principal, 'users:read');
     const limit = query.limit ?? 50;
-    let afterId: string | undefined;
-    if (query.cursor !== undefined) {
-      afterId = Buffer.from(query.cursor, 'base64url').toString('utf8');
-      if (!isUuid(afterId))
-        throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/cursor', 'FIELD_INVALID', 'Not a cursor this API returned')] });
-    }
-    const rows = await users.list(this.db, ctx.tenantId, {
-      emailNormalized: query.email === undefined ? undefined : (normalizeEmail(query.email)?.normalized ?? query.email.toLowerCase()),
-      usernameNormalized: query.username === undefined ? undefined : usernameKey(query.username.trim()),
-      externalId: query.externalId,
-      active: query.active,
-      identifierPrefix: query.q === undefined ? undefined : identifierPrefix(query.q),
-      namePrefix: query.name?.trim() ? query.name.trim().toLowerCase() : undefined,
-      afterId,
-      limit: limit + 1,
-    });
+    const sort = parseListSort(query.sort);
+    const after = query.cursor === undefined ? undefined : decodeListCursor(query.cursor, query.sort);
+    const filter = await this.listFilter(ctx.tenantId, query);
+    const where = filter && (await list.filterCondition(this.db, ctx.tenantId, filter));
+    if (!where) return { data: [], nextCursor: null, ...(query.count ? { total: 0 } : {}) };
+    const [rows, total] = await Promise.all([
+      list.listPage(this.db, where, sort, after, limit + 1),
+      query.count ? list.countUsers(this.db, where) : undefined,
+    ]);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       data: await this.toResources(this.db, ctx.tenantId, ctx.principal, page),
-      nextCursor: rows.length > limit && last ? Buffer.from(last.id, 'utf8').toString('base64url') : null,
+      nextCursor: rows.length > limit && last ? encodeListCursor(last, query.sort) : null,
+      ...(total === undefined ? {} : { total }),
+    };
+  }
+
+  /** The list's filters in stored form; null when a filter can match nobody. */
+  private async listFilter(tenantId: string, query: ListUsersQuery): Promise<list.UserFilter | null> {
+    const errors: FieldError[] = [];
+    let roleId: string | undefined;
+    let groupId: string | undefined;
+    if (query.role !== undefined) {
+      const { roles } = await resolveRoles(this.db, tenantId, [query.role], '/role');
+      if (roles[0]) roleId = roles[0].id;
+      else errors.push(fieldError('/role', 'ROLE_UNKNOWN', `No role named "${query.role}"`));
+    }
+    if (query.group !== undefined) {
+      const { groups } = await resolveGroups(this.db, tenantId, [query.group], '/group');
+      if (groups[0]) groupId = groups[0].id;
+      else errors.push(fieldError('/group', 'GROUP_UNKNOWN', `No group "${query.group}"`));
+    }
+    throwIfFieldErrors(errors);
+    const instant = (text: string | undefined) => (text === undefined ? undefined : new Date(text).toISOString());
+    const createdAfter = instant(query.createdAfter);
+    const createdBefore = instant(query.createdBefore);
+    if (createdAfter !== undefined && createdBefore !== undefined && createdAfter >= createdBefore) return null;
+    return {
+      emailNormalized: query.email === undefined ? undefined : (normalizeEmail(query.email)?.normalized ?? query.email.toLowerCase()),
+      usernameNormalized: query.username === undefined ? undefined : usernameKey(query.username.trim()),
+      externalId: query.externalId,
+      active: query.active,
+      emailVerified: query.emailVerified,
+      roleId,
+      groupId,
+      createdAfter,
+      createdBefore,
+      identifierPrefix: query.q === undefined ? undefined : identifierPrefix(query.q),
+      namePrefix: query.name?.trim() ? query.name.trim().toLowerCase() : undefined,
     };
   }
 
