@@ -364,6 +364,31 @@ for (const dialect of testDialects) {
         },
         { method: 'GET', path: '/v1/api-keys', permission: 'keys:manage', ok: 200, make: async () => ({ url: '/v1/api-keys' }) },
         {
+          method: 'PATCH',
+          path: '/v1/api-keys/{id}',
+          permission: 'keys:manage',
+          ok: 200,
+          make: async () => ({
+            url: `/v1/api-keys/${(await as('/v1/api-keys', { name: 'k', role: 'user' })).id}`,
+            payload: { name: 'k2' },
+          }),
+          target: {
+            make: async (privileged) => {
+              const empty = async () => (await as('/v1/roles', { name: u(), permissions: [] })).name as string;
+              const key = await as('/v1/api-keys', { name: 'target', role: privileged ? 'admin' : await empty() });
+              const other = await empty();
+              const state = async () => ({
+                listed: (await t.request(a.key, { method: 'GET', url: '/v1/api-keys' }))
+                  .json()
+                  .data.find((k: { id: string }) => k.id === key.id),
+                works: (await t.request(key.secret, { method: 'GET', url: '/v1/roles' })).statusCode,
+              });
+              const requests = [{ name: 'renamed' }, { role: other }].map((payload) => ({ url: `/v1/api-keys/${key.id}`, payload }));
+              return { requests, state };
+            },
+          },
+        },
+        {
           method: 'DELETE',
           path: '/v1/api-keys/{id}',
           permission: 'keys:manage',

@@ -115,7 +115,11 @@ export interface paths {
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Rename an API key or change its role
+         * @description Needs `keys:manage`, every permission of the key's current role and every permission of the new one. The secret stays the same; a revoked key stays revoked.
+         */
+        patch: operations["updateApiKey"];
         trace?: never;
     };
     "/v1/users": {
@@ -575,7 +579,7 @@ export interface paths {
         put?: never;
         /**
          * Start an import job
-         * @description Body: CSV with a header row (`text/csv`) or NDJSON (`application/x-ndjson`), streamed. Answers 202 with the job once the upload is stored; a background worker then creates the users with the rules of POST /v1/users. Jobs survive restarts and never create a row twice. With `dryRun=true` every row is checked the same way (against existing users and within each batch of 500 rows) and nothing is created.
+         * @description Body: CSV with a header row (`text/csv`) or NDJSON (`application/x-ndjson`), streamed. Answers 202 with the job once the upload is stored; a background worker then applies the rows with the rules of POST /v1/users (and, for `mode=upsert` or `sync`, of PATCH /v1/users/{id}). Jobs survive restarts and never apply a row twice. A header problem (unknown column, no identifier column) answers 422 IMPORT_HEADER_INVALID once for the file. With `dryRun=true` every row is checked the same way and the job counts what the real run would do, changing nothing. See docs/imports.md.
          */
         post: operations["startImport"];
         delete?: never;
@@ -1614,6 +1618,90 @@ export interface operations {
             };
         };
     };
+    updateApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant slug or id; required with a platform key */
+                "x-roster-tenant"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "hr-sync (read only)",
+                 *       "role": "user"
+                 *     }
+                 */
+                "application/json": {
+                    /** @example hr-sync */
+                    name?: string;
+                    /** @description Another role of the tenant for the key to act as (tenant keys only); the caller needs every permission of the old and the new role */
+                    role?: string;
+                };
+                /**
+                 * @example {
+                 *       "name": "hr-sync (read only)",
+                 *       "role": "user"
+                 *     }
+                 */
+                "application/merge-patch+json": {
+                    /** @example hr-sync */
+                    name?: string;
+                    /** @description Another role of the tenant for the key to act as (tenant keys only); the caller needs every permission of the old and the new role */
+                    role?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @description null for platform keys */
+                        tenantId: string | null;
+                        name: string;
+                        /** @description A role of the tenant, or `platform-admin` */
+                        role: string;
+                        /** @description The start of the key (its prefix and 16 random characters), to recognise it */
+                        prefix: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        createdBy: string;
+                        revokedAt: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details (application/problem+json) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listUsers: {
         parameters: {
             query?: {
@@ -1630,6 +1718,19 @@ export interface operations {
                 username?: string;
                 externalId?: string;
                 active?: boolean;
+                emailVerified?: boolean;
+                /** @description Users holding this role (its name) */
+                role?: string;
+                /** @description Members of this group: its id or a `type:code` reference */
+                group?: string;
+                /** @description Users created at or after this instant */
+                createdAfter?: string;
+                /** @description Users created before this instant */
+                createdBefore?: string;
+                /** @description Order of the list (default: creation order, by id). `-` sorts descending. Users without an email, username or family name come last in either direction. Every order pages with the keyset `cursor`; a cursor is only valid with the sort it came from */
+                sort?: "createdAt" | "-createdAt" | "email" | "-email" | "username" | "-username" | "familyName" | "-familyName";
+                /** @description Adds `total`, the number of users matching the filters (one more query: ask only when shown) */
+                count?: boolean;
             };
             header?: {
                 /** @description Tenant slug or id; required with a platform key */
@@ -1712,25 +1813,14 @@ export interface operations {
                             version: number;
                         }[];
                         nextCursor: string | null;
+                        /** @description With `count=true`: users matching the filters, on every page */
+                        total?: number;
                     };
                 };
             };
             /** @description RFC 9457 problem details (application/problem+json) */
             "4XX": {
                 headers: {
-                emailVerified?: boolean;
-                /** @description Users holding this role (its name) */
-                role?: string;
-                /** @description Members of this group: its id or a `type:code` reference */
-                group?: string;
-                /** @description Users created at or after this instant */
-                createdAfter?: string;
-                /** @description Users created before this instant */
-                createdBefore?: string;
-                /** @description Order of the list (default: creation order, by id). `-` sorts descending. Users without an email, username or family name come last in either direction. Every order pages with the keyset `cursor`; a cursor is only valid with the sort it came from */
-                sort?: "createdAt" | "-createdAt" | "email" | "-email" | "username" | "-username" | "familyName" | "-familyName";
-                /** @description Adds `total`, the number of users matching the filters (one more query: ask only when shown) */
-                count?: boolean;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1813,8 +1903,6 @@ export interface operations {
                     dateOfBirth?: string;
                     cityOfBirth?: string;
                     /** @description ISO 3166-1 alpha-2 code (a user created through a seed contract may hold a country name kept as sent) */
-                        /** @description With `count=true`: users matching the filters, on every page */
-                        total?: number;
                     countryOfBirth?: string;
                     /** @description Create a strong random password, returned once as `generatedPassword` */
                     generatePassword?: boolean;
@@ -3985,7 +4073,7 @@ export interface operations {
                     /** @description http(s) URL that receives POSTs */
                     url: string;
                     /** @description Omit or null for every event */
-                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "user.sessions_ended" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "user.sessions_ended" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.updated" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
                     /** @description Your own whsec_… secret; generated when omitted */
                     secret?: string;
                     description?: string;
@@ -4155,7 +4243,7 @@ export interface operations {
                 "application/json": {
                     /** @description http(s) URL that receives POSTs */
                     url?: string;
-                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "user.sessions_ended" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "user.sessions_ended" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.updated" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
                     description?: string | null;
                     /** @description Re-activating clears disabledReason */
                     active?: boolean;
@@ -4163,7 +4251,7 @@ export interface operations {
                 "application/merge-patch+json": {
                     /** @description http(s) URL that receives POSTs */
                     url?: string;
-                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "user.sessions_ended" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
+                    eventTypes?: ("user.created" | "user.updated" | "user.deleted" | "user.activated" | "user.deactivated" | "user.password_changed" | "user.roles_updated" | "user.groups_updated" | "user.sessions_ended" | "role.created" | "role.updated" | "role.deleted" | "group.created" | "group.updated" | "group.deleted" | "api_key.created" | "api_key.updated" | "api_key.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "webhook.disabled" | "import.completed" | "user_created")[] | null;
                     description?: string | null;
                     /** @description Re-activating clears disabledReason */
                     active?: boolean;
@@ -4240,6 +4328,10 @@ export interface operations {
                         data: {
                             id: string;
                             eventId: string;
+                            /** @description The event's type (`user.created`, `webhook.ping` …); null only for deliveries made before migration 0016 whose event had been purged */
+                            eventType: string | null;
+                            /** @description The event's sequence number for its resource (as in the payload); null as eventType */
+                            sequence: number | null;
                             status: "pending" | "delivered" | "failed";
                             attempts: {
                                 attempt: number;
@@ -4409,6 +4501,8 @@ export interface operations {
                                 type: string;
                                 id: string;
                             };
+                            /** @description Per tenant and resource 1, 2, 3 … in the order the changes happened; a receiver that saw a higher number for this resource can drop this event (see docs/webhooks.md) */
+                            sequence: number;
                             /** @description The resource as the API returns it */
                             data: unknown;
                         }[];
@@ -4733,8 +4827,14 @@ export interface operations {
             query?: {
                 /** @description Column renames, as for `roster import --map`: "E-mail=email,First name=givenName" */
                 map?: string;
-                /** @description Check every row (rules and uniqueness against existing users) without creating anything */
+                /** @description Check every row (every rule of the real run, updates included) and report the counts the real run would have, changing nothing */
                 dryRun?: boolean;
+                /** @description create (default); upsert: match each row on externalId, else email, else username, update the fields it carries, create the rest (needs users:update); sync: upsert, then deactivate the users of the scope the file no longer holds (needs users:update and users:set-active) */
+                mode?: "create" | "upsert" | "sync";
+                /** @description sync only: deactivate only members of this group (id or `type:code`) */
+                scopeGroup?: string;
+                /** @description sync only: deactivate only users whose externalId starts with this */
+                scopeExternalIdPrefix?: string;
             };
             header?: {
                 /** @description Tenant slug or id; required with a platform key */
@@ -4763,12 +4863,37 @@ export interface operations {
                         id: string;
                         status: "queued" | "running" | "completed" | "failed";
                         format: string;
-                        /** @description A dry run checks every row and creates nothing; `created` counts the rows that would be created */
+                        /** @description create: only creates; upsert: updates the users rows match, creates the rest; sync: upsert, then deactivates the users in scope the file no longer holds */
+                        mode: "create" | "upsert" | "sync";
+                        /** @description A sync deactivates only the users of this scope; null: every user of the tenant */
+                        scope: {
+                            group?: string;
+                            externalIdPrefix?: string;
+                        } | null;
+                        /** @description `deactivate` while a sync deactivates the users the file no longer holds (after every row) */
+                        phase: "rows" | "deactivate";
+                        /** @description A dry run checks every row and changes nothing; `created`, `updated`, `unchanged`, `deactivated`, `conflicts` and `failed` count what the real run would do */
                         dryRun: boolean;
                         totalRows: number;
                         processed: number;
                         created: number;
+                        /** @description Existing users the rows changed (upsert, sync) */
+                        updated: number;
+                        /** @description Rows that matched a user already as the row says */
+                        unchanged: number;
+                        /** @description Users a sync deactivated because the file no longer holds them */
+                        deactivated: number;
+                        /** @description Users changed after the job started, left as they were (row errors with code USER_CHANGED) */
+                        conflicts: number;
                         failed: number;
+                        /** @description Problems of the header, reported once for the file (the job failed and imported nothing) */
+                        headerErrors: {
+                            column: string;
+                            code: "COLUMN_UNKNOWN" | "COLUMN_MISSING";
+                            /** @description The closest user field */
+                            suggestion: string | null;
+                            message: string;
+                        }[] | null;
                         error: string | null;
                         createdBy: string;
                         /** Format: date-time */
@@ -4824,12 +4949,37 @@ export interface operations {
                         id: string;
                         status: "queued" | "running" | "completed" | "failed";
                         format: string;
-                        /** @description A dry run checks every row and creates nothing; `created` counts the rows that would be created */
+                        /** @description create: only creates; upsert: updates the users rows match, creates the rest; sync: upsert, then deactivates the users in scope the file no longer holds */
+                        mode: "create" | "upsert" | "sync";
+                        /** @description A sync deactivates only the users of this scope; null: every user of the tenant */
+                        scope: {
+                            group?: string;
+                            externalIdPrefix?: string;
+                        } | null;
+                        /** @description `deactivate` while a sync deactivates the users the file no longer holds (after every row) */
+                        phase: "rows" | "deactivate";
+                        /** @description A dry run checks every row and changes nothing; `created`, `updated`, `unchanged`, `deactivated`, `conflicts` and `failed` count what the real run would do */
                         dryRun: boolean;
                         totalRows: number;
                         processed: number;
                         created: number;
+                        /** @description Existing users the rows changed (upsert, sync) */
+                        updated: number;
+                        /** @description Rows that matched a user already as the row says */
+                        unchanged: number;
+                        /** @description Users a sync deactivated because the file no longer holds them */
+                        deactivated: number;
+                        /** @description Users changed after the job started, left as they were (row errors with code USER_CHANGED) */
+                        conflicts: number;
                         failed: number;
+                        /** @description Problems of the header, reported once for the file (the job failed and imported nothing) */
+                        headerErrors: {
+                            column: string;
+                            code: "COLUMN_UNKNOWN" | "COLUMN_MISSING";
+                            /** @description The closest user field */
+                            suggestion: string | null;
+                            message: string;
+                        }[] | null;
                         error: string | null;
                         createdBy: string;
                         /** Format: date-time */
@@ -4863,6 +5013,7 @@ export interface operations {
     listImportErrors: {
         parameters: {
             query?: {
+                /** @description Errors of rows after this one (default -1: from the start, with row 0, the users a sync could not deactivate) */
                 after?: number;
                 limit?: number;
             };
@@ -4885,10 +5036,15 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** @description Data row of the file (1 = the first after a CSV header); 0: a user a sync could not deactivate */
                             row: number;
                             code: string;
                             field: string | null;
                             message: string;
+                            /** @description The value that failed, cut at 100 characters; never a password or password hash */
+                            value: string | null;
+                            /** @description For an in-file duplicate (ROW_DUPLICATE), the row it repeats */
+                            duplicateOf: number | null;
                         }[];
                         /** @description Pass as `after` for the next page */
                         nextCursor: string | null;

@@ -55,6 +55,11 @@ export function list(db: Executor, tenantId: string | null): Promise<ApiKeyWithR
   return withRoleName(db, tenantId).orderBy('apiKeys.createdAt').execute();
 }
 
+/** Renames a key or gives it another role (name and id together: the key holds the role by id). */
+export async function update(db: Executor, id: string, patch: { name: string; role: string; roleId: string | null }): Promise<void> {
+  await db.updateTable('apiKeys').set(patch).where('id', '=', id).execute();
+}
+
 export async function revoke(db: Executor, id: string, revokedAt: string): Promise<void> {
   await db.updateTable('apiKeys').set({ revokedAt }).where('id', '=', id).where('revokedAt', 'is', null).execute();
 }

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { principalOf, tenantContextOf, TENANT_HEADER } from '../../http/auth.js';
 import { bearer, errorResponses, IdParams, tenantHeader } from '../../http/route-helpers.js';
 import type { TenantService } from '../tenants/tenant.service.js';
-import { ApiKeySchema, CreateApiKeySchema, CreatedApiKeySchema } from './api-key.schemas.js';
+import { ApiKeySchema, CreateApiKeySchema, CreatedApiKeySchema, PatchApiKeySchema } from './api-key.schemas.js';
 import type { ApiKeyService } from './api-key.service.js';
 
 const tags = ['API keys'];
@@ -53,6 +53,24 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeyService; t
       },
     },
     async (request) => ({ data: await apiKeys.listKeys(principalOf(request), await scopeOf(request)) }),
+  );
+
+  app.patch(
+    '/api-keys/:id',
+    {
+      schema: {
+        summary: 'Rename an API key or change its role',
+        description:
+          "Needs `keys:manage`, every permission of the key's current role and every permission of the new one. The secret stays the same; a revoked key stays revoked.",
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        params: IdParams,
+        body: PatchApiKeySchema,
+        response: { 200: ApiKeySchema, ...errorResponses },
+      },
+    },
+    async (request) => apiKeys.updateKey(principalOf(request), await scopeOf(request), request.params.id, request.body),
   );
 
   app.delete(

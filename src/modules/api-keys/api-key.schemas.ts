@@ -41,3 +41,19 @@ export const CreateApiKeySchema = Type.Object(
   { additionalProperties: false },
 );
 export type CreateApiKeyInput = Static<typeof CreateApiKeySchema>;
+
+export const PatchApiKeySchema = Type.Object(
+  {
+    name: Type.Optional(CreateApiKeySchema.properties.name),
+    role: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'Another role of the tenant for the key to act as (tenant keys only); the caller needs every permission of the old and the new role',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1, examples: [{ name: 'hr-sync (read only)', role: 'user' }] },
+);
+export type PatchApiKeyInput = Static<typeof PatchApiKeySchema>;

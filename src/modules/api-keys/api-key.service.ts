@@ -9,7 +9,7 @@ import { PLATFORM_ADMIN_ROLE, platformPermissions } from '../roles/permissions.j
 import { assertCallerCovers, assertCanGrant, loadRoles, permissionsOfRow, roleById } from '../roles/role.service.js';
 import * as keys from './api-key.repository.js';
 import { PrincipalCache } from './principal-cache.js';
-import { KEY_PREFIX_PATTERN, type ApiKey, type CreateApiKeyInput, type CreatedApiKey } from './api-key.schemas.js';
+import { KEY_PREFIX_PATTERN, type ApiKey, type CreateApiKeyInput, type CreatedApiKey, type PatchApiKeyInput } from './api-key.schemas.js';
 import type { ApiKeyRow } from './api-key.table.js';
 
 const PREFIX_LENGTH = 20;
@@ -129,6 +129,45 @@ export class ApiKeyService {
   async listKeys(principal: Principal, tenantId: string | null): Promise<ApiKey[]> {
     requirePermission(principal, tenantId === null ? 'tenants:manage' : 'keys:manage');
     return (await keys.list(this.db, tenantId)).map((row) => toApiKeyResponse(row));
+  }
+
+  /**
+   * Renames a key or gives it another role of its tenant. The key's secret stays the same. The privilege
+   * guard applies twice: the caller must hold every permission of the key's current role (changing a key
+   * is changing a credential) and of the new one (granting it).
+   * @throws PERMISSION_DENIED; API_KEY_NOT_FOUND; VALIDATION_FAILED (ROLE_UNKNOWN, FIELD_INVALID)
+   */
+  async updateKey(principal: Principal, tenantId: string | null, id: string, patch: PatchApiKeyInput): Promise<ApiKey> {
+    requirePermission(principal, tenantId === null ? 'tenants:manage' : 'keys:manage');
+    const row = isUuid(id) ? await keys.findById(this.db, tenantId, id.toLowerCase()) : undefined;
+    if (!row) throw new AppError('API_KEY_NOT_FOUND', { details: { id } });
+    const current = row.tenantId !== null && row.roleId !== null ? await roleById(this.db, row.tenantId, row.roleId) : undefined;
+    if (current) assertCallerCovers(principal, current.permissions, `Changing API key "${row.name}"`);
+    let role = { name: row.currentRoleName ?? row.role, id: row.roleId };
+    if (patch.role !== undefined && patch.role !== role.name) {
+      if (row.tenantId === null) {
+        throw new AppError('VALIDATION_FAILED', {
+          errors: [fieldError('/role', 'FIELD_INVALID', 'A platform key holds every permission; it has no tenant role to change')],
+        });
+      }
+      const record = (await loadRoles(this.db, row.tenantId, [patch.role])).get(patch.role);
+      if (!record)
+        throw new AppError('VALIDATION_FAILED', { errors: [fieldError('/role', 'ROLE_UNKNOWN', `No role named "${patch.role}"`)] });
+      assertCanGrant(principal, record.permissions, `role "${patch.role}"`);
+      role = { name: record.name, id: record.id };
+    }
+    const next = { ...row, name: patch.name ?? row.name, role: role.name, roleId: role.id, currentRoleName: role.name };
+    await this.db.transaction().execute(async (trx) => {
+      await keys.update(trx, row.id, { name: next.name, role: next.role, roleId: next.roleId });
+      if (tenantId !== null) {
+        await recordEvents(trx, tenantId, actorOf(principal, null), [
+          { type: 'api_key.updated', resourceType: 'api_key', resourceId: row.id, data: toApiKeyResponse(next) },
+        ]);
+      }
+    });
+    // A key that acted as the old role must not keep acting as it from the cache.
+    this.cache.clear();
+    return toApiKeyResponse(next);
   }
 
   /** @throws PERMISSION_DENIED; API_KEY_NOT_FOUND */

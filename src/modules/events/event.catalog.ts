@@ -17,6 +17,8 @@ export const eventTypes = [
   'group.updated',
   'group.deleted',
   'api_key.created',
+  /** Renamed or given another role (PATCH /v1/api-keys/:id). */
+  'api_key.updated',
   'api_key.deleted',
   'webhook.created',
   'webhook.updated',
