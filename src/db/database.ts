@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AttributeDefinitionTable, UserAttributeClaimTable } from '../modules/attributes/attribute.table.js';
 import type { IdempotencyKeyTable } from '../modules/idempotency/idempotency.table.js';
 import type { ImportErrorTable, ImportJobTable, ImportRowTable } from '../modules/imports/import.table.js';
-import type { EventTable } from '../modules/events/event.table.js';
+import type { EventTable, ResourceSequenceTable } from '../modules/events/event.table.js';
 import type { MailMessageTable, UserTokenTable } from '../modules/mail/mail.table.js';
 import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookTable } from '../modules/webhooks/webhook.table.js';
 import type { GroupTable, UserGroupTable } from '../modules/groups/group.table.js';
@@ -33,6 +33,7 @@ export interface DB {
   importRows: ImportRowTable;
   importErrors: ImportErrorTable;
   events: EventTable;
+  resourceSequences: ResourceSequenceTable;
   webhooks: WebhookTable;
   webhookDeliveries: WebhookDeliveryTable;
   webhookAttempts: WebhookAttemptTable;

@@ -12,17 +12,17 @@ export async function insertMany(db: Executor, rows: Array<Insertable<EventTable
       .execute();
 }
 
+/** What fan-out needs of an event: who receives it, and its place in its resource's order. */
+export type FanoutEvent = Pick<EventRow, 'tenantId' | 'id' | 'type' | 'occurredAt' | 'resourceType' | 'resourceId' | 'sequence'>;
+const fanoutColumns = ['tenantId', 'id', 'type', 'occurredAt', 'resourceType', 'resourceId', 'sequence'] as const;
+
 /**
  * Claims events awaiting fan-out, oldest first, and marks them done in the caller's transaction; on
  * PostgreSQL rows another process holds are skipped, so each event is fanned out by one process.
  * On SQLite it is one UPDATE … RETURNING: a transaction that began by reading could not take the
  * write lock while another process writes, so a separate worker process would starve under load.
  */
-export async function claimPendingFanout(
-  db: Executor,
-  dialect: 'sqlite' | 'postgres',
-  limit: number,
-): Promise<Array<{ tenantId: string; id: string; type: string; occurredAt: string | Date }>> {
+export async function claimPendingFanout(db: Executor, dialect: 'sqlite' | 'postgres', limit: number): Promise<FanoutEvent[]> {
   // A literal `true`, so SQLite can use the partial index on pending events.
   const pendingQuery = db.selectFrom('events').where('pendingFanout', '=', sql.lit(true)).orderBy('id').limit(limit);
   if (dialect === 'sqlite') {
@@ -30,10 +30,10 @@ export async function claimPendingFanout(
       .updateTable('events')
       .set({ pendingFanout: false })
       .where(sql.ref('rowid'), 'in', pendingQuery.select(sql<number>`rowid`.as('rowid')))
-      .returning(['tenantId', 'id', 'type', 'occurredAt'])
+      .returning(fanoutColumns)
       .execute();
   }
-  const pending = await pendingQuery.select(['tenantId', 'id', 'type', 'occurredAt']).forUpdate().skipLocked().execute();
+  const pending = await pendingQuery.select(fanoutColumns).forUpdate().skipLocked().execute();
   for (const tenantId of new Set(pending.map((e) => e.tenantId))) {
     const ids = pending.filter((e) => e.tenantId === tenantId).map((e) => e.id);
     await db.updateTable('events').set({ pendingFanout: false }).where('tenantId', '=', tenantId).where('id', 'in', ids).execute();

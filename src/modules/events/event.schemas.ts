@@ -12,6 +12,11 @@ export const EventResourceSchema = Type.Object(
       requestId: Type.Union([Type.String(), Type.Null()]),
     }),
     resource: Type.Object({ type: Type.String(), id: Type.String() }),
+    sequence: Type.Integer({
+      minimum: 0,
+      description:
+        'Per tenant and resource 1, 2, 3 … in the order the changes happened; a receiver that saw a higher number for this resource can drop this event (see docs/webhooks.md)',
+    }),
     data: Type.Unknown({ description: 'The resource as the API returns it' }),
   },
   { additionalProperties: false },

@@ -8,6 +8,7 @@ import type { AttributeRecord } from '../attributes/attribute.repository.js';
 import { requirePermission, type Principal, type TenantContext } from '../context.js';
 import type { NewEvent } from './event.catalog.js';
 import * as events from './event.repository.js';
+import { nextSequences } from './event.sequence.js';
 import type { EventRow } from './event.repository.js';
 import type { EventList, EventResource, ListEventsQuery } from './event.schemas.js';
 
@@ -30,6 +31,7 @@ export function toEventResource(row: EventRow): EventResource {
     occurredAt: toIso(row.occurredAt),
     actor: { type: row.actorType, id: row.actorId, requestId: row.requestId },
     resource: { type: row.resourceType, id: row.resourceId },
+    sequence: row.sequence,
     data: readJson<unknown>(row.data),
   };
 }
@@ -63,8 +65,10 @@ export async function recordEvents(
   options: { fanOut?: boolean } = {},
 ): Promise<string[]> {
   if (list.length === 0) return [];
+  // Numbered first: a second writer of the same resource waits here, and its ids (time-ordered) come after.
+  const sequences = await nextSequences(trx, tenantId, list);
   const occurredAt = nowIso();
-  const rows = list.map((e) => ({
+  const rows = list.map((e, i) => ({
     tenantId,
     id: newId(),
     type: e.type,
@@ -76,6 +80,7 @@ export async function recordEvents(
     resourceId: e.resourceId,
     data: JSON.stringify(e.data),
     pendingFanout: options.fanOut !== false,
+    sequence: sequences[i] as number,
   }));
   await events.insertMany(trx, rows);
   return rows.map((r) => r.id);

@@ -15,4 +15,14 @@ export interface EventTable {
   data: Json;
   /** Not yet turned into webhook deliveries (the webhook worker does that after the commit). */
   pendingFanout: Bool;
+  /** 1, 2, 3 … per tenant and resource, in commit order (see resourceSequences); sent to webhooks so receivers can drop stale events. */
+  sequence: number;
+}
+
+/** The last sequence number given to an event of each resource. */
+export interface ResourceSequenceTable {
+  tenantId: string;
+  resourceType: string;
+  resourceId: string;
+  lastSequence: number;
 }

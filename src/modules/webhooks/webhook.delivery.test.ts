@@ -65,7 +65,9 @@ for (const dialect of testDialects) {
         await receiver.waitFor((r) => r.length >= 3);
         const ids = new Set(receiver.received.map((r) => r.headers['webhook-id']));
         expect(ids.size).toBe(1); // the same message each time, so receivers can de-duplicate
-        let delivery: { status: string; attempts: Array<{ statusCode: number | null; latencyMs: number }> } | undefined;
+        let delivery:
+          | { status: string; eventType: string; sequence: number; attempts: Array<{ statusCode: number | null; latencyMs: number }> }
+          | undefined;
         for (let i = 0; i < 100 && delivery?.status !== 'delivered'; i++) {
           delivery = (await t.request(key, { method: 'GET', url: `/v1/webhooks/${webhook.id}/deliveries` }))
             .json()
@@ -73,6 +75,7 @@ for (const dialect of testDialects) {
           await new Promise((r) => setTimeout(r, 20));
         }
         expect(delivery?.status).toBe('delivered');
+        expect(delivery).toMatchObject({ eventType: 'user.created', sequence: 1 });
         expect(delivery?.attempts.map((a) => a.statusCode)).toEqual([500, 500, 200]);
       } finally {
         await receiver.close();
@@ -180,6 +183,8 @@ for (const dialect of testDialects) {
         });
         expect(redeliver.statusCode).toBe(202);
         await receiver.waitFor((r) => r.length > count);
+        const log = (await t.request(key, { method: 'GET', url: `/v1/webhooks/${webhook.id}/deliveries` })).json();
+        expect(log.data.find((d: { id: string }) => d.id === ping.json().deliveryId)).toMatchObject({ eventType: 'webhook.ping' });
       } finally {
         await receiver.close();
       }

@@ -54,6 +54,13 @@ export const DeliverySchema = Type.Object(
   {
     id: Type.String(),
     eventId: Type.String(),
+    eventType: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "The event's type (`user.created`, `webhook.ping` …); null only for deliveries made before migration 0016 whose event had been purged",
+    }),
+    sequence: Type.Union([Type.Integer(), Type.Null()], {
+      description: "The event's sequence number for its resource (as in the payload); null as eventType",
+    }),
     status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
     attempts: Type.Array(
       Type.Object({

@@ -6,7 +6,8 @@ import { isUuid, newId } from '../../lib/ids.js';
 import { nowIso, toIso } from '../../lib/time.js';
 import { generateWebhookSecret, isWebhookSecret } from '../../lib/webhook-signature.js';
 import { requirePermission, type TenantContext } from '../context.js';
-import { actorOf, recordEvents, recordFor } from '../events/event.service.js';
+import { actorOf, findEventsByIds, recordEvents, recordFor } from '../events/event.service.js';
+import type { FanoutEvent } from '../events/event.repository.js';
 import * as webhooks from './webhook.repository.js';
 import type { DeliveryRow, WebhookRow } from './webhook.repository.js';
 import type { CreateWebhookInput, Delivery, PatchWebhookInput, Webhook } from './webhook.schemas.js';
@@ -48,13 +49,20 @@ async function checkUrl(url: string, errors: FieldError[], allowPrivate: boolean
   }
 }
 
+/** The event a delivery carries: its type for the log, its resource and sequence for the order. */
+type DeliveredEvent = Pick<FanoutEvent, 'id' | 'type' | 'resourceType' | 'resourceId' | 'sequence'>;
+
 /** A delivery due now, not yet attempted. */
-function pendingDelivery(tenantId: string, webhookId: string, eventId: string, now: string) {
+function pendingDelivery(tenantId: string, webhookId: string, event: DeliveredEvent, now: string) {
   return {
     tenantId,
     id: newId(),
     webhookId,
-    eventId,
+    eventId: event.id,
+    eventType: event.type,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    sequence: event.sequence,
     status: 'pending' as const,
     attempts: 0,
     nextAttemptAt: now,
@@ -74,11 +82,7 @@ const subscribed = (row: WebhookRow, type: string) => row.eventTypes === null ||
  * webhook worker runs it for committed events (`pendingFanout`), so neither the number of webhooks
  * nor any endpoint slows a write.
  */
-export async function enqueueDeliveries(
-  trx: Executor,
-  tenantId: string,
-  events: Array<{ id: string; type: string; occurredAt: string | Date }>,
-): Promise<void> {
+export async function enqueueDeliveries(trx: Executor, tenantId: string, events: FanoutEvent[]): Promise<void> {
   const active = await webhooks.listActive(trx, tenantId);
   if (active.length === 0) return;
   const now = nowIso();
@@ -87,7 +91,7 @@ export async function enqueueDeliveries(
   await webhooks.insertDeliveries(
     trx,
     events.flatMap((event) =>
-      active.filter((w) => subscribed(w, event.type) && existedAt(w, event)).map((w) => pendingDelivery(tenantId, w.id, event.id, now)),
+      active.filter((w) => subscribed(w, event.type) && existedAt(w, event)).map((w) => pendingDelivery(tenantId, w.id, event, now)),
     ),
   );
 }
@@ -215,14 +219,10 @@ export class WebhookService {
     requirePermission(ctx.principal, 'webhooks:manage');
     const webhook = await this.find(ctx.tenantId, id);
     const result = await this.db.transaction().execute(async (trx) => {
-      const [eventId] = await recordEvents(
-        trx,
-        ctx.tenantId,
-        actorOf(ctx.principal, ctx.requestId),
-        [{ type: 'webhook.ping', resourceType: 'webhook', resourceId: webhook.id, data: toWebhookResource(webhook) }],
-        { fanOut: false },
-      );
-      const delivery = pendingDelivery(ctx.tenantId, webhook.id, eventId as string, nowIso());
+      const ping = { type: 'webhook.ping' as const, resourceType: 'webhook', resourceId: webhook.id, data: toWebhookResource(webhook) };
+      const [eventId] = await recordEvents(trx, ctx.tenantId, actorOf(ctx.principal, ctx.requestId), [ping], { fanOut: false });
+      const [recorded] = await findEventsByIds(trx, ctx.tenantId, [eventId as string]);
+      const delivery = pendingDelivery(ctx.tenantId, webhook.id, recorded as DeliveredEvent, nowIso());
       await webhooks.insertDeliveries(trx, [delivery]);
       return { eventId: eventId as string, deliveryId: delivery.id };
     });
@@ -244,6 +244,8 @@ function toDelivery(
   return {
     id: row.id,
     eventId: row.eventId,
+    eventType: row.eventType,
+    sequence: row.sequence,
     status: row.status,
     attempts: attempts.map((a) => ({
       attempt: a.attempt,

@@ -22,6 +22,12 @@ export interface WebhookDeliveryTable {
   id: string;
   webhookId: string;
   eventId: string;
+  /** Copied from the event at fan-out (null for deliveries older than migration 0016 whose event was purged). */
+  eventType: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  /** The event's sequence: a delivery waits while one of a lower sequence for the same webhook and resource is pending. */
+  sequence: number | null;
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAt: Timestamp | null;
