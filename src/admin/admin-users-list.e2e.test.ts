@@ -164,12 +164,48 @@ for (const dialect of testDialects) {
       await context.close();
     }, 60_000);
 
+    it('should report per user what the privilege guard refused in a bulk action, and do the rest', async () => {
+      const { t, key } = a;
+      const operator = { name: 'operator', permissions: ['users:read', 'users:update', 'users:set-active'] };
+      expect((await t.request(key, { method: 'POST', url: '/v1/roles', payload: operator })).statusCode).toBe(201);
+      for (const [email, roles] of [
+        ['opal@acme.com', ['operator']],
+        ['zeta-admin@acme.com', ['admin']],
+        ['zeta-plain@acme.com', ['user']],
+      ] as const) {
+        const res = await t.request(key, { method: 'POST', url: '/v1/users', payload: { email, roles, password: ADMIN_PASSWORD } });
+        expect(res.statusCode).toBe(201);
+      }
+      const context = await a.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const other = await context.newPage();
+      await other.goto(`${a.base}/admin`);
+      await other.getByLabel('Tenant').fill(a.slug);
+      await other.getByLabel('Email or username').fill('opal@acme.com');
+      await other.getByLabel('Password').fill(ADMIN_PASSWORD);
+      await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await other.getByLabel('Email or username starts with').fill('zeta');
+      await other.getByRole('button', { name: 'Search', exact: true }).click();
+      await expect.poll(() => other.locator('#user-count').textContent(), { timeout: 20_000 }).toBe('1–2 of 2');
+      expect(await other.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+      await other.getByLabel('Select all on this page').check();
+      other.once('dialog', (dialog) => void dialog.accept());
+      await other.getByRole('button', { name: 'Deactivate', exact: true }).click();
+      await expect
+        .poll(() => other.locator('#bulk-status').textContent(), { timeout: 30_000 })
+        .toBe('1 deactivated, 1 refused: zeta-admin@acme.com: your role may not do this (PERMISSION_DENIED).');
+      expect(await apiTotal('q=zeta&active=false')).toBe(1);
+      expect((await t.request(key, { method: 'GET', url: '/v1/users?email=zeta-admin@acme.com' })).json().data[0].active).toBe(true);
+      // The refused user stays selected, so the person can see and retry it.
+      expect(await other.getByRole('checkbox', { name: 'Select zeta-admin@acme.com' }).isChecked()).toBe(true);
+      await context.close();
+    }, 60_000);
+
     it('should fit a 390 px wide screen without horizontal scrolling, and load nothing from elsewhere', async () => {
       const { page } = a;
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto(`${a.base}/admin#/users`);
       await page.reload();
-      await expect.poll(count).toBe('1–25 of 60');
+      await expect.poll(count).toBe('1–25 of 63');
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
       await expect(page.getByLabel('Select all on this page').isVisible()).resolves.toBe(true);
       expect(a.outside).toEqual([]);
