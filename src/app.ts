@@ -4,6 +4,7 @@ import type { Config } from './config/config.js';
 import { openDatabase, type Database } from './db/kysely.js';
 import { migrateToLatest } from './db/migrate.js';
 import { StatisticsKeeper } from './db/statistics.js';
+import { registerReplicaMetrics } from './db/read-replica.js';
 import { Metrics } from './lib/metrics.js';
 import { registerBacklogMetrics } from './lib/backlog-metrics.js';
 import { PasswordHasher } from './lib/password-hasher.js';
@@ -75,7 +76,12 @@ const silentLogger = { info: () => undefined, warn: () => undefined, error: () =
 export function databaseFromConfig(config: Config): Database {
   return openDatabase(
     config.databaseUrl
-      ? { postgresUrl: config.databaseUrl, poolSize: config.dbPoolSize }
+      ? {
+          postgresUrl: config.databaseUrl,
+          poolSize: config.dbPoolSize,
+          readUrl: config.databaseReadUrl,
+          readMaxLagSeconds: config.readMaxLagSeconds,
+        }
       : { sqlitePath: `${config.dataDir}/roster.sqlite` },
   );
 }
@@ -95,6 +101,7 @@ export async function createCore({
   const hasher = new PasswordHasher(config.argon2, config.hashQueueMax);
   const metrics = new Metrics(() => hasher.pending);
   registerBacklogMetrics(metrics.registry, database.db, database.poolStats);
+  if (database.replicaStatus) registerReplicaMetrics(metrics.registry, database.replicaStatus);
   const mailSenders = new MailSenderPolicy(config.mailFromDomains);
   const tenants = new TenantService(database.db, mailSenders);
   const apiKeys = new ApiKeyService(database.db, new PrincipalCache(config.authCacheMs));

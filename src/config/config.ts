@@ -9,6 +9,10 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL connection string; when unset Roster uses SQLite in `dataDir`. */
   databaseUrl: string | undefined;
+  /** PostgreSQL replica(s) for list reads (same multi-host form); absent: every read goes to DATABASE_URL. */
+  databaseReadUrl: string | undefined;
+  /** How far behind the replica may be (seconds) before list reads go back to the primary. */
+  readMaxLagSeconds: number;
   dbPoolSize: number;
   adminKey: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -207,6 +211,17 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError((error as Error).message);
     }
   }
+  const databaseReadUrl = readString(env, 'DATABASE_READ_URL');
+  if (databaseReadUrl !== undefined) {
+    if (databaseUrl === undefined) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL (read replicas are for PostgreSQL)');
+    if (!/^postgres(ql)?:\/\//.test(databaseReadUrl))
+      throw new ConfigError('DATABASE_READ_URL must start with postgres:// or postgresql://');
+    try {
+      parseMultiHostUrl(databaseReadUrl);
+    } catch (error) {
+      throw new ConfigError((error as Error).message.replace(/^DATABASE_URL/, 'DATABASE_READ_URL'));
+    }
+  }
   const adminKey = readString(env, 'ROSTER_ADMIN_KEY');
   if (adminKey !== undefined && !ADMIN_KEY_PATTERN.test(adminKey)) {
     throw new ConfigError(
@@ -262,6 +277,8 @@ export function loadConfig(env: Env = process.env): Config {
     host: readString(env, 'HOST') ?? '127.0.0.1',
     dataDir: path.resolve(readString(env, 'ROSTER_DATA_DIR') ?? './data'),
     databaseUrl,
+    databaseReadUrl,
+    readMaxLagSeconds: readInt(env, 'ROSTER_READ_MAX_LAG_SECONDS', 5, 0, 3600),
     dbPoolSize: readInt(env, 'ROSTER_DB_POOL_SIZE', 10, 1, 500),
     adminKey,
     logLevel: logLevel as Config['logLevel'],

@@ -42,6 +42,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
+/** The replica's state as /metrics reports it (roster_db_read_replica_state). */
+async function replicaState(port: number): Promise<string | undefined> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.text());
+  return /roster_db_read_replica_state\{state="([^"]+)"\} 1\b/.exec(text)?.[1];
+}
+
 interface Answer {
   username: string;
   status: number | 'connection error';
@@ -99,6 +105,9 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
 
     procs = new RosterProcesses({
       DATABASE_URL: `postgres://postgres@127.0.0.1:${primaryPort},127.0.0.1:${standbyPort}/roster?target_session_attrs=read-write`,
+      // Lists read from the standby while it is at most 10 s behind (and during the outage, when it is caught up).
+      DATABASE_READ_URL: `postgres://postgres@127.0.0.1:${standbyPort}/roster`,
+      ROSTER_READ_MAX_LAG_SECONDS: '10',
     });
     roster = procs.start(rosterPort);
     await procs.ready(rosterPort);
@@ -125,27 +134,80 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
     if (base) fs.rmSync(base, { recursive: true, force: true });
   }, 60_000);
 
+  /** A tenant key of another credential than the platform key that writes (so it does not read its own writes). */
+  async function readerKey(tenant: string): Promise<string> {
+    const call = (procs as RosterProcesses).api(rosterPort, tenant);
+    const created = await call('POST', '/v1/api-keys', { role: 'admin', name: 'reader' });
+    expect(created.status).toBe(201);
+    return created.body.secret as string;
+  }
+  const list = (key: string, query: string) =>
+    fetch(`http://127.0.0.1:${rosterPort}/v1/users?${query}`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(20_000),
+    });
+  const listed = async (key: string, username: string): Promise<string[]> => {
+    const response = await list(key, `username=${encodeURIComponent(username)}`);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { data: { username: string }[] }).data.map((user) => user.username);
+  };
+
+  it('lists read from the replica while it is caught up or within the lag bound, from the primary while it lags; a writer reads its own writes', async () => {
+    const call = (procs as RosterProcesses).api(rosterPort, 'replica');
+    expect((await call('POST', '/v1/tenants', { slug: 'replica' })).status).toBe(201);
+    const reader = await readerKey('replica');
+    expect(await until('the replica in use', async () => (await replicaState(rosterPort)) === 'in use', 30_000)).toBe(true);
+
+    const standby = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${standbyPort}/roster` });
+    await standby.connect();
+    try {
+      // The standby receives but does not apply: the primary still acknowledges (synchronous = flushed).
+      await standby.query('select pg_wal_replay_pause()');
+      expect((await call('POST', '/v1/users', { username: 'lag.one' })).status).toBe(201);
+      // The replica is behind but within the bound: another credential's list does not see the user yet...
+      expect(await listed(reader, 'lag.one')).toEqual([]);
+      expect(await replicaState(rosterPort)).toBe('in use');
+      // ...the credential that wrote it does (its reads stay on the primary for the lag bound).
+      const own = await call('GET', '/v1/users?username=lag.one');
+      expect((own.body.data as { username: string }[]).map((u) => u.username)).toEqual(['lag.one']);
+      // Past the bound the replica is left aside and lists come from the primary.
+      await until('the replica lagging', async () => (await replicaState(rosterPort)) === 'lagging', 30_000);
+      expect(await listed(reader, 'lag.one')).toEqual(['lag.one']);
+      await standby.query('select pg_wal_replay_resume()');
+      await until('the replica in use again', async () => (await replicaState(rosterPort)) === 'in use', 30_000);
+      expect(await listed(reader, 'lag.one')).toEqual(['lag.one']);
+    } finally {
+      await standby.query('select pg_wal_replay_resume()').catch(() => undefined);
+      await standby.end();
+    }
+  });
+
   it('keeps every acknowledged create, none twice, answers 503 + problem during the outage, writes again within 30 s of promotion', async () => {
     const call = (procs as RosterProcesses).api(rosterPort, 'failover');
     expect((await call('POST', '/v1/tenants', { slug: 'failover' })).status).toBe(201);
+    const reader = await readerKey('failover');
 
     const answers: Answer[] = [];
     let stopLoad = false;
     let sequence = 0;
+    // Every create carries an Idempotency-Key (its username): retried after the failover, it must answer as before.
+    const post = (username: string) =>
+      fetch(`http://127.0.0.1:${rosterPort}/v1/users`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${(procs as RosterProcesses).adminKey}`,
+          'x-roster-tenant': 'failover',
+          'content-type': 'application/json',
+          'idempotency-key': username,
+        },
+        body: JSON.stringify({ username }),
+        signal: AbortSignal.timeout(20_000),
+      });
     const createOne = async (): Promise<void> => {
       const username = `fo.${sequence++}`;
       const at = Date.now();
       try {
-        const response = await fetch(`http://127.0.0.1:${rosterPort}/v1/users`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${(procs as RosterProcesses).adminKey}`,
-            'x-roster-tenant': 'failover',
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({ username }),
-          signal: AbortSignal.timeout(20_000),
-        });
+        const response = await post(username);
         const text = await response.text();
         answers.push({
           username,
@@ -163,6 +225,20 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
       while (!stopLoad) await createOne();
     });
     const ok = (answer: Answer) => typeof answer.status === 'number' && answer.status >= 200 && answer.status < 300;
+    // Lists by another credential, all along: served by the replica, also while no primary exists.
+    const reads: { status: number | 'connection error'; at: number; body?: Record<string, unknown> }[] = [];
+    const readLoad = (async () => {
+      while (!stopLoad) {
+        const at = Date.now();
+        try {
+          const response = await list(reader, 'limit=5');
+          const text = await response.text();
+          reads.push({ status: response.status, at, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+        } catch {
+          reads.push({ status: 'connection error', at });
+        }
+      }
+    })();
 
     await until('creates on the primary', async () => answers.filter(ok).length >= 60, 60_000);
     process.kill(postmasterPid(primaryDir) as number, 'SIGKILL');
@@ -171,6 +247,13 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
     await until('a 503 during the outage', async () => answers.some((a) => a.at > killedAt && a.status === 503), 30_000);
     const readyz = () => fetch(`http://127.0.0.1:${rosterPort}/readyz`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.status);
     expect(await readyz()).toBe(503);
+    // Reads go on before any promotion: lists answer 200 from the standby while writes answer 503.
+    await until(
+      'lists answered during the outage',
+      async () => reads.filter((r) => r.at > killedAt && r.status === 200).length >= 10,
+      30_000,
+    );
+    const acknowledgedBeforeKill = answers.filter((a) => ok(a) && a.at < killedAt);
     run('pg_ctl', ['-D', standbyDir, '-w', 'promote']);
     const promotedAt = Date.now();
     const firstAfter = await until(
@@ -181,7 +264,7 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
     expect(firstAfter.at - promotedAt).toBeLessThan(30_000);
     await until('more creates after the failover', async () => answers.filter((a) => a.at >= promotedAt && ok(a)).length >= 30, 30_000);
     stopLoad = true;
-    await Promise.all(load);
+    await Promise.all([...load, readLoad]);
     expect(await until('/readyz ready again', async () => (await readyz()) === 200, 30_000)).toBe(true);
 
     // The process lived through it.
@@ -195,6 +278,42 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
       expect(answer.status, JSON.stringify(answer.body)).toBe(503);
       expect(answer.contentType).toContain('application/problem+json');
       expect(answer.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    }
+
+    // Lists during the outage (before promotion) were served: 200, or at worst a 503 problem, never a 500.
+    const outageReads = reads.filter((r) => r.at > killedAt && r.at < promotedAt);
+    for (const read of outageReads)
+      if (read.status !== 'connection error') expect([200, 503], JSON.stringify(read.body)).toContain(read.status);
+    expect(outageReads.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(10);
+
+    // Idempotent retries across the failover: an acknowledged create answers as before, replayed...
+    for (const answer of acknowledgedBeforeKill.slice(-20)) {
+      const again = await post(answer.username);
+      expect(again.status, answer.username).toBe(answer.status);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(((await again.json()) as { id: string }).id).toBe(answer.body?.id);
+    }
+    // ...and one whose answer was lost (503 or a broken connection) is created on retry, once.
+    const lost = others.filter((a) => a.at < promotedAt);
+    const retried = new Map<string, { status: number; id?: string; code?: string }>();
+    for (const answer of lost) {
+      // IDEMPOTENCY_KEY_IN_USE (409) says "still being processed": a client retries it, as here.
+      const again = await until(
+        `a settled answer for ${answer.username}`,
+        async () => {
+          const response = await post(answer.username);
+          const body = (await response.json()) as { id?: string; code?: string };
+          return body.code === 'IDEMPOTENCY_KEY_IN_USE' ? undefined : { status: response.status, id: body.id, code: body.code };
+        },
+        30_000,
+      );
+      retried.set(answer.username, again);
+    }
+    for (const [username, answer] of retried) {
+      // 201: created now (or replayed). A create whose COMMIT was in flight at the kill is stored, but its
+      // answer was never recorded: its retry finds the username taken. Either way it is stored once (below).
+      if (answer.status === 201) continue;
+      expect(answer, username).toMatchObject({ status: 409, code: 'USER_USERNAME_TAKEN' });
     }
 
     // Every acknowledged create is on the new primary, with the id it was answered with, and nothing twice.
@@ -211,8 +330,12 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
       for (const [username, ids] of stored) expect(ids, username).toHaveLength(1);
       const acknowledged = answers.filter(ok);
       for (const answer of acknowledged) expect(stored.get(answer.username), answer.username).toEqual([answer.body?.id]);
+      for (const [username, answer] of retried) {
+        expect(stored.get(username), username).toHaveLength(1);
+        if (answer.status === 201) expect(stored.get(username), username).toEqual([answer.id]);
+      }
       console.info(
-        `failover: ${acknowledged.length} acknowledged creates kept, ${others.length} refused during ${Math.round((firstAfter.at - killedAt) / 100) / 10} s`,
+        `failover: ${acknowledged.length} acknowledged creates kept, ${others.length} refused during ${Math.round((firstAfter.at - killedAt) / 100) / 10} s; ${outageReads.filter((r) => r.status === 200).length} lists served during the outage; ${retried.size} lost answers retried`,
       );
     } finally {
       await promoted.end();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, type PostgresPool } from 'kysely';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import type { DB, Dialect } from './database.js';
@@ -10,6 +10,7 @@ import { withStatementCache } from './sqlite-statement-cache.js';
 import { burstLogger, stderrJsonLog, type DatabaseLog } from './connection-error-log.js';
 import { parseMultiHostUrl } from './multi-host-url.js';
 import { multiHostClient, PrimaryLocator } from './primary-locator.js';
+import { ReplicaMonitor, RoutingPool, type ReplicaStatus } from './read-replica.js';
 
 /** How long opening one PostgreSQL connection may take: a dead host fails the request (503) instead of hanging. */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
@@ -26,6 +27,10 @@ export interface DatabaseOptions {
   sqlitePath?: string;
   /** Where PostgreSQL connection errors are reported (once per burst); JSON on stderr by default. */
   log?: DatabaseLog;
+  /** PostgreSQL: a replica (or several hosts, libpq form) for list reads (DATABASE_READ_URL); see read-replica.ts. */
+  readUrl?: string | undefined;
+  /** How far behind the replica may be before list reads go back to the primary (ROSTER_READ_MAX_LAG_SECONDS). */
+  readMaxLagSeconds?: number;
 }
 
 export interface Database {
@@ -36,6 +41,8 @@ export interface Database {
   close(): Promise<void>;
   /** PostgreSQL: the pool's connections, for /metrics. */
   poolStats?: () => { total: number; idle: number; waiting: number };
+  /** With a read replica: its state and lag, for /metrics and /readyz. */
+  replicaStatus?: () => ReplicaStatus;
 }
 
 // The PostgreSQL driver is loaded only when PostgreSQL is used: a SQLite deployment starts faster and smaller without it.
@@ -51,35 +58,52 @@ function pgTypes(driver: typeof pg): pg.CustomTypesConfig {
   } as pg.CustomTypesConfig;
 }
 
+/**
+ * A pg Pool on a (possibly multi-host) URL: the libpq multi-host form (h1:5432,h2:5433 with
+ * target_session_attrs) is not understood by `pg`, so its Client is given one host at a time by the
+ * locator, which finds the right one again after a failover.
+ */
+function openPool(driver: typeof pg, url: string, options: DatabaseOptions, report: (error: unknown) => void): pg.Pool {
+  const parsed = parseMultiHostUrl(url);
+  const locator = new PrimaryLocator(driver, parsed, POSTGRES_CONNECT_TIMEOUT_MS);
+  const pool = new driver.Pool({
+    connectionString: parsed.singleHostUrl,
+    Client: multiHostClient(driver, locator, POSTGRES_CONNECT_TIMEOUT_MS),
+    max: options.poolSize ?? 10,
+    types: pgTypes(driver),
+    // Bounded waits: a request waits at most this long for a connection, then answers 503 (each
+    // connection attempt itself gives up after POSTGRES_CONNECT_TIMEOUT_MS, set by the client class).
+    connectionTimeoutMillis: POOL_WAIT_TIMEOUT_MS,
+    // A primary that vanished without a reset (a network partition) is noticed by TCP keepalives.
+    keepAlive: true,
+    ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
+  });
+  // A connection dying (the primary killed, a failover) emits 'error' on the pool for idle clients and on
+  // the client itself for lent ones: without listeners Node ends the process. The query in flight
+  // fails on its own (503 to the caller); here it is only reported, once per burst.
+  pool.on('error', report);
+  pool.on('connect', (client) => client.on('error', report));
+  return pool;
+}
+
 export function openDatabase(options: DatabaseOptions): Database {
   if (options.postgresUrl) {
     const driver = require('pg') as typeof pg;
-    // The libpq multi-host form (h1:5432,h2:5433 with target_session_attrs) is not understood by `pg`:
-    // its Client is given one host at a time by the locator, which finds the writable one again after a failover.
-    const url = parseMultiHostUrl(options.postgresUrl);
-    const locator = new PrimaryLocator(driver, url, POSTGRES_CONNECT_TIMEOUT_MS);
-    const pool = new driver.Pool({
-      connectionString: url.singleHostUrl,
-      Client: multiHostClient(driver, locator, POSTGRES_CONNECT_TIMEOUT_MS),
-      max: options.poolSize ?? 10,
-      types: pgTypes(driver),
-      // Bounded waits: a request waits at most this long for a connection, then answers 503 (each
-      // connection attempt itself gives up after POSTGRES_CONNECT_TIMEOUT_MS, set by the client class).
-      connectionTimeoutMillis: POOL_WAIT_TIMEOUT_MS,
-      // A primary that vanished without a reset (a network partition) is noticed by TCP keepalives.
-      keepAlive: true,
-      ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
-    });
-    // A connection dying (the primary killed, a failover) emits 'error' on the pool for idle clients and on
-    // the client itself for lent ones: without listeners Node ends the process. The query in flight
-    // fails on its own (503 to the caller); here it is only reported, once per burst.
     const report = burstLogger(options.log ?? stderrJsonLog);
-    pool.on('error', report);
-    pool.on('connect', (client) => client.on('error', report));
+    const pool = openPool(driver, options.postgresUrl, options, report);
+    let routed: PostgresPool = pool;
+    let replicaStatus: (() => ReplicaStatus) | undefined;
+    if (options.readUrl) {
+      const replica = openPool(driver, options.readUrl, options, report);
+      const monitor = new ReplicaMonitor(replica, options.readMaxLagSeconds ?? 5);
+      monitor.start();
+      routed = new RoutingPool(pool, replica, monitor);
+      replicaStatus = () => monitor.status;
+    }
     // Column names are camel-cased; keys inside jsonb values are data (attribute keys such as `cost_center`,
     // template names, settings) and come back exactly as stored.
     const db = new Kysely<DB>({
-      dialect: new PostgresDialect({ pool }),
+      dialect: new PostgresDialect({ pool: routed }),
       plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
     });
     return {
@@ -88,6 +112,7 @@ export function openDatabase(options: DatabaseOptions): Database {
       schema: options.postgresSchema,
       close: () => db.destroy(),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      ...(replicaStatus ? { replicaStatus } : {}),
     };
   }
   const file = options.sqlitePath ?? ':memory:';

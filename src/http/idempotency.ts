@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError, fieldError } from '../errors/app-error.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { sha256Hex } from '../lib/secrets.js';
 import type { IdempotencyClaim, IdempotencyService } from '../modules/idempotency/idempotency.service.js';
 import type { TenantService } from '../modules/tenants/tenant.service.js';
@@ -57,7 +58,15 @@ export function registerIdempotency(scope: FastifyInstance, idempotency: Idempot
       request.idempotency = undefined;
       const body =
         typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : JSON.stringify(payload ?? null);
-      await idempotency.finish(claim, reply.statusCode, body, String(reply.getHeader('content-type') ?? 'application/json'));
+      const contentType = String(reply.getHeader('content-type') ?? 'application/json');
+      try {
+        await idempotency.finish(claim, reply.statusCode, body, contentType);
+      } catch (error) {
+        // The database went away after the work was done or refused (a failover): the answer is sent as it
+        // is and recorded once the database is back, so a retry across the failover answers the same.
+        if (!isDatabaseUnavailable(error)) throw error;
+        idempotency.finishLater(claim, reply.statusCode, body, contentType);
+      }
     }
     return payload;
   });

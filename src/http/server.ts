@@ -26,6 +26,7 @@ import { adminPageRoutes } from '../admin/admin.routes.js';
 import { requireApiKey } from './auth.js';
 import { registerContracts } from '../contracts/contract-routes.js';
 import { scimRoutes } from '../scim/scim.routes.js';
+import { registerReadRouting } from './read-routing.js';
 import { registerErrorHandler, sendProblem } from './error-handler.js';
 import { toProblem } from './problem.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -112,6 +113,8 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // DATABASE_READ_URL: list reads go to the replica (src/db/read-replica.ts).
+  if (core.database.replicaStatus) registerReadRouting(app, config.readMaxLagSeconds);
   registerBodyDeadline(app, config.requestTimeoutMs);
   registerTextGuard(app);
   // Parses the admin page's session cookie (before the rate limits, which count it as a credential).

@@ -19,12 +19,49 @@ export type IdempotencyDecision =
   | { kind: 'execute'; claim: IdempotencyClaim }
   | { kind: 'replay'; statusCode: number; body: string; contentType: string; omitted: string[] };
 
+interface PendingAnswer {
+  claim: IdempotencyClaim;
+  statusCode: number;
+  body: string;
+  contentType: string;
+}
+
 /**
  * Idempotency-Key handling for POSTs: the first request runs, retries replay its response. Keys are the
  * credential's own: another credential using the same key neither sees nor blocks the answer.
  */
 export class IdempotencyService {
+  /** Answers whose recording failed because the database was unavailable (a failover): recorded once it is back. */
+  readonly #pending: PendingAnswer[] = [];
+  #retryTimer: NodeJS.Timeout | undefined;
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * Records an answer later: the database was unavailable when the request ended (a failover under way).
+   * Until it is recorded, a retry with the key gets IDEMPOTENCY_KEY_IN_USE (retryable); after, the stored
+   * answer (a 2xx), or a fresh run (a 5xx, whose claim is released). Kept in this process's memory only
+   * (at most 10,000): if the process dies first, the claim is taken over after STALE_RUNNING_MS.
+   */
+  finishLater(claim: IdempotencyClaim, statusCode: number, body: string, contentType: string): void {
+    if (this.#pending.length >= 10_000) return;
+    this.#pending.push({ claim, statusCode, body, contentType });
+    this.#retryTimer ??= setInterval(() => void this.#retryPending(), 1000).unref();
+  }
+
+  async #retryPending(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const next = this.#pending[0] as PendingAnswer;
+      try {
+        await this.finish(next.claim, next.statusCode, next.body, next.contentType);
+      } catch {
+        return; // still unavailable: the next tick tries again
+      }
+      this.#pending.shift();
+    }
+    clearInterval(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
 
   /**
    * Claims a key for a request of this principal, or says what to answer instead. The claim is an insert
