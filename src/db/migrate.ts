@@ -12,6 +12,7 @@ import * as m0009 from './migrations/0009_api_key_role_id.js';
 import * as m0010 from './migrations/0010_idempotency_principal.js';
 import * as m0011 from './migrations/0011_identifier_scope.js';
 import * as m0012 from './migrations/0012_failed_deliveries_index.js';
+import * as m0013 from './migrations/0013_role_display_name.js';
 import * as m0014 from './migrations/0014_external_id_unique.js';
 import * as m0016 from './migrations/0016_webhook_ordering.js';
 import * as m0017 from './migrations/0017_user_list_sort.js';
@@ -30,6 +31,7 @@ const migrations = {
   '0010_idempotency_principal': m0010,
   '0011_identifier_scope': m0011,
   '0012_failed_deliveries_index': m0012,
+  '0013_role_display_name': m0013,
   '0014_external_id_unique': m0014,
   '0016_webhook_ordering': m0016,
   '0017_user_list_sort': m0017,

@@ -3071,6 +3071,8 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            /** @description The role as people and products name it (`Sales Agent`); contracts find the role by it or by `name`, without case */
+                            displayName: string | null;
                             description: string;
                             permissions: string[];
                             /** @description `admin` and `user` are built in and cannot be changed */
@@ -3116,6 +3118,7 @@ export interface operations {
                 /**
                  * @example {
                  *       "name": "hr-manager",
+                 *       "displayName": "HR Manager",
                  *       "description": "Creates and updates employees",
                  *       "permissions": [
                  *         "users:read",
@@ -3127,6 +3130,8 @@ export interface operations {
                 "application/json": {
                     /** @description Lower-case letters, digits and . _ - */
                     name: string;
+                    /** @description The role as people and products name it (`Sales Agent`), trimmed; unique in the tenant without case (409 ROLE_NAME_TAKEN). Contracts that receive a role as free text (Rollout `role`, Rocket.Chat `roles`, Certification `roles`, Pulse `roles`) find the role by `name` or `displayName` without case. null clears it */
+                    displayName?: string | null;
                     description?: string;
                     permissions: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
                 };
@@ -3143,6 +3148,8 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         name: string;
+                        /** @description The role as people and products name it (`Sales Agent`); contracts find the role by it or by `name`, without case */
+                        displayName: string | null;
                         description: string;
                         permissions: string[];
                         /** @description `admin` and `user` are built in and cannot be changed */
@@ -3196,6 +3203,8 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         name: string;
+                        /** @description The role as people and products name it (`Sales Agent`); contracts find the role by it or by `name`, without case */
+                        displayName: string | null;
                         description: string;
                         permissions: string[];
                         /** @description `admin` and `user` are built in and cannot be changed */
@@ -3283,12 +3292,16 @@ export interface operations {
                 "application/json": {
                     /** @description Lower-case letters, digits and . _ - */
                     name?: string;
+                    /** @description The role as people and products name it (`Sales Agent`), trimmed; unique in the tenant without case (409 ROLE_NAME_TAKEN). Contracts that receive a role as free text (Rollout `role`, Rocket.Chat `roles`, Certification `roles`, Pulse `roles`) find the role by `name` or `displayName` without case. null clears it */
+                    displayName?: string | null;
                     description?: string;
                     permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
                 };
                 "application/merge-patch+json": {
                     /** @description Lower-case letters, digits and . _ - */
                     name?: string;
+                    /** @description The role as people and products name it (`Sales Agent`), trimmed; unique in the tenant without case (409 ROLE_NAME_TAKEN). Contracts that receive a role as free text (Rollout `role`, Rocket.Chat `roles`, Certification `roles`, Pulse `roles`) find the role by `name` or `displayName` without case. null clears it */
+                    displayName?: string | null;
                     description?: string;
                     permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
                 };
@@ -3305,6 +3318,8 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         name: string;
+                        /** @description The role as people and products name it (`Sales Agent`); contracts find the role by it or by `name`, without case */
+                        displayName: string | null;
                         description: string;
                         permissions: string[];
                         /** @description `admin` and `user` are built in and cannot be changed */

@@ -57,7 +57,7 @@ export const certificationRoutes: FastifyPluginAsyncTypebox<ContractOptions> = a
       const outcomes = await core.users.createUsers(
         ctx,
         mapped.map((m) => (m instanceof AppError ? m : m.input)),
-        { mode: 'partial', asSent: ['phone'] },
+        { mode: 'partial', asSent: ['phone'], freeTextRoles: true },
       );
 
       const result: CertificationResultBody = {

@@ -32,7 +32,11 @@ export const pulseRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (ap
     },
     async (request, reply) => {
       const { principal, ctx } = await contractContext(request, core, 'x-account-id');
-      const user = await core.users.createUser(ctx, toCreateInput(request.body), { alsoAnnounceAs: ['user_created'], asSent: ['phone'] });
+      const user = await core.users.createUser(ctx, toCreateInput(request.body), {
+        alsoAnnounceAs: ['user_created'],
+        asSent: ['phone'],
+        freeTextRoles: true,
+      });
       const tenant = await core.tenants.getTenant(ctx.tenantId);
       // Pulse shows the creator by email: only a signed-in user has one.
       const creator =

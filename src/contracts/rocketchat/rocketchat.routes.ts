@@ -106,6 +106,7 @@ export const rocketChatRoutes: FastifyPluginAsyncTypebox<ContractOptions> = asyn
       const user = await core.users.createUser(ctx, toCreateInput(body), {
         defaultGroupTypes: ['channel'],
         requiredNames: ['displayName'],
+        freeTextRoles: true,
       });
       return { user: toRocketChatUser(user), success: true };
     },

@@ -56,10 +56,7 @@ export const rolloutRoutes: FastifyPluginAsyncTypebox<ContractOptions> = async (
       const principal = request.principal as NonNullable<typeof request.principal>;
       const ctx = await resolveTenantContext(principal, headerValue(request, CREDENTIAL_HEADER), String(request.id), core.tenants);
       const body = request.body;
-      const role = findRoleName(
-        body.role,
-        (await listRoles(core.database.db, ctx.tenantId)).map((r) => r.name),
-      );
+      const role = findRoleName(body.role, await listRoles(core.database.db, ctx.tenantId));
       // The user as the caller may see it (attributes with a read permission it lacks stay hidden).
       const user = await core.users.createUser(ctx, toCreateInput(body, role), { asSent: [...ROLLOUT_FREE_TEXT] });
       return reply

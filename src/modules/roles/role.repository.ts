@@ -8,13 +8,14 @@ import type { NewRoleRow, RoleRow } from './role.table.js';
 export interface RoleRecord {
   id: string;
   name: string;
+  displayName: string | null;
   description: string;
   permissions: string[];
   builtin: boolean;
   createdAt: string | Date;
 }
 
-const columns = ['id', 'name', 'description', 'permissions', 'builtin', 'createdAt'] as const;
+const columns = ['id', 'name', 'displayName', 'description', 'permissions', 'builtin', 'createdAt'] as const;
 
 /** A stored role's permissions. The built-in admin always holds every tenant permission, including ones added after the tenant was created. */
 export function permissionsOfRow(row: Pick<RoleRow, 'name' | 'builtin' | 'permissions'>): string[] {
@@ -25,6 +26,7 @@ function toRecord(row: Pick<RoleRow, (typeof columns)[number]>): RoleRecord {
   return {
     id: row.id,
     name: row.name,
+    displayName: row.displayName,
     description: row.description,
     permissions: permissionsOfRow(row),
     builtin: readBool(row.builtin),
@@ -63,7 +65,7 @@ export async function update(
   db: Executor,
   tenantId: string,
   id: string,
-  changes: { name: string; description: string; permissions: string },
+  changes: { name: string; displayName: string | null; description: string; permissions: string },
 ): Promise<void> {
   try {
     await db.updateTable('roles').set(changes).where('tenantId', '=', tenantId).where('id', '=', id).execute();
@@ -84,7 +86,16 @@ export async function listByUsers(db: Executor, tenantId: string, userIds: strin
   const rows = await db
     .selectFrom('userRoles')
     .innerJoin('roles', (j) => j.onRef('roles.tenantId', '=', 'userRoles.tenantId').onRef('roles.id', '=', 'userRoles.roleId'))
-    .select(['userRoles.userId', 'roles.id', 'roles.name', 'roles.description', 'roles.permissions', 'roles.builtin', 'roles.createdAt'])
+    .select([
+      'userRoles.userId',
+      'roles.id',
+      'roles.name',
+      'roles.displayName',
+      'roles.description',
+      'roles.permissions',
+      'roles.builtin',
+      'roles.createdAt',
+    ])
     .where('userRoles.tenantId', '=', tenantId)
     .where('userRoles.userId', 'in', userIds)
     .orderBy('roles.name')

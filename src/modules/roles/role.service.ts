@@ -5,6 +5,7 @@ import { nowIso, toIso } from '../../lib/time.js';
 import { requirePermission, type TenantContext } from '../context.js';
 import { recordFor } from '../events/event.service.js';
 import { builtinRoles } from './permissions.js';
+import { findRoleName } from '../../rules/role-name.js';
 import { readJson } from '../../db/column-types.js';
 import { defaultPolicies } from '../settings/settings.defaults.js';
 import { findById as findTenantById } from '../tenants/tenant.repository.js';
@@ -20,6 +21,7 @@ function toRoleResponse(record: RoleRecord): Role {
   return {
     id: record.id,
     name: record.name,
+    displayName: record.displayName,
     description: record.description,
     permissions: record.permissions,
     builtin: record.builtin,
@@ -41,6 +43,21 @@ async function assertNotDefaultRole(db: Executor, tenantId: string, name: string
       detail: `Role "${name}" is listed in the tenant setting users.defaultRoles and cannot be ${action}; remove it there first (PATCH /v1/settings)`,
       details: { role: name, setting: 'users.defaultRoles' },
     });
+}
+
+/**
+ * A display name as stored: trimmed; null clears it.
+ * @throws VALIDATION_FAILED when it is blank or holds control characters.
+ */
+function checkedDisplayName(value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const trimmed = value.trim();
+  // eslint-disable-next-line no-control-regex -- the control characters are what is refused
+  if (trimmed === '' || /[\u0000-\u001f\u007f-\u009f]/.test(trimmed))
+    throw new AppError('VALIDATION_FAILED', {
+      errors: [fieldError('/displayName', 'FIELD_INVALID', 'A display name is not blank and holds no control characters')],
+    });
+  return trimmed;
 }
 
 /** Creates the built-in roles of a new tenant, inside the caller's transaction. */
@@ -79,6 +96,22 @@ export async function loadRoles(db: Executor, tenantId: string, names: Iterable<
   return new Map(found.map((r) => [r.name, r]));
 }
 
+/**
+ * loadRoles for role names a contract received as free text (Rocket.Chat, Certification, Pulse): each
+ * name sent is mapped to the role it names by name or display name without case, or by its slug
+ * (rules/role-name.ts). Names no role matches are left out, so matchRoles reports them as ROLE_UNKNOWN.
+ */
+export async function loadRolesByFreeText(db: Executor, tenantId: string, names: Iterable<string>): Promise<Map<string, RoleRecord>> {
+  const all = await roles.list(db, tenantId);
+  const found = new Map<string, RoleRecord>();
+  for (const sent of new Set(names)) {
+    const name = findRoleName(sent, all);
+    const role = name === undefined ? undefined : all.find((r) => r.name === name);
+    if (role) found.set(sent, role);
+  }
+  return found;
+}
+
 /** Picks one item's roles out of loaded ones; unknown names become ROLE_UNKNOWN at `path/<index>`. */
 export function matchRoles(byName: Map<string, RoleRecord>, names: string[], path: string): { roles: RoleRecord[]; errors: FieldError[] } {
   const errors = names.flatMap((name, i) =>
@@ -106,13 +139,14 @@ export class RoleService {
     private readonly onRoleChanged: () => void = () => undefined,
   ) {}
 
-  /** @throws PERMISSION_DENIED; ROLE_NAME_TAKEN */
+  /** @throws PERMISSION_DENIED; VALIDATION_FAILED (a blank display name); ROLE_NAME_TAKEN */
   async createRole(ctx: TenantContext, input: CreateRoleInput): Promise<Role> {
     requirePermission(ctx.principal, 'roles:manage');
     assertCanGrant(ctx.principal, input.permissions, `role "${input.name}"`);
     const record = {
       id: newId(),
       name: input.name,
+      displayName: checkedDisplayName(input.displayName) ?? null,
       description: input.description ?? '',
       permissions: [...input.permissions],
       builtin: false,
@@ -146,11 +180,18 @@ export class RoleService {
     // which role they are known by: the caller must hold every permission the role holds now and will hold.
     assertCallerCovers(ctx.principal, current.permissions, `Changing role "${current.name}"`);
     if (patch.permissions) assertCanGrant(ctx.principal, patch.permissions, `role "${current.name}"`);
-    const next = { ...current, ...patch, permissions: patch.permissions ? [...patch.permissions] : current.permissions };
+    const displayName = checkedDisplayName(patch.displayName);
+    const next = {
+      ...current,
+      ...patch,
+      displayName: displayName === undefined ? current.displayName : displayName,
+      permissions: patch.permissions ? [...patch.permissions] : current.permissions,
+    };
     await this.db.transaction().execute(async (trx) => {
       if (next.name !== current.name) await assertNotDefaultRole(trx, ctx.tenantId, current.name, 'renamed');
       await roles.update(trx, ctx.tenantId, current.id, {
         name: next.name,
+        displayName: next.displayName,
         description: next.description,
         permissions: JSON.stringify(next.permissions),
       });

@@ -5,6 +5,8 @@ export interface RoleTable {
   tenantId: string;
   id: string;
   name: string;
+  /** The role as a product's clients name it (`Sales Agent`); unique per tenant without case (migration 0013). */
+  displayName: string | null;
   description: string;
   /** JSON array of permission names. */
   permissions: Json;

@@ -23,7 +23,7 @@ import { toUserResponse } from './user.mapper.js';
 import type { UserRow } from './user.table.js';
 import { addGroupMembers, defaultGroups, loadGroups, matchGroups } from '../groups/group.service.js';
 import type { GroupRow } from '../groups/group.table.js';
-import { assertCanGrant, assignRoles, loadRoles, matchRoles, type RoleRecord } from '../roles/role.service.js';
+import { assertCanGrant, assignRoles, loadRoles, loadRolesByFreeText, matchRoles, type RoleRecord } from '../roles/role.service.js';
 import type { PersonNameField, TenantSettings } from '../settings/settings.schemas.js';
 import type { Tenant } from '../tenants/tenant.schemas.js';
 import { addressee, queueUserMail } from '../mail/mail.service.js';
@@ -73,6 +73,11 @@ export interface CreateOptions {
    * never refused (user.rules.ts, FreeTextField).
    */
   asSent?: FreeTextField[];
+  /**
+   * Role names are free text a product's client sent (`Admin`, `Sales Agent`): each is found by name or
+   * display name without case, or by its slug (roles' loadRolesByFreeText), instead of by exact name.
+   */
+  freeTextRoles?: boolean;
   /** Join only the default groups of these types (Rocket.Chat's default channels); all types when unset. */
   defaultGroupTypes?: string[];
   /** Event types recorded beside `user.created` for each new user, e.g. Pulse's `user_created`. */
@@ -212,7 +217,15 @@ export class UserCreator {
         ? { names: { ...settings.names, required: [...new Set([...settings.names.required, ...options.requiredNames])] } }
         : {}),
     };
-    const candidates = await this.validate(ctx, effective, inputs, fail, options.defaultGroupTypes, new Set(options.asSent ?? []));
+    const candidates = await this.validate(
+      ctx,
+      effective,
+      inputs,
+      fail,
+      options.defaultGroupTypes,
+      new Set(options.asSent ?? []),
+      options.freeTextRoles,
+    );
     const accepted = await this.checkUniqueness(tenantId, candidates, fail);
 
     const failed = outcomes.some((o) => o.error);
@@ -232,10 +245,11 @@ export class UserCreator {
     fail: (i: number, e: AppError) => void,
     defaultGroupTypes?: string[],
     freeText: ReadonlySet<FreeTextField> = new Set(),
+    freeTextRoles = false,
   ): Promise<Candidate[]> {
     const { tenantId, principal } = ctx;
     const [rolesByName, groupRows, allDefaults, definitions] = await Promise.all([
-      loadRoles(
+      (freeTextRoles ? loadRolesByFreeText : loadRoles)(
         this.db,
         tenantId,
         inputs.flatMap(({ input }) => input.roles ?? settings.users.defaultRoles),
