@@ -583,7 +583,10 @@ export class UserCreator {
       mailed.map(({ candidate, row }) => ({
         userId: row.id,
         ...addressee(candidate.profile),
-        hasPassword: row.passwordHash !== null && row.passwordHash !== undefined,
+        // A password the user can know: one the creator gave (or an imported hash). A generated one is
+        // answered to the creator at most (Rocket.Chat's setRandomPassword: to nobody) and never mailed,
+        // so its welcome mail carries a set-password link.
+        hasPassword: candidate.input.password !== undefined || candidate.importedHash !== undefined,
         welcome: candidate.input.sendWelcomeEmail === true,
         verify: candidate.input.sendVerificationEmail === true,
       })),
