@@ -9,6 +9,9 @@ import { ADMIN_PASSWORD, hasChromium, openAdminBrowser, type AdminBrowser } from
  * (deactivate 50 users, add to a group), CSV export of the filtered set, a read-only role's view and a
  * phone-width screen, in Chromium against a real server; results are checked through the API.
  */
+/** A shared two-core machine under load can take seconds to redraw: polls wait up to 20 s (vitest's default is 1 s). */
+const SLOW = { timeout: 20_000 };
+
 for (const dialect of testDialects) {
   describe.skipIf(!dialect.available || !hasChromium)(`${dialect.name}: admin users list in Chromium`, () => {
     let a: AdminBrowser;
@@ -47,13 +50,13 @@ for (const dialect of testDialects) {
     it('should show the total, apply each filter, and sort by a column header', async () => {
       const { page } = a;
       await a.signIn();
-      await expect.poll(count).toBe('1–25 of 60');
+      await expect.poll(count, SLOW).toBe('1–25 of 60');
       const only = async (label: string, option: string, email: string) => {
         await page.getByLabel(label, { exact: true }).selectOption({ label: option });
-        await expect.poll(rowTexts).toEqual([expect.stringContaining(email)]);
+        await expect.poll(rowTexts, SLOW).toEqual([expect.stringContaining(email)]);
         expect(await count()).toBe('1–1 of 1');
         await page.getByLabel(label, { exact: true }).selectOption({ label: 'Any' });
-        await expect.poll(count).toBe('1–25 of 60');
+        await expect.poll(count, SLOW).toBe('1–25 of 60');
       };
       await only('Status', 'Inactive', 'otto@acme.com');
       await only('Email verified', 'Verified', 'vera@acme.com');
@@ -63,36 +66,36 @@ for (const dialect of testDialects) {
       await page.getByLabel('Created from').fill('2019-06-01');
       await page.getByLabel('Created until').fill('2019-06-30');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await expect.poll(rowTexts).toEqual([expect.stringContaining('vera@acme.com')]);
+      await expect.poll(rowTexts, SLOW).toEqual([expect.stringContaining('vera@acme.com')]);
       await page.getByLabel('Created from').fill('2021-03-01');
       await page.getByLabel('Created until').fill('2021-03-01');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await expect.poll(count).toBe('1–25 of 55');
+      await expect.poll(count, SLOW).toBe('1–25 of 55');
       await page.getByLabel('Created from').fill('');
       await page.getByLabel('Created until').fill('');
 
       await page.getByLabel('Email or username starts with').fill('bulk5');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await expect.poll(count).toBe('1–5 of 5');
+      await expect.poll(count, SLOW).toBe('1–5 of 5');
       await page.getByLabel('Email or username starts with').fill('');
       await page.getByLabel('Name starts with', { exact: true }).fill('verit');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await expect.poll(rowTexts).toEqual([expect.stringContaining('vera@acme.com')]);
+      await expect.poll(rowTexts, SLOW).toEqual([expect.stringContaining('vera@acme.com')]);
       await page.getByLabel('Name starts with', { exact: true }).fill('');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await expect.poll(count).toBe('1–25 of 60');
+      await expect.poll(count, SLOW).toBe('1–25 of 60');
 
       const emailHeader = page.getByRole('columnheader', { name: /^Email/ });
       await page.getByRole('button', { name: 'Email', exact: true }).click();
-      await expect.poll(() => emailHeader.getAttribute('aria-sort')).toBe('ascending');
+      await expect.poll(() => emailHeader.getAttribute('aria-sort'), SLOW).toBe('ascending');
       expect((await rowTexts())[0]).toContain('admin@acme.com');
       await page.getByRole('button', { name: /^Email/ }).click();
-      await expect.poll(() => emailHeader.getAttribute('aria-sort')).toBe('descending');
+      await expect.poll(() => emailHeader.getAttribute('aria-sort'), SLOW).toBe('descending');
       expect((await rowTexts())[0]).toContain('vera@acme.com');
       await page.getByRole('button', { name: 'Next page' }).click();
-      await expect.poll(count).toBe('26–50 of 60');
+      await expect.poll(count, SLOW).toBe('26–50 of 60');
       await page.getByLabel('Sort by').selectOption({ label: 'Creation order' });
-      await expect.poll(() => emailHeader.getAttribute('aria-sort')).toBe('none');
+      await expect.poll(() => emailHeader.getAttribute('aria-sort'), SLOW).toBe('none');
     });
 
     it('should deactivate 50 selected users with one bulk action, and add a selection to a group', async () => {
@@ -100,11 +103,10 @@ for (const dialect of testDialects) {
       await page.getByLabel('Per page').selectOption('50');
       await page.getByLabel('Email or username starts with').fill('bulk');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
-      await expect.poll(count).toBe('1–50 of 55');
+      await expect.poll(count, SLOW).toBe('1–50 of 55');
       await page.getByLabel('Select all on this page').check();
-      await expect.poll(() => page.locator('#selected-count').textContent()).toBe('50 selected.');
+      await expect.poll(() => page.locator('#selected-count').textContent(), SLOW).toBe('50 selected.');
       expect(await page.getByRole('checkbox', { name: /^Select bulk/, checked: true }).count()).toBe(50);
-      await a.shoot('users-list');
       page.once('dialog', (dialog) => void dialog.accept());
       await page.getByRole('button', { name: 'Deactivate', exact: true }).click();
       await expect.poll(() => page.locator('#bulk-status').textContent(), { timeout: 30_000 }).toBe('50 deactivated.');
@@ -112,9 +114,10 @@ for (const dialect of testDialects) {
       expect(await apiTotal('q=bulk&active=true')).toBe(5);
 
       await page.getByLabel('Status').selectOption({ label: 'Active' });
-      await expect.poll(count).toBe('1–5 of 5');
+      await expect.poll(count, SLOW).toBe('1–5 of 5');
       await page.getByLabel('Select all on this page').check();
       await page.getByLabel('Group for bulk changes').selectOption({ label: 'Ops (team)' });
+      await a.shoot('users-list');
       page.once('dialog', (dialog) => void dialog.accept());
       await page.getByRole('button', { name: 'Add to group' }).click();
       await expect.poll(() => page.locator('#bulk-status').textContent(), { timeout: 30_000 }).toBe('5 added to the group.');
@@ -127,7 +130,7 @@ for (const dialect of testDialects) {
       await page.getByLabel('Status').selectOption({ label: 'Any' });
       await page.getByLabel('Email or username starts with').fill('');
       await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Ops (team)' });
-      await expect.poll(count).toBe('1–6 of 6');
+      await expect.poll(count, SLOW).toBe('1–6 of 6');
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
       expect(download.suggestedFilename()).toMatch(/^users-\d{4}-\d{2}-\d{2}\.csv$/);
       const lines = fs
@@ -140,7 +143,7 @@ for (const dialect of testDialects) {
         ['"bulk50@acme.com"', '"bulk51@acme.com"', '"bulk52@acme.com"', '"bulk53@acme.com"', '"bulk54@acme.com"', '"gina@acme.com"'].sort(),
       );
       expect(lines[1]).toContain('"team:ops"');
-      await expect.poll(() => page.locator('#bulk-status').textContent()).toBe('Exported 6 users.');
+      await expect.poll(() => page.locator('#bulk-status').textContent(), SLOW).toBe('Exported 6 users.');
       await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Any' });
     });
 
@@ -205,7 +208,7 @@ for (const dialect of testDialects) {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.goto(`${a.base}/admin#/users`);
       await page.reload();
-      await expect.poll(count).toBe('1–25 of 63');
+      await expect.poll(count, SLOW).toBe('1–25 of 63');
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
       await expect(page.getByLabel('Select all on this page').isVisible()).resolves.toBe(true);
       expect(a.outside).toEqual([]);

@@ -303,16 +303,20 @@ export async function usersView(main: HTMLElement): Promise<void> {
     );
   }
 
+  // Filters change at once, so answers can arrive out of order: only the latest request's is shown.
+  let latest = 0;
   async function load(): Promise<void> {
+    const ticket = ++latest;
     let page: UserPage;
     try {
       page = await api.request<UserPage>('GET', '/v1/users', {
         query: { ...applied, limit: Number(pageSize.value), cursor: cursors.at(-1), count: total === undefined ? true : undefined },
       });
     } catch (e) {
-      mount(results, notice(`The list could not be shown: ${problemText(e)}`, 'error'));
+      if (ticket === latest) mount(results, notice(`The list could not be shown: ${problemText(e)}`, 'error'));
       return;
     }
+    if (ticket !== latest) return;
     rows = page.data;
     if (page.total !== undefined) total = page.total;
     for (const id of [...selected]) if (!rows.some((r) => r.id === id)) selected.delete(id);
