@@ -16,7 +16,18 @@ function roster(args: string[], input?: string) {
     cwd: root,
     input,
     encoding: 'utf8',
-    env: { ...process.env, ROSTER_DATA_DIR: dataDir, DATABASE_URL: '', ROSTER_ARGON2_MEMORY_KIB: '1024', ROSTER_ARGON2_TIME_COST: '1' },
+    env: {
+      ...process.env,
+      ROSTER_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      ROSTER_ARGON2_MEMORY_KIB: '1024',
+      ROSTER_ARGON2_TIME_COST: '1',
+      // The local store: no server from the environment or a profile file of whoever runs the tests.
+      ROSTER_URL: '',
+      ROSTER_KEY: '',
+      ROSTER_PROFILE: '',
+      ROSTER_CONFIG: path.join(dataDir, 'no-profiles.json'),
+    },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -53,7 +64,7 @@ describe('roster CLI (SQLite)', () => {
     });
 
     const duplicate = roster(['users', 'create', '--tenant', 'cli-co', '--email', 'grace@EXAMPLE.com']);
-    expect(duplicate.status).toBe(1);
+    expect(duplicate.status).toBe(2);
     expect(duplicate.stderr).toContain('USER_EMAIL_TAKEN');
 
     const invalid = roster(['users', 'create', '--tenant', 'cli-co', '--email', 'nope']);
@@ -108,7 +119,7 @@ describe('roster CLI (SQLite)', () => {
 
     const report = path.join(dataDir, 'errors.csv');
     const run = roster(['import', csv, '--tenant', 'bulk-co', '--map', map, '--errors', report, '--json']);
-    expect(run.status).toBe(2);
+    expect(run.status).toBe(4);
     expect(JSON.parse(run.stdout)).toEqual({ processed: rows, created: rows - 1, failed: 1 });
     expect(run.stderr).toMatch(/rows\/s/);
     expect(fs.readFileSync(report, 'utf8').trim().split('\n')).toEqual([

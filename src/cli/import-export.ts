@@ -3,12 +3,11 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { Core } from '../app.js';
-import { spreadsheetSafe } from '../lib/csv-safe.js';
 import type { TenantContext } from '../modules/context.js';
 import { parseColumnMap } from '../modules/imports/import-mapping.js';
 import { formatOf, readRecords, type ImportFormat } from '../modules/imports/import-records.js';
 import { runImport, type ImportProgress, type RowError } from '../modules/imports/import-runner.js';
-import type { User } from '../modules/users/user.schemas.js';
+import { exportPages, safeCell, write } from './export-format.js';
 
 export interface ImportCommandOptions {
   format?: ImportFormat;
@@ -18,7 +17,7 @@ export interface ImportCommandOptions {
   batchSize: number;
 }
 
-function duration(seconds: number): string {
+export function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   const s = Math.round(seconds);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
@@ -39,10 +38,6 @@ function progressReporter(totalBytes: number, readBytes: () => number) {
     const line = `${progress.processed.toLocaleString('en')} rows  ${progress.created.toLocaleString('en')} ok  ${progress.failed.toLocaleString('en')} failed  ${Math.round(rate).toLocaleString('en')} rows/s  ${Math.round(fraction * 100)}%  ETA ${final ? '0:00' : duration(eta)}`;
     process.stderr.write(process.stderr.isTTY ? `\r${line.padEnd(100)}${final ? '\n' : ''}` : `${line}\n`);
   };
-}
-
-async function write(stream: Writable, chunk: string): Promise<void> {
-  if (!stream.write(chunk)) await once(stream, 'drain');
 }
 
 /**
@@ -79,70 +74,7 @@ export async function importFile(core: Core, ctx: TenantContext, file: string, o
   return progress;
 }
 
-// Booleans as true/false, which `roster import` reads back (csv-stringify would write 1 and '').
-const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
-
-const CSV_COLUMNS = [
-  'id',
-  'seq',
-  'email',
-  'username',
-  'givenName',
-  'familyName',
-  'displayName',
-  'nickname',
-  'phone',
-  'locale',
-  'timezone',
-  'position',
-  'arrivalDate',
-  'departureDate',
-  'dateOfBirth',
-  'cityOfBirth',
-  'countryOfBirth',
-  'active',
-  'emailVerified',
-  'requirePasswordChange',
-  'externalId',
-  'userType',
-  'pictureUrl',
-  'roles',
-  'groups',
-  'address',
-  'attributes',
-  'createdAt',
-  'updatedAt',
-] as const;
-
-/** Text cells pass the CSV-injection rule (csv-safe.ts): a formula-like value is written with a leading `'`, which import drops again. */
-function safeCell(value: unknown): unknown {
-  return typeof value === 'string' ? spreadsheetSafe(value) : value;
-}
-
-function csvCells(user: User): unknown[] {
-  return CSV_COLUMNS.map((column) => safeCell(csvValue(user, column)));
-}
-
-function csvValue(user: User, column: (typeof CSV_COLUMNS)[number]): unknown {
-  if (column === 'roles') return user.roles.join(';');
-  if (column === 'groups') return user.groups.map((g) => `${g.type}:${g.code}`).join(';');
-  if (column === 'address') return user.address ? JSON.stringify(user.address) : '';
-  if (column === 'attributes') return Object.keys(user.attributes).length > 0 ? JSON.stringify(user.attributes) : '';
-  return user[column] ?? '';
-}
-
-/** `roster export`: every live user, a page at a time, as CSV (importable again) or NDJSON. */
+/** `roster export` on the local store: every live user of the tenant, as CSV (importable again) or NDJSON. */
 export async function exportUsers(core: Core, ctx: TenantContext, format: 'csv' | 'ndjson', out: Writable): Promise<number> {
-  let count = 0;
-  let cursor: string | undefined;
-  if (format === 'csv') await write(out, stringify([CSV_COLUMNS as unknown as string[]], CSV_OPTIONS));
-  do {
-    const page = await core.users.listUsers(ctx, { limit: 200, ...(cursor ? { cursor } : {}) });
-    const text =
-      format === 'csv' ? stringify(page.data.map(csvCells), CSV_OPTIONS) : page.data.map((u) => `${JSON.stringify(u)}\n`).join('');
-    if (text) await write(out, text);
-    count += page.data.length;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return count;
+  return exportPages((cursor) => core.users.listUsers(ctx, { limit: 200, ...(cursor ? { cursor } : {}) }), format, out);
 }
