@@ -263,7 +263,7 @@ for (const dialect of testDialects) {
 
       const reader = await signInAs('reader@acme.com');
       expect(await reader.other.locator('#user-limits').textContent()).toBe(
-        'Your role may not deactivate or reactivate users, delete users, edit users.',
+        'Your role may not deactivate or reactivate users, delete users, edit users, send them mails or end their sessions.',
       );
       expect(await reader.other.getByRole('button').allTextContents()).toEqual(['Sign out']);
       expect(await reader.other.getByRole('textbox').count()).toBe(0);

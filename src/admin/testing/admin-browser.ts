@@ -96,7 +96,7 @@ export async function openAdminBrowser(dialect: TestDialect, options: { env?: Re
       await page.getByLabel('Email or username').fill(login);
       await page.getByLabel('Password').fill(password);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await expect.poll(() => page.locator('main h1').textContent()).toBe('Users');
+      await expect.poll(() => page.locator('main h1').textContent(), { timeout: 20_000 }).toBe('Users');
     },
     async shoot(name: string) {
       if (dialect.name === 'sqlite') await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

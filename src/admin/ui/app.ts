@@ -1,7 +1,9 @@
 import { api, ApiError, type Session } from './api.js';
+import { forgetNames } from './audit-words.js';
 import { h, mount, notice } from './dom.js';
 import { importView } from './view-import.js';
 import { settingsView } from './view-settings.js';
+import { auditView } from './view-audit.js';
 import { signInView } from './view-sign-in.js';
 import { userCreateView } from './view-user-create.js';
 import { userDetailView } from './view-user-detail.js';
@@ -20,6 +22,7 @@ const routes: Array<[RegExp, View, string]> = [
   [/^#\/users$/, usersView, 'users'],
   [/^#\/import$/, importView, 'import'],
   [/^#\/settings(?:\/([a-z-]+))?$/, (main, p) => settingsView(main, p[0] ?? 'policies'), 'settings'],
+  [/^#\/audit(?:\?.*)?$/, (main) => auditView(main), 'audit'],
 ];
 
 async function start(): Promise<void> {
@@ -34,6 +37,7 @@ async function start(): Promise<void> {
 }
 
 function showSignIn(): void {
+  forgetNames();
   document.title = 'Sign in · Roster';
   signInView(root, async (session) => {
     api.adopt(session);
@@ -53,6 +57,7 @@ async function tenantPicker(): Promise<HTMLElement | null> {
       id: 'tenant-picker',
       onchange: () => {
         api.setTenant(select.value);
+        forgetNames();
         void route();
       },
     },
@@ -87,6 +92,7 @@ async function showShell(): Promise<void> {
       h('li', {}, h('a', { href: '#/users', 'data-section': 'users' }, 'Users')),
       h('li', {}, h('a', { href: '#/import', 'data-section': 'import' }, 'Import')),
       h('li', {}, h('a', { href: '#/settings', 'data-section': 'settings' }, 'Settings')),
+      api.can('events:read') ? h('li', {}, h('a', { href: '#/audit', 'data-section': 'audit' }, 'Audit log')) : null,
     ),
   );
   let picker: HTMLElement | null;

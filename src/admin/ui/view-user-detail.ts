@@ -1,4 +1,5 @@
 import { api, ApiError, requestSchema } from './api.js';
+import { actorName, changesInWords, eventWords, type AuditEvent } from './audit-words.js';
 import { confirmAction, h, mount, notice, table, when, type Child } from './dom.js';
 import { buildForm, label, submitHandler } from './schema-form.js';
 import { tenantUserFormOptions } from './user-form.js';
@@ -11,12 +12,8 @@ type User = Record<string, unknown> & {
   groups: Array<{ id: string; type: string; code: string; name: string }>;
   attributes: Record<string, unknown>;
 };
-interface Event {
-  id: string;
-  type: string;
-  occurredAt: string;
-  actor: { type: string; id: string | null };
-}
+/** How many events of the user the page shows (newest first); the audit-log screen has the rest. */
+const HISTORY = 30;
 
 const HIDDEN = new Set(['id', 'roles', 'groups', 'attributes', 'address']);
 /** Members of the patch schema the edit form does not offer: (de)activation has its own button, secrets their own flows. */
@@ -51,12 +48,38 @@ export async function userDetailView(main: HTMLElement, id: string, message?: HT
   const path = `/v1/users/${encodeURIComponent(id)}`;
   const [{ data: user, etag }, events] = await Promise.all([
     api.exchange<User>('GET', path),
-    api.request<{ data: Event[] }>('GET', '/v1/events', { query: { resourceId: id, limit: 20 } }).catch(() => ({ data: [] as Event[] })),
+    // More than shown: the events before the oldest shown one tell the state it changed.
+    api.can('events:read')
+      ? api.request<{ data: AuditEvent[]; nextCursor: string | null }>('GET', '/v1/events', {
+          query: { resourceId: id, order: 'desc', limit: HISTORY + 20 },
+        })
+      : null,
   ]);
   const status = h('div', { id: 'user-status', 'aria-live': 'polite' }, message);
   const reload = () => userDetailView(main, id);
   const actions: Child[] = [];
   const limits: string[] = [];
+  /** A button that asks first (when `question`), calls the API and says what happened. */
+  const act = (text: string, question: string | null, call: () => Promise<unknown>, done: (result: unknown) => string) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        onclick: async (event: Event) => {
+          if (question && !confirmAction(question)) return;
+          const button = event.currentTarget as HTMLButtonElement;
+          button.disabled = true;
+          try {
+            mount(status, notice(done(await call())));
+          } catch (e) {
+            mount(status, notice(problemText(e), 'error'));
+          } finally {
+            button.disabled = false;
+          }
+        },
+      },
+      text,
+    );
   if (api.can('users:set-active')) {
     actions.push(
       h(
@@ -98,7 +121,39 @@ export async function userDetailView(main: HTMLElement, id: string, message?: HT
       ),
     );
   } else limits.push('delete users');
-  if (!api.can('users:update')) limits.push('edit users');
+  const email = typeof user.email === 'string' ? user.email : null;
+  if (api.can('users:update')) {
+    if (email && user.emailVerified !== true)
+      actions.push(
+        act(
+          'Send verification mail',
+          null,
+          () => api.request('POST', `${path}/email-verification`),
+          () => `A verification mail is on its way to ${email}.`,
+        ),
+      );
+    if (email)
+      actions.push(
+        act(
+          'Send password-reset mail',
+          `Mail ${email} a link to choose a new password?`,
+          () => api.request('POST', `${path}/password-reset`),
+          () => `A password-reset mail is on its way to ${email}.`,
+        ),
+      );
+    actions.push(
+      act(
+        'End all sessions',
+        'Sign this user out everywhere? Their personal access tokens keep working.',
+        () => api.request<{ ended: number }>('DELETE', `${path}/sessions`),
+        (r) => {
+          const n = (r as { ended: number }).ended;
+          return n === 0 ? 'The user had no open session.' : n === 1 ? '1 session ended.' : `${n} sessions ended.`;
+        },
+      ),
+    );
+  }
+  if (!api.can('users:update')) limits.push('edit users, send them mails or end their sessions');
 
   const title = show(user.displayName ?? user.email ?? user.username ?? user.id);
   const editor = api.can('users:update')
@@ -154,16 +209,43 @@ export async function userDetailView(main: HTMLElement, id: string, message?: HT
         ['version', user.version],
       ]),
     ),
-    h(
-      'section',
-      { 'aria-labelledby': 'events-h' },
-      h('h2', { id: 'events-h' }, 'Recent events'),
-      table(
-        'Recent events',
-        ['When', 'Event', 'By'],
-        events.data.map((e) => [when(e.occurredAt), e.type, `${e.actor.type}${e.actor.id ? `:${e.actor.id}` : ''}`]),
-      ),
+    await historySection(id, events),
+  );
+}
+
+/** The user's events, newest first: what happened, when, who did it and what changed, in words. */
+async function historySection(id: string, events: { data: AuditEvent[]; nextCursor: string | null } | null): Promise<HTMLElement> {
+  const heading = h('h2', { id: 'history-h' }, 'History');
+  if (!events)
+    return h('section', { 'aria-labelledby': 'history-h' }, heading, h('p', { class: 'hint' }, 'Your role may not read the audit log.'));
+  const shown = events.data.slice(0, HISTORY);
+  // Events before the shown ones tell the state the oldest shown one changed (some carry only what they changed).
+  const changes = changesInWords([...events.data].reverse());
+  const actors = await Promise.all(shown.map((e) => actorName(e.actor)));
+  return h(
+    'section',
+    { 'aria-labelledby': 'history-h' },
+    heading,
+    table(
+      'History',
+      ['When', 'What', 'By', 'Changes'],
+      shown.map((e, i) => {
+        const lines = changes.get(e.id) ?? [];
+        return [
+          when(e.occurredAt),
+          eventWords(e.type),
+          actors[i],
+          lines.length === 0
+            ? '—'
+            : h(
+                'ul',
+                { class: 'changes' },
+                lines.map((line) => h('li', {}, line)),
+              ),
+        ];
+      }),
     ),
+    h('p', {}, h('a', { href: `#/audit?user=${encodeURIComponent(id)}` }, 'All events of this user in the audit log')),
   );
 }
 
