@@ -1,4 +1,5 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Selectable, type Updateable } from 'kysely';
+import type { DB } from '../../db/database.js';
 import type { Executor } from '../../db/database.js';
 import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookTable } from './webhook.table.js';
 
@@ -56,7 +57,37 @@ function dueInTurns(db: Executor, now: string) {
     ])
     .where('status', '=', 'pending')
     .where('nextAttemptAt', '<=', now)
-    .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]));
+    .where((eb) => eb.or([eb('lockedUntil', 'is', null), eb('lockedUntil', '<=', now)]))
+    .where((eb) => eb.not(eb.exists(earlierPending(eb))));
+}
+
+/**
+ * The per-resource order: what holds a delivery back. A delivery waits while the same webhook has a
+ * pending delivery (due, retrying or being sent) of an earlier event of the same resource, or while an
+ * earlier event of that resource has not been fanned out yet (another worker may be fanning it out
+ * right now). A delivered or dead-lettered (failed) delivery releases the order. Deliveries of other
+ * resources or other webhooks are never held, so one failing receiver or user blocks nothing else.
+ * Deliveries made before migration 0016 (no resource, no sequence) are never held.
+ */
+function earlierPending(eb: ExpressionBuilder<DB, 'webhookDeliveries'>) {
+  const earlierDelivery = eb
+    .selectFrom('webhookDeliveries as earlier')
+    .select(sql.lit(1).as('held'))
+    .whereRef('earlier.tenantId', '=', 'webhookDeliveries.tenantId')
+    .whereRef('earlier.webhookId', '=', 'webhookDeliveries.webhookId')
+    .whereRef('earlier.resourceId', '=', 'webhookDeliveries.resourceId')
+    .where('earlier.status', '=', 'pending')
+    .whereRef('earlier.sequence', '<', 'webhookDeliveries.sequence')
+    .whereRef('earlier.resourceType', '=', 'webhookDeliveries.resourceType');
+  const earlierEvent = eb
+    .selectFrom('events')
+    .select(sql.lit(1).as('held'))
+    .whereRef('events.resourceId', '=', 'webhookDeliveries.resourceId')
+    .whereRef('events.tenantId', '=', 'webhookDeliveries.tenantId')
+    .whereRef('events.resourceType', '=', 'webhookDeliveries.resourceType')
+    .where('events.pendingFanout', '=', sql.lit(true))
+    .whereRef('events.sequence', '<', 'webhookDeliveries.sequence');
+  return earlierDelivery.unionAll(earlierEvent);
 }
 
 /**
