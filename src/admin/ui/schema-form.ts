@@ -29,7 +29,7 @@ export interface FormOptions {
   replace?: Record<string, JsonSchema>;
   /** Members shown first and open; the rest go under "More fields". */
   primary?: string[];
-  /** Hints for people by top-level member name, instead of the API's descriptions. */
+  /** Hints for people by top-level member name or by path (`/password/minLength`), instead of the API's descriptions. */
   hints?: Record<string, string>;
 }
 
@@ -74,7 +74,10 @@ export function buildForm(schema: JsonSchema, options: FormOptions = {}): Schema
     const hintId = `${id}-hint`;
     const errorId = `${id}-error`;
     const error = h('p', { class: 'field-error', id: errorId, hidden: true });
-    const hintText = (path.lastIndexOf('/') === 0 && Object.hasOwn(hints, name) ? hints[name] : undefined) ?? plainHint(s.description);
+    const hintText =
+      (Object.hasOwn(hints, path) ? hints[path] : undefined) ??
+      (path.lastIndexOf('/') === 0 && Object.hasOwn(hints, name) ? hints[name] : undefined) ??
+      plainHint(s.description);
     const hint = hintText ? h('small', { id: hintId, class: 'hint' }, hintText) : null;
     const describedBy = [hint ? hintId : null, errorId].filter(Boolean).join(' ');
     const title = `${label(name)}${required ? ' (required)' : ''}`;
