@@ -76,7 +76,7 @@ for (const dialect of testDialects) {
 
     it(
       'should create, get, list, update, deactivate, reactivate and delete users with --json and exit codes',
-      { timeout: 300_000 },
+      { timeout: 600_000 },
       async () => {
         const created = await roster(['users', 'create', '--email', 'Ada@Example.com', '--given-name', 'Ada', '--role', 'user', '--json']);
         expect(created.status).toBe(0);
@@ -169,7 +169,7 @@ for (const dialect of testDialects) {
 
     it(
       'should import a file as a job with progress, the first errors and exit 4, and export it to stdout or --out',
-      { timeout: 300_000 },
+      { timeout: 600_000 },
       async () => {
         const csv = path.join(dir, 'people.csv');
         const rows = ['E-mail,First name', ...Array.from({ length: 300 }, (_, i) => `imp${i}@example.com,Person ${i}`)];
@@ -222,7 +222,7 @@ for (const dialect of testDialects) {
       },
     );
 
-    it('should create, list and revoke keys, and a revoked key is refused with exit 2', { timeout: 300_000 }, async () => {
+    it('should create, list and revoke keys, and a revoked key is refused with exit 2', { timeout: 600_000 }, async () => {
       const created = await roster(['keys', 'create', '--name', 'hr-sync', '--role', 'user', '--json']);
       expect(created.status).toBe(0);
       const key = json<{ id: string; secret: string; role: string; tenantId: string }>(created);
@@ -245,7 +245,7 @@ for (const dialect of testDialects) {
       expect(refused.stderr).toContain('error UNAUTHENTICATED');
     });
 
-    it('should list webhooks and send a test ping that the receiver gets', { timeout: 300_000 }, async () => {
+    it('should list webhooks and send a test ping that the receiver gets', { timeout: 600_000 }, async () => {
       const receiver = await startReceiver();
       try {
         const hook = (
@@ -272,7 +272,7 @@ for (const dialect of testDialects) {
 
     it(
       'should take the server from a profile file (0600, keys never listed) and the tenant from X-Roster-Tenant with a platform key',
-      { timeout: 300_000 },
+      { timeout: 600_000 },
       async () => {
         const profiles = path.join(dir, 'own-profiles.json');
         const env = { ROSTER_URL: '', ROSTER_KEY: '', ROSTER_CONFIG: profiles };
@@ -329,7 +329,7 @@ for (const dialect of testDialects) {
 
     it(
       'should exit 1 on usage errors and 3 when the server is unreachable or fails, without a stack trace',
-      { timeout: 300_000 },
+      { timeout: 600_000 },
       async () => {
         const noKey = await roster(['users', 'list'], { env: { ROSTER_KEY: '' } });
         expect(noKey.status).toBe(1);
