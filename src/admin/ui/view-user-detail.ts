@@ -59,7 +59,7 @@ export async function userDetailView(main: HTMLElement, id: string, message?: HT
   const reload = () => userDetailView(main, id);
   const actions: Child[] = [];
   const limits: string[] = [];
-  /** A button that asks first (when `question`), calls the API and says what happened. */
+  /** A button that asks first (when `question`), calls the API, and shows the page again saying what happened. */
   const act = (text: string, question: string | null, call: () => Promise<unknown>, done: (result: unknown) => string) =>
     h(
       'button',
@@ -69,13 +69,16 @@ export async function userDetailView(main: HTMLElement, id: string, message?: HT
           if (question && !confirmAction(question)) return;
           const button = event.currentTarget as HTMLButtonElement;
           button.disabled = true;
+          let text: string;
           try {
-            mount(status, notice(done(await call())));
+            text = done(await call());
           } catch (e) {
             mount(status, notice(problemText(e), 'error'));
-          } finally {
             button.disabled = false;
+            return;
           }
+          // Drawn again, so the history shows what was just done.
+          await userDetailView(main, id, notice(text));
         },
       },
       text,
@@ -154,6 +157,7 @@ export async function userDetailView(main: HTMLElement, id: string, message?: HT
     );
   }
   if (!api.can('users:update')) limits.push('edit users, send them mails or end their sessions');
+  const noMail = api.can('users:update') && !email ? 'This user has no email address, so no mail can be sent.' : null;
 
   const title = show(user.displayName ?? user.email ?? user.username ?? user.id);
   const editor = api.can('users:update')
@@ -171,6 +175,7 @@ export async function userDetailView(main: HTMLElement, id: string, message?: HT
     ),
     h('div', { class: 'actions' }, actions),
     limits.length > 0 ? h('p', { class: 'hint', id: 'user-limits' }, `Your role may not ${limits.join(', ')}.`) : null,
+    noMail ? h('p', { class: 'hint' }, noMail) : null,
     status,
     editor ?? [
       h(
