@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AttributeDefinitionTable, UserAttributeClaimTable } from '../modules/attributes/attribute.table.js';
 import type { IdempotencyKeyTable } from '../modules/idempotency/idempotency.table.js';
-import type { ImportErrorTable, ImportJobTable, ImportRowTable } from '../modules/imports/import.table.js';
+import type { ImportErrorTable, ImportJobRefTable, ImportJobTable, ImportRowTable } from '../modules/imports/import.table.js';
 import type { EventTable, ResourceSequenceTable } from '../modules/events/event.table.js';
 import type { MailMessageTable, UserTokenTable } from '../modules/mail/mail.table.js';
 import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookTable } from '../modules/webhooks/webhook.table.js';
@@ -32,6 +32,7 @@ export interface DB {
   importJobs: ImportJobTable;
   importRows: ImportRowTable;
   importErrors: ImportErrorTable;
+  importJobRefs: ImportJobRefTable;
   events: EventTable;
   resourceSequences: ResourceSequenceTable;
   webhooks: WebhookTable;

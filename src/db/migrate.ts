@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011_identifier_scope.js';
 import * as m0012 from './migrations/0012_failed_deliveries_index.js';
 import * as m0013 from './migrations/0013_role_display_name.js';
 import * as m0014 from './migrations/0014_external_id_unique.js';
+import * as m0015 from './migrations/0015_import_modes.js';
 import * as m0016 from './migrations/0016_webhook_ordering.js';
 import * as m0017 from './migrations/0017_user_list_sort.js';
 
@@ -33,6 +34,7 @@ const migrations = {
   '0012_failed_deliveries_index': m0012,
   '0013_role_display_name': m0013,
   '0014_external_id_unique': m0014,
+  '0015_import_modes': m0015,
   '0016_webhook_ordering': m0016,
   '0017_user_list_sort': m0017,
 };

@@ -48,6 +48,7 @@ export const errorCodes = {
   IMPORT_RECORD_TOO_LARGE: { status: 413, title: 'An import record or cell is larger than the record size limit' },
   URI_TOO_LONG: { status: 414, title: 'The URL is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
+  IMPORT_HEADER_INVALID: { status: 422, title: 'The import file names an unknown column or lacks a required one' },
   IDEMPOTENCY_KEY_MISMATCH: { status: 422, title: 'This Idempotency-Key was used with a different request' },
   TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many failed attempts; retry later' },
   RATE_LIMITED: { status: 429, title: 'Too many requests; retry later' },
@@ -121,6 +122,10 @@ export const fieldErrorCodes = {
   EMAIL_TAKEN: 'Another user has this email or username',
   USERNAME_TAKEN: 'Another user has this username or email',
   EXTERNAL_ID_TAKEN: 'Another user has this externalId',
+  COLUMN_UNKNOWN: 'An import column that names no user field',
+  COLUMN_MISSING: 'An import lacks a column its mode needs',
+  ROW_DUPLICATE: 'An import row names the same user as an earlier row of the file',
+  USER_CHANGED: 'The user was changed after the import started; the import left it as it was',
 } as const satisfies Record<string, string>;
 
 export type FieldErrorCode = keyof typeof fieldErrorCodes;

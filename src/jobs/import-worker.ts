@@ -8,6 +8,7 @@ import type { ImportRecord } from '../modules/imports/import-records.js';
 import * as imports from '../modules/imports/import.repository.js';
 import type { ImportJobRow } from '../modules/imports/import.repository.js';
 import { runImport, type ImportProgress, type RowError } from '../modules/imports/import-runner.js';
+import { runDeactivateTurn, runUpsertTurn } from '../modules/imports/import-upsert.js';
 import { BackgroundWorker } from './background-worker.js';
 import { columnMapOf, toImportJob } from '../modules/imports/import.service.js';
 import { actorOf, recordEvents } from '../modules/events/event.service.js';
@@ -88,21 +89,12 @@ export class ImportWorker extends BackgroundWorker {
       if (!again.ok) throw new CredentialEnded(again.reason);
     };
     try {
-      await runImport(this.users, ctx, this.records(job, turn), {
-        format: job.format as ImportFormat,
-        columnMap: columnMapOf(job),
-        batchSize: PAGE,
-        // A dry run creates nothing, so its progress is simply recorded after each batch.
-        ...(readBool(job.dryRun)
-          ? { dryRun: true, onBatch: makeBatchRecorder(this.db, job) }
-          : {
-              onChunk: async (trx: Executor, delta: ImportProgress, errors: RowError[], lastRow: number) => {
-                await stillAllowed(trx);
-                await imports.recordChunk(trx, job.tenantId, job.id, delta, lastRow, errors, nowIso());
-              },
-            }),
-      });
-      if (turn.more) {
+      // Upsert and sync jobs take their turn in import-upsert.ts; create jobs feed the create path.
+      const more =
+        job.mode === 'create'
+          ? await this.createTurn(job, ctx, stillAllowed, turn).then(() => turn.more)
+          : await this.syncTurn(job, ctx, stillAllowed);
+      if (more) {
         await imports.requeueJob(this.db, job.tenantId, job.id, nowIso());
         return;
       }
@@ -136,6 +128,55 @@ export class ImportWorker extends BackgroundWorker {
         nowIso(),
       );
     }
+  }
+
+  /** One turn of a create job: a chunk of rows through the create path, recorded with each chunk's transaction. */
+  private async createTurn(
+    job: ImportJobRow,
+    ctx: TenantContext,
+    stillAllowed: (trx: Executor) => Promise<void>,
+    turn: { more: boolean },
+  ): Promise<void> {
+    await runImport(this.users, ctx, this.records(job, turn), {
+      format: job.format as ImportFormat,
+      columnMap: columnMapOf(job),
+      batchSize: PAGE,
+      // A dry run creates nothing, so its progress is simply recorded after each batch.
+      ...(readBool(job.dryRun)
+        ? { dryRun: true, onBatch: makeBatchRecorder(this.db, job) }
+        : {
+            onChunk: async (trx: Executor, delta: ImportProgress, errors: RowError[], lastRow: number) => {
+              await stillAllowed(trx);
+              await imports.recordChunk(trx, job.tenantId, job.id, delta, lastRow, errors, nowIso());
+            },
+          }),
+    });
+  }
+
+  /**
+   * One turn of an upsert or sync job: a chunk of rows, or, once every row is applied, a page of a
+   * sync's deactivations. Says whether the job has more to do.
+   */
+  private async syncTurn(job: ImportJobRow, ctx: TenantContext, stillAllowed: (trx: Executor) => Promise<void>): Promise<boolean> {
+    if (this.stopping) throw new Stopping();
+    const env = { db: this.db, users: this.users, stillAllowed };
+    if (job.phase === 'rows') {
+      const rows = await imports.rowsAfter(this.db, job.tenantId, job.id, job.lastRow, PAGE + 1);
+      const records: ImportRecord[] = rows
+        .slice(0, PAGE)
+        .map(({ row, data }) => ({ row, ...(JSON.parse(data) as { value?: unknown; readError?: string }) }));
+      await runUpsertTurn(env, ctx, job, records, { columnMap: columnMapOf(job), batchSize: PAGE });
+      if (rows.length > PAGE) return true;
+      if (job.mode !== 'sync') return false;
+      await this.db
+        .updateTable('importJobs')
+        .set({ phase: 'deactivate', updatedAt: nowIso() })
+        .where('tenantId', '=', job.tenantId)
+        .where('id', '=', job.id)
+        .execute();
+      return true;
+    }
+    return runDeactivateTurn(env, ctx, job, PAGE);
   }
 
   private async stopForCredential(job: ImportJobRow, reason: string): Promise<void> {

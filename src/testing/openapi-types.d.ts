@@ -579,7 +579,7 @@ export interface paths {
         put?: never;
         /**
          * Start an import job
-         * @description Body: CSV with a header row (`text/csv`) or NDJSON (`application/x-ndjson`), streamed. Answers 202 with the job once the upload is stored; a background worker then creates the users with the rules of POST /v1/users. Jobs survive restarts and never create a row twice. With `dryRun=true` every row is checked the same way (against existing users and within each batch of 500 rows) and nothing is created.
+         * @description Body: CSV with a header row (`text/csv`) or NDJSON (`application/x-ndjson`), streamed. Answers 202 with the job once the upload is stored; a background worker then applies the rows with the rules of POST /v1/users (and, for `mode=upsert` or `sync`, of PATCH /v1/users/{id}). Jobs survive restarts and never apply a row twice. A header problem (unknown column, no identifier column) answers 422 IMPORT_HEADER_INVALID once for the file. With `dryRun=true` every row is checked the same way and the job counts what the real run would do, changing nothing. See docs/imports.md.
          */
         post: operations["startImport"];
         delete?: never;
@@ -1133,6 +1133,8 @@ export interface operations {
                         status: "ready" | "degraded";
                         /** @description Only with REDIS_URL: `down` while rate limits are counted per process */
                         redis?: "up" | "down";
+                        /** @description Only with DATABASE_READ_URL: `in use` while lists read from the replica; otherwise they read from the primary (the replica lags more than ROSTER_READ_MAX_LAG_SECONDS, does not answer, or was not checked yet) */
+                        readReplica?: "in use" | "lagging" | "unreachable" | "starting";
                     };
                 };
             };
@@ -3133,7 +3135,7 @@ export interface operations {
                     /** @description The role as people and products name it (`Sales Agent`), trimmed; unique in the tenant without case (409 ROLE_NAME_TAKEN). Contracts that receive a role as free text (Rollout `role`, Rocket.Chat `roles`, Certification `roles`, Pulse `roles`) find the role by `name` or `displayName` without case. null clears it */
                     displayName?: string | null;
                     description?: string;
-                    permissions: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
+                    permissions: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "users:export-secrets" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
                 };
             };
         };
@@ -3295,7 +3297,7 @@ export interface operations {
                     /** @description The role as people and products name it (`Sales Agent`), trimmed; unique in the tenant without case (409 ROLE_NAME_TAKEN). Contracts that receive a role as free text (Rollout `role`, Rocket.Chat `roles`, Certification `roles`, Pulse `roles`) find the role by `name` or `displayName` without case. null clears it */
                     displayName?: string | null;
                     description?: string;
-                    permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
+                    permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "users:export-secrets" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
                 };
                 "application/merge-patch+json": {
                     /** @description Lower-case letters, digits and . _ - */
@@ -3303,7 +3305,7 @@ export interface operations {
                     /** @description The role as people and products name it (`Sales Agent`), trimmed; unique in the tenant without case (409 ROLE_NAME_TAKEN). Contracts that receive a role as free text (Rollout `role`, Rocket.Chat `roles`, Certification `roles`, Pulse `roles`) find the role by `name` or `displayName` without case. null clears it */
                     displayName?: string | null;
                     description?: string;
-                    permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
+                    permissions?: ("users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "users:export-secrets" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read")[];
                 };
             };
         };
@@ -3776,8 +3778,8 @@ export interface operations {
                     enumValues?: string[];
                     /** @description No two live users of the tenant share a value (strings compared case-insensitively). Default false. */
                     unique?: boolean;
-                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
-                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "users:export-secrets" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "users:export-secrets" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
                 };
             };
         };
@@ -3917,8 +3919,8 @@ export interface operations {
                     enumValues?: string[];
                     /** @description No two live users of the tenant share a value (strings compared case-insensitively). Default false. */
                     unique?: boolean;
-                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
-                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "users:export-secrets" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "users:export-secrets" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
                 };
                 "application/merge-patch+json": {
                     /** @description Value type */
@@ -3942,8 +3944,8 @@ export interface operations {
                     enumValues?: string[];
                     /** @description No two live users of the tenant share a value (strings compared case-insensitively). Default false. */
                     unique?: boolean;
-                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
-                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    readPermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "users:export-secrets" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
+                    writePermission?: "users:create" | "users:read" | "users:update" | "users:delete" | "users:set-active" | "users:import" | "users:export-secrets" | "keys:manage" | "roles:manage" | "groups:manage" | "attributes:manage" | "settings:manage" | "webhooks:manage" | "events:read";
                 };
             };
         };
@@ -4842,8 +4844,14 @@ export interface operations {
             query?: {
                 /** @description Column renames, as for `roster import --map`: "E-mail=email,First name=givenName" */
                 map?: string;
-                /** @description Check every row (rules and uniqueness against existing users) without creating anything */
+                /** @description Check every row (every rule of the real run, updates included) and report the counts the real run would have, changing nothing */
                 dryRun?: boolean;
+                /** @description create (default); upsert: match each row on externalId, else email, else username, update the fields it carries, create the rest (needs users:update); sync: upsert, then deactivate the users of the scope the file no longer holds (needs users:update and users:set-active) */
+                mode?: "create" | "upsert" | "sync";
+                /** @description sync only: deactivate only members of this group (id or `type:code`) */
+                scopeGroup?: string;
+                /** @description sync only: deactivate only users whose externalId starts with this */
+                scopeExternalIdPrefix?: string;
             };
             header?: {
                 /** @description Tenant slug or id; required with a platform key */
@@ -4872,12 +4880,37 @@ export interface operations {
                         id: string;
                         status: "queued" | "running" | "completed" | "failed";
                         format: string;
-                        /** @description A dry run checks every row and creates nothing; `created` counts the rows that would be created */
+                        /** @description create: only creates; upsert: updates the users rows match, creates the rest; sync: upsert, then deactivates the users in scope the file no longer holds */
+                        mode: "create" | "upsert" | "sync";
+                        /** @description A sync deactivates only the users of this scope; null: every user of the tenant */
+                        scope: {
+                            group?: string;
+                            externalIdPrefix?: string;
+                        } | null;
+                        /** @description `deactivate` while a sync deactivates the users the file no longer holds (after every row) */
+                        phase: "rows" | "deactivate";
+                        /** @description A dry run checks every row and changes nothing; `created`, `updated`, `unchanged`, `deactivated`, `conflicts` and `failed` count what the real run would do */
                         dryRun: boolean;
                         totalRows: number;
                         processed: number;
                         created: number;
+                        /** @description Existing users the rows changed (upsert, sync) */
+                        updated: number;
+                        /** @description Rows that matched a user already as the row says */
+                        unchanged: number;
+                        /** @description Users a sync deactivated because the file no longer holds them */
+                        deactivated: number;
+                        /** @description Users changed after the job started, left as they were (row errors with code USER_CHANGED) */
+                        conflicts: number;
                         failed: number;
+                        /** @description Problems of the header, reported once for the file (the job failed and imported nothing) */
+                        headerErrors: {
+                            column: string;
+                            code: "COLUMN_UNKNOWN" | "COLUMN_MISSING";
+                            /** @description The closest user field */
+                            suggestion: string | null;
+                            message: string;
+                        }[] | null;
                         error: string | null;
                         createdBy: string;
                         /** Format: date-time */
@@ -4933,12 +4966,37 @@ export interface operations {
                         id: string;
                         status: "queued" | "running" | "completed" | "failed";
                         format: string;
-                        /** @description A dry run checks every row and creates nothing; `created` counts the rows that would be created */
+                        /** @description create: only creates; upsert: updates the users rows match, creates the rest; sync: upsert, then deactivates the users in scope the file no longer holds */
+                        mode: "create" | "upsert" | "sync";
+                        /** @description A sync deactivates only the users of this scope; null: every user of the tenant */
+                        scope: {
+                            group?: string;
+                            externalIdPrefix?: string;
+                        } | null;
+                        /** @description `deactivate` while a sync deactivates the users the file no longer holds (after every row) */
+                        phase: "rows" | "deactivate";
+                        /** @description A dry run checks every row and changes nothing; `created`, `updated`, `unchanged`, `deactivated`, `conflicts` and `failed` count what the real run would do */
                         dryRun: boolean;
                         totalRows: number;
                         processed: number;
                         created: number;
+                        /** @description Existing users the rows changed (upsert, sync) */
+                        updated: number;
+                        /** @description Rows that matched a user already as the row says */
+                        unchanged: number;
+                        /** @description Users a sync deactivated because the file no longer holds them */
+                        deactivated: number;
+                        /** @description Users changed after the job started, left as they were (row errors with code USER_CHANGED) */
+                        conflicts: number;
                         failed: number;
+                        /** @description Problems of the header, reported once for the file (the job failed and imported nothing) */
+                        headerErrors: {
+                            column: string;
+                            code: "COLUMN_UNKNOWN" | "COLUMN_MISSING";
+                            /** @description The closest user field */
+                            suggestion: string | null;
+                            message: string;
+                        }[] | null;
                         error: string | null;
                         createdBy: string;
                         /** Format: date-time */
@@ -4972,6 +5030,7 @@ export interface operations {
     listImportErrors: {
         parameters: {
             query?: {
+                /** @description Errors of rows after this one (default -1: from the start, with row 0, the users a sync could not deactivate) */
                 after?: number;
                 limit?: number;
             };
@@ -4994,10 +5053,15 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            /** @description Data row of the file (1 = the first after a CSV header); 0: a user a sync could not deactivate */
                             row: number;
                             code: string;
                             field: string | null;
                             message: string;
+                            /** @description The value that failed, cut at 100 characters; never a password or password hash */
+                            value: string | null;
+                            /** @description For an in-file duplicate (ROW_DUPLICATE), the row it repeats */
+                            duplicateOf: number | null;
                         }[];
                         /** @description Pass as `after` for the next page */
                         nextCursor: string | null;

@@ -47,14 +47,25 @@ for (const dialect of testDialects) {
           code: 'IMPORT_RECORD_TOO_LARGE',
           field: null,
           message: expect.stringContaining('32768-byte cell limit (ROSTER_IMPORT_MAX_FIELD_BYTES)'),
+          value: null,
+          duplicateOf: null,
         },
         {
           row: 4,
           code: 'IMPORT_RECORD_TOO_LARGE',
           field: null,
           message: expect.stringContaining('65536-byte record limit (ROSTER_IMPORT_MAX_RECORD_BYTES)'),
+          value: null,
+          duplicateOf: null,
         },
-        { row: 6, code: 'IMPORT_RECORD_TOO_LARGE', field: null, message: expect.stringContaining('32768-byte cell limit') },
+        {
+          row: 6,
+          code: 'IMPORT_RECORD_TOO_LARGE',
+          field: null,
+          message: expect.stringContaining('32768-byte cell limit'),
+          value: null,
+          duplicateOf: null,
+        },
       ]);
       expect(await emails(tenantId)).toEqual(['ok1@corp.com', 'ok2@corp.com', 'ok3@corp.com']);
     });

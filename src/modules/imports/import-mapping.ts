@@ -25,6 +25,10 @@ export function parseColumnMap(spec: string | undefined): ColumnMap {
 // Columns `roster export` writes that the server sets itself: skipped unless mapped, so an export imports as it is
 // (`createdAt` is kept for callers holding users:import, who may carry creation dates over).
 const SERVER_SET = new Set(['id', 'tenantId', 'seq', 'createdAt', 'updatedAt', 'createdBy', 'version', 'hasPassword', 'permissions']);
+/** Whether a column is one `roster export` writes that the server sets itself (skipped on import unless mapped). */
+export function isServerSetColumn(column: string): boolean {
+  return SERVER_SET.has(column);
+}
 const LIST_FIELDS = new Set(['roles', 'groups']);
 const BOOLEAN_FIELDS = new Set(['active', 'emailVerified', 'requirePasswordChange', 'generatePassword', 'joinDefaultGroups']);
 const TRUE = new Set(['true', '1', 'yes', 'y']);

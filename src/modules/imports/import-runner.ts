@@ -17,6 +17,10 @@ export interface RowError {
   code: string;
   field: string | null;
   message: string;
+  /** The value that failed, truncated to VALUE_CHARS; never a password or a password hash. */
+  value: string | null;
+  /** For an in-file duplicate: the earlier row it repeats. */
+  duplicateOf: number | null;
 }
 
 export interface ImportProgress {
@@ -37,26 +41,77 @@ export interface RunImportOptions {
   onChunk?: (trx: Executor, progress: ImportProgress, errors: RowError[], lastRow: number) => Promise<void>;
 }
 
-function rowErrors(row: number, error: AppError): RowError[] {
-  if (error.errors.length === 0) return [{ row, code: error.code, field: null, message: error.message }];
-  return error.errors.map((e) => ({ row, code: e.code, field: e.path.slice(1).replaceAll('/', '.') || null, message: e.message }));
+const VALUE_CHARS = 100;
+/** Fields whose value is a secret: a row error never repeats it. */
+const SECRET_FIELDS = new Set(['password', 'passwordHash']);
+
+/** The value at a dotted field of a row, as text for an error report: truncated, and null for a secret or a missing value. */
+export function failedValue(input: unknown, field: string | null): string | null {
+  if (field === null || typeof input !== 'object' || input === null) return null;
+  const path = field.split('.');
+  if (path.some((p) => SECRET_FIELDS.has(p))) return null;
+  let value: unknown = input;
+  for (const p of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, p)) return null;
+    value = (value as Record<string, unknown>)[p];
+  }
+  if (value === undefined || value === null) return null;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return storable(text.length > VALUE_CHARS ? `${text.slice(0, VALUE_CHARS)}…` : text);
+}
+
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text no store can keep (a NUL, an unpaired surrogate: what TEXT_INVALID refuses) shown as U+FFFD. */
+function storable(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
+/** A row's errors, each with the value that failed when the row could be read. */
+export function rowErrors(row: number, error: AppError, input?: unknown): RowError[] {
+  if (error.errors.length === 0) return [{ row, code: error.code, field: null, message: error.message, value: null, duplicateOf: null }];
+  return error.errors.map((e) => {
+    const field = e.path.slice(1).replaceAll('/', '.') || null;
+    return { row, code: e.code, field, message: e.message, value: failedValue(input, field), duplicateOf: null };
+  });
 }
 
 /** A record as a create body, or the row's error: a forbidden member name, text no store can keep, or the create schema's field errors. */
-function toCreateInput(value: unknown, options: RunImportOptions, carryCreatedAt: boolean): CreateUserInput | AppError {
+export function toCreateInput(
+  value: unknown,
+  format: ImportFormat,
+  columnMap: ColumnMap,
+  carryCreatedAt: boolean,
+): { input?: unknown; error?: AppError } {
+  let input: unknown;
   try {
-    const input =
-      options.format === 'csv'
-        ? csvRecordToInput(value as Record<string, string>, options.columnMap, { carryCreatedAt })
-        : jsonRecordToInput(value, options.columnMap);
+    input =
+      format === 'csv'
+        ? csvRecordToInput(value as Record<string, string>, columnMap, { carryCreatedAt })
+        : jsonRecordToInput(value, columnMap);
     const hostile = inputFieldError(input);
-    if (hostile) return new AppError('VALIDATION_FAILED', { errors: [hostile] });
+    if (hostile) return { input, error: new AppError('VALIDATION_FAILED', { errors: [hostile] }) };
     const errors = validateRow(input);
-    return errors ? new AppError('VALIDATION_FAILED', { errors }) : (input as CreateUserInput);
+    return errors ? { input, error: new AppError('VALIDATION_FAILED', { errors }) } : { input };
   } catch (error) {
-    if (error instanceof AppError) return error;
+    if (error instanceof AppError) return { input: input ?? value, error };
     throw error;
   }
+}
+
+const TAKEN_FIELDS: Record<string, string> = { EMAIL_TAKEN: 'email', USERNAME_TAKEN: 'username', EXTERNAL_ID_TAKEN: 'externalId' };
+
+/** For an identifier the batch itself already used: the earlier row of the batch with the same value (compared case-insensitively). */
+function duplicateOf(batch: Array<{ row: number; input?: unknown }>, index: number, field: string): number | null {
+  const key = (input: unknown) => {
+    const v = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[field] : undefined;
+    return typeof v === 'string' ? v.trim().toLowerCase() : undefined;
+  };
+  const own = key(batch[index]?.input);
+  if (own === undefined) return null;
+  for (let i = 0; i < index; i++) if (key(batch[i]?.input) === own) return (batch[i] as { row: number }).row;
+  return null;
 }
 
 /**
@@ -72,7 +127,7 @@ export async function runImport(
   // With onChunk each batch must be one transaction, so a batch's last row is a safe resume point.
   if (options.onChunk && options.batchSize > CHUNK_SIZE) throw new Error(`batchSize must be at most ${CHUNK_SIZE} with onChunk`);
   const progress: ImportProgress = { processed: 0, created: 0, failed: 0 };
-  let batch: Array<{ row: number; item: CreateUserInput | AppError }> = [];
+  let batch: Array<{ row: number; item: CreateUserInput | AppError; input?: unknown }> = [];
 
   const flush = async () => {
     if (batch.length === 0) return;
@@ -86,7 +141,11 @@ export async function runImport(
         if (o.status === 'created' || o.status === 'valid') delta.created += 1;
         else if (o.error) {
           delta.failed += 1;
-          errors.push(...rowErrors((current[o.index] as { row: number }).row, o.error));
+          const item = current[o.index] as { row: number; input?: unknown };
+          for (const e of rowErrors(item.row, o.error, item.input)) {
+            const field = TAKEN_FIELDS[e.code];
+            errors.push(field === undefined ? e : { ...e, duplicateOf: duplicateOf(current, o.index, field) });
+          }
         }
       }
       return { delta, errors };
@@ -121,14 +180,18 @@ export async function runImport(
 
   for await (const record of records) {
     if (options.resumeAfterRow !== undefined && record.row <= options.resumeAfterRow) continue;
-    let item: CreateUserInput | AppError;
     if (record.readError !== undefined) {
-      item = new AppError(record.readErrorCode ?? 'VALIDATION_FAILED', { detail: record.readError });
+      batch.push({ row: record.row, item: new AppError(record.readErrorCode ?? 'VALIDATION_FAILED', { detail: record.readError }) });
     } else {
       // A caller who may carry creation dates over (users:import) gets an export's createdAt column kept.
-      item = toCreateInput(record.value, options, ctx.principal.permissions.has('users:import'));
+      const { input, error } = toCreateInput(
+        record.value,
+        options.format,
+        options.columnMap,
+        ctx.principal.permissions.has('users:import'),
+      );
+      batch.push({ row: record.row, item: error ?? (input as CreateUserInput), input });
     }
-    batch.push({ row: record.row, item });
     if (batch.length >= options.batchSize) await flush();
   }
   await flush();

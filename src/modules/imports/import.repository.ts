@@ -133,11 +133,41 @@ export async function recordChunk(
     .where('tenantId', '=', tenantId)
     .where('id', '=', jobId)
     .execute();
+  await insertErrors(db, tenantId, jobId, errors);
+}
+
+/**
+ * Stores row errors, numbered per row. Rows of the file are each handled once; row 0 (a sync's
+ * deactivations, not a row of the file) gathers errors over several turns, so its numbers go on
+ * from the last one stored.
+ */
+export async function insertErrors(db: Executor, tenantId: string, jobId: string, errors: RowError[]): Promise<void> {
+  if (errors.length === 0) return;
   const perRow = new Map<number, number>();
+  if (errors.some((e) => e.row === 0)) {
+    const last = await db
+      .selectFrom('importErrors')
+      .select((eb) => eb.fn.max('n').as('n'))
+      .where('tenantId', '=', tenantId)
+      .where('jobId', '=', jobId)
+      .where('row', '=', 0)
+      .executeTakeFirst();
+    perRow.set(0, Number(last?.n ?? 0));
+  }
   const rows = errors.map((e) => {
     const n = (perRow.get(e.row) ?? 0) + 1;
     perRow.set(e.row, n);
-    return { tenantId, jobId, row: e.row, n, code: e.code, field: e.field, message: e.message };
+    return {
+      tenantId,
+      jobId,
+      row: e.row,
+      n,
+      code: e.code,
+      field: e.field,
+      message: e.message,
+      value: e.value ?? null,
+      duplicateOf: e.duplicateOf ?? null,
+    };
   });
   for (let i = 0; i < rows.length; i += 500)
     await db
@@ -161,12 +191,13 @@ export async function finishJob(
     .where('id', '=', id)
     .execute();
   await db.deleteFrom('importRows').where('tenantId', '=', tenantId).where('jobId', '=', id).execute();
+  await db.deleteFrom('importJobRefs').where('tenantId', '=', tenantId).where('jobId', '=', id).execute();
 }
 
 export function listErrors(db: Executor, tenantId: string, jobId: string, afterRow: number, limit: number) {
   return db
     .selectFrom('importErrors')
-    .select(['row', 'code', 'field', 'message'])
+    .select(['row', 'code', 'field', 'message', 'value', 'duplicateOf'])
     .where('tenantId', '=', tenantId)
     .where('jobId', '=', jobId)
     .where('row', '>', afterRow)

@@ -27,8 +27,9 @@ for (const dialect of testDialects) {
       expect(job).toMatchObject({ status: 'completed', totalRows: 1201, processed: 1201, created: 1199, failed: 2 });
       const errors = (await t.request(key, { method: 'GET', url: `/v1/imports/${job.id}/errors` })).json();
       expect(errors.data).toEqual([
-        { row: 11, code: 'EMAIL_INVALID', field: 'email', message: expect.any(String) },
-        { row: 1201, code: 'EMAIL_TAKEN', field: 'email', message: expect.any(String) },
+        // Each error carries the value that failed.
+        { row: 11, code: 'EMAIL_INVALID', field: 'email', message: expect.any(String), value: 'not-an-email', duplicateOf: null },
+        { row: 1201, code: 'EMAIL_TAKEN', field: 'email', message: expect.any(String), value: 'csv5@EXAMPLE.com', duplicateOf: null },
       ]);
       const count = await t.core.database.db
         .selectFrom('users')

@@ -63,8 +63,9 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; t
         summary: 'Start an import job',
         description:
           'Body: CSV with a header row (`text/csv`) or NDJSON (`application/x-ndjson`), streamed. Answers 202 with the job once the upload is stored; ' +
-          'a background worker then creates the users with the rules of POST /v1/users. Jobs survive restarts and never create a row twice. ' +
-          'With `dryRun=true` every row is checked the same way (against existing users and within each batch of 500 rows) and nothing is created.',
+          'a background worker then applies the rows with the rules of POST /v1/users (and, for `mode=upsert` or `sync`, of PATCH /v1/users/{id}). ' +
+          'Jobs survive restarts and never apply a row twice. A header problem (unknown column, no identifier column) answers 422 IMPORT_HEADER_INVALID once for the file. ' +
+          'With `dryRun=true` every row is checked the same way and the job counts what the real run would do, changing nothing. See docs/imports.md.',
         tags,
         security: bearer,
         headers: tenantHeader,
@@ -84,6 +85,13 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; t
         request.query.map,
         request.query.dryRun ?? false,
         presentedTokenHash(request),
+        {
+          mode: request.query.mode ?? 'create',
+          scope: {
+            ...(request.query.scopeGroup === undefined ? {} : { group: request.query.scopeGroup }),
+            ...(request.query.scopeExternalIdPrefix === undefined ? {} : { externalIdPrefix: request.query.scopeExternalIdPrefix }),
+          },
+        },
       );
       return reply.code(202).header('location', `/v1/imports/${job.id}`).send(job);
     },
@@ -114,13 +122,22 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; t
         headers: tenantHeader,
         params: IdParams,
         querystring: Type.Object(
-          { after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+          {
+            after: Type.Optional(
+              Type.Integer({
+                minimum: -1,
+                description:
+                  'Errors of rows after this one (default -1: from the start, with row 0, the users a sync could not deactivate)',
+              }),
+            ),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: ImportErrorsSchema, ...errorResponses },
       },
     },
     async (request) =>
-      imports.listErrors(await tenantContextOf(request, tenants), request.params.id, request.query.after ?? 0, request.query.limit ?? 100),
+      imports.listErrors(await tenantContextOf(request, tenants), request.params.id, request.query.after ?? -1, request.query.limit ?? 100),
   );
 };

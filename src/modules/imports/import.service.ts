@@ -8,7 +8,10 @@ import { actorRef, requirePermission, type TenantContext } from '../context.js';
 import { jobCredentialOf } from './import-credential.js';
 import { parseColumnMap } from './import-mapping.js';
 import { DEFAULT_RECORD_LIMITS, readRecords, type ImportFormat, type RecordLimits } from './import-records.js';
+import { headerError, headerProblems, type HeaderProblem } from './import-header.js';
+import type { SyncScope } from './import-upsert.js';
 import * as imports from './import.repository.js';
+import type { ImportMode } from './import.table.js';
 import type { ImportJobRow } from './import.repository.js';
 import type { ImportJob } from './import.schemas.js';
 
@@ -20,11 +23,19 @@ export function toImportJob(row: ImportJobRow): ImportJob {
     id: row.id,
     status: row.status === 'queued' && row.lastRow > 0 ? 'running' : row.status,
     format: row.format,
+    mode: row.mode,
+    scope: row.scope === null ? null : (JSON.parse(row.scope) as SyncScope),
+    phase: row.phase,
     dryRun: readBool(row.dryRun),
     totalRows: row.totalRows,
     processed: row.processed,
     created: row.created,
+    updated: row.updated,
+    unchanged: row.unchanged,
+    deactivated: row.deactivated,
+    conflicts: row.conflicts,
     failed: row.failed,
+    headerErrors: row.headerErrors === null ? null : (JSON.parse(row.headerErrors) as HeaderProblem[]),
     error: row.error,
     createdBy: row.createdBy,
     createdAt: toIso(row.createdAt),
@@ -45,11 +56,14 @@ export class ImportService {
   /**
    * Streams an upload into a new job (never holding the whole file, nor a record over the caps) and queues it.
    * A record over the caps is stored as a row error; the job goes on with the next record.
+   * A CSV's header is checked once: unknown
+   * columns and a missing identifier column fail the job with IMPORT_HEADER_INVALID, before any row.
    * The job keeps who submitted it (import-credential.ts), not a secret: the worker authenticates that
    * credential again before each chunk and stops the job once it is revoked or may no longer create users.
    * @param tokenHash for a user's session or personal token, the SHA-256 of the token presented.
-   * @throws PERMISSION_DENIED; VALIDATION_FAILED (bad map, unreadable file); IMPORT_RECORD_TOO_LARGE (a header
-   *   over the caps, or an unclosed quote past them: the file cannot be read on).
+   * @throws PERMISSION_DENIED (users:create; upsert and sync also users:update, sync users:set-active);
+   *   VALIDATION_FAILED (bad map or scope, unreadable file); IMPORT_HEADER_INVALID; IMPORT_RECORD_TOO_LARGE
+   *   (a header over the caps, or an unclosed quote past them: the file cannot be read on).
    */
   async submit(
     ctx: TenantContext,
@@ -58,8 +72,17 @@ export class ImportService {
     map: string | undefined,
     dryRun = false,
     tokenHash?: string,
+    options: { mode?: ImportMode; scope?: SyncScope } = {},
   ): Promise<ImportJob> {
+    const mode = options.mode ?? 'create';
     requirePermission(ctx.principal, 'users:create');
+    if (mode !== 'create') requirePermission(ctx.principal, 'users:update');
+    if (mode === 'sync') requirePermission(ctx.principal, 'users:set-active');
+    const scope = options.scope && Object.keys(options.scope).length > 0 ? options.scope : undefined;
+    if (scope && mode !== 'sync')
+      throw new AppError('VALIDATION_FAILED', {
+        errors: [fieldError('/scopeGroup', 'FIELD_INVALID', 'A scope limits what a sync deactivates: use it with mode=sync')],
+      });
     let columnMap: Map<string, string>;
     try {
       columnMap = parseColumnMap(map);
@@ -75,6 +98,8 @@ export class ImportService {
       id,
       status: 'failed',
       format,
+      mode,
+      scope: scope ? JSON.stringify(scope) : null,
       dryRun,
       columnMap: JSON.stringify([...columnMap]),
       principal: JSON.stringify(jobCredentialOf(principal, tokenHash)),
@@ -92,7 +117,21 @@ export class ImportService {
     let total = 0;
     let pending: Array<{ row: number; data: string }> = [];
     try {
+      let headerChecked = false;
       for await (const record of readRecords(source, format, this.recordLimits)) {
+        if (format === 'csv' && !headerChecked && record.value !== undefined) {
+          headerChecked = true;
+          const problems = headerProblems(columnsOf(record.value), columnMap, mode);
+          if (problems.length > 0) {
+            await this.db
+              .updateTable('importJobs')
+              .set({ headerErrors: JSON.stringify(problems) })
+              .where('tenantId', '=', ctx.tenantId)
+              .where('id', '=', id)
+              .execute();
+            throw headerError(problems);
+          }
+        }
         pending.push({
           row: record.row,
           data: JSON.stringify(
@@ -107,7 +146,15 @@ export class ImportService {
       }
       await imports.insertRows(this.db, ctx.tenantId, id, pending);
     } catch (error) {
-      await imports.finishJob(this.db, ctx.tenantId, id, 'failed', `The file could not be read: ${(error as Error).message}`, nowIso());
+      const header = error instanceof AppError && error.code === 'IMPORT_HEADER_INVALID';
+      await imports.finishJob(
+        this.db,
+        ctx.tenantId,
+        id,
+        'failed',
+        header ? `The header has problems: ${(error as Error).message}` : `The file could not be read: ${(error as Error).message}`,
+        nowIso(),
+      );
       // The answer names the failed job, whose `error` says the same.
       if (error instanceof AppError)
         throw new AppError(error.code, {
@@ -149,6 +196,11 @@ export class ImportService {
     if (!row) throw new AppError('IMPORT_NOT_FOUND', { details: { id } });
     return row;
   }
+}
+
+/** The columns of a CSV file: the keys of its first record. */
+function columnsOf(value: unknown): string[] {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
 }
 
 export function columnMapOf(row: ImportJobRow): Map<string, string> {

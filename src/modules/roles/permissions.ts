@@ -10,6 +10,12 @@ export const tenantPermissions = [
   'users:set-active',
   /** Carry a user's creation date over from another system (`createdAt` on create, batch and import). */
   'users:import',
+  /**
+   * Read users' password hashes in an export (`GET /v1/exports/users?passwordHashes=true`, `roster export
+   * --with-password-hashes`), to move them to another instance. Only admin holds it by default; like every
+   * permission, the privilege guard lets only holders grant it, or change a user who holds it.
+   */
+  'users:export-secrets',
   'keys:manage',
   'roles:manage',
   'groups:manage',

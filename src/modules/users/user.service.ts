@@ -261,7 +261,7 @@ export class UserService {
     const where = filter && (await list.filterCondition(this.db, ctx.tenantId, filter));
     if (!where) return { data: [], nextCursor: null, ...(query.count ? { total: 0 } : {}) };
     const [rows, total] = await Promise.all([
-      list.listPage(this.db, where, sort, after, limit + 1),
+      list.listPage(this.db, ctx.tenantId, where, sort, after, limit + 1),
       query.count ? list.countUsers(this.db, where) : undefined,
     ]);
     const page = rows.slice(0, limit);
@@ -354,7 +354,19 @@ export class UserService {
    * with `ifMatch` the change applies only to that version.
    * @throws PERMISSION_DENIED; USER_NOT_FOUND; USER_VERSION_MISMATCH; VALIDATION_FAILED; USER_EMAIL_TAKEN; USER_USERNAME_TAKEN; USER_EXTERNAL_ID_TAKEN; USER_ATTRIBUTE_TAKEN.
    */
-  async updateUser(ctx: TenantContext, id: string, patch: PatchUserInput, ifMatch?: string): Promise<User> {
+  async updateUser(
+    ctx: TenantContext,
+    id: string,
+    patch: PatchUserInput,
+    ifMatch?: string,
+    options: {
+      /**
+       * Runs last in the update's transaction (an import records the row it applied there, exactly once);
+       * whatever it throws rolls the update back and comes out of updateUser (an import's dry run).
+       */
+      beforeCommit?: (trx: Executor, userId: string) => Promise<void>;
+    } = {},
+  ): Promise<User> {
     const { tenantId, principal } = ctx;
     requirePermission(principal, 'users:update');
     if (patch.active !== undefined) requirePermission(principal, 'users:set-active');
@@ -494,6 +506,7 @@ export class UserService {
         if (roles !== undefined) types.push('user.roles_updated');
         if (groups !== undefined) types.push('user.groups_updated');
         await this.announce(trx, ctx, row.id, types);
+        await options.beforeCommit?.(trx, row.id);
         return true;
       });
       if (updated) return this.getUserInternal(ctx, row.id);
