@@ -161,6 +161,7 @@ export function sortValueOf(row: UserRow, key: Exclude<SortKey, 'id'>): string |
  */
 export async function listPage(
   db: Executor,
+  tenantId: string,
   where: (eb: UsersEb) => Expression<SqlBool>,
   sort: ListSortSpec,
   after: ListPosition | undefined,
@@ -175,20 +176,25 @@ export async function listPage(
     return query.orderBy('id', direction).limit(limit).execute();
   }
   const expr = sortExpression(sort.key);
+  // `family_name is not null` (not its lower()) matches the partial index's predicate.
+  const present = sort.key === 'familyName' ? sql.ref('familyName') : expr;
   const rows: UserRow[] = [];
   if (!after || after.value !== null) {
-    let query = base().where(expr, 'is not', null);
+    let query = base().where(present, 'is not', null);
     if (after) {
+      // Row-value comparisons led by tenant_id, which PostgreSQL turns into an index range start: the
+      // first over (tenant_id, value) serves indexes without id (email, username), the second decides ties.
+      const tenant = sql.ref('tenantId');
       const value = after.value as string;
-      query = query.where((eb) =>
-        eb.or([eb(expr, sort.desc ? '<' : '>', value), eb.and([eb(expr, '=', value), eb('id', idOp, after.id)])]),
-      );
+      query = query
+        .where(sql<SqlBool>`(${tenant}, ${expr}) ${sql.raw(sort.desc ? '<=' : '>=')} (${tenantId}, ${value})`)
+        .where(sql<SqlBool>`(${tenant}, ${expr}, ${sql.ref('id')}) ${sql.raw(idOp)} (${tenantId}, ${value}, ${after.id})`);
     }
     rows.push(...(await query.orderBy(expr, direction).orderBy('id', direction).limit(limit).execute()));
   }
   // createdAt is never null: no second part.
   if (rows.length < limit && sort.key !== 'createdAt') {
-    let query = base().where(expr, 'is', null);
+    let query = base().where(present, 'is', null);
     if (after?.value === null) query = query.where('id', idOp, after.id);
     rows.push(
       ...(await query
