@@ -157,6 +157,9 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
     expect((await call('POST', '/v1/tenants', { slug: 'replica' })).status).toBe(201);
     const reader = await readerKey('replica');
     expect(await until('the replica in use', async () => (await replicaState(rosterPort)) === 'in use', 30_000)).toBe(true);
+    const readiness = async () =>
+      ((await fetch(`http://127.0.0.1:${rosterPort}/readyz`).then((r) => r.json())) as { readReplica?: string }).readReplica;
+    expect(await readiness()).toBe('in use');
 
     const standby = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${standbyPort}/roster` });
     await standby.connect();
@@ -172,6 +175,7 @@ describe.skipIf(skipReason !== undefined)('postgres: failover of the primary to 
       expect((own.body.data as { username: string }[]).map((u) => u.username)).toEqual(['lag.one']);
       // Past the bound the replica is left aside and lists come from the primary.
       await until('the replica lagging', async () => (await replicaState(rosterPort)) === 'lagging', 30_000);
+      expect(await readiness()).toBe('lagging');
       expect(await listed(reader, 'lag.one')).toEqual(['lag.one']);
       await standby.query('select pg_wal_replay_resume()');
       await until('the replica in use again', async () => (await replicaState(rosterPort)) === 'in use', 30_000);

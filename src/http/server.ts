@@ -135,10 +135,12 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
   });
 
   await registerOpenApi(app, options.version ?? '0.1.0');
+  const replicaStatus = core.database.replicaStatus;
   await app.register(healthRoutes, {
     isReady: core.isReady,
     metrics: core.metrics,
     redisStatus: rateLimits.redisStatus,
+    ...(replicaStatus ? { replicaState: () => replicaStatus().state } : {}),
     metricsAccess: config.metrics,
   });
   await app.register(rootRoutes);
@@ -158,7 +160,13 @@ export async function buildHttpServer(core: Core, config: Config, options: HttpO
       await v1.register(eventRoutes, { events: core.events, tenants: core.tenants });
       await v1.register(mailRoutes, { mail: core.mail, tenants: core.tenants });
       await v1.register(personalTokenRoutes, { sessions: core.sessions, tenants: core.tenants });
-      await v1.register(importRoutes, { imports: core.imports, tenants: core.tenants, maxBytes: config.importMaxBytes });
+      await v1.register(importRoutes, {
+        imports: core.imports,
+        tenants: core.tenants,
+        maxBytes: config.importMaxBytes,
+        users: core.users,
+        db: core.database.db,
+      });
     },
     { prefix: '/v1' },
   );

@@ -15,6 +15,12 @@ const Readiness = Type.Object({
       description: 'Only with REDIS_URL: `down` while rate limits are counted per process',
     }),
   ),
+  readReplica: Type.Optional(
+    Type.Union([Type.Literal('in use'), Type.Literal('lagging'), Type.Literal('unreachable'), Type.Literal('starting')], {
+      description:
+        'Only with DATABASE_READ_URL: `in use` while lists read from the replica; otherwise they read from the primary (the replica lags more than ROSTER_READ_MAX_LAG_SECONDS, does not answer, or was not checked yet)',
+    }),
+  ),
 });
 
 export interface HealthOptions {
@@ -22,13 +28,15 @@ export interface HealthOptions {
   metrics: Metrics;
   /** With REDIS_URL: whether the shared rate-limit counters are reachable. */
   redisStatus?: () => 'up' | 'down' | undefined;
+  /** With DATABASE_READ_URL: whether lists read from the replica. */
+  replicaState?: () => 'in use' | 'lagging' | 'unreachable' | 'starting';
   /** A token for /metrics, or a port of its own (then the API's port does not serve it). */
   metricsAccess?: MetricsAccess;
 }
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
   app,
-  { isReady, metrics, redisStatus, metricsAccess = { token: undefined, port: undefined } },
+  { isReady, metrics, redisStatus, replicaState, metricsAccess = { token: undefined, port: undefined } },
 ) => {
   app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags, response: { 200: Status } } }, async () => ({
     status: 'ok',
@@ -51,11 +59,18 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (
       if (!(await isReady().catch(() => false))) {
         // A load balancer or client polling readiness learns when to look again, as on every other 503.
         reply.header('retry-after', '5');
-        throw new AppError('SERVICE_UNAVAILABLE', { detail: 'The database does not answer' });
+        const replica = replicaState?.();
+        throw new AppError('SERVICE_UNAVAILABLE', {
+          detail: `The database does not answer${replica === 'in use' ? '; lists are served by the read replica' : ''}`,
+        });
       }
       const redis = redisStatus?.();
-      if (redis === undefined) return { status: 'ready' as const };
-      return { status: redis === 'up' ? ('ready' as const) : ('degraded' as const), redis };
+      const replica = replicaState?.();
+      return {
+        status: redis === 'down' ? ('degraded' as const) : ('ready' as const),
+        ...(redis === undefined ? {} : { redis }),
+        ...(replica === undefined ? {} : { readReplica: replica }),
+      };
     },
   );
 
