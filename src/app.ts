@@ -16,6 +16,7 @@ import { IdempotencyService } from './modules/idempotency/idempotency.service.js
 import { ImportService } from './modules/imports/import.service.js';
 import { ImportWorker } from './jobs/import-worker.js';
 import { WebhookWorker } from './jobs/webhook-worker.js';
+import type { Lookup, TargetPolicy } from './rules/public-address.js';
 import { MailWorker } from './jobs/mail-worker.js';
 import { MailService } from './modules/mail/mail.service.js';
 import { MailSenderPolicy } from './modules/mail/mail-sender.js';
@@ -66,6 +67,8 @@ export interface CoreOptions {
   logger?: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
   importPollMs?: number;
   webhookPollMs?: number;
+  /** How webhook host names are resolved (tests point names at loopback); the system resolver by default. */
+  webhookLookup?: Lookup;
   mailPollMs?: number;
   /** The process runs only workers (`roster worker`): they need not give way to an API. */
   dedicatedWorkers?: boolean;
@@ -94,6 +97,7 @@ export async function createCore({
   logger,
   importPollMs,
   webhookPollMs,
+  webhookLookup,
   mailPollMs,
   dedicatedWorkers = false,
 }: CoreOptions): Promise<Core> {
@@ -123,6 +127,11 @@ export async function createCore({
     publicUrl: config.publicUrl,
     onMailQueued: () => mailWorker.wake(),
   });
+  const webhookTargets: TargetPolicy = {
+    allowPrivate: config.webhookAllowPrivate,
+    allowed: config.webhookAllowedNetworks,
+    lookup: webhookLookup,
+  };
   const webhookWorker = new WebhookWorker(
     database.db,
     database.dialect,
@@ -131,7 +140,7 @@ export async function createCore({
       timeoutMs: config.webhookTimeoutMs,
       pollMs: webhookPollMs,
       pauseWhenBusy: !dedicatedWorkers,
-      allowPrivate: config.webhookAllowPrivate,
+      targets: webhookTargets,
     },
     logger ?? silentLogger,
   );
@@ -164,7 +173,7 @@ export async function createCore({
     }),
     importWorker,
     events: new EventService(database.db),
-    webhooks: new WebhookService(database.db, () => webhookWorker.wake(), config.webhookAllowPrivate),
+    webhooks: new WebhookService(database.db, () => webhookWorker.wake(), webhookTargets),
     webhookWorker,
     mail: new MailService(database.db, tenants, hasher, { publicUrl: config.publicUrl, onMailQueued: () => mailWorker.wake() }),
     mailWorker,

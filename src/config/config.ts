@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { domainToASCII } from 'node:url';
 import { parseMultiHostUrl } from '../db/multi-host-url.js';
+import { parseAllowedNetworks, type AllowedNetworks } from '../rules/public-address.js';
 
 /** Validated, frozen process configuration. Every field comes from one environment variable (README "Configuration"). */
 export interface Config {
@@ -40,8 +41,10 @@ export interface Config {
   /** Delays before each webhook retry, in ms. */
   webhookRetrySchedule: number[];
   webhookTimeoutMs: number;
-  /** Let webhooks target loopback and private networks (off: no SSRF into Roster's own network). */
+  /** Let webhooks target every loopback and private address (development; off: no SSRF into Roster's own network). */
   webhookAllowPrivate: boolean;
+  /** ROSTER_WEBHOOK_ALLOWED_NETWORKS: the inner networks and host names webhooks may reach. */
+  webhookAllowedNetworks: AllowedNetworks;
   eventRetentionDays: number;
   /** Whether `serve` runs the background workers itself (false when `roster worker` runs them). */
   runWorkers: boolean;
@@ -291,6 +294,7 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: readInt(env, 'ROSTER_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
     webhookRetrySchedule: readDurations(env, 'ROSTER_WEBHOOK_RETRY_SCHEDULE', '5s,1m,5m,30m,2h,5h,10h,10h'),
     webhookAllowPrivate: readBool(env, 'ROSTER_WEBHOOK_ALLOW_PRIVATE', false),
+    webhookAllowedNetworks: readAllowedNetworks(env, 'ROSTER_WEBHOOK_ALLOWED_NETWORKS'),
     webhookTimeoutMs: readInt(env, 'ROSTER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
     smtpUrl,
     mailFromDomains: readDomains(env, 'ROSTER_MAIL_FROM_DOMAINS'),
@@ -313,4 +317,12 @@ export function loadConfig(env: Env = process.env): Config {
       parallelism: readInt(env, 'ROSTER_ARGON2_PARALLELISM', 1, 1, 64),
     }),
   });
+}
+
+function readAllowedNetworks(env: Env, name: string): AllowedNetworks {
+  try {
+    return parseAllowedNetworks(readString(env, name));
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`);
+  }
 }

@@ -12,7 +12,10 @@ import type { EventRow } from '../modules/events/event.repository.js';
 import type { WebhookAttemptTable, WebhookDeliveryTable } from '../modules/webhooks/webhook.table.js';
 import type { Insertable, Updateable } from 'kysely';
 import { BackgroundWorker } from './background-worker.js';
-import { nonPublicTarget } from '../rules/public-address.js';
+import { resolveTarget, type TargetPolicy } from '../rules/public-address.js';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 
 export interface WebhookWorkerOptions {
   /** Delay before each retry, in ms: the first entry after the first failure, and so on. */
@@ -21,8 +24,8 @@ export interface WebhookWorkerOptions {
   pollMs?: number;
   /** Pause while the event loop is busy: for a worker sharing its process with the API (default true). */
   pauseWhenBusy?: boolean;
-  /** Deliver to loopback and private addresses too; otherwise each target is resolved and checked before sending. */
-  allowPrivate?: boolean;
+  /** Which non-public targets may be reached; each target is resolved and checked before every attempt, and the checked address is the one connected to. */
+  targets?: TargetPolicy;
 }
 
 /** Deliveries claimed, sent and recorded together: two lookups and a few writes serve the whole batch. */
@@ -182,26 +185,20 @@ export class WebhookWorker extends BackgroundWorker {
     let error: string | null = null;
     try {
       // Checked again at each delivery: a name may have been re-pointed at an inner address since the webhook was saved.
-      const blocked = this.options.allowPrivate ? undefined : await nonPublicTarget(new URL(webhook.url));
-      if (blocked) throw new Error(`refused: ${blocked} is not a public address`);
-      const response = await fetch(webhook.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Roster-Webhooks/1',
-          ...signWebhook(webhook.secret, event.id, Math.floor(Date.now() / 1000), body),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+      const url = new URL(webhook.url);
+      const target = await resolveTarget(url, this.options.targets ?? { allowPrivate: false, allowed: { networks: [], hosts: [] } });
+      if (target.refused !== undefined) throw new Error(`refused: ${target.refused} is not a public address`);
+      const response = await post(url, target, this.options.timeoutMs, body, {
+        'content-type': 'application/json',
+        'user-agent': 'Roster-Webhooks/1',
+        ...signWebhook(webhook.secret, event.id, Math.floor(Date.now() / 1000), body),
       });
-      statusCode = response.status;
-      await response.body?.cancel();
+      statusCode = response;
       if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
     } catch (failure) {
       error =
         failure instanceof Error
-          ? failure.name === 'TimeoutError'
+          ? failure.name === 'TimeoutError' || failure.name === 'AbortError'
             ? `timed out after ${this.options.timeoutMs} ms`
             : ((failure.cause as Error | undefined)?.message ?? failure.message)
           : String(failure);
@@ -258,4 +255,41 @@ export class WebhookWorker extends BackgroundWorker {
       ]);
     });
   }
+}
+
+/**
+ * POSTs a body to a URL over a connection to `target`, the address resolveTarget checked: the name is
+ * not resolved again (the lookup hands back the checked address), so DNS cannot re-point it between
+ * check and connect. TLS still verifies the certificate against the URL's host name. Redirects are
+ * not followed. @returns the status code.
+ */
+function post(
+  url: URL,
+  target: { address: string; family: number },
+  timeoutMs: number,
+  body: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  const checked: LookupFunction = (_host, options, callback) => {
+    if (options.all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [target]);
+    else callback(null, target.address, target.family);
+  };
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup: checked,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (response) => {
+        response.resume();
+        response.on('error', () => undefined);
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 }

@@ -8,6 +8,7 @@ import { newId } from '../lib/ids.js';
 import { until } from './until.js';
 import type { ImportJob } from '../modules/imports/import.schemas.js';
 import type { TestDialect } from './test-db.js';
+import type { Lookup } from '../rules/public-address.js';
 
 /** Captures every log line the app writes, to prove no secret reaches the logs. */
 class LogCapture extends Writable {
@@ -38,7 +39,7 @@ let counter = 0;
 
 export async function createTestApp(
   dialect: TestDialect,
-  options: { poolSize?: number; env?: Record<string, string> } = {},
+  options: { poolSize?: number; env?: Record<string, string>; webhookLookup?: Lookup } = {},
 ): Promise<TestApp> {
   // Cheap argon2 parameters keep the suite fast; one test checks the configured defaults separately.
   const config = loadConfig({
@@ -51,7 +52,15 @@ export async function createTestApp(
     ...options.env,
   });
   const database = await dialect.open(options);
-  const core = await createCore({ config, database, migrate: false, importPollMs: 100, webhookPollMs: 50, mailPollMs: 50 });
+  const core = await createCore({
+    config,
+    database,
+    migrate: false,
+    importPollMs: 100,
+    webhookPollMs: 50,
+    mailPollMs: 50,
+    webhookLookup: options.webhookLookup,
+  });
   core.mailWorker.start();
   core.importWorker.start();
   core.webhookWorker.start();

@@ -1,4 +1,4 @@
-import { nonPublicTarget } from '../../rules/public-address.js';
+import { resolveTarget, type TargetPolicy } from '../../rules/public-address.js';
 import { readBool, readJson } from '../../db/column-types.js';
 import type { Db, Executor } from '../../db/database.js';
 import { AppError, fieldError, throwIfFieldErrors, type FieldError } from '../../errors/app-error.js';
@@ -25,8 +25,8 @@ export function toWebhookResource(row: WebhookRow): Webhook {
   };
 }
 
-/** http(s) only; and unless private targets are allowed, a host that is (or resolves to) a public address. */
-async function checkUrl(url: string, errors: FieldError[], allowPrivate: boolean): Promise<void> {
+/** http(s) only, and a host that is (or resolves only to) public addresses, unless the target policy allows it (see resolveTarget). */
+async function checkUrl(url: string, errors: FieldError[], policy: TargetPolicy): Promise<void> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -36,14 +36,14 @@ async function checkUrl(url: string, errors: FieldError[], allowPrivate: boolean
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
     errors.push(fieldError('/url', 'FIELD_INVALID', 'Webhook URLs are http or https'));
-  else if (!allowPrivate) {
-    const blocked = await nonPublicTarget(parsed);
-    if (blocked)
+  else {
+    const target = await resolveTarget(parsed, policy);
+    if (target.refused !== undefined)
       errors.push(
         fieldError(
           '/url',
           'URL_NOT_PUBLIC',
-          `The webhook host is not a public address (${blocked}); set ROSTER_WEBHOOK_ALLOW_PRIVATE=true to allow it`,
+          `The webhook host is not a public address (${target.refused}); an operator may allow it in ROSTER_WEBHOOK_ALLOWED_NETWORKS`,
         ),
       );
   }
@@ -102,15 +102,15 @@ export class WebhookService {
     private readonly db: Db,
     /** Called after commits that queued deliveries, so the worker looks at once. */
     private readonly onQueued: () => void = () => undefined,
-    /** ROSTER_WEBHOOK_ALLOW_PRIVATE: accept hosts on loopback or private networks (development, tests). */
-    private readonly allowPrivate = false,
+    /** Which non-public hosts are accepted (ROSTER_WEBHOOK_ALLOWED_NETWORKS, ROSTER_WEBHOOK_ALLOW_PRIVATE). */
+    private readonly targets: TargetPolicy = { allowPrivate: false, allowed: { networks: [], hosts: [] } },
   ) {}
 
   /** @throws PERMISSION_DENIED; VALIDATION_FAILED */
   async createWebhook(ctx: TenantContext, input: CreateWebhookInput): Promise<Webhook & { secret: string }> {
     requirePermission(ctx.principal, 'webhooks:manage');
     const errors: FieldError[] = [];
-    await checkUrl(input.url, errors, this.allowPrivate);
+    await checkUrl(input.url, errors, this.targets);
     if (input.secret !== undefined && !isWebhookSecret(input.secret))
       errors.push(fieldError('/secret', 'FIELD_INVALID', 'Secrets are whsec_ followed by at least 24 base64 characters'));
     throwIfFieldErrors(errors);
@@ -152,7 +152,7 @@ export class WebhookService {
     requirePermission(ctx.principal, 'webhooks:manage');
     const current = await this.find(ctx.tenantId, id);
     const errors: FieldError[] = [];
-    if (patch.url !== undefined) await checkUrl(patch.url, errors, this.allowPrivate);
+    if (patch.url !== undefined) await checkUrl(patch.url, errors, this.targets);
     throwIfFieldErrors(errors);
     const changes = {
       ...(patch.url === undefined ? {} : { url: patch.url }),

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPublicAddress } from '../../rules/public-address.js';
+import { lookup as systemLookup } from 'node:dns/promises';
+import { loadConfig } from '../../config/config.js';
+import { isPublicAddress, type Lookup } from '../../rules/public-address.js';
+import { startReceiver } from '../../testing/http-receiver.js';
+import { until } from '../../testing/until.js';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import { testDialects } from '../../testing/test-db.js';
 
@@ -98,4 +102,92 @@ describe('webhook targets (SSRF)', () => {
       expect([moved.statusCode, moved.json().errors?.[0]?.code]).toEqual([400, 'URL_NOT_PUBLIC']);
     });
   });
+
+  it('should refuse an allow-list entry that is neither a CIDR nor a host name, at start', () => {
+    for (const bad of ['10.0.0.0/33', 'fd00::/129', 'not a host', '*.', 'a..b'])
+      expect(() => loadConfig({ ROSTER_WEBHOOK_ALLOWED_NETWORKS: bad }), bad).toThrow(/ROSTER_WEBHOOK_ALLOWED_NETWORKS/);
+    expect(
+      loadConfig({ ROSTER_WEBHOOK_ALLOWED_NETWORKS: ' 10.0.0.0/8, fd00::/8,192.168.1.7, hooks.corp.example, *.Corp.Example ' })
+        .webhookAllowedNetworks.hosts,
+    ).toEqual(['hooks.corp.example', '*.corp.example']);
+  });
 });
+
+/** Names only this test's resolver knows; `flip.test` is public until `flipped`, then a private address off the list (DNS rebinding). */
+let flipped = false;
+const testLookup: Lookup = async (host) => {
+  if (host === 'corp.test' || host.endsWith('.corp.test')) return [{ address: '127.0.0.1', family: 4 }];
+  if (host === 'intranet.test') return [{ address: '10.1.2.3', family: 4 }];
+  if (host === 'flip.test') return [{ address: flipped ? '10.9.9.9' : '93.184.216.34', family: 4 }];
+  return systemLookup(host, { all: true });
+};
+
+for (const dialect of testDialects) {
+  describe.skipIf(!dialect.available)(`${dialect.name}: ROSTER_WEBHOOK_ALLOWED_NETWORKS`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(dialect, {
+        env: {
+          ROSTER_WEBHOOK_ALLOW_PRIVATE: 'false',
+          ROSTER_WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8, ::1/128, *.corp.test',
+          ROSTER_WEBHOOK_RETRY_SCHEDULE: '50ms',
+        },
+        webhookLookup: testLookup,
+      });
+    });
+    afterAll(async () => t?.close());
+
+    const create = (key: string, url: string) => t.request(key, { method: 'POST', url: '/v1/webhooks', payload: { url } });
+    const deliveries = async (key: string, id: string) =>
+      (await t.request(key, { method: 'GET', url: `/v1/webhooks/${id}/deliveries` })).json().data as Array<{
+        status: string;
+        eventType: string;
+        attempts: Array<{ error: string | null }>;
+      }>;
+
+    it('should accept and deliver to allowed networks and names, and refuse the other inner addresses', async () => {
+      const receiver = await startReceiver();
+      try {
+        const { key } = await t.tenantWithKey();
+        const port = new URL(receiver.url).port;
+        // An allowed CIDR by address; a name resolving only into allowed CIDRs (localhost: 127.0.0.1 and maybe ::1);
+        // a name on the host list (the test resolver points it at loopback, which proves the checked address is the one connected to).
+        for (const url of [receiver.url, `http://localhost:${port}/hook`, `http://hooks.corp.test:${port}/hook`]) {
+          const created = await create(key, url);
+          expect([url, created.statusCode]).toEqual([url, 201]);
+          const id = created.json().id as string;
+          expect((await t.request(key, { method: 'POST', url: `/v1/webhooks/${id}/ping` })).statusCode).toBe(202);
+          const pinged = (r: Array<{ body: string }>) =>
+            r.some((x) => JSON.parse(x.body).type === 'webhook.ping' && JSON.parse(x.body).resource.id === id);
+          await receiver.waitFor(pinged);
+        }
+        // Still refused: private ranges not on the list, a name resolving into one, the wildcard's own apex.
+        for (const url of ['http://10.0.0.5/hook', 'http://169.254.169.254/latest', 'http://[fd00::1]/', 'http://intranet.test/hook']) {
+          const res = await create(key, url);
+          expect([url, res.statusCode, res.json().errors?.[0]?.code]).toEqual([url, 400, 'URL_NOT_PUBLIC']);
+        }
+      } finally {
+        await receiver.close();
+      }
+    });
+
+    it('should refuse at delivery a name that resolved to a public address when saved and to a refused one since (DNS rebinding)', async () => {
+      const receiver = await startReceiver();
+      try {
+        const { key } = await t.tenantWithKey();
+        flipped = false;
+        const created = await create(key, `http://flip.test:${new URL(receiver.url).port}/hook`);
+        expect(created.statusCode).toBe(201);
+        flipped = true;
+        await t.request(key, { method: 'POST', url: `/v1/webhooks/${created.json().id}/ping` });
+        await until(async () => (await deliveries(key, created.json().id))[0]?.status === 'failed', 'the ping delivery given up', 20_000);
+        const [delivery] = await deliveries(key, created.json().id);
+        expect(delivery?.attempts[0]?.error).toMatch(/refused: flip.test resolves to 10.9.9.9/);
+        expect(receiver.received).toHaveLength(0);
+      } finally {
+        flipped = false;
+        await receiver.close();
+      }
+    });
+  });
+}
