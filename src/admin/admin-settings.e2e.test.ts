@@ -48,17 +48,18 @@ for (const dialect of testDialects) {
       expect(await page.getByRole('button', { name: 'Edit admin' }).count()).toBe(0);
       await page.getByRole('button', { name: 'Edit hr-manager' }).click();
       const form = page.getByRole('form', { name: 'Edit role hr-manager' });
-      await form.getByLabel('Name', { exact: true }).fill('HR Manager');
-      await form.getByRole('button', { name: 'Save changes' }).click();
-      await expect.poll(() => form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
-      expect((await api('GET', `/v1/roles/${role.id}`)).name).toBe('hr-manager');
-
-      await form.getByLabel('Name', { exact: true }).fill('hr-manager');
       await form.getByLabel('Description').fill('Hires and updates employees');
       await form.getByRole('checkbox', { name: 'users:update', exact: true }).check();
       await form.getByRole('checkbox', { name: 'users:create', exact: true }).check();
       await humanHints();
       await s.shoot('settings-roles');
+      await form.getByLabel('Name', { exact: true }).fill('HR Manager');
+      await form.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+      // Only the name is refused: no other field carries an error.
+      expect(await form.locator('[aria-invalid=true]').count()).toBe(1);
+      expect(await api('GET', `/v1/roles/${role.id}`)).toMatchObject({ name: 'hr-manager', permissions: ['users:read'] });
+      await form.getByLabel('Name', { exact: true }).fill('hr-manager');
       await form.getByRole('button', { name: 'Save changes' }).click();
       await saved('Saved role hr-manager.');
       expect(await api('GET', `/v1/roles/${role.id}`)).toMatchObject({

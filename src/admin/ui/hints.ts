@@ -34,6 +34,7 @@ export const USER_HINTS: Record<string, string> = {
 /** Hints of the settings forms, by member name (top level) or by path (`/password/minLength`). */
 export const ROLE_HINTS: Record<string, string> = {
   name: 'Lower-case letters, digits, dots, underscores and hyphens, e.g. hr-manager.',
+  displayName: 'The name people see, e.g. Sales Agent. Leave empty to show the name above.',
   description: 'What the role is for, for other admins.',
   permissions: 'What holders of the role may do. You can only give permissions your own role holds.',
 };

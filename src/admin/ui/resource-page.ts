@@ -79,7 +79,9 @@ export async function resourcePage<T>(main: HTMLElement, page: ResourcePage<T>, 
           'aria-label': `Edit ${page.noun} ${page.name(item)}`,
           novalidate: true,
           onsubmit: submitHandler(form, save, status, async () => {
+            // An empty text field reads as null (clear it); one that was empty or unset already is no change.
             const changes = changedMembers(form.read(), values);
+            for (const [k, v] of Object.entries(changes)) if (v === null && (values[k] ?? '') === '') delete changes[k];
             const patch = page.toPatch ? page.toPatch(changes) : changes;
             if (Object.keys(patch).length === 0) {
               mount(status, notice('Nothing changed.'));
