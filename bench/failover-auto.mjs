@@ -228,7 +228,7 @@ try {
     },
   });
   const url = `http://127.0.0.1:${rosterPort}`;
-  await until('Roster ready', async () => (await fetch(`${url}/readyz`)).ok, 120_000);
+  await until('Roster ready', async () => (await fetch(`${url}/readyz`)).ok, 300_000);
   const headers = { authorization: `Bearer ${adminKey}`, 'x-roster-tenant': 'auto', 'content-type': 'application/json' };
   const tenant = await fetch(`${url}/v1/tenants`, { method: 'POST', headers, body: JSON.stringify({ slug: 'auto' }) });
   if (tenant.status !== 201) throw new Error(`tenant: ${tenant.status}`);
