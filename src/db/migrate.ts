@@ -40,25 +40,34 @@ const migrations = {
 };
 
 /** Migrations are imported statically (not read from a folder) so they survive bundling and `dist/`. */
-class StaticMigrationProvider implements MigrationProvider {
-  constructor(private readonly database: Database) {}
+export class StaticMigrationProvider implements MigrationProvider {
+  /** @param names only these migrations (an older release's set, for upgrade tests); all when absent */
+  constructor(
+    private readonly database: Database,
+    private readonly names?: readonly string[],
+  ) {}
 
   getMigrations(): Promise<Record<string, Migration>> {
     const dialect = this.database.dialect;
-    return Promise.resolve(Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, { up: (db) => m.up(db, dialect) }])));
+    const chosen = Object.entries(migrations).filter(([name]) => !this.names || this.names.includes(name));
+    return Promise.resolve(Object.fromEntries(chosen.map(([name, m]) => [name, { up: (db) => m.up(db, dialect) }])));
   }
 }
 
 /**
  * Brings the schema up to date. Safe to run from several processes at once: Kysely takes a lock.
+ * @param only apply only these (an older release's set, for upgrade tests)
  * @returns the names of the migrations this call applied.
  */
-export async function migrateToLatest(database: Database): Promise<string[]> {
+export async function migrateToLatest(database: Database, only?: readonly string[]): Promise<string[]> {
   // Migrations write snake_case themselves, so they run without the CamelCasePlugin.
   // With an explicit schema, Kysely must be told: its check for its own tables otherwise looks in every schema.
   const migrator = new Migrator({
     db: database.db.withoutPlugins(),
-    provider: new StaticMigrationProvider(database),
+    provider: new StaticMigrationProvider(database, only),
+    // Numbers are reserved when work starts, so a release can bring a lower number than one a store already
+    // ran (0011 after 0012). Pending migrations still run in name order, each once.
+    allowUnorderedMigrations: true,
     ...(database.schema ? { migrationTableSchema: database.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
