@@ -36,7 +36,7 @@ describe('roster CLI (SQLite)', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   // Each step starts a Node process, which is slow on a loaded 2-core machine.
-  it('should migrate, create a tenant, a key and a user through the same services as the API', { timeout: 180_000 }, async () => {
+  it('should migrate, create a tenant, a key and a user through the same services as the API', { timeout: 600_000 }, async () => {
     const migrate = roster(['migrate']);
     expect(migrate.stdout).toContain('Applied: 0001_core');
     expect(roster(['migrate']).stdout).toContain('up to date');
@@ -80,7 +80,7 @@ describe('roster CLI (SQLite)', () => {
     await core.close();
   });
 
-  it('should serve HTTP and exit 0 on SIGTERM after finishing', { timeout: 180_000 }, async () => {
+  it('should serve HTTP and exit 0 on SIGTERM after finishing', { timeout: 600_000 }, async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
       cwd: root,
@@ -102,7 +102,7 @@ describe('roster CLI (SQLite)', () => {
     expect(await exited).toBe(0);
   });
 
-  it('should import a generated CSV with a column map, dry run and error report, and export it again', { timeout: 180_000 }, async () => {
+  it('should import a generated CSV with a column map, dry run and error report, and export it again', { timeout: 600_000 }, async () => {
     expect(roster(['tenants', 'create', 'bulk-co']).status).toBe(0);
     const rows = 5000;
     const csv = path.join(dataDir, 'people.csv');
