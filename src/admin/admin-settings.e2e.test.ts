@@ -111,7 +111,8 @@ for (const dialect of testDialects) {
       await s.shoot('settings-keys');
       await form.getByRole('button', { name: 'Save changes' }).click();
       await saved('Saved API key hr-sync.');
-      const listed = async () => ((await api('GET', '/v1/api-keys')).data as Array<{ id: string }>).find((k) => k.id === created.id);
+      const listed = async () =>
+        ((await api('GET', '/v1/api-keys')).data as Array<{ id: string; revokedAt?: string | null }>).find((k) => k.id === created.id);
       expect(await listed()).toMatchObject({ name: 'hr-sync (admin)', role: 'admin', revokedAt: null });
       // The same secret now acts as admin.
       expect((await s.t.request(created.secret, { method: 'GET', url: '/v1/api-keys' })).statusCode).toBe(200);
