@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 /**
@@ -17,5 +18,9 @@ export default function setup(): void {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!fs.existsSync(chromium)) {
     say(`Browser tests (admin page, /docs) skipped: no Chromium at ${chromium} (install Debian's chromium, or set CHROMIUM_PATH)`);
+  } else {
+    // The browser tests load the compiled page from dist/admin/ui: compile it now, so they never test an old bundle.
+    const build = spawnSync('npm', ['run', '--silent', 'build:admin'], { stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('npm run build:admin failed: the admin page tests cannot run');
   }
 }
