@@ -96,7 +96,7 @@ for (const dialect of testDialects) {
       await expect.poll(count, SLOW).toBe('26–50 of 60');
       await page.getByLabel('Sort by').selectOption({ label: 'Creation order' });
       await expect.poll(() => emailHeader.getAttribute('aria-sort'), SLOW).toBe('none');
-    });
+    }, 120_000); // many redraws and a password sign-in (argon2) on a shared machine
 
     it('should deactivate 50 selected users with one bulk action, and add a selection to a group', async () => {
       const { page } = a;
@@ -145,7 +145,7 @@ for (const dialect of testDialects) {
       expect(lines[1]).toContain('"team:ops"');
       await expect.poll(() => page.locator('#bulk-status').textContent(), SLOW).toBe('Exported 6 users.');
       await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Any' });
-    });
+    }, 60_000);
 
     it('should show a read-only role no selection, bulk or edit controls, with the reason', async () => {
       const context = await a.browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -213,6 +213,6 @@ for (const dialect of testDialects) {
       await expect(page.getByLabel('Select all on this page').isVisible()).resolves.toBe(true);
       expect(a.outside).toEqual([]);
       expect(a.cspViolations).toEqual([]);
-    });
+    }, 60_000);
   });
 }
