@@ -622,6 +622,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/exports/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export every user, re-importable as is
+         * @description Streams every live user as CSV (`format=csv`, the columns an import reads; `roles` and `groups` split on `;`, `address` and `attributes` as JSON cells) or NDJSON (the user resource, one a line). Either file imports again with `POST /v1/imports` (create or upsert). With `passwordHashes=true` (needs `users:export-secrets`) each user carries its stored password hash (`passwordHash`), for moving users to another instance; a user holding a permission the caller lacks is exported without it. See docs/imports.md.
+         */
+        get: operations["listExportUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sessions": {
         parameters: {
             query?: never;
@@ -5066,6 +5086,52 @@ export interface operations {
                         /** @description Pass as `after` for the next page */
                         nextCursor: string | null;
                     };
+                };
+            };
+            /** @description RFC 9457 problem details (application/problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details (application/problem+json) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listExportUsers: {
+        parameters: {
+            query?: {
+                /** @description Default csv */
+                format?: "csv" | "ndjson";
+                /** @description Add each user's password hash; needs users:export-secrets */
+                passwordHashes?: boolean;
+            };
+            header?: {
+                /** @description Tenant slug or id; required with a platform key */
+                "x-roster-tenant"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv or application/x-ndjson */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
                 };
             };
             /** @description RFC 9457 problem details (application/problem+json) */

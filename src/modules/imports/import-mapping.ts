@@ -117,14 +117,27 @@ function forbiddenField(field: string): AppError {
 /**
  * JSON records keep their shape; the map only renames top-level members (into a prototype-less
  * object). Members with prototype names are reported by the create rules as FIELD_NAME_FORBIDDEN.
+ * The server-set members of an exported user resource (`id`, `seq`, `version`, …; `createdAt` unless
+ * the caller may carry it over) are skipped unless mapped, and its groups (`{type, code, …}`) are read
+ * as `type:code` references, so an NDJSON export imports as it is.
  */
-export function jsonRecordToInput(record: unknown, map: ColumnMap): unknown {
-  if (map.size === 0 || typeof record !== 'object' || record === null || Array.isArray(record)) return record;
+export function jsonRecordToInput(record: unknown, map: ColumnMap, options: { carryCreatedAt?: boolean } = {}): unknown {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return record;
   const out = nullObject();
   for (const [key, value] of Object.entries(record)) {
-    const field = map.get(key) ?? key;
+    const serverSet = SERVER_SET.has(key) && !(key === 'createdAt' && options.carryCreatedAt === true);
+    const field = map.get(key) ?? (serverSet ? '-' : key);
+    // A null member (an exported user's unset field) is absent, as an empty CSV cell is.
+    if (field === '' || field === '-' || value === null) continue;
     if (isPrototypeKey(field)) throw forbiddenField(field);
-    setOwn(out, field, value);
+    setOwn(out, field, field === 'groups' && Array.isArray(value) ? value.map(groupRef) : value);
   }
   return out;
+}
+
+/** A group as an exported user resource carries it (`{id, type, code, name}`) read as its `type:code` reference; anything else as sent. */
+function groupRef(group: unknown): unknown {
+  if (!isPlainObject(group)) return group;
+  const { type, code } = group as { type?: unknown; code?: unknown };
+  return typeof type === 'string' && typeof code === 'string' ? `${type}:${code}` : group;
 }

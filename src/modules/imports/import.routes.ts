@@ -1,7 +1,7 @@
 import { Transform } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { AppError } from '../../errors/app-error.js';
 import { bearerToken, tenantContextOf } from '../../http/auth.js';
@@ -12,6 +12,8 @@ import type { TenantService } from '../tenants/tenant.service.js';
 import type { ImportFormat } from './import-records.js';
 import { ImportErrorsSchema, ImportJobSchema, ImportQuerySchema } from './import.schemas.js';
 import type { ImportService } from './import.service.js';
+import { assertCanExport, exportUserText } from './user-export.js';
+import type { UserService } from '../users/user.service.js';
 
 const tags = ['Imports'];
 const FORMATS: Record<string, ImportFormat> = {
@@ -49,10 +51,15 @@ function presentedTokenHash(request: FastifyRequest): string | undefined {
   return token === undefined ? undefined : sha256Hex(token);
 }
 
-export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; tenants: TenantService; maxBytes: number }> = async (
-  app,
-  { imports, tenants, maxBytes },
-) => {
+export const importRoutes: FastifyPluginAsyncTypebox<{
+  imports: ImportService;
+  tenants: TenantService;
+  maxBytes: number;
+  /** For GET /v1/exports/users. */
+  users: UserService;
+  /** The store, for the password hashes of an export (passed through to user-export.ts). */
+  db: Parameters<typeof exportUserText>[1];
+}> = async (app, { imports, tenants, maxBytes, users, db }) => {
   // The upload is handed on as a stream: it is read row by row, never buffered whole.
   app.addContentTypeParser(Object.keys(FORMATS), (_request, payload, done) => done(null, payload));
 
@@ -139,5 +146,44 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ imports: ImportService; t
     },
     async (request) =>
       imports.listErrors(await tenantContextOf(request, tenants), request.params.id, request.query.after ?? -1, request.query.limit ?? 100),
+  );
+
+  app.get(
+    '/exports/users',
+    {
+      schema: {
+        summary: 'Export every user, re-importable as is',
+        description:
+          'Streams every live user as CSV (`format=csv`, the columns an import reads; `roles` and `groups` split on `;`, `address` and `attributes` as JSON cells) ' +
+          'or NDJSON (the user resource, one a line). Either file imports again with `POST /v1/imports` (create or upsert). ' +
+          'With `passwordHashes=true` (needs `users:export-secrets`) each user carries its stored password hash (`passwordHash`), for moving users to another instance; ' +
+          'a user holding a permission the caller lacks is exported without it. See docs/imports.md.',
+        tags,
+        security: bearer,
+        headers: tenantHeader,
+        querystring: Type.Object(
+          {
+            format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { description: 'Default csv' })),
+            passwordHashes: Type.Optional(Type.Boolean({ description: "Add each user's password hash; needs users:export-secrets" })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.String({ description: 'text/csv or application/x-ndjson' }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const ctx = await tenantContextOf(request, tenants);
+      const format = request.query.format ?? 'csv';
+      const options = { passwordHashes: request.query.passwordHashes === true };
+      // Checked before the first byte is sent, so a refusal is a 403, not a cut stream.
+      assertCanExport(ctx, options);
+      return reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+        .header('cache-control', 'no-store')
+        .send(Readable.from(exportUserText(users, db, ctx, format, options)) as unknown as string); // a stream is piped, not serialized
+    },
   );
 };
