@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
-import { spreadsheetSafe } from '../lib/csv-safe.js';
+import { csvHeader, exportLines, safeCell } from '../modules/imports/user-export.js';
 import type { User } from '../modules/users/user.schemas.js';
 
 /** Writes a chunk, waiting for 'drain' when the stream asks to. */
@@ -9,57 +8,8 @@ export async function write(stream: Writable, chunk: string): Promise<void> {
   if (!stream.write(chunk)) await once(stream, 'drain');
 }
 
-// Booleans as true/false, which `roster import` reads back (csv-stringify would write 1 and '').
-const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
-
-const CSV_COLUMNS = [
-  'id',
-  'seq',
-  'email',
-  'username',
-  'givenName',
-  'familyName',
-  'displayName',
-  'nickname',
-  'phone',
-  'locale',
-  'timezone',
-  'position',
-  'arrivalDate',
-  'departureDate',
-  'dateOfBirth',
-  'cityOfBirth',
-  'countryOfBirth',
-  'active',
-  'emailVerified',
-  'requirePasswordChange',
-  'externalId',
-  'userType',
-  'pictureUrl',
-  'roles',
-  'groups',
-  'address',
-  'attributes',
-  'createdAt',
-  'updatedAt',
-] as const;
-
-/** Text cells pass the CSV-injection rule (csv-safe.ts): a formula-like value is written with a leading `'`, which import drops again. */
-export function safeCell(value: unknown): unknown {
-  return typeof value === 'string' ? spreadsheetSafe(value) : value;
-}
-
-function csvCells(user: User): unknown[] {
-  return CSV_COLUMNS.map((column) => safeCell(csvValue(user, column)));
-}
-
-function csvValue(user: User, column: (typeof CSV_COLUMNS)[number]): unknown {
-  if (column === 'roles') return user.roles.join(';');
-  if (column === 'groups') return user.groups.map((g) => `${g.type}:${g.code}`).join(';');
-  if (column === 'address') return user.address ? JSON.stringify(user.address) : '';
-  if (column === 'attributes') return Object.keys(user.attributes).length > 0 ? JSON.stringify(user.attributes) : '';
-  return user[column] ?? '';
-}
+// The columns and cell rules of an export live once, with the import (src/modules/imports/user-export.ts).
+export { safeCell };
 
 /** One page of users and the cursor of the next: the local service or GET /v1/users. */
 export type UserPager = (cursor: string | undefined) => Promise<{ data: User[]; nextCursor: string | null }>;
@@ -68,11 +18,10 @@ export type UserPager = (cursor: string | undefined) => Promise<{ data: User[]; 
 export async function exportPages(pages: UserPager, format: 'csv' | 'ndjson', out: Writable): Promise<number> {
   let count = 0;
   let cursor: string | undefined;
-  if (format === 'csv') await write(out, stringify([CSV_COLUMNS as unknown as string[]], CSV_OPTIONS));
+  if (format === 'csv') await write(out, csvHeader());
   do {
     const page = await pages(cursor);
-    const text =
-      format === 'csv' ? stringify(page.data.map(csvCells), CSV_OPTIONS) : page.data.map((u) => `${JSON.stringify(u)}\n`).join('');
+    const text = exportLines(page.data, format);
     if (text) await write(out, text);
     count += page.data.length;
     cursor = page.nextCursor ?? undefined;
