@@ -117,15 +117,15 @@ function forbiddenField(field: string): AppError {
 /**
  * JSON records keep their shape; the map only renames top-level members (into a prototype-less
  * object). Members with prototype names are reported by the create rules as FIELD_NAME_FORBIDDEN.
- * The server-set members of an exported user resource (`id`, `seq`, `version`, …; `createdAt` unless
- * the caller may carry it over) are skipped unless mapped, and its groups (`{type, code, …}`) are read
+ * The server-set members of an exported user resource (`id`, `seq`, `version`, …, but not `createdAt`) are skipped unless mapped, and its groups (`{type, code, …}`) are read
  * as `type:code` references, so an NDJSON export imports as it is.
  */
-export function jsonRecordToInput(record: unknown, map: ColumnMap, options: { carryCreatedAt?: boolean } = {}): unknown {
+export function jsonRecordToInput(record: unknown, map: ColumnMap): unknown {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return record;
   const out = nullObject();
   for (const [key, value] of Object.entries(record)) {
-    const serverSet = SERVER_SET.has(key) && !(key === 'createdAt' && options.carryCreatedAt === true);
+    // A createdAt member is kept: the create rules carry it over for users:import and refuse it (403) otherwise.
+    const serverSet = SERVER_SET.has(key) && key !== 'createdAt';
     const field = map.get(key) ?? (serverSet ? '-' : key);
     // A null member (an exported user's unset field) is absent, as an empty CSV cell is.
     if (field === '' || field === '-' || value === null) continue;

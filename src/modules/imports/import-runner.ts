@@ -89,7 +89,7 @@ export function toCreateInput(
     input =
       format === 'csv'
         ? csvRecordToInput(value as Record<string, string>, columnMap, { carryCreatedAt })
-        : jsonRecordToInput(value, columnMap, { carryCreatedAt });
+        : jsonRecordToInput(value, columnMap);
     const hostile = inputFieldError(input);
     if (hostile) return { input, error: new AppError('VALIDATION_FAILED', { errors: [hostile] }) };
     const errors = validateRow(input);
