@@ -481,6 +481,7 @@ for (const dialect of testDialects) {
           ok: 200,
           make: async () => ({ url: `/v1/imports/${importId}/errors` }),
         },
+        { method: 'GET', path: '/v1/exports/users', permission: 'users:read', ok: 200, make: async () => ({ url: '/v1/exports/users' }) },
       ];
     });
     afterAll(async () => t?.close());
