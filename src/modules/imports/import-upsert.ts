@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../users/user-create.js';
 import { isDeepStrictEqual } from 'node:util';
 import { sql } from 'kysely';
 import type { Db, Executor } from '../../db/database.js';
@@ -200,6 +201,9 @@ async function inLanes(tasks: Array<() => Promise<void>>, lanes: number): Promis
   const lane = async () => {
     while (failure === undefined && next < tasks.length) {
       const task = tasks[next++] as () => Promise<void>;
+      // On SQLite every await resolves at once (better-sqlite3 is synchronous): without a macrotask
+      // break, a sync's thousands of updates would hold the event loop and every tenant's requests.
+      await yieldToEventLoop();
       try {
         await task();
       } catch (error) {
