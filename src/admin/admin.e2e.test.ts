@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium, requireChromiumInCi } from '../testing/chromium.js';
 import { createTestApp, type TestApp } from '../testing/test-app.js';
 import { testDialects } from '../testing/test-db.js';
 
@@ -13,9 +14,7 @@ import { testDialects } from '../testing/test-db.js';
  * Chromium is installed. The main screens are saved to a temporary folder, or to docs/screenshots/ (as the
  * README shows them) with UPDATE_SCREENSHOTS=1.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true') throw new Error(`CI needs Chromium at ${CHROMIUM} for the admin page tests`);
+requireChromiumInCi('the admin page tests');
 // Screenshots replace the README's only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree clean.
 const SHOTS =
   process.env.UPDATE_SCREENSHOTS === '1'
@@ -62,18 +61,7 @@ for (const dialect of testDialects) {
         url: '/v1/attributes',
         payload: { key: 'department', type: 'enum', enumValues: ['sales', 'engineering'] },
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       page.on('request', (request) => {
         const url = request.url();

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
-import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium, requireChromiumInCi } from '../testing/chromium.js';
 import { createTestApp, type TestApp } from '../testing/test-app.js';
 import { testDialects } from '../testing/test-db.js';
 
@@ -10,9 +10,7 @@ import { testDialects } from '../testing/test-db.js';
  * browsers treat as secure), as behind a plain-HTTP proxy or on a LAN name. A page whose policy carries
  * `upgrade-insecure-requests` loads its scripts over https there and stays blank.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true') throw new Error(`CI needs Chromium at ${CHROMIUM} for the /docs test`);
+requireChromiumInCi('the /docs test');
 const sqlite = testDialects.find((d) => d.name === 'sqlite');
 if (!sqlite) throw new Error('no SQLite test dialect');
 
@@ -69,20 +67,8 @@ describe.skipIf(!hasChromium)('sqlite: /docs in Chromium over plain HTTP on a ho
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const address = t.app.server.address();
     port = typeof address === 'object' && address ? address.port : 0;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // roster.test and roster.internal resolve to loopback; neither is "localhost", so neither is a secure context.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--host-resolver-rules=MAP roster.test 127.0.0.1, MAP roster.internal 127.0.0.1',
-      ],
-    });
+    // roster.test and roster.internal resolve to loopback; neither is "localhost", so neither is a secure context.
+    browser = await launchChromium(['--host-resolver-rules=MAP roster.test 127.0.0.1, MAP roster.internal 127.0.0.1']);
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { launchChromium, requireChromiumInCi } from '../../testing/chromium.js';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import type { TestDialect } from '../../testing/test-db.js';
 
@@ -12,9 +13,8 @@ import type { TestDialect } from '../../testing/test-db.js';
  * who signs in with a password, and Debian's Chromium driven by playwright-core. Each suite gets its own
  * server and browser, so suites are independent of each other's order and state.
  */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const hasChromium = fs.existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI === 'true') throw new Error(`CI needs Chromium at ${CHROMIUM} for the admin page tests`);
+export { hasChromium } from '../../testing/chromium.js';
+requireChromiumInCi('the admin page tests');
 
 // Screenshots replace the README's only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the tree clean.
 const SHOTS =
@@ -58,18 +58,7 @@ export async function openAdminBrowser(dialect: TestDialect, options: { env?: Re
   });
   expect(admin.statusCode).toBe(201);
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const outside: string[] = [];
   const cspViolations: string[] = [];
