@@ -36,22 +36,6 @@ export function isPublicAddress(address: string): boolean {
   return v4 ? v4.range() === 'unicast' : v6.range() === 'unicast';
 }
 
-/**
- * The first non-public address a URL's host names or resolves to, or undefined when all are public.
- * A host that does not resolve is reported as such.
- */
-export async function nonPublicTarget(url: URL): Promise<string | undefined> {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (ipaddr.isValid(host)) return isPublicAddress(host) ? undefined : host;
-  let addresses: Array<{ address: string }>;
-  try {
-    addresses = await lookup(host, { all: true });
-  } catch {
-    return `${host} (does not resolve)`;
-  }
-  return addresses.find((a) => !isPublicAddress(a.address))?.address;
-}
-
 /** How host names are resolved: `dns.lookup` with every address; tests may give their own. */
 export type Lookup = (host: string) => Promise<Array<{ address: string; family: number }>>;
 const systemLookup: Lookup = (host) => lookup(host, { all: true });
