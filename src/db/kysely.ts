@@ -1,12 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect, type PostgresPool } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import type { DB, Dialect } from './database.js';
-import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
-import { withStatementCache } from './sqlite-statement-cache.js';
+import { openSqlite } from './sqlite-open.js';
 import { burstLogger, stderrJsonLog, type DatabaseLog } from './connection-error-log.js';
 import { parseMultiHostUrl } from './multi-host-url.js';
 import { multiHostClient, PrimaryLocator } from './primary-locator.js';
@@ -115,17 +111,5 @@ export function openDatabase(options: DatabaseOptions): Database {
       ...(replicaStatus ? { replicaStatus } : {}),
     };
   }
-  const file = options.sqlitePath ?? ':memory:';
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new SQLite(file);
-  // WAL lets readers run beside the writer; FULL sync makes every acknowledged commit survive power loss.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
-    plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true }), new SqliteBooleanPlugin()],
-  });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return openSqlite(options.sqlitePath ?? ':memory:');
 }
