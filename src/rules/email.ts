@@ -3,6 +3,10 @@ import type { FieldErrorCode } from '../errors/codes.js';
 import type { EmailPolicy } from '../modules/settings/settings.schemas.js';
 import { domainInList, isDisposableDomain, isFreeMailDomain } from './email-domains.js';
 import { hasInvisible, withoutInvisible } from './invisible.js';
+import { memoized } from './memo.js';
+
+/** The ASCII (punycode) form of a lower-cased domain; a file's addresses share a few domains, so answers are kept. */
+const asciiDomain = memoized(1000, domainToASCII);
 
 export interface NormalizedEmail {
   /** As given, with the domain lower-cased: what the user sees. */
@@ -27,7 +31,7 @@ export function normalizeEmail(input: string): NormalizedEmail | undefined {
   const at = value.lastIndexOf('@');
   if (at <= 0 || at === value.length - 1 || value.indexOf('@') !== at) return undefined;
   const local = value.slice(0, at);
-  const domain = domainToASCII(value.slice(at + 1).toLowerCase());
+  const domain = asciiDomain(value.slice(at + 1).toLowerCase());
   if (!domain || local.length > 64 || !LOCAL_PART.test(local)) return undefined;
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return undefined;
   const labels = domain.split('.');

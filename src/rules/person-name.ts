@@ -44,15 +44,32 @@ function readings(value: string): { forms: string[]; stillEncoded: boolean } {
 
 const withNfkc = (forms: string[]) => [...new Set(forms.flatMap((f) => [f, f.normalize('NFKC')]))];
 
+/** Printable ASCII without `%`: no URL-decoding changes it, NFKC leaves it as it is, and it holds no control character. */
+const PLAIN = /^[\x20-\x24\x26-\x7E]*$/;
+
+/** The tenant's prohibited set as a lookup, built once per distinct set rather than once per name. */
+let bannedFor: { prohibited: string; banned: Set<string> } | undefined;
+function bannedSet(prohibited: string): Set<string> {
+  if (bannedFor?.prohibited !== prohibited) bannedFor = { prohibited, banned: new Set(prohibited) };
+  return bannedFor.banned;
+}
+
 /**
  * Whether a trimmed, non-empty name breaks the rule under the given prohibited set ('' turns the
  * character check off; control characters are refused regardless).
  */
 export function isProhibitedPersonName(name: string, prohibited: string): boolean {
+  // The common case: its only reading is itself (the full path below would find the same).
+  if (PLAIN.test(name)) {
+    if (prohibited === '') return false;
+    const banned = bannedSet(prohibited);
+    for (let i = 0; i < name.length; i++) if (banned.has(name[i] as string)) return true;
+    return false;
+  }
   const { forms, stillEncoded } = readings(name);
   if (forms.some((f) => CONTROL.test(f))) return true;
   if (prohibited === '') return false;
   if (stillEncoded) return true;
-  const banned = new Set(prohibited);
+  const banned = bannedSet(prohibited);
   return forms.some((f) => [...f].some((c) => banned.has(c)));
 }
