@@ -35,12 +35,16 @@ interface DictionaryMatcher {
   match(options: MatchOptions): Match[];
 }
 /**
- * Word → where it is ranked, packed as `dictionary number × 2^24 + rank` (a small integer, no object per
- * word: the index holds about 250,000 words), or a list of those for words in several dictionaries, in
- * the matcher's dictionary order. `names` and `longest` are by dictionary number.
+ * Every word of the dictionaries, sorted (by UTF-16 code units), and beside each where it is ranked,
+ * packed as `dictionary number × 2^24 + rank` (a small integer, no object per word: the index holds about
+ * 250,000 words), or a list of those for words in several dictionaries, in the matcher's dictionary order.
+ * Sorted words let the matcher extend a substring one character at a time, narrowing the range of words
+ * that start with it, and stop at the first character no word continues with: most substrings of a
+ * password are never built or hashed. `names` and `longest` are by dictionary number.
  */
 interface WordIndex {
-  words: Map<string, number | number[]>;
+  sorted: string[];
+  ranks: (number | number[])[];
   names: string[];
   longest: number[];
   maxWidth: number;
@@ -64,7 +68,42 @@ function buildIndex(ranked: Record<string, Ranked>, maxSizes: Record<string, num
       else entry.push(packed);
     }
   });
-  return { words, names, longest: names.map((name) => maxSizes[name] ?? Infinity), maxWidth: Math.max(0, ...Object.values(maxSizes)) };
+  // Array.prototype.sort without a comparator orders strings by UTF-16 code units, as the search below reads them.
+  const sorted = [...words.keys()].sort();
+  const ranks = sorted.map((word) => words.get(word) as number | number[]);
+  return {
+    sorted,
+    ranks,
+    names,
+    longest: names.map((name) => maxSizes[name] ?? Infinity),
+    maxWidth: Math.max(0, ...Object.values(maxSizes)),
+  };
+}
+
+/**
+ * In `sorted[lo, hi)`, whose words all start with the same `at` characters, the first word whose
+ * character at `at` is at least `code` (a word of exactly `at` characters counts as below every code).
+ */
+function firstAtLeast(sorted: string[], lo: number, hi: number, at: number, code: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const word = sorted[mid] as string;
+    if ((word.length > at ? word.charCodeAt(at) : -1) < code) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Where `word` is in `sorted`, or -1. */
+function indexOfWord(sorted: string[], word: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as string) < word) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === word ? lo : -1;
 }
 
 function indexFor(matcher: DictionaryMatcher): WordIndex {
@@ -81,34 +120,58 @@ function indexFor(matcher: DictionaryMatcher): WordIndex {
   return index;
 }
 
-/** The library's loop, with one index lookup per substring instead of one per dictionary. */
+/**
+ * The library's loop (every substring `i..j`, `j` ascending, each dictionary in order), with one search in
+ * the index per substring instead of one lookup per dictionary, and no longer substrings from `i` once no
+ * word starts with the current one.
+ */
 export function indexedMatch(matcher: DictionaryMatcher, password: string): Match[] {
-  const { words, names, longest, maxWidth } = indexFor(matcher);
+  const { sorted, ranks, names, longest, maxWidth } = indexFor(matcher);
   const matches: Match[] = [];
   const lower = password.toLowerCase();
   const length = password.length;
+  // Lower-casing never shortens a string in practice; if it ever did, the library's slices of `lower` would
+  // clamp, so such a password takes the plain lookup of every substring (the same slices as the library).
+  const prefixSearch = lower.length >= length;
+  const add = (i: number, j: number, found: number) => {
+    const entry = ranks[found] as number | number[];
+    for (const packed of typeof entry === 'number' ? [entry] : entry) {
+      const n = Math.floor(packed / RANK_BITS);
+      // The library skips a dictionary for substrings longer than its longest word (as it measured it).
+      if (j - i + 1 > (longest[n] as number)) continue;
+      matches.push({
+        pattern: 'dictionary',
+        i,
+        j,
+        token: password.slice(i, j + 1),
+        matchedWord: lower.slice(i, j + 1),
+        rank: packed % RANK_BITS,
+        dictionaryName: names[n] as string,
+        reversed: false,
+        l33t: false,
+      });
+    }
+  };
   for (let i = 0; i < length; i += 1) {
+    // sorted[lo, hi): the words that start with lower[i..j-1].
+    let lo = 0;
+    let hi = sorted.length;
     for (let j = i; j < length; j += 1) {
       // Past the longest word only the whole password could still match (the library checks it for Levenshtein).
       if (j - i + 1 > maxWidth) break;
-      const entry = words.get(lower.slice(i, j + 1));
-      if (entry === undefined) continue;
-      for (const packed of typeof entry === 'number' ? [entry] : entry) {
-        const n = Math.floor(packed / RANK_BITS);
-        // The library skips a dictionary for substrings longer than its longest word (as it measured it).
-        if (j - i + 1 > (longest[n] as number)) continue;
-        matches.push({
-          pattern: 'dictionary',
-          i,
-          j,
-          token: password.slice(i, j + 1),
-          matchedWord: lower.slice(i, j + 1),
-          rank: packed % RANK_BITS,
-          dictionaryName: names[n] as string,
-          reversed: false,
-          l33t: false,
-        });
+      if (!prefixSearch) {
+        const found = indexOfWord(sorted, lower.slice(i, j + 1));
+        if (found >= 0) add(i, j, found);
+        continue;
       }
+      const at = j - i;
+      const code = lower.charCodeAt(j);
+      lo = firstAtLeast(sorted, lo, hi, at, code);
+      hi = firstAtLeast(sorted, lo, hi, at, code + 1);
+      // No word starts with lower[i..j], so none with a longer substring either.
+      if (lo >= hi) break;
+      // The word that is exactly lower[i..j], if any, sorts first among those starting with it.
+      if ((sorted[lo] as string).length === at + 1) add(i, j, lo);
     }
   }
   return matches;
