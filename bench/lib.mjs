@@ -1,12 +1,15 @@
 // Shared by the bench scripts: start a fresh Roster process on loopback, measure argon2 on its own.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { hash } from '@node-rs/argon2';
+import { promisify } from 'node:util';
 import pg from 'pg';
+
+const execFileAsync = promisify(execFile);
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -16,19 +19,35 @@ export const argon2 = {
   parallelism: Number(process.env.ROSTER_ARGON2_PARALLELISM ?? 1),
 };
 
-/** argon2id hashes per second with the server's parameters, 4 in flight like libuv's pool. */
-export async function argon2HashesPerSecond(seconds = 5) {
-  const end = Date.now() + seconds * 1000;
-  let count = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (Date.now() < end) {
-        await hash('correct horse battery staple', { algorithm: 2, ...argon2 });
-        count += 1;
-      }
-    }),
+/**
+ * Bare argon2id hashes per second with the server's parameters at its best concurrency on this machine:
+ * as many in flight as cores, one more, and twice as many, the best kept (`runs` says what each gave), with
+ * the CPU each hash took. It runs in a process of its own whose libuv pool has a thread per hash in flight.
+ * @returns {Promise<{ perSecond: number, concurrency: number, cpuMsPerHash: number, runs: object[] }>}
+ */
+export async function argon2Reference(seconds = 3, concurrencies) {
+  const cores = os.availableParallelism();
+  const list = concurrencies ?? [...new Set([cores, cores + 1, 2 * cores])];
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [path.join(root, 'bench/argon2-reference.mjs'), String(seconds), list.join(',')],
+    {
+      env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.max(4, ...list)) },
+    },
   );
-  return count / seconds;
+  const runs = JSON.parse(stdout);
+  const best = runs.reduce((x, y) => (y.perSecond > x.perSecond ? y : x));
+  return { ...best, runs };
+}
+
+/** argon2id hashes per second with the server's parameters (the best concurrency, see argon2Reference). */
+export async function argon2HashesPerSecond(seconds = 3) {
+  return (await argon2Reference(seconds)).perSecond;
+}
+
+/** CPU ms one bare argon2id hash takes at the server's parameters (as many in flight as cores). */
+export async function argon2CpuMsPerHash(seconds = 3) {
+  return (await argon2Reference(seconds, [os.availableParallelism()])).cpuMsPerHash;
 }
 
 /** A fresh Roster (dist/) with a tenant `bench` and an admin key of it. */

@@ -1,8 +1,11 @@
-// Measurements shared by the bench scripts: batches beside a bare insert, CLI imports with peak RSS.
+// Measurements shared by the bench scripts: batches beside a bare insert, CLI imports with peak RSS, API
+// imports with reads sampled while they run.
+import { performance } from 'node:perf_hooks';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { root } from './lib.mjs';
@@ -133,4 +136,106 @@ export function cliImport(label, env, rows, dir) {
   const totals = JSON.parse(result.stdout);
   const rss = Number(/maxrss_kib=(\d+)/.exec(result.stderr)?.[1] ?? 0) / 1024;
   return { label, rows, created: totals.created, failed: totals.failed, seconds, rate: rows / seconds, rss };
+}
+
+/** Latency percentiles of a list of ms values. */
+export function latencySummary(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
+  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? NaN };
+}
+
+/** The reads sampled beside an import: the first page of the list and a filtered first page, in turn. */
+export const SAMPLED_READS = ['/v1/users', '/v1/users?q=user4242&limit=50'];
+
+/**
+ * GETs `SAMPLED_READS` in turn, one at a time, at `rate` a second (a request starts every 1/rate s, or when
+ * the previous one ends if it took longer), until `stop()` is called; resolves to each read's ms.
+ * A read that does not answer 200 counts in `failed`.
+ */
+export function sampleReads(roster, rate) {
+  const interval = 1000 / rate;
+  const latencies = [];
+  let failed = 0;
+  let stopped = false;
+  const done = (async () => {
+    for (let i = 0; !stopped; i++) {
+      const started = performance.now();
+      try {
+        const res = await fetch(`${roster.base}${SAMPLED_READS[i % SAMPLED_READS.length]}`, {
+          headers: { authorization: `Bearer ${roster.key}` },
+        });
+        await res.arrayBuffer();
+        if (res.ok) latencies.push(performance.now() - started);
+        else failed += 1;
+      } catch {
+        failed += 1;
+      }
+      const wait = started + interval - performance.now();
+      if (wait > 0 && !stopped) await sleep(wait);
+    }
+    return { latencies, failed };
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      return done;
+    },
+  };
+}
+
+/**
+ * An import through the API (POST /v1/imports: the upload is stored, then the server's own worker applies
+ * the rows) of `rows` generated users into `roster`'s tenant, while GET /v1/users is sampled at `readRate`
+ * a second on the same server: first `idleSeconds` before the upload (the reference: the same reads with
+ * nothing else running), then from the moment the job reports `running` until it ends. The job is polled
+ * every 250 ms. Returns the import's rate (rows over the time from the upload's start to the job's end),
+ * the server's peak RSS (VmHWM) and the reads' percentiles.
+ */
+export async function apiImportWithReads(roster, rows, dir, { readRate = 20, idleSeconds = 5 } = {}) {
+  const file = writeCsv(dir, rows);
+  const call = async (method, url, init = {}) => {
+    const res = await fetch(`${roster.base}${url}`, {
+      method,
+      ...init,
+      headers: { authorization: `Bearer ${roster.key}`, ...init.headers },
+    });
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const idleSampler = sampleReads(roster, readRate);
+  await sleep(idleSeconds * 1000);
+  const idle = await idleSampler.stop();
+
+  const started = performance.now();
+  let job = await call('POST', '/v1/imports', { body: await fs.openAsBlob(file), headers: { 'content-type': 'text/csv' } });
+  const uploadedSeconds = (performance.now() - started) / 1000;
+  fs.rmSync(file, { force: true });
+  let sampler;
+  let runningAt;
+  while (job.status === 'queued' || job.status === 'running') {
+    if (job.status === 'running' && !sampler) {
+      runningAt = performance.now();
+      sampler = sampleReads(roster, readRate);
+    }
+    await sleep(250);
+    job = await call('GET', `/v1/imports/${job.id}`);
+  }
+  const ended = performance.now();
+  const during = sampler ? await sampler.stop() : { latencies: [], failed: 0 };
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${roster.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  return {
+    rows,
+    status: job.status,
+    created: job.created,
+    failed: job.failed,
+    uploadedSeconds,
+    seconds: (ended - started) / 1000,
+    runningSeconds: runningAt === undefined ? 0 : (ended - runningAt) / 1000,
+    rate: rows / ((ended - started) / 1000),
+    peakRssMiB: hwm,
+    readRate,
+    reads: { ...latencySummary(during.latencies), failed: during.failed },
+    idleReads: { ...latencySummary(idle.latencies), failed: idle.failed },
+  };
 }
