@@ -85,27 +85,59 @@ export function csvRecordToInput(
   map: ColumnMap,
   options: { carryCreatedAt?: boolean } = {},
 ): Record<string, unknown> {
+  const plans = columnPlans(map, options.carryCreatedAt === true);
   const input = nullObject();
-  for (const [column, cell] of Object.entries(record)) {
+  for (const column in record) {
+    if (!Object.hasOwn(record, column)) continue;
+    const cell = record[column];
     if (cell === undefined || cell === '') continue;
+    let plan = plans.get(column);
+    if (plan === undefined) {
+      plan = columnPlan(column, map, options.carryCreatedAt === true);
+      if (plans.size < MAX_PLANNED_COLUMNS) plans.set(column, plan);
+    }
+    if (plan.kind === 'skip') continue;
+    if (plan.kind === 'forbidden') throw forbiddenField(plan.field);
     const raw = fromSpreadsheetSafe(cell);
-    const serverSet = SERVER_SET.has(column) && !(column === 'createdAt' && options.carryCreatedAt === true);
-    const field = map.get(column) ?? (serverSet ? '-' : column);
-    if (field === '' || field === '-') continue;
-    if (forbiddenSegment(field)) throw forbiddenField(field);
-    const dot = field.indexOf('.');
-    if (dot > 0) {
-      const parent = field.slice(0, dot);
-      const child = field.slice(dot + 1);
-      const existing = Object.hasOwn(input, parent) ? input[parent] : undefined;
+    if (plan.kind === 'nested') {
+      const existing = Object.hasOwn(input, plan.parent) ? input[plan.parent] : undefined;
       const nested = isPlainObject(existing) ? existing : nullObject();
-      setOwn(input, parent, nested);
-      setOwn(nested, child, parent === 'attributes' ? attributeValue(raw) : raw);
+      setOwn(input, plan.parent, nested);
+      setOwn(nested, plan.child, plan.parent === 'attributes' ? attributeValue(raw) : raw);
     } else {
-      setOwn(input, field, cellValue(field, raw));
+      setOwn(input, plan.field, cellValue(plan.field, raw));
     }
   }
   return input;
+}
+
+/** What a column's non-empty cells become: decided once per column and map, not once per cell. */
+type ColumnPlan =
+  | { kind: 'skip' }
+  | { kind: 'forbidden'; field: string }
+  | { kind: 'nested'; parent: string; child: string }
+  | { kind: 'field'; field: string };
+
+/** Columns a map's plans remember (a file's header); a CSV has far fewer. */
+const MAX_PLANNED_COLUMNS = 1000;
+const plansByMap = new WeakMap<ColumnMap, { plain: Map<string, ColumnPlan>; carrying: Map<string, ColumnPlan> }>();
+
+function columnPlans(map: ColumnMap, carryCreatedAt: boolean): Map<string, ColumnPlan> {
+  let plans = plansByMap.get(map);
+  if (!plans) {
+    plans = { plain: new Map(), carrying: new Map() };
+    plansByMap.set(map, plans);
+  }
+  return carryCreatedAt ? plans.carrying : plans.plain;
+}
+
+function columnPlan(column: string, map: ColumnMap, carryCreatedAt: boolean): ColumnPlan {
+  const serverSet = SERVER_SET.has(column) && !(column === 'createdAt' && carryCreatedAt);
+  const field = map.get(column) ?? (serverSet ? '-' : column);
+  if (field === '' || field === '-') return { kind: 'skip' };
+  if (forbiddenSegment(field)) return { kind: 'forbidden', field };
+  const dot = field.indexOf('.');
+  return dot > 0 ? { kind: 'nested', parent: field.slice(0, dot), child: field.slice(dot + 1) } : { kind: 'field', field };
 }
 
 function forbiddenField(field: string): AppError {
