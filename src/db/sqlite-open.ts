@@ -1,24 +1,59 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, SqliteDialect, type Dialect as KyselyDialect } from 'kysely';
 import type { DB } from './database.js';
 import type { Database } from './kysely.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import { SplitSqliteDialect } from './sqlite-writer/split-dialect.js';
+import { WriterThread } from './sqlite-writer/writer-thread.js';
+
+/** How long a connection waits for another one's lock (another process writing, a checkpoint) before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * How a file store writes: `thread` (the default) runs every write and transaction on a writer thread, so a
+ * commit's fsync never blocks the event loop, while reads outside transactions run on the main thread;
+ * `inline` keeps one connection on the main thread for everything. `:memory:` is always inline (an
+ * in-memory database cannot be shared by two connections).
+ */
+export function sqliteWriterMode(env: NodeJS.ProcessEnv = process.env): 'thread' | 'inline' {
+  const value = env.ROSTER_SQLITE_WRITER ?? 'thread';
+  if (value !== 'thread' && value !== 'inline') throw new Error(`ROSTER_SQLITE_WRITER must be thread or inline, not ${value}`);
+  return value;
+}
 
 /** The embedded store: one SQLite file (or `:memory:`) behind Kysely. */
-export function openSqlite(file: string): Database {
+export function openSqlite(file: string, mode = sqliteWriterMode()): Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // WAL lets readers run beside the writer; FULL sync makes every acknowledged commit survive power loss.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  let dialect: KyselyDialect;
+  let writer: WriterThread | undefined;
+  if (file === ':memory:' || mode === 'inline') {
+    dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
+  } else {
+    // This connection only reads: a write routed here by mistake fails loudly instead of bypassing the writer.
+    sqlite.pragma('query_only = ON');
+    writer = new WriterThread(file, { busyTimeoutMs: BUSY_TIMEOUT_MS, cacheCapacity: 1000 });
+    dialect = new SplitSqliteDialect(withStatementCache(sqlite), writer);
+  }
   const db = new Kysely<DB>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect,
     plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true }), new SqliteBooleanPlugin()],
   });
+  if (writer) writers.set(db, writer);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+const writers = new WeakMap<Kysely<DB>, WriterThread>();
+
+/** The writer thread of a file store opened in `thread` mode (tests end it to see a crash handled). */
+export function sqliteWriterOf(db: Kysely<DB>): WriterThread | undefined {
+  return writers.get(db);
 }

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import type { Dialect } from '../db/database.js';
 import { openDatabase, type Database } from '../db/kysely.js';
@@ -8,11 +11,34 @@ export interface TestDialect {
   name: Dialect;
   /** False when the dialect cannot run here (no TEST_DATABASE_URL): its suites are reported as skipped. */
   available: boolean;
-  /** A fresh, migrated database: in-memory SQLite, or a new PostgreSQL schema dropped by `close`. */
+  /** A fresh, migrated database: in-memory SQLite (a file with TEST_SQLITE_FILE=1), or a new PostgreSQL schema dropped by `close`. */
   open(options?: { poolSize?: number }): Promise<Database>;
 }
 
 const pgUrl = process.env.TEST_DATABASE_URL;
+/**
+ * TEST_SQLITE_FILE=1: the SQLite suites run on a file in a fresh temporary folder (the production layout:
+ * writes on the writer thread, reads on the main thread) instead of `:memory:` (one connection).
+ */
+const sqliteOnFile = process.env.TEST_SQLITE_FILE === '1';
+
+async function openSqliteTest(): Promise<Database> {
+  if (!sqliteOnFile) {
+    const database = openDatabase({ sqlitePath: ':memory:' });
+    await migrateToLatest(database);
+    return database;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-test-sqlite-'));
+  const database = openDatabase({ sqlitePath: path.join(dir, 'roster.sqlite') });
+  await migrateToLatest(database);
+  return {
+    ...database,
+    close: async () => {
+      await database.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 async function openPostgres(poolSize: number): Promise<Database> {
   const schema = `test_${randomBytes(6).toString('hex')}`;
@@ -38,11 +64,7 @@ export const testDialects: TestDialect[] = [
   {
     name: 'sqlite',
     available: true,
-    open: async () => {
-      const database = openDatabase({ sqlitePath: ':memory:' });
-      await migrateToLatest(database);
-      return database;
-    },
+    open: openSqliteTest,
   },
   { name: 'postgres', available: Boolean(pgUrl), open: (options) => openPostgres(options?.poolSize ?? 10) },
 ];
