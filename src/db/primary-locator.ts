@@ -99,6 +99,23 @@ export function aim(client: pg.Client, host: PostgresHost): void {
  * tells the locator when a connection dies or the server answers read-only (then it also ends itself,
  * so the pool drops it instead of lending it again).
  */
+/** SQL texts run as named prepared statements, by text (see preparedStatement). */
+const PREPARED = new Map<string, string>();
+
+/**
+ * Registers a constant SQL text of Roster's own hot paths (never text built from input): every client of
+ * the pools runs it as the named prepared statement `name`, so PostgreSQL parses and plans it once per
+ * connection and each call only binds and executes. The set is small and fixed, so is each connection's.
+ * @returns the text, to run as usual (Kysely's `CompiledQuery.raw(text, parameters)`).
+ */
+export function preparedStatement(name: string, text: string): string {
+  const known = PREPARED.get(text);
+  if (known !== undefined && known !== name) throw new Error(`SQL text already prepared as ${known}`);
+  if ([...PREPARED.values()].includes(name) && known === undefined) throw new Error(`prepared statement ${name} already has another text`);
+  PREPARED.set(text, name);
+  return text;
+}
+
 export function multiHostClient(driver: typeof pg, locator: PrimaryLocator, connectTimeoutMs: number): typeof pg.Client {
   class MultiHostClient extends driver.Client {
     #target: PostgresHost | undefined = undefined;
@@ -108,6 +125,9 @@ export function multiHostClient(driver: typeof pg, locator: PrimaryLocator, conn
       this.on('error', () => this.#target && locator.forget(this.#target));
       const query = this.query.bind(this) as (...args: unknown[]) => unknown;
       this.query = ((...args: unknown[]) => {
+        // A registered text runs as a named prepared statement: parsed and planned once per connection.
+        const name = typeof args[0] === 'string' ? PREPARED.get(args[0]) : undefined;
+        if (name !== undefined) args = [{ name, text: args[0], values: args[1] }, ...args.slice(2)];
         const result = query(...args);
         if (result instanceof Promise) {
           result.catch((error: unknown) => {

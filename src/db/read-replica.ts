@@ -63,6 +63,7 @@ export const READ_ROUTES: ReadonlySet<string> = new Set(
     '/v1/mail',
     '/v1/tenants',
     '/v1/imports/:id/errors',
+    '/v1/exports/users',
     '/scim/v2/Users',
     '/scim/v2/Groups',
   ].map((url) => `GET ${url}`),

@@ -11,6 +11,8 @@ import * as events from './event.repository.js';
 import { nextSequences } from './event.sequence.js';
 import type { EventRow } from './event.repository.js';
 import type { EventList, EventResource, ListEventsQuery } from './event.schemas.js';
+import type { EventTable } from './event.table.js';
+import type { Insertable } from 'kysely';
 
 /** Who caused an event, as recorded on it. */
 export interface Actor {
@@ -67,8 +69,43 @@ export async function recordEvents(
   if (list.length === 0) return [];
   // Numbered first: a second writer of the same resource waits here, and its ids (time-ordered) come after.
   const sequences = await nextSequences(trx, tenantId, list);
+  const rows = eventRows(tenantId, actor, list, sequences, options);
+  await events.insertMany(trx, rows);
+  return rows.map((r) => r.id);
+}
+
+/** The columns of an event row, in the order written. */
+export const EVENT_ROW_COLUMNS = [
+  'tenantId',
+  'id',
+  'type',
+  'occurredAt',
+  'actorType',
+  'actorId',
+  'requestId',
+  'resourceType',
+  'resourceId',
+  'data',
+  'pendingFanout',
+  'sequence',
+] as const;
+
+/** An event row as recorded (the audit log's and the webhook outbox's columns). */
+export type NewEventRow = Insertable<EventTable> & { id: string; occurredAt: string; data: string; sequence: number };
+
+/**
+ * The rows recordEvents writes for `list`, numbered with `sequences` (one per event): the one place an
+ * event row is built, for recordEvents and for writers that insert the rows themselves (user-insert.postgres.ts).
+ */
+export function eventRows(
+  tenantId: string,
+  actor: Actor,
+  list: readonly NewEvent[],
+  sequences: readonly number[],
+  options: { fanOut?: boolean } = {},
+): NewEventRow[] {
   const occurredAt = nowIso();
-  const rows = list.map((e, i) => ({
+  return list.map((e, i) => ({
     tenantId,
     id: newId(),
     type: e.type,
@@ -82,8 +119,28 @@ export async function recordEvents(
     pendingFanout: options.fanOut !== false,
     sequence: sequences[i] as number,
   }));
-  await events.insertMany(trx, rows);
-  return rows.map((r) => r.id);
+}
+
+/**
+ * The events of resources created in the caller's statement or transaction (ids nobody else can know
+ * yet): what recordFor would write, numbered without reading the counters, since each such resource's
+ * numbers start at 1. Returns the event rows and the `resource_sequences` rows to insert beside them
+ * (each resource's last number); a writer racing on the same resource is impossible, and inserting the
+ * counter row (no upsert) would fail loudly if one existed.
+ */
+export function eventsOfNewResources(
+  ctx: TenantContext,
+  list: readonly NewEvent[],
+): { rows: NewEventRow[]; counters: Array<{ resourceType: string; resourceId: string; lastSequence: number }> } {
+  const last = new Map<string, { resourceType: string; resourceId: string; lastSequence: number }>();
+  const sequences = list.map((e) => {
+    const key = `${e.resourceType}\u0000${e.resourceId}`;
+    const counter = last.get(key);
+    if (counter) return ++counter.lastSequence;
+    last.set(key, { resourceType: e.resourceType, resourceId: e.resourceId, lastSequence: 1 });
+    return 1;
+  });
+  return { rows: eventRows(ctx.tenantId, actorOf(ctx.principal, ctx.requestId), list, sequences), counters: [...last.values()] };
 }
 
 /** Shorthand for services: events of one context. */

@@ -1,5 +1,4 @@
 import type { Db, Executor } from '../../db/database.js';
-import { reserveSeq } from '../../db/sequences.js';
 import { AppError, fieldError, type FieldError } from '../../errors/app-error.js';
 import { newId } from '../../lib/ids.js';
 import type { HashAdmission, PasswordHasher } from '../../lib/password-hasher.js';
@@ -9,21 +8,23 @@ import { generatePassword } from '../../rules/password.js';
 import { carriedCreationDate } from '../../rules/creation-date.js';
 import {
   attributeTakenErrors,
-  claimAttributeValuesMany,
   findTakenAttributeValues,
   listAttributeDefinitions,
   prepareAttributes,
   type AttributeClaim,
 } from '../attributes/attribute.service.js';
 import { actorRef, requirePermission, type TenantContext } from '../context.js';
-import { recordFor } from '../events/event.service.js';
+import { EVENT_ROW_COLUMNS, eventsOfNewResources } from '../events/event.service.js';
+import { insertRows } from './user-insert.sql.js';
+import type { NewEvent } from '../events/event.catalog.js';
+import { insertChunkPostgres, isUniqueViolation, reserveSeqPostgres } from './user-insert.postgres.js';
 import type { EventType } from '../events/event.catalog.js';
 import { toGroupRef } from '../groups/group.service.js';
 import { toUserResponse } from './user.mapper.js';
 import type { UserRow } from './user.table.js';
-import { addGroupMembers, defaultGroups, loadGroups, matchGroups } from '../groups/group.service.js';
+import { defaultGroups, loadGroups, matchGroups } from '../groups/group.service.js';
 import type { GroupRow } from '../groups/group.table.js';
-import { assertCanGrant, assignRoles, loadRoles, loadRolesByFreeText, matchRoles, type RoleRecord } from '../roles/role.service.js';
+import { assertCanGrant, loadRoles, loadRolesByFreeText, matchRoles, type RoleRecord } from '../roles/role.service.js';
 import type { PersonNameField, TenantSettings } from '../settings/settings.schemas.js';
 import type { Tenant } from '../tenants/tenant.schemas.js';
 import { addressee, queueUserMail } from '../mail/mail.service.js';
@@ -226,14 +227,33 @@ export class UserCreator {
       new Set(options.asSent ?? []),
       options.freeTextRoles,
     );
-    const accepted = await this.checkUniqueness(tenantId, candidates, fail);
+    // PostgreSQL, nothing to hash, everything committed at once: the early uniqueness round is skipped and the
+    // chunk written in one optimistic statement (user-insert.postgres.ts); a lost claim makes it fail whole,
+    // and then the early round and the careful path run as they always do.
+    const optimistic =
+      !this.seqInTransaction &&
+      !options.dryRun &&
+      (options.mode === 'atomic' || !options.onChunk || candidates.length <= CHUNK_SIZE) &&
+      !candidates.some((c) => needsHash(c.input));
+    let accepted = withinBatch(candidates, fail);
+    if (!optimistic) accepted = await this.checkTaken(tenantId, accepted, fail);
 
-    const failed = outcomes.some((o) => o.error);
-    if (options.dryRun || (options.mode === 'atomic' && failed)) {
+    const settled = () => {
+      const failed = outcomes.some((o) => o.error);
+      if (!options.dryRun && !(options.mode === 'atomic' && failed)) return false;
       for (const c of accepted) (outcomes[c.index] as ItemOutcome).status = options.dryRun ? 'valid' : 'skipped';
-      return outcomes;
+      return true;
+    };
+    if (settled()) return outcomes;
+    let reservedSeq: number | undefined;
+    if (optimistic && accepted.length > 0) {
+      const attempt = await this.insertOptimistic(ctx, tenant, accepted, outcomes, options);
+      if (attempt.done) return outcomes;
+      reservedSeq = attempt.reservedSeq;
+      accepted = await this.checkTaken(tenantId, accepted, fail);
+      if (settled()) return outcomes;
     }
-    await this.insert(ctx, tenant, accepted, outcomes, options);
+    await this.insert(ctx, tenant, accepted, outcomes, options, reservedSeq);
     return outcomes;
   }
 
@@ -322,45 +342,28 @@ export class UserCreator {
   }
 
   /**
-   * Duplicates within the batch (reported against the later item), then one round against the
-   * database. This is an early answer; the claims made while inserting are what decide.
+   * The early uniqueness answer against the database (one round, its lookups concurrent). The claims made
+   * while inserting are what decide.
    */
-  private async checkUniqueness(tenantId: string, candidates: Candidate[], fail: (i: number, e: AppError) => void): Promise<Candidate[]> {
-    const seenValues = new Set<string>();
-    const seenAttributes = new Set<string>();
-    const seenExternalIds = new Set<string>();
-    const firstPass = candidates.filter((c) => {
-      // Identifiers claimed in the user's own scope block nobody and are blocked by nobody.
-      const claims = c.tenantWide ? c.claims : [];
-      const lost = new Set(claims.map((x) => x.value).filter((v) => seenValues.has(v)));
-      const lostAttributes = c.attributeClaims.filter((a) => seenAttributes.has(claimKey(a)));
-      const externalId = c.profile.externalId;
-      const conflict = conflictError(c.claims, lost, lostAttributes, externalId !== null && seenExternalIds.has(externalId));
-      if (conflict) return (fail(c.index, conflict), false);
-      claims.forEach((x) => seenValues.add(x.value));
-      c.attributeClaims.forEach((a) => seenAttributes.add(claimKey(a)));
-      if (externalId !== null) seenExternalIds.add(externalId);
-      return true;
-    });
-    const taken = await users.findTakenIdentifiers(
-      this.db,
-      tenantId,
-      firstPass.flatMap((c) => (c.tenantWide ? c.claims.map((x) => x.value) : [])),
-    );
-    const takenAttributes = new Set(
-      (
-        await findTakenAttributeValues(
-          this.db,
-          tenantId,
-          firstPass.flatMap((c) => c.attributeClaims),
-        )
-      ).map(claimKey),
-    );
-    const takenExternalIds = await users.findTakenExternalIds(
-      this.db,
-      tenantId,
-      firstPass.flatMap((c) => c.profile.externalId ?? []),
-    );
+  private async checkTaken(tenantId: string, firstPass: Candidate[], fail: (i: number, e: AppError) => void): Promise<Candidate[]> {
+    const [taken, takenAttributeList, takenExternalIds] = await Promise.all([
+      users.findTakenIdentifiers(
+        this.db,
+        tenantId,
+        firstPass.flatMap((c) => (c.tenantWide ? c.claims.map((x) => x.value) : [])),
+      ),
+      findTakenAttributeValues(
+        this.db,
+        tenantId,
+        firstPass.flatMap((c) => c.attributeClaims),
+      ),
+      users.findTakenExternalIds(
+        this.db,
+        tenantId,
+        firstPass.flatMap((c) => c.profile.externalId ?? []),
+      ),
+    ]);
+    const takenAttributes = new Set(takenAttributeList.map(claimKey));
     return firstPass.filter((c) => {
       const conflict = conflictError(
         c.claims,
@@ -373,14 +376,174 @@ export class UserCreator {
     });
   }
 
+  /** The users rows of accepted candidates, numbered from `firstSeq`. */
+  private userRows(
+    ctx: TenantContext,
+    accepted: Candidate[],
+    firstSeq: number,
+    hashes: Array<{ hash: string | null }>,
+  ): Array<NewUserRow & { id: string }> {
+    const now = nowIso();
+    const createdBy = actorRef(ctx.principal);
+    return accepted.map((c, i): NewUserRow & { id: string } => ({
+      tenantId: ctx.tenantId,
+      id: newId(),
+      seq: firstSeq + i,
+      ...c.profile,
+      address: c.profile.address === null ? null : JSON.stringify(c.profile.address),
+      attributes: JSON.stringify(c.attributeValues),
+      passwordHash: hashes[i]?.hash ?? null,
+      active: c.input.active ?? true,
+      emailVerified: c.input.emailVerified ?? false,
+      requirePasswordChange: c.input.requirePasswordChange ?? false,
+      // A carried-over creation date is the user's; the event recording the create keeps its own time (now).
+      createdAt: c.createdAt ?? now,
+      updatedAt: now,
+      createdBy,
+      version: 1,
+      deletedAt: null,
+    }));
+  }
+
+  /**
+   * PostgreSQL's optimistic write (user-insert.postgres.ts): each chunk in one statement. A lone chunk
+   * with nothing else to commit (no mail, no import progress) is one autocommitted statement that also
+   * reserves the users' numbers; otherwise the numbers are reserved first and the chunks written in one
+   * transaction with what must commit with them.
+   * @returns done: false when a claim was lost: nothing was written, and the careful path must run
+   * (with the numbers reserved, if any).
+   */
+  private async insertOptimistic(
+    ctx: TenantContext,
+    tenant: Tenant,
+    accepted: Candidate[],
+    outcomes: ItemOutcome[],
+    options: CreateOptions,
+  ): Promise<{ done: boolean; reservedSeq?: number }> {
+    const { tenantId } = ctx;
+    const mailed = accepted.some(({ input }) => input.sendWelcomeEmail || input.sendVerificationEmail);
+    const chunks = chunksOf(accepted.length);
+    const alone = chunks.length === 1 && !mailed && !options.onChunk;
+    // Alone, the statement reserves the numbers: rows and payloads carry offsets 0, 1, … until it answers.
+    const reservedSeq = alone ? undefined : await reserveSeqPostgres(this.db, tenantId, 'users', accepted.length);
+    const rows = this.userRows(
+      ctx,
+      accepted,
+      reservedSeq ?? 0,
+      accepted.map((c) => ({ hash: c.importedHash ?? null })),
+    );
+    const failedEarly = outcomes.filter((o) => o.error);
+    // Outcomes are set once everything committed; onChunk sees its chunk's as they will be.
+    const settled: ItemOutcome[] = [];
+    const writeChunk = async (db: Executor, positions: number[], first: boolean) => {
+      const items = positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } }));
+      const { resources, roles, groups, events } = this.survivorWrites(ctx, options, items);
+      const { rows: eventRows, counters } = eventsOfNewResources(ctx, events);
+      const offsets = new Map(items.map((i) => [i.row.id, Number(i.row.seq)]));
+      const base = await insertChunkPostgres(
+        db,
+        tenantId,
+        {
+          users: items.map((i) => i.row),
+          ...claimsOf(items),
+          roles,
+          groups,
+          events: eventRows,
+          counters,
+          eventUserSeq: eventRows.map((e) => (alone ? (offsets.get(e.resourceId) ?? null) : null)),
+        },
+        alone,
+      );
+      if (mailed) await this.queueMail(db, ctx, tenant, items);
+      const chunkOutcomes = items.map(({ candidate, row }): ItemOutcome => {
+        const resource = resources.get(candidate.index) as User;
+        if (alone) resource.seq = row.seq = base + Number(row.seq);
+        return { index: candidate.index, status: 'created', userId: row.id, resource };
+      });
+      settled.push(...chunkOutcomes);
+      await options.onChunk?.(db, first ? [...failedEarly, ...chunkOutcomes] : chunkOutcomes);
+    };
+    try {
+      if (alone) await writeChunk(this.db, chunks[0] as number[], true);
+      else
+        await this.db.transaction().execute(async (trx) => {
+          for (const [i, chunk] of chunks.entries()) await writeChunk(trx, chunk, i === 0);
+        });
+    } catch (error) {
+      if (isUniqueViolation(error)) return { done: false, ...(reservedSeq === undefined ? {} : { reservedSeq }) };
+      throw error;
+    }
+    for (const o of settled) Object.assign(outcomes[o.index] as ItemOutcome, o);
+    return { done: true };
+  }
+
+  /** What a chunk's surviving users add beside their rows: roles, groups, and the events whose payload is the answer. */
+  private survivorWrites(
+    ctx: TenantContext,
+    { alsoAnnounceAs = [], requestIds }: CreateOptions,
+    survivors: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>,
+  ) {
+    const resources = new Map<number, User>();
+    const events = survivors.flatMap(({ candidate, row }) => {
+      // The resource is built from what was just written: it is the event's payload and, after commit, the answer.
+      const data = toUserResponse(row as unknown as UserRow, {
+        roles: candidate.roles,
+        groups: candidate.groups.map(toGroupRef),
+        attributes: candidate.attributeValues,
+      });
+      resources.set(candidate.index, data);
+      const requestId = requestIds?.[candidate.index];
+      return (['user.created', ...alsoAnnounceAs] as const).map((type): NewEvent => ({
+        type,
+        resourceType: 'user',
+        resourceId: row.id,
+        data,
+        ...(requestId ? { requestId } : {}),
+      }));
+    });
+    return {
+      resources,
+      roles: survivors.flatMap((i) => i.candidate.roles.map((r) => ({ userId: i.row.id, roleId: r.id }))),
+      groups: survivors.flatMap((i) => i.candidate.groups.map((g) => ({ userId: i.row.id, groupId: g.id }))),
+      events,
+    };
+  }
+
+  private async queueMail(
+    trx: Executor,
+    ctx: TenantContext,
+    tenant: Tenant,
+    survivors: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>,
+  ): Promise<void> {
+    const mailed = survivors.filter(({ candidate }) => candidate.input.sendWelcomeEmail || candidate.input.sendVerificationEmail);
+    await queueUserMail(
+      trx,
+      ctx,
+      { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug },
+      this.publicUrl,
+      mailed.map(({ candidate, row }) => ({
+        userId: row.id,
+        ...addressee(candidate.profile),
+        // A password the user can know: one the creator gave (or an imported hash). A generated one is
+        // answered to the creator at most (Rocket.Chat's setRandomPassword: to nobody) and never mailed,
+        // so its welcome mail carries a set-password link.
+        hasPassword: candidate.input.password !== undefined || candidate.importedHash !== undefined,
+        welcome: candidate.input.sendWelcomeEmail === true,
+        verify: candidate.input.sendVerificationEmail === true,
+      })),
+    );
+  }
+
   private async insert(
     ctx: TenantContext,
     tenant: Tenant,
     accepted: Candidate[],
     outcomes: ItemOutcome[],
     options: CreateOptions,
+    /** PostgreSQL: numbers an optimistic attempt reserved already (it rolled back, so they are unused). */
+    reservedSeq?: number,
   ): Promise<void> {
-    const { tenantId, principal } = ctx;
+    const { tenantId } = ctx;
     const { settings } = tenant;
     // Plain passwords are hashed concurrently; libuv's pool spreads them over the cores. A saturated
     // hasher refuses the request (503) before anything is queued.
@@ -400,35 +563,15 @@ export class UserCreator {
     } finally {
       own?.release();
     }
-    const firstSeq = accepted.length > 0 && !this.seqInTransaction ? await reserveSeq(this.db, tenantId, 'users', accepted.length) : 0;
-    const now = nowIso();
-    const createdBy = actorRef(principal);
-    const rows = accepted.map((c, i): NewUserRow & { id: string } => ({
-      tenantId,
-      id: newId(),
-      seq: firstSeq + i,
-      ...c.profile,
-      address: c.profile.address === null ? null : JSON.stringify(c.profile.address),
-      attributes: JSON.stringify(c.attributeValues),
-      passwordHash: hashes[i]?.hash ?? null,
-      active: c.input.active ?? true,
-      emailVerified: c.input.emailVerified ?? false,
-      requirePasswordChange: c.input.requirePasswordChange ?? false,
-      // A carried-over creation date is the user's; the event recording the create keeps its own time (now).
-      createdAt: c.createdAt ?? now,
-      updatedAt: now,
-      createdBy,
-      version: 1,
-      deletedAt: null,
-    }));
-
-    const chunks: number[][] = [];
-    for (let i = 0; i < accepted.length; i += CHUNK_SIZE)
-      chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, accepted.length - i) }, (_, k) => i + k));
+    const firstSeq =
+      reservedSeq ??
+      (accepted.length > 0 && !this.seqInTransaction ? await reserveSeqPostgres(this.db, tenantId, 'users', accepted.length) : 0);
+    const rows = this.userRows(ctx, accepted, firstSeq, hashes);
+    const chunks = chunksOf(accepted.length);
     const failedEarly = outcomes.filter((o) => o.error);
     const runChunk = async (trx: Executor, positions: number[], first: boolean) => {
       if (first && this.seqInTransaction && rows.length > 0) {
-        const start = await reserveSeq(trx, tenantId, 'users', rows.length);
+        const start = await reserveSeqSqlite(trx, tenantId, rows.length);
         rows.forEach((row, i) => (row.seq = start + i));
       }
       const { lost, resources } = await this.insertChunk(
@@ -492,35 +635,46 @@ export class UserCreator {
     trx: Executor,
     ctx: TenantContext,
     tenant: Tenant,
-    { alsoAnnounceAs = [], requestIds }: CreateOptions,
+    options: CreateOptions,
     items: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>,
   ): Promise<{ lost: Map<number, AppError>; resources: Map<number, User> }> {
     if (items.length === 0) return { lost: new Map(), resources: new Map() };
     const { tenantId } = ctx;
-    await users.insertMany(
+    const claims = claimsOf(items);
+    const dialect = this.seqInTransaction ? 'sqlite' : 'postgres';
+    const withTenant = <T extends object>(list: T[]) => list.map((x) => ({ tenantId, ...x }));
+    await insertRows(
       trx,
+      dialect,
+      'users',
+      users.userColumns,
       items.map((i) => i.row),
     );
-    const won = await users.claimIdentifiersMany(
+    const won = await insertRows<{ userId: string; value: string }>(
       trx,
-      tenantId,
-      items.flatMap((i) =>
-        i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value, scope: i.candidate.tenantWide ? TENANT_SCOPE : i.row.id })),
-      ),
+      dialect,
+      'user_identifiers',
+      ['tenantId', 'userId', 'value', 'scope'],
+      withTenant(claims.identifiers),
+      ' ON CONFLICT (tenant_id, value, scope) DO NOTHING RETURNING user_id, value',
     );
-    const wonAttributes = await claimAttributeValuesMany(
+    const wonAttributes = await insertRows<AttributeClaim & { userId: string }>(
       trx,
-      tenantId,
-      items.flatMap((i) => i.candidate.attributeClaims.map((c) => ({ ...c, userId: i.row.id }))),
+      dialect,
+      'user_attribute_claims',
+      ['tenantId', 'userId', 'key', 'value'],
+      withTenant(claims.attributeClaims),
+      ' ON CONFLICT (tenant_id, key, value) DO NOTHING RETURNING user_id, key, value',
     );
     const wonExternalIds = new Set(
       (
-        await users.claimExternalIdsMany(
+        await insertRows<{ userId: string }>(
           trx,
-          tenantId,
-          items.flatMap((i) =>
-            i.candidate.profile.externalId === null ? [] : [{ userId: i.row.id, value: i.candidate.profile.externalId }],
-          ),
+          dialect,
+          'user_external_ids',
+          ['tenantId', 'userId', 'value'],
+          withTenant(claims.externalIds),
+          ' ON CONFLICT (tenant_id, value) DO NOTHING RETURNING user_id',
         )
       ).map((w) => w.userId),
     );
@@ -541,58 +695,72 @@ export class UserCreator {
     const losers = items.filter((i) => lost.has(i.candidate.index)).map((i) => i.row.id);
     await users.deleteMany(trx, tenantId, losers);
     const survivors = items.filter((i) => !lost.has(i.candidate.index));
-    await assignRoles(
-      trx,
-      tenantId,
-      survivors.flatMap((i) => i.candidate.roles.map((r) => ({ userId: i.row.id, roleId: r.id }))),
-    );
-    await addGroupMembers(
-      trx,
-      tenantId,
-      survivors.flatMap((i) => i.candidate.groups.map((g) => ({ userId: i.row.id, groupId: g.id }))),
-    );
-    // Announced in the same transaction: committed users and their user.created events go together.
-    const resources = new Map<number, User>();
-    await recordFor(
-      trx,
-      ctx,
-      survivors.flatMap(({ candidate, row }) => {
-        // The resource is built from what was just written: it is the event's payload and, after commit, the answer.
-        const data = toUserResponse(row as unknown as UserRow, {
-          roles: candidate.roles,
-          groups: candidate.groups.map(toGroupRef),
-          attributes: candidate.attributeValues,
-        });
-        resources.set(candidate.index, data);
-        const requestId = requestIds?.[candidate.index];
-        return (['user.created', ...alsoAnnounceAs] as const).map((type) => ({
-          type,
-          resourceType: 'user',
-          resourceId: row.id,
-          data,
-          ...(requestId ? { requestId } : {}),
-        }));
-      }),
-    );
-    const mailed = survivors.filter(({ candidate }) => candidate.input.sendWelcomeEmail || candidate.input.sendVerificationEmail);
-    await queueUserMail(
-      trx,
-      ctx,
-      { ...tenant.settings, tenantName: tenant.name, tenantSlug: tenant.slug },
-      this.publicUrl,
-      mailed.map(({ candidate, row }) => ({
-        userId: row.id,
-        ...addressee(candidate.profile),
-        // A password the user can know: one the creator gave (or an imported hash). A generated one is
-        // answered to the creator at most (Rocket.Chat's setRandomPassword: to nobody) and never mailed,
-        // so its welcome mail carries a set-password link.
-        hasPassword: candidate.input.password !== undefined || candidate.importedHash !== undefined,
-        welcome: candidate.input.sendWelcomeEmail === true,
-        verify: candidate.input.sendVerificationEmail === true,
-      })),
-    );
+    const { resources, roles, groups, events } = this.survivorWrites(ctx, options, survivors);
+    await insertRows(trx, dialect, 'user_roles', ['tenantId', 'userId', 'roleId'], withTenant(roles));
+    // Group membership is idempotent everywhere (group.repository.ts, addMembers).
+    await insertRows(trx, dialect, 'user_groups', ['tenantId', 'userId', 'groupId'], withTenant(groups), ' ON CONFLICT DO NOTHING');
+    // Announced in the same transaction: committed users and their user.created events go together. The
+    // users are new, so their events are numbered from 1 without reading counters (what recordFor writes).
+    const { rows: eventRows, counters } = eventsOfNewResources(ctx, events);
+    await insertRows(trx, dialect, 'resource_sequences', ['tenantId', 'resourceType', 'resourceId', 'lastSequence'], withTenant(counters));
+    for (let i = 0; i < eventRows.length; i += CHUNK_SIZE)
+      await insertRows(trx, dialect, 'events', EVENT_ROW_COLUMNS, eventRows.slice(i, i + CHUNK_SIZE));
+    await this.queueMail(trx, ctx, tenant, survivors);
     return { lost, resources };
   }
+}
+
+/** Duplicates within the batch, reported against the later item. */
+function withinBatch(candidates: Candidate[], fail: (i: number, e: AppError) => void): Candidate[] {
+  const seenValues = new Set<string>();
+  const seenAttributes = new Set<string>();
+  const seenExternalIds = new Set<string>();
+  return candidates.filter((c) => {
+    // Identifiers claimed in the user's own scope block nobody and are blocked by nobody.
+    const claims = c.tenantWide ? c.claims : [];
+    const lost = new Set(claims.map((x) => x.value).filter((v) => seenValues.has(v)));
+    const lostAttributes = c.attributeClaims.filter((a) => seenAttributes.has(claimKey(a)));
+    const externalId = c.profile.externalId;
+    const conflict = conflictError(c.claims, lost, lostAttributes, externalId !== null && seenExternalIds.has(externalId));
+    if (conflict) return (fail(c.index, conflict), false);
+    claims.forEach((x) => seenValues.add(x.value));
+    c.attributeClaims.forEach((a) => seenAttributes.add(claimKey(a)));
+    if (externalId !== null) seenExternalIds.add(externalId);
+    return true;
+  });
+}
+
+/** The claims a chunk's users make: identifiers (in the tenant's scope or their own), externalIds, unique attribute values. */
+function claimsOf(items: Array<{ candidate: Candidate; row: { id: string } }>) {
+  return {
+    identifiers: items.flatMap((i) =>
+      i.candidate.claims.map((c) => ({ userId: i.row.id, value: c.value, scope: i.candidate.tenantWide ? TENANT_SCOPE : i.row.id })),
+    ),
+    attributeClaims: items.flatMap((i) => i.candidate.attributeClaims.map((c) => ({ ...c, userId: i.row.id }))),
+    externalIds: items.flatMap((i) =>
+      i.candidate.profile.externalId === null ? [] : [{ userId: i.row.id, value: i.candidate.profile.externalId }],
+    ),
+  };
+}
+
+/** reserveSeq (src/db/sequences.ts) on SQLite, inside the creating transaction, without query building. */
+async function reserveSeqSqlite(trx: Executor, tenantId: string, count: number): Promise<number> {
+  const [row] = await insertRows<{ value: number }>(
+    trx,
+    'sqlite',
+    'sequences',
+    ['scope', 'name', 'value'],
+    [{ scope: tenantId, name: 'users', value: count }],
+    ' ON CONFLICT (scope, name) DO UPDATE SET value = sequences.value + excluded.value RETURNING value',
+  );
+  return Number(row?.value) - count + 1;
+}
+
+/** Positions 0 … count-1 in chunks of CHUNK_SIZE. */
+function chunksOf(count: number): number[][] {
+  const chunks: number[][] = [];
+  for (let i = 0; i < count; i += CHUNK_SIZE) chunks.push(Array.from({ length: Math.min(CHUNK_SIZE, count - i) }, (_, k) => i + k));
+  return chunks;
 }
 
 /**

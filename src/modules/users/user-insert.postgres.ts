@@ -1,0 +1,194 @@
+import { CompiledQuery } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import { preparedStatement } from '../../db/primary-locator.js';
+import type { NewEventRow } from '../events/event.service.js';
+import { userColumns } from './user.repository.js';
+import type { NewUserRow } from './user.table.js';
+
+/**
+ * The optimistic write of a chunk of new users on PostgreSQL: one statement, one round trip.
+ *
+ * Every table a create writes (users, identifier, externalId and attribute-value claims, roles, groups,
+ * the events and their per-resource counters) is one data-modifying CTE fed by `unnest` over one array
+ * parameter per column, so the SQL text is the same for every chunk whatever its size: it is parsed and
+ * planned once per connection (a named prepared statement) and no query is built per request.
+ *
+ * Unlike the careful path (user-create.ts, insertChunk), claims are plain inserts: a value another user
+ * holds, or one a concurrent transaction is claiming and then commits, fails the whole statement with a
+ * unique violation (23505) and nothing is written. The caller then takes the careful path, which sorts
+ * the losers out (409 each, the others created; or the whole atomic batch refused).
+ */
+
+/** The rows of one chunk, as the careful path would write them. */
+export interface ChunkWrites {
+  users: Array<NewUserRow & { id: string }>;
+  identifiers: Array<{ userId: string; value: string; scope: string }>;
+  externalIds: Array<{ userId: string; value: string }>;
+  attributeClaims: Array<{ userId: string; key: string; value: string }>;
+  roles: Array<{ userId: string; roleId: string }>;
+  groups: Array<{ userId: string; groupId: string }>;
+  events: NewEventRow[];
+  counters: Array<{ resourceType: string; resourceId: string; lastSequence: number }>;
+}
+
+const USER_COLUMN_TYPES: Partial<Record<(typeof userColumns)[number], string>> = {
+  seq: 'int8',
+  address: 'jsonb',
+  attributes: 'jsonb',
+  active: 'bool',
+  emailVerified: 'bool',
+  requirePasswordChange: 'bool',
+  createdAt: 'timestamptz',
+  updatedAt: 'timestamptz',
+  deletedAt: 'timestamptz',
+  version: 'int4',
+};
+const perUserColumns = userColumns.filter((c) => c !== 'tenantId');
+
+const EVENT_COLUMNS = [
+  ['id', 'text'],
+  ['type', 'text'],
+  ['occurredAt', 'timestamptz'],
+  ['actorType', 'text'],
+  ['actorId', 'text'],
+  ['requestId', 'text'],
+  ['resourceType', 'text'],
+  ['resourceId', 'text'],
+  ['data', 'jsonb'],
+  ['pendingFanout', 'bool'],
+  ['sequence', 'int4'],
+] as const;
+
+const snake = (column: string) => column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * Builds the statement's text once: `$1` is the tenant, `$2` the number of users, then one array
+ * parameter per column. `reserve`: the users' numbers are reserved by the statement itself (its `s`
+ * CTE raises the tenant's counter, as reserveSeq does) and the `seq` arrays hold offsets 0, 1, …;
+ * otherwise they hold the numbers reserved before, and `s.base` is 0.
+ */
+function buildText(reserve: boolean): string {
+  let n = 2;
+  const tables: string[] = [
+    reserve
+      ? `s AS (INSERT INTO sequences (scope, name, value) VALUES ($1::text, 'users', $2::int8) ` +
+        `ON CONFLICT (scope, name) DO UPDATE SET value = sequences.value + excluded.value RETURNING value - $2::int8 + 1 AS base)`
+      : `s AS (SELECT $2::int8 * 0 AS base)`,
+  ];
+  const names = (columns: ReadonlyArray<readonly [string, string]>) => columns.map(([c]) => `"${snake(c)}"`);
+  const arrays = (columns: ReadonlyArray<readonly [string, string]>) => columns.map(([, type]) => `$${++n}::${type}[]`).join(', ');
+  /** `select`: per column, its expression over `t` (the column itself by default). */
+  const add = (
+    alias: string,
+    table: string,
+    columns: ReadonlyArray<readonly [string, string]>,
+    {
+      select = {},
+      suffix = '',
+      extra = [],
+    }: { select?: Record<string, string>; suffix?: string; extra?: Array<readonly [string, string]> } = {},
+  ) => {
+    const values = columns.map(([c]) => select[c] ?? `t."${snake(c)}"`).join(', ');
+    tables.push(
+      `${alias} AS (INSERT INTO ${table} (tenant_id, ${names(columns).join(', ')}) ` +
+        `SELECT $1::text, ${values} FROM unnest(${arrays([...columns, ...extra])}) AS t(${names([...columns, ...extra]).join(', ')}), s${suffix})`,
+    );
+  };
+  add(
+    'u',
+    'users',
+    perUserColumns.map((c) => [c, USER_COLUMN_TYPES[c] ?? 'text'] as const),
+    { select: { seq: 's.base + t."seq"' } },
+  );
+  add('i', 'user_identifiers', [
+    ['userId', 'text'],
+    ['value', 'text'],
+    ['scope', 'text'],
+  ]);
+  add('x', 'user_external_ids', [
+    ['userId', 'text'],
+    ['value', 'text'],
+  ]);
+  add('a', 'user_attribute_claims', [
+    ['userId', 'text'],
+    ['key', 'text'],
+    ['value', 'text'],
+  ]);
+  add('r', 'user_roles', [
+    ['userId', 'text'],
+    ['roleId', 'text'],
+  ]);
+  // Group membership is idempotent everywhere (group.repository.ts, addMembers).
+  add(
+    'g',
+    'user_groups',
+    [
+      ['userId', 'text'],
+      ['groupId', 'text'],
+    ],
+    { suffix: ' ON CONFLICT DO NOTHING' },
+  );
+  add('c', 'resource_sequences', [
+    ['resourceType', 'text'],
+    ['resourceId', 'text'],
+    ['lastSequence', 'int4'],
+  ]);
+  // The payload is the user resource, whose `seq` is the user's number: set where the statement reserved it.
+  add('e', 'events', EVENT_COLUMNS, {
+    select: { data: `CASE WHEN t."user_seq" IS NULL THEN t."data" ELSE jsonb_set(t."data", '{seq}', to_jsonb(s.base + t."user_seq")) END` },
+    extra: [['userSeq', 'int8']],
+  });
+  return `WITH ${tables.join(',\n')}\nSELECT base FROM s`;
+}
+
+const INSERT_CHUNK = preparedStatement('roster_insert_users_v1', buildText(false));
+const INSERT_CHUNK_RESERVING = preparedStatement('roster_insert_users_reserving_v1', buildText(true));
+
+const column = <T, K extends keyof T>(rows: readonly T[], key: K): Array<T[K] | null> => rows.map((r) => r[key] ?? null);
+
+/**
+ * Writes the chunk in one statement. With `reserve`, the users' `seq` hold offsets 0, 1, … and the
+ * statement reserves the numbers itself, setting them in the users rows and their events' payloads
+ * (`eventUserSeq`: per event, its user's offset): only for a statement that is its own transaction,
+ * since the tenant's counter row stays locked until commit.
+ * @returns the number to add to each `seq` offset (0 without `reserve`).
+ * @throws the database's unique violation (23505) when a claim is lost.
+ */
+export async function insertChunkPostgres(
+  db: Executor,
+  tenantId: string,
+  w: ChunkWrites & { eventUserSeq: Array<number | null> },
+  reserve = false,
+): Promise<number> {
+  const parameters: unknown[] = [tenantId, w.users.length];
+  for (const c of perUserColumns) parameters.push(column(w.users, c));
+  parameters.push(column(w.identifiers, 'userId'), column(w.identifiers, 'value'), column(w.identifiers, 'scope'));
+  parameters.push(column(w.externalIds, 'userId'), column(w.externalIds, 'value'));
+  parameters.push(column(w.attributeClaims, 'userId'), column(w.attributeClaims, 'key'), column(w.attributeClaims, 'value'));
+  parameters.push(column(w.roles, 'userId'), column(w.roles, 'roleId'));
+  parameters.push(column(w.groups, 'userId'), column(w.groups, 'groupId'));
+  parameters.push(column(w.counters, 'resourceType'), column(w.counters, 'resourceId'), column(w.counters, 'lastSequence'));
+  for (const [c] of EVENT_COLUMNS) parameters.push(column(w.events, c));
+  parameters.push(w.eventUserSeq);
+  const { rows } = await db.executeQuery<{ base: number | string }>(
+    CompiledQuery.raw(reserve ? INSERT_CHUNK_RESERVING : INSERT_CHUNK, parameters),
+  );
+  return Number(rows[0]?.base ?? 0);
+}
+
+const RESERVE_SEQ = preparedStatement(
+  'roster_reserve_seq_v1',
+  'INSERT INTO sequences (scope, name, value) VALUES ($1, $2, $3) ' +
+    'ON CONFLICT (scope, name) DO UPDATE SET value = sequences.value + excluded.value RETURNING value',
+);
+
+/** reserveSeq (src/db/sequences.ts) as a prepared statement: the first of `count` consecutive numbers. */
+export async function reserveSeqPostgres(db: Executor, scope: string, name: string, count: number): Promise<number> {
+  const { rows } = await db.executeQuery<{ value: number | string }>(CompiledQuery.raw(RESERVE_SEQ, [scope, name, count]));
+  return Number(rows[0]?.value) - count + 1;
+}
+
+/** A unique violation: a claim the optimistic statement lost (then the careful path runs). */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
