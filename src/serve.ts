@@ -7,6 +7,10 @@ import { buildHttpServer } from './http/server.js';
 import { assertCanListen, portProblem } from './lib/port-check.js';
 import { StartupError } from './lib/startup-error.js';
 
+// The entry point reports these two apart; it takes them from here so that they are the bundle's classes.
+export { ConfigError } from './config/config.js';
+export { StartupError } from './lib/startup-error.js';
+
 type Log = Pick<pino.Logger, 'info' | 'warn' | 'error'>;
 
 /** Starts the background workers (imports, webhooks, mail) and the hourly purges. */

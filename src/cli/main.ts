@@ -6,6 +6,7 @@ import { exportPages, type UserPager } from './export-format.js';
 import { remoteBackend } from './remote-backend.js';
 import { CliUsageError, EXIT, EXIT_CODES_HELP, note, print, reportError, safeText, table } from './cli-output.js';
 import { setOwn } from '../lib/safe-input.js';
+import { keepYoungGenerationSmall } from '../lib/young-generation.js';
 import { checkProfileName, checkServerUrl, profilePath, readProfiles, resolveConnection, writeProfiles } from './cli-profiles.js';
 import { RemoteClient } from './remote-client.js';
 import { importSummary, remoteImport } from './remote-import.js';
@@ -53,11 +54,17 @@ async function withBackend<T>(tenant: string | undefined, fn: (backend: Backend)
 program
   .command('serve')
   .description('Run the HTTP server (same as npm start)')
-  .action(async () => (await local()).serve());
+  .action(async () => {
+    keepYoungGenerationSmall();
+    await (await local()).serve();
+  });
 program
   .command('worker')
   .description('Run only the background workers (imports, webhooks, mail); pair with ROSTER_RUN_WORKERS=false on servers')
-  .action(async () => (await local()).work());
+  .action(async () => {
+    keepYoungGenerationSmall();
+    await (await local()).work();
+  });
 
 program
   .command('migrate')
