@@ -3,6 +3,7 @@ import { sha256Hex } from '../../lib/secrets.js';
 import { linkTokenIn, startSmtpSink, type SmtpSink } from '../../testing/smtp-sink.js';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import { testDialects } from '../../testing/test-db.js';
+import { until } from '../../testing/until.js';
 
 const strip = (body: Record<string, unknown>) => {
   const { requestId: _requestId, ...rest } = body;
@@ -75,7 +76,10 @@ for (const dialect of testDialects) {
         const settingsOnly = await t.keyWithPermissions(tenantId, ['settings:manage']);
         const { email, setToken, verifyToken } = await invited(key);
         let listed = await listMail(settingsOnly);
-        for (let i = 0; i < 200 && listed.filter((m) => m.status === 'sent').length < 2; i++) listed = await listMail(settingsOnly);
+        await until(async () => {
+          listed = await listMail(settingsOnly);
+          return listed.filter((m) => m.to === email && m.status === 'sent').length >= 2;
+        }, 'both mails marked sent');
         const mine = listed.filter((m) => m.to === email);
         expect(mine.map((m) => m.status)).toEqual(['sent', 'sent']);
         for (const m of mine) {

@@ -28,14 +28,22 @@ interface Pending {
  * partial mode), its own request id in its events, and its own error.
  *
  * A lone request waits for nothing: it is written at the next turn of the event loop.
+ *
+ * Up to `maxInFlight` batches of one key run at once, so their stages overlap: while one batch's
+ * passwords hash on the thread pool (or its commit is on disk), the next is validated on the event
+ * loop. With one batch at a time the hash threads idled during each validation round and the event
+ * loop idled during each hashing round. Two batches of one key race like any two requests: the
+ * identifier claims decide.
  */
 export class CreateCoalescer {
   readonly #queues = new Map<string, Pending[]>();
-  readonly #busy = new Set<string>();
+  /** Flushes running or scheduled, per key. */
+  readonly #flushers = new Map<string, number>();
 
   constructor(
     private readonly run: RunBatch,
     private readonly maxBatch = 100,
+    private readonly maxInFlight = 2,
   ) {}
 
   /** `admission`: the password hashing this request was admitted for (none for background work). */
@@ -55,15 +63,18 @@ export class CreateCoalescer {
       const pending = { ctx, input, admission, resolve, reject };
       if (queue) queue.push(pending);
       else this.#queues.set(key, [pending]);
-      // Requests parsed in the same turn of the event loop join the first batch.
-      if (!this.#busy.has(key) && !queue) setImmediate(() => void this.flush(key, options));
+      // Requests parsed in the same turn of the event loop join the batch a new queue schedules; while
+      // every flusher of the key is busy they wait for the first one free.
+      const flushers = this.#flushers.get(key) ?? 0;
+      if (!queue && flushers < this.maxInFlight) {
+        this.#flushers.set(key, flushers + 1);
+        setImmediate(() => void this.flush(key, options));
+      }
     });
   }
 
-  /** Writes the key's queue batch after batch until it is empty; one flush per key at a time. */
+  /** Writes the key's queue batch after batch until it is empty (one of at most `maxInFlight` per key). */
   private async flush(key: string, options: CoalescedOptions): Promise<void> {
-    if (this.#busy.has(key)) return;
-    this.#busy.add(key);
     try {
       for (let queue = this.#queues.get(key); queue && queue.length > 0; queue = this.#queues.get(key)) {
         const batch = queue.splice(0, this.maxBatch);
@@ -83,7 +94,10 @@ export class CreateCoalescer {
         }
       }
     } finally {
-      this.#busy.delete(key);
+      // No await between the loop's last look at the queue and this: a request queued after it finds a free flusher.
+      const left = (this.#flushers.get(key) ?? 1) - 1;
+      if (left === 0) this.#flushers.delete(key);
+      else this.#flushers.set(key, left);
     }
   }
 }
