@@ -6,7 +6,7 @@ import { exportPages, type UserPager } from './export-format.js';
 import { remoteBackend } from './remote-backend.js';
 import { CliUsageError, EXIT, EXIT_CODES_HELP, note, print, reportError, safeText, table } from './cli-output.js';
 import { setOwn } from '../lib/safe-input.js';
-import { keepYoungGenerationSmall } from '../lib/young-generation.js';
+import { keepYoungGenerationSmall, limitOldGenerationGrowth } from '../lib/young-generation.js';
 import { checkProfileName, checkServerUrl, profilePath, readProfiles, resolveConnection, writeProfiles } from './cli-profiles.js';
 import { RemoteClient } from './remote-client.js';
 import { importSummary, remoteImport } from './remote-import.js';
@@ -455,6 +455,7 @@ program
         json?: boolean;
       },
     ) => {
+      limitOldGenerationGrowth();
       if (!fs.existsSync(file)) throw new CliUsageError(`no such file: ${file}`);
       if (!Number.isInteger(opts.showErrors) || opts.showErrors < 0 || opts.showErrors > 1000)
         throw new CliUsageError('--show-errors must be 0-1000');

@@ -13,13 +13,16 @@ import { WriterThread } from './sqlite-writer/writer-thread.js';
 const BUSY_TIMEOUT_MS = 5000;
 
 /**
- * How a file store writes: `thread` (the default) runs every write and transaction on a writer thread, so a
- * commit's fsync never blocks the event loop, while reads outside transactions run on the main thread;
- * `inline` keeps one connection on the main thread for everything. `:memory:` is always inline (an
- * in-memory database cannot be shared by two connections).
+ * How a file store writes: `inline` (the default) keeps one connection on the main thread for everything;
+ * `thread` runs every write and transaction on a writer thread, so a commit's fsync never blocks the event
+ * loop, while reads outside transactions run on a main-thread connection beside it. Measured on a quiet
+ * 2-core machine (BENCHMARKS.md), `thread` costs more CPU per create than the fsync it takes off the event
+ * loop (a message per statement, a second connection: single creates about -25 %, idle RSS +20 MiB), but
+ * keeps reads fast while a long import writes; hence a choice, not the default. `:memory:` is always
+ * inline (an in-memory database cannot be shared by two connections).
  */
 export function sqliteWriterMode(env: NodeJS.ProcessEnv = process.env): 'thread' | 'inline' {
-  const value = env.ROSTER_SQLITE_WRITER ?? 'thread';
+  const value = env.ROSTER_SQLITE_WRITER ?? 'inline';
   if (value !== 'thread' && value !== 'inline') throw new Error(`ROSTER_SQLITE_WRITER must be thread or inline, not ${value}`);
   return value;
 }

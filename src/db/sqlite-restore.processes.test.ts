@@ -51,7 +51,8 @@ describe('sqlite: roster restore beside running processes', { timeout: 300_000 }
     expect((await call()('POST', '/v1/tenants', { slug: 'restore-co' })).status).toBe(201);
     for (const name of ['ada', 'bob']) await create(`${name}@acme.com`);
     expect(cli('backup', backupFile).status).toBe(0);
-  });
+    // A server start and a CLI run: slow on a busy machine, so more than vitest's default hook time.
+  }, 180_000);
   afterAll(async () => {
     await procs?.stopAll();
     fs.rmSync(backupFile, { force: true });

@@ -11,7 +11,19 @@ import v8 from 'node:v8';
  * `NODE_OPTIONS=--max-semi-space-size=16`), which V8 then grows to as usual.
  */
 export function keepYoungGenerationSmall(): void {
-  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  if (flags.some((flag) => /^--(max|min)[-_]semi[-_]space[-_]size\b/.test(flag))) return;
+  limitOldGenerationGrowth();
+  if (nodeFlags().some((flag) => /^--(max|min)[-_]semi[-_]space[-_]size\b/.test(flag))) return;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+const nodeFlags = () => [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+
+/**
+ * An import keeps each 500-row batch alive across its awaits, so batches are promoted, and V8 lets the old
+ * generation grow to about 4x the live heap (~35 MiB) before a full collection: a 1M-row import peaked at
+ * 250-295 MiB. Growing by half instead keeps it near 200 MiB for a few % more GC (`--heap-growing-percent`
+ * given to node wins).
+ */
+export function limitOldGenerationGrowth(): void {
+  if (!nodeFlags().some((flag) => /^--heap[-_]growing[-_]percent\b/.test(flag))) v8.setFlagsFromString('--heap-growing-percent=50');
 }

@@ -7,7 +7,7 @@ import { csvRecordToInput, parseColumnMap } from './import-mapping.js';
 describe('CSV rows as create bodies', () => {
   it('should map, nest, split, read booleans and skip server-set columns, row after row with one map', () => {
     const map = parseColumnMap('E-mail=email,Team=attributes.team,Ignore=-');
-    const rows = [
+    const rows: Array<Record<string, string>> = [
       {
         'E-mail': 'a@x.io',
         Team: '42',
@@ -31,7 +31,7 @@ describe('CSV rows as create bodies', () => {
     });
     expect(out[1]).toEqual({ attributes: { team: 'blue' }, active: 'maybe' });
     expect(out[2]).toEqual({ email: '=cmd', attributes: { team: { a: 1 } }, phone: '+33612345678' });
-    expect(Object.getPrototypeOf(csvRecordToInput(rows[0] as Record<string, string>, map))).toBeNull();
+    expect(Object.getPrototypeOf(csvRecordToInput(rows[0]!, map))).toBeNull();
   });
 
   it('should carry createdAt only when asked, with the same map used both ways', () => {

@@ -22,7 +22,8 @@ for (const dialect of testDialects) {
         payload: lines.join('\n'),
       });
       expect(res.statusCode).toBe(202);
-      expect(res.json()).toMatchObject({ status: 'queued', totalRows: 1201, processed: 0 });
+      // The worker may already have taken the job when the 202 is written (a file-backed store answers asynchronously).
+      expect(res.json()).toMatchObject({ status: expect.stringMatching(/^(queued|running)$/), totalRows: 1201 });
       const job = await t.waitForImport(key, res.json().id);
       expect(job).toMatchObject({ status: 'completed', totalRows: 1201, processed: 1201, created: 1199, failed: 2 });
       const errors = (await t.request(key, { method: 'GET', url: `/v1/imports/${job.id}/errors` })).json();
