@@ -2,6 +2,7 @@ import { CompiledQuery } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { preparedStatement } from '../../db/primary-locator.js';
 import type { NewEventRow } from '../events/event.service.js';
+import { snake } from './user-insert.sql.js';
 import { userColumns } from './user.repository.js';
 import type { NewUserRow } from './user.table.js';
 
@@ -58,8 +59,6 @@ const EVENT_COLUMNS = [
   ['pendingFanout', 'bool'],
   ['sequence', 'int4'],
 ] as const;
-
-const snake = (column: string) => column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
  * Builds the statement's text once: `$1` is the tenant, `$2` the number of users, then one array

@@ -14,7 +14,8 @@ import type { Executor } from '../../db/database.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
-const snake = (column: string) => column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** A camelCase column's SQL name, as Kysely's CamelCasePlugin writes it (both insert paths build text without it). */
+export const snake = (column: string) => column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** Shapes kept: a chunk has at most 500 rows, a few tables and tails, so this stays small. */
 const MAX_SHAPES = 4000;
