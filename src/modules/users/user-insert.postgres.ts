@@ -186,8 +186,3 @@ export async function reserveSeqPostgres(db: Executor, scope: string, name: stri
   const { rows } = await db.executeQuery<{ value: number | string }>(CompiledQuery.raw(RESERVE_SEQ, [scope, name, count]));
   return Number(rows[0]?.value) - count + 1;
 }
-
-/** A unique violation: a claim the optimistic statement lost (then the careful path runs). */
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
-}
