@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver } from '../testing/http-receiver.js';
 import { testDialects } from '../testing/test-db.js';
 import { until } from '../testing/until.js';
-import { ADMIN_PASSWORD, hasChromium, openAdminBrowser, type AdminBrowser } from './testing/admin-browser.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, hasChromium, openAdminBrowser, type AdminBrowser } from './testing/admin-browser.js';
 
 /**
  * Settings in the admin page (issue 22): each settings object edited in place and checked through the
@@ -40,6 +40,63 @@ for (const dialect of testDialects) {
       await s.signIn();
     }, 30_000);
     afterAll(async () => s?.close());
+
+    it('should keep the page the admin moved to when the page left behind answers later', async () => {
+      // The users list answers only after Settings is shown (held in the browser, then sent on to the
+      // server): before each navigation had its own container, the late list replaced the Roles page.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const usersList = (url: URL) => url.pathname === '/v1/users';
+      await page.route(usersList, async (route) => {
+        await held;
+        await route.continue().catch(() => undefined); // unrouted meanwhile: the test has ended
+      });
+      try {
+        await page.goto(`${s.base}/admin#/users/new`);
+        await page.goto(`${s.base}/admin#/users`);
+        const late = page.waitForResponse((response) => usersList(new URL(response.url())));
+        late.catch(() => undefined); // awaited below; a failure before that must not surface as unhandled
+        await open('roles', 'Roles');
+        release();
+        const response = await late;
+        expect(response.status()).toBe(200);
+        await response.finished();
+        // The page has read the late answer and drawn whatever it draws by the next frame's tasks.
+        await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
+        expect(await page.locator('main h1').allTextContents()).toEqual(['Roles']);
+        expect(await page.title()).toBe('Roles · Roster');
+      } finally {
+        release();
+        await page.unroute(usersList);
+      }
+      // Leave the page where the next test expects it (opening the same hash again would not re-read it).
+      await page.goto(`${s.base}/admin#/users`);
+      await expect.poll(() => page.locator('main h1').textContent()).toBe('Users');
+    });
+
+    it('should draw the users list once after sign-in, asking the server once', async () => {
+      // Signing in used to route twice (a hashchange and the shell), so two lists raced for the page.
+      const context = await s.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        const other = await context.newPage();
+        const listRequests: string[] = [];
+        other.on('request', (request) => {
+          if (new URL(request.url()).pathname === '/v1/users') listRequests.push(request.url());
+        });
+        await other.goto(`${s.base}/admin`);
+        await other.getByLabel('Tenant').fill(s.slug);
+        await other.getByLabel('Email or username').fill(ADMIN_EMAIL);
+        await other.getByLabel('Password').fill(ADMIN_PASSWORD);
+        await other.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await expect.poll(() => other.locator('#user-count').count()).toBe(1);
+        await other.waitForLoadState('networkidle');
+        expect(listRequests).toHaveLength(1);
+        expect(await other.locator('main h1').allTextContents()).toEqual(['Users']);
+        expect(other.url()).toBe(`${s.base}/admin#/users`);
+      } finally {
+        await context.close();
+      }
+    });
 
     it("should edit a role's permissions, place a field error next to its field, and leave built-in roles locked", async () => {
       const role = await api('POST', '/v1/roles', { name: 'hr-manager', permissions: ['users:read'] });

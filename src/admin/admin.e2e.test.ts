@@ -63,6 +63,7 @@ for (const dialect of testDialects) {
       });
       browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      page.setDefaultTimeout(20_000); // below the test's timeout: a missing control fails naming its locator
       page.on('request', (request) => {
         const url = request.url();
         if (!url.startsWith(base) && !url.startsWith('data:') && !url.startsWith('blob:')) outside.push(url);

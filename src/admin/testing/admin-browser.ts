@@ -60,6 +60,8 @@ export async function openAdminBrowser(dialect: TestDialect, options: { env?: Re
 
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // Below the test's own timeout, so a control that never shows fails naming its locator, not as a bare timeout.
+  page.setDefaultTimeout(20_000);
   const outside: string[] = [];
   const cspViolations: string[] = [];
   page.on('request', (request) => {

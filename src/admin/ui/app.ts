@@ -41,7 +41,9 @@ function showSignIn(): void {
   document.title = 'Sign in · Roster';
   signInView(root, async (session) => {
     api.adopt(session);
-    if (!location.hash || location.hash === '#/') location.hash = '#/users';
+    // Set without a hashchange: showShell routes once. Assigning location.hash here would route a
+    // second time, and two users views would race for the page.
+    if (!location.hash || location.hash === '#/') history.replaceState(null, '', '#/users');
     await showShell();
   });
 }
@@ -111,6 +113,9 @@ async function showShell(): Promise<void> {
   else await route();
 }
 
+/** Counts navigations, so a view that answers after the admin moved on knows it is no longer shown. */
+let navigation = 0;
+
 async function route(): Promise<void> {
   const main = document.getElementById('main');
   if (!main) return;
@@ -119,22 +124,31 @@ async function route(): Promise<void> {
   for (const link of document.querySelectorAll('nav a'))
     link.toggleAttribute('aria-current', link.getAttribute('data-section') === match?.[2]);
   if (!match) {
+    navigation += 1;
     mount(main, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/users' }, 'Back to users')));
     return;
   }
   const [pattern, view] = match;
   const params = (pattern.exec(hash) ?? []).slice(1).map((p) => decodeURIComponent(p ?? ''));
-  mount(main, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
+  // Each navigation renders into its own container. A slower view of an earlier navigation (the users
+  // list still loading when the admin opened Settings) then finishes into a detached element instead
+  // of replacing the page now shown.
+  const current = ++navigation;
+  const container = h('div', { class: 'view' });
+  mount(main, container);
+  mount(container, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
   try {
-    await view(main, params);
+    await view(container, params);
   } catch (error) {
+    if (current !== navigation) return;
     if (error instanceof ApiError && error.problem.status === 401) {
       api.forget();
       return showSignIn();
     }
-    mount(main, h('h1', {}, 'Something went wrong'), notice(error instanceof Error ? error.message : String(error), 'error'));
+    mount(container, h('h1', {}, 'Something went wrong'), notice(error instanceof Error ? error.message : String(error), 'error'));
   }
-  const heading = main.querySelector('h1');
+  if (current !== navigation) return;
+  const heading = container.querySelector('h1');
   if (heading) document.title = `${heading.textContent ?? ''} · Roster`;
 }
 

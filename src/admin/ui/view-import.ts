@@ -157,6 +157,8 @@ export async function importView(main: HTMLElement): Promise<void> {
         counts.textContent = `${job.processed} of ${job.totalRows} rows · ${job.created} ${dryRun ? 'valid' : 'created'} · ${job.failed} failed`;
         if (job.status === 'completed' || job.status === 'failed') break;
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        // The admin went to another page: the job goes on on the server, this page stops asking.
+        if (!outcome.isConnected) return;
         job = await api.request<Job>('GET', `/v1/imports/${job.id}`);
       }
     } catch (error) {
