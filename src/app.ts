@@ -43,8 +43,10 @@ export interface Core {
   sessions: SessionService;
   idempotency: IdempotencyService;
   imports: ImportService;
-  /** Background import runner; `serve` starts it, the CLI does not. */
+  /** Background import runner; `serve` starts it (or an import thread running its own), the CLI does not. */
   importWorker: ImportWorker;
+  /** Where a queued import job is announced: this core's import worker, unless `serve` runs imports on a thread. */
+  announceImportsTo(wake: () => void): void;
   events: EventService;
   webhooks: WebhookService;
   /** Delivers webhooks; `serve` starts it. */
@@ -72,6 +74,10 @@ export interface CoreOptions {
   mailPollMs?: number;
   /** The process runs only workers (`roster worker`): they need not give way to an API. */
   dedicatedWorkers?: boolean;
+  /** Told of what happens here besides this core's own counters and workers (the import thread tells the server process). */
+  notify?: { usersCreated(count: number): void; mailQueued(): void };
+  /** Called after each import worker drain that found no runnable job. */
+  importIdle?: () => void;
 }
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -100,6 +106,8 @@ export async function createCore({
   webhookLookup,
   mailPollMs,
   dedicatedWorkers = false,
+  notify,
+  importIdle,
 }: CoreOptions): Promise<Core> {
   if (migrate) await migrateToLatest(database);
   const hasher = new PasswordHasher(config.argon2, config.hashQueueMax);
@@ -116,6 +124,7 @@ export async function createCore({
   const onUsersCreated = (n: number) => {
     metrics.usersCreated.inc(n);
     statistics?.rowsWritten(n);
+    notify?.usersCreated(n);
   };
   const mailWorker = new MailWorker(database.db, config.smtpUrl, logger ?? silentLogger, mailPollMs, mailSenders);
   const users = new UserService({
@@ -125,7 +134,10 @@ export async function createCore({
     tenants,
     onUsersCreated,
     publicUrl: config.publicUrl,
-    onMailQueued: () => mailWorker.wake(),
+    onMailQueued: () => {
+      mailWorker.wake();
+      notify?.mailQueued();
+    },
   });
   const webhookTargets: TargetPolicy = {
     allowPrivate: config.webhookAllowPrivate,
@@ -144,7 +156,15 @@ export async function createCore({
     },
     logger ?? silentLogger,
   );
-  const importWorker = new ImportWorker(database.db, users, logger ?? silentLogger, config.importStaleSeconds * 1000, importPollMs);
+  let wakeImports = () => importWorker.wake();
+  const importWorker = new ImportWorker(
+    database.db,
+    users,
+    logger ?? silentLogger,
+    config.importStaleSeconds * 1000,
+    importPollMs,
+    importIdle,
+  );
   const sessions = new SessionService({
     db: database.db,
     hasher,
@@ -167,11 +187,14 @@ export async function createCore({
     groups: new GroupService(database.db),
     attributes: new AttributeService(database.db),
     idempotency: new IdempotencyService(database.db),
-    imports: new ImportService(database.db, () => importWorker.wake(), {
+    imports: new ImportService(database.db, () => wakeImports(), {
       maxRecordBytes: config.importMaxRecordBytes,
       maxFieldBytes: config.importMaxFieldBytes,
     }),
     importWorker,
+    announceImportsTo: (wake) => {
+      wakeImports = wake;
+    },
     events: new EventService(database.db),
     webhooks: new WebhookService(database.db, () => webhookWorker.wake(), webhookTargets),
     webhookWorker,

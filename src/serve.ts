@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config/config.js';
 import { waitForDatabase } from './db/wait-for-database.js';
 import { startMetricsServer } from './http/metrics-server.js';
 import { buildHttpServer } from './http/server.js';
+import { ImportThread } from './jobs/import-thread.js';
 import { assertCanListen, portProblem } from './lib/port-check.js';
 import { StartupError } from './lib/startup-error.js';
 
@@ -13,9 +14,23 @@ export { StartupError } from './lib/startup-error.js';
 
 type Log = Pick<pino.Logger, 'info' | 'warn' | 'error'>;
 
-/** Starts the background workers (imports, webhooks, mail) and the hourly purges. */
-function startWorkers(core: Core, config: Config, log: Log): void {
-  core.importWorker.start(log);
+/**
+ * Starts the background workers (imports, webhooks, mail) and the hourly purges; returns what stops the
+ * import thread, when imports run on one (`serve` with ROSTER_IMPORT_THREAD, the default).
+ */
+function startWorkers(core: Core, config: Config, log: Log, options: { importThread: boolean }): () => Promise<void> {
+  let stopImports = async (): Promise<void> => undefined;
+  if (options.importThread) {
+    const thread = new ImportThread(
+      core.database.db,
+      { usersCreated: (count) => core.metrics.usersCreated.inc(count), mailQueued: () => core.mailWorker.wake() },
+      log,
+      config.importStaleSeconds * 1000,
+    );
+    core.announceImportsTo(() => thread.announce());
+    thread.start(log);
+    stopImports = () => thread.stop();
+  } else core.importWorker.start(log);
   core.webhookWorker.start(log);
   core.mailWorker.start(log);
   const purge = setInterval(() => {
@@ -23,6 +38,7 @@ function startWorkers(core: Core, config: Config, log: Log): void {
     core.events.purgeOlderThan(config.eventRetentionDays).catch((error: unknown) => log.error({ err: error }, 'event purge failed'));
   }, 3_600_000);
   purge.unref();
+  return stopImports;
 }
 
 /** Runs `stop` once on SIGTERM/SIGINT, then exits. */
@@ -79,10 +95,11 @@ export async function serve(): Promise<void> {
     config.metrics.port === undefined
       ? undefined
       : await startMetricsServer(core.metrics, { ...config.metrics, port: config.metrics.port }, config.host);
-  if (config.runWorkers) startWorkers(core, config, app.log);
+  const stopImportThread = config.runWorkers ? startWorkers(core, config, app.log, { importThread: config.importThread }) : undefined;
   onSignals(app.log, async () => {
     await metricsServer?.close();
     await app.close();
+    await stopImportThread?.();
     await core.close();
   });
   app.log.info(
@@ -100,7 +117,8 @@ export async function work(): Promise<void> {
   const log = pino({ level: config.logLevel });
   await preflight(config, log, { listens: false });
   const core = await createCore({ config, logger: log, dedicatedWorkers: true });
-  startWorkers(core, config, log);
+  // A worker process serves no requests: its imports need no thread of their own.
+  startWorkers(core, config, log, { importThread: false });
   // The workers' timers do not hold the process open (they must not keep a stopped server alive); this does.
   const keepAlive = setInterval(() => undefined, 60_000);
   onSignals(log, async () => {

@@ -48,6 +48,8 @@ export interface Config {
   eventRetentionDays: number;
   /** Whether `serve` runs the background workers itself (false when `roster worker` runs them). */
   runWorkers: boolean;
+  /** Whether `serve` runs import jobs on a worker thread of its own (started while jobs are runnable), off the event loop that answers requests. */
+  importThread: boolean;
   /** SMTP server for outgoing mail; without it mail is stored and readable through GET /v1/mail. */
   smtpUrl: string | undefined;
   /** Base of the links in mails; by default the address the server listens on (HOST, PORT). */
@@ -301,6 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: (readString(env, 'ROSTER_PUBLIC_URL') ?? listenUrl(env)).replace(/\/+$/, ''),
     dbConnectTimeoutSeconds: readInt(env, 'ROSTER_DB_CONNECT_TIMEOUT', 30, 0, 3600),
     runWorkers: readBool(env, 'ROSTER_RUN_WORKERS', true),
+    importThread: readBool(env, 'ROSTER_IMPORT_THREAD', true),
     eventRetentionDays: readInt(env, 'ROSTER_EVENT_RETENTION_DAYS', 90, 1, 36_500),
     sessionTtlSeconds: readInt(env, 'ROSTER_SESSION_TTL_SECONDS', 43_200, 60, 31_536_000),
     authCacheMs: readInt(env, 'ROSTER_AUTH_CACHE_MS', 1000, 0, 60_000),

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, SqliteDialect, type Dialect as KyselyDialect } from 'kysely';
+import { CamelCasePlugin, CompiledQuery, Kysely, SqliteDialect, type Dialect as KyselyDialect, type Driver } from 'kysely';
 import type { DB } from './database.js';
 import type { Database } from './kysely.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
@@ -27,6 +27,22 @@ export function sqliteWriterMode(env: NodeJS.ProcessEnv = process.env): 'thread'
   return value;
 }
 
+/**
+ * Transactions take the write lock when they begin (BEGIN IMMEDIATE), waiting up to the busy timeout for
+ * another connection's (the import thread's, another process's). A deferred BEGIN would read first and
+ * fail at its first write with SQLITE_BUSY, without waiting, whenever another connection committed since
+ * its read began: with two writers, a create would fail at random instead of waiting its turn.
+ */
+class ImmediateTransactionsDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 /** The embedded store: one SQLite file (or `:memory:`) behind Kysely. */
 export function openSqlite(file: string, mode = sqliteWriterMode()): Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -39,7 +55,7 @@ export function openSqlite(file: string, mode = sqliteWriterMode()): Database {
   let dialect: KyselyDialect;
   let writer: WriterThread | undefined;
   if (file === ':memory:' || mode === 'inline') {
-    dialect = new SqliteDialect({ database: withStatementCache(sqlite) });
+    dialect = new ImmediateTransactionsDialect({ database: withStatementCache(sqlite) });
   } else {
     // This connection only reads: a write routed here by mistake fails loudly instead of bypassing the writer.
     sqlite.pragma('query_only = ON');

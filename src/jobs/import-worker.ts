@@ -55,6 +55,8 @@ export class ImportWorker extends BackgroundWorker {
     /** A running job not updated for this long belongs to a process that died: another may take it over. */
     private readonly staleMs = 30_000,
     pollMs = 2000,
+    /** Called after a drain that found no runnable job (the import thread leaves when idle). */
+    private readonly onIdle?: () => void,
   ) {
     super(log, pollMs, 'import worker');
   }
@@ -63,7 +65,7 @@ export class ImportWorker extends BackgroundWorker {
     for (;;) {
       if (this.stopping) return;
       const job = await imports.findNextRunnable(this.db, new Date(Date.now() - this.staleMs).toISOString());
-      if (!job) return;
+      if (!job) return this.onIdle?.();
       if (await imports.claimJob(this.db, job, nowIso())) await this.run(job);
     }
   }

@@ -47,7 +47,7 @@ parentPort.on('message', (message) => {
   }
   const id = message.id;
   try {
-    if (message.begin) prepare('begin').run();
+    if (message.begin) prepare('begin immediate').run();
     const statement = prepare(message.sql);
     if (statement.reader) {
       parentPort.postMessage({ id, rows: statement.all(message.parameters) });

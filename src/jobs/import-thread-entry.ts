@@ -1,0 +1,68 @@
+import { parentPort } from 'node:worker_threads';
+import pino from 'pino';
+import { createCore } from '../app.js';
+import { loadConfig } from '../config/config.js';
+import type { FromImportThread, ToImportThread } from './import-thread.js';
+
+/**
+ * The import thread (started by ImportThread in the server process): a core of its own over its own
+ * database connection, running only the import worker. It leaves by itself once no job has been
+ * runnable for `idleMs`, so a server that is not importing carries no second heap.
+ */
+if (!parentPort) throw new Error('import-thread-entry runs as a worker thread');
+const port = parentPort;
+const send = (message: FromImportThread) => port.postMessage(message);
+
+const config = loadConfig();
+const log = pino({ level: config.logLevel }).child({ thread: 'imports' });
+const core = await createCore({
+  config,
+  logger: log,
+  // The server process migrated before it started this thread.
+  migrate: false,
+  dedicatedWorkers: true,
+  importIdle: () => idle(),
+  notify: {
+    usersCreated: (count) => send({ type: 'users-created', count }),
+    mailQueued: () => send({ type: 'mail-queued' }),
+  },
+});
+
+/** Long enough that a run of small imports reuses one thread, short enough that an idle server soon carries none. */
+const IDLE_MS = 5000;
+let idleSince: number | undefined;
+let leaving: Promise<void> | undefined;
+
+/** Called after each drain that found no runnable job: the thread leaves after IDLE_MS of that. */
+function idle(): void {
+  idleSince ??= Date.now();
+  if (Date.now() - idleSince >= IDLE_MS) void leave('idle');
+}
+
+async function leave(reason: 'idle' | 'stop'): Promise<void> {
+  leaving ??= (async () => {
+    clearInterval(idleCheck);
+    log.info({ reason }, 'the import thread is leaving');
+    try {
+      await core.close();
+    } catch (error) {
+      log.error({ err: error }, 'the import thread did not close cleanly');
+    }
+    send({ type: 'closed' });
+    port.close();
+  })();
+  return leaving;
+}
+
+port.on('message', (message: ToImportThread) => {
+  if (message.type === 'wake') {
+    idleSince = undefined;
+    core.importWorker.wake();
+  } else if (message.type === 'stop') void leave('stop');
+});
+
+// The worker polls every few seconds; this makes sure an idle thread notices it has been idle long enough.
+const idleCheck = setInterval(() => core.importWorker.wake(), Math.max(250, Math.floor(IDLE_MS / 2)));
+core.importWorker.start(log);
+log.info('the import thread started');
+send({ type: 'started' });
