@@ -141,6 +141,48 @@ for (const store of processStores) {
     );
 
     it(
+      'should create and update every user sent to the API while an import writes beside it, and every row of the import',
+      { timeout: 600_000 },
+      async () => {
+        // Two writers on one store (the thread's connection and the server's): each waits its turn, none fails.
+        const opened = await store.open('roster-import-thread-');
+        stores.push(opened);
+        const server = await startServer(opened.env);
+        servers.push(server);
+        const api = client(server);
+        expect((await api('POST', '/v1/tenants', JSON.stringify({ slug: 'threads' }))).status).toBe(201);
+        const rows = 10_000;
+        const submitted = await api('POST', '/v1/imports', ndjson('imp', rows), 'application/x-ndjson');
+        expect(submitted.status).toBe(202);
+        const id = submitted.body.id as string;
+        await jobWhen(api, id, (j) => (j.processed as number) > 0, 'the import to make progress', 180_000);
+        const statuses: number[] = [];
+        const updates: number[] = [];
+        let sent = 0;
+        // Four clients create users one after another until the import has ended.
+        const clients = Array.from({ length: 4 }, async () => {
+          for (;;) {
+            const job = (await api('GET', `/v1/imports/${id}`)).body;
+            if (ended(job)) return;
+            const n = sent++;
+            const created = await api('POST', '/v1/users', JSON.stringify({ email: `api${n}@example.com`, roles: ['user'], groups: [] }));
+            statuses.push(created.status);
+            // An update reads the user before it writes, in one transaction.
+            const updated = await api('PATCH', `/v1/users/${created.body.id as string}`, JSON.stringify({ givenName: `Api ${n}` }));
+            updates.push(updated.status);
+          }
+        });
+        await Promise.all(clients);
+        const job = await jobWhen(api, id, ended, 'the import to end', 180_000);
+        expect([job.status, job.created, job.failed]).toEqual(['completed', rows, 0]);
+        expect(statuses.length).toBeGreaterThan(0);
+        expect(statuses.filter((status) => status !== 201)).toEqual([]);
+        expect(updates.filter((status) => status !== 200)).toEqual([]);
+        expect((await api('GET', '/v1/users?limit=1&count=true')).body.total).toBe(rows + statuses.length);
+      },
+    );
+
+    it(
       'should end on SIGTERM in the middle of a job with the job queued again, and finish it on the next start, each row once',
       { timeout: 900_000 },
       async () => {

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { isDatabaseUnavailable } from '../../db/errors.js';
 import { AppError } from '../../errors/app-error.js';
 import { toIso } from '../../lib/time.js';
 import { actorRef, type Principal } from '../context.js';
@@ -13,6 +14,8 @@ export interface IdempotencyClaim {
   tenantId: string;
   /** The stored key: the credential and the client's Idempotency-Key. */
   key: string;
+  /** When this request claimed it: what it finishes or releases is its own claim, never a later one's. */
+  createdAt: string;
 }
 
 export type IdempotencyDecision =
@@ -71,26 +74,10 @@ export class IdempotencyService {
    *   PERMISSION_DENIED (the credential lost a permission since).
    */
   async begin(tenantId: string, principal: Principal, clientKey: string, requestHash: string): Promise<IdempotencyDecision> {
-    const claim = { tenantId, key: `${actorRef(principal)} ${clientKey}` };
     const now = Date.now();
+    const claim: IdempotencyClaim = { tenantId, key: `${actorRef(principal)} ${clientKey}`, createdAt: new Date(now).toISOString() };
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const inserted = await this.db
-        .insertInto('idempotencyKeys')
-        .values({
-          ...claim,
-          requestHash,
-          state: 'running',
-          statusCode: null,
-          responseBody: null,
-          contentType: null,
-          permissions: JSON.stringify([...principal.permissions].sort()),
-          omittedFields: null,
-          createdAt: new Date(now).toISOString(),
-          expiresAt: new Date(now + TTL_MS).toISOString(),
-        })
-        .onConflict((oc) => oc.columns(['tenantId', 'key']).doNothing())
-        .returning('key')
-        .executeTakeFirst();
+      const inserted = await this.#claim(claim, principal, requestHash, now);
       if (inserted) return { kind: 'execute', claim };
 
       const row = await this.db
@@ -135,6 +122,39 @@ export class IdempotencyService {
   }
 
   /**
+   * Inserts the claim; false when the key is already claimed. When the database became unavailable during
+   * the insert (a failover), the claim may have been stored even so (committed, then the connection lost
+   * before the answer): it is released once the database is back, or a retry would find it `running` until
+   * STALE_RUNNING_MS.
+   */
+  async #claim(claim: IdempotencyClaim, principal: Principal, requestHash: string, now: number): Promise<boolean> {
+    try {
+      const inserted = await this.db
+        .insertInto('idempotencyKeys')
+        .values({
+          tenantId: claim.tenantId,
+          key: claim.key,
+          requestHash,
+          state: 'running',
+          statusCode: null,
+          responseBody: null,
+          contentType: null,
+          permissions: JSON.stringify([...principal.permissions].sort()),
+          omittedFields: null,
+          createdAt: claim.createdAt,
+          expiresAt: new Date(now + TTL_MS).toISOString(),
+        })
+        .onConflict((oc) => oc.columns(['tenantId', 'key']).doNothing())
+        .returning('key')
+        .executeTakeFirst();
+      return inserted !== undefined;
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) this.finishLater(claim, 503, '', 'application/problem+json');
+      throw error;
+    }
+  }
+
+  /**
    * Records the response of a request that executed, without its one-time secrets. 5xx answers, and
    * 401/403 (caused by the credential, not the request), are forgotten so a retry runs again.
    */
@@ -144,6 +164,7 @@ export class IdempotencyService {
         .deleteFrom('idempotencyKeys')
         .where('tenantId', '=', claim.tenantId)
         .where('key', '=', claim.key)
+        .where('createdAt', '=', claim.createdAt)
         .where('state', '=', 'running')
         .execute();
       return;
@@ -160,6 +181,7 @@ export class IdempotencyService {
       })
       .where('tenantId', '=', claim.tenantId)
       .where('key', '=', claim.key)
+      .where('createdAt', '=', claim.createdAt)
       .execute();
   }
 
