@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CamelCasePlugin, CompiledQuery, Kysely, SqliteDialect, type Dialect as KyselyDialect, type Driver } from 'kysely';
+import {
+  CamelCasePlugin,
+  CompiledQuery,
+  Kysely,
+  SqliteDialect,
+  type DatabaseConnection,
+  type Dialect as KyselyDialect,
+  type Driver,
+} from 'kysely';
 import type { DB } from './database.js';
 import type { Database } from './kysely.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
@@ -28,10 +36,16 @@ export function sqliteWriterMode(env: NodeJS.ProcessEnv = process.env): 'thread'
 }
 
 /**
- * Transactions take the write lock when they begin (BEGIN IMMEDIATE), waiting up to the busy timeout for
- * another connection's (the import thread's, another process's). A deferred BEGIN would read first and
+ * Transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred BEGIN would read first and
  * fail at its first write with SQLITE_BUSY, without waiting, whenever another connection committed since
- * its read began: with two writers, a create would fail at random instead of waiting its turn.
+ * its read began: with two writers (the import thread's connection and the server's, or another process),
+ * a create would fail at random instead of waiting its turn.
+ *
+ * Waiting for a lock never blocks the event loop: better-sqlite3's busy timeout would sleep inside the
+ * call, holding every request of the process for as long as the import thread's chunk keeps the lock
+ * (seconds, measured: reads during an import had a 3 s maximum). The connection's busy timeout is 0 and a
+ * statement refused with SQLITE_BUSY (which has had no effect) is retried after a timer, 1 ms doubling to
+ * 16 ms, for up to BUSY_TIMEOUT_MS.
  */
 class ImmediateTransactionsDialect extends SqliteDialect {
   override createDriver(): Driver {
@@ -41,6 +55,29 @@ class ImmediateTransactionsDialect extends SqliteDialect {
     };
     return driver;
   }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+}
+
+/** Runs a statement, retrying it after a timer while another connection holds the lock it needs. */
+export async function whenUnlocked<T>(run: () => Promise<T>, timeoutMs = BUSY_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 16)) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+}
+
+function retryWhenBusy(connection: DatabaseConnection): void {
+  const execute = connection.executeQuery.bind(connection);
+  connection.executeQuery = (query) => whenUnlocked(() => execute(query));
 }
 
 /** The embedded store: one SQLite file (or `:memory:`) behind Kysely. */
@@ -55,7 +92,9 @@ export function openSqlite(file: string, mode = sqliteWriterMode()): Database {
   let dialect: KyselyDialect;
   let writer: WriterThread | undefined;
   if (file === ':memory:' || mode === 'inline') {
-    dialect = new ImmediateTransactionsDialect({ database: withStatementCache(sqlite) });
+    // Lock waits are timers on this connection (ImmediateTransactionsDialect), never a sleep inside a call.
+    sqlite.pragma('busy_timeout = 0');
+    dialect = new ImmediateTransactionsDialect({ database: withStatementCache(sqlite), onCreateConnection: async (c) => retryWhenBusy(c) });
   } else {
     // This connection only reads: a write routed here by mistake fails loudly instead of bypassing the writer.
     sqlite.pragma('query_only = ON');
