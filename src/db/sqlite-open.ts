@@ -63,7 +63,7 @@ function isBusy(error: unknown): boolean {
 }
 
 /** Runs a statement, retrying it after a timer while another connection holds the lock it needs. */
-export async function whenUnlocked<T>(run: () => Promise<T>, timeoutMs = BUSY_TIMEOUT_MS): Promise<T> {
+async function whenUnlocked<T>(run: () => Promise<T>, timeoutMs = BUSY_TIMEOUT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 16)) {
     try {

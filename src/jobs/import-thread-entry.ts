@@ -7,7 +7,8 @@ import type { FromImportThread, ToImportThread } from './import-thread.js';
 /**
  * The import thread (started by ImportThread in the server process): a core of its own over its own
  * database connection, running only the import worker. It leaves by itself once no job has been
- * runnable for `idleMs`, so a server that is not importing carries no second heap.
+ * runnable for IDLE_MS (the worker's own poll finds that out), so a server that is not importing carries
+ * no second heap. The server learns it left from the thread's exit.
  */
 if (!parentPort) throw new Error('import-thread-entry runs as a worker thread');
 const port = parentPort;
@@ -41,14 +42,12 @@ function idle(): void {
 
 async function leave(reason: 'idle' | 'stop'): Promise<void> {
   leaving ??= (async () => {
-    clearInterval(idleCheck);
     log.info({ reason }, 'the import thread is leaving');
     try {
       await core.close();
     } catch (error) {
       log.error({ err: error }, 'the import thread did not close cleanly');
     }
-    send({ type: 'closed' });
     port.close();
   })();
   return leaving;
@@ -61,8 +60,5 @@ port.on('message', (message: ToImportThread) => {
   } else if (message.type === 'stop') void leave('stop');
 });
 
-// The worker polls every few seconds; this makes sure an idle thread notices it has been idle long enough.
-const idleCheck = setInterval(() => core.importWorker.wake(), Math.max(250, Math.floor(IDLE_MS / 2)));
 core.importWorker.start(log);
 log.info('the import thread started');
-send({ type: 'started' });

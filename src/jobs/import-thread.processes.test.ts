@@ -104,25 +104,38 @@ for (const store of processStores) {
       for (const s of stores) await s.drop();
     });
 
+    /** A fresh store with a server on it and the test's tenant; `restart` starts another server on the same store. */
+    const freshServer = async () => {
+      const opened = await store.open('roster-import-thread-');
+      stores.push(opened);
+      const start = async () => {
+        const server = await startServer(opened.env);
+        servers.push(server);
+        return { server, api: client(server) };
+      };
+      const first = await start();
+      expect((await first.api('POST', '/v1/tenants', JSON.stringify({ slug: 'threads' }))).status).toBe(201);
+      return { ...first, restart: start };
+    };
+    /** Uploads `rows` generated users as an import job; its id. */
+    const submitImport = async (api: Api, prefix: string, rows: number) => {
+      const submitted = await api('POST', '/v1/imports', ndjson(prefix, rows), 'application/x-ndjson');
+      expect(submitted.status).toBe(202);
+      return submitted.body.id as string;
+    };
+
     it(
       'should run each job on a thread that leaves when idle and comes back for the next, counting its users in /metrics',
       { timeout: 600_000 },
       async () => {
-        const opened = await store.open('roster-import-thread-');
-        stores.push(opened);
-        const server = await startServer(opened.env);
-        servers.push(server);
-        const api = client(server);
-        expect((await api('POST', '/v1/tenants', JSON.stringify({ slug: 'threads' }))).status).toBe(201);
+        const { server, api } = await freshServer();
 
         for (const [round, rows] of [
           ['a', 1200],
           ['b', 700],
         ] as const) {
           const leftBefore = logged(server, 'the import thread is leaving').length;
-          const submitted = await api('POST', '/v1/imports', ndjson(round, rows), 'application/x-ndjson');
-          expect(submitted.status).toBe(202);
-          const id = submitted.body.id as string;
+          const id = await submitImport(api, round, rows);
           const job = await jobWhen(api, id, ended, `import ${round} to end`, 180_000);
           expect([job.status, job.created, job.failed]).toEqual(['completed', rows, 0]);
           // It ran on the thread (its log lines carry thread: imports), which then leaves by itself.
@@ -145,16 +158,9 @@ for (const store of processStores) {
       { timeout: 600_000 },
       async () => {
         // Two writers on one store (the thread's connection and the server's): each waits its turn, none fails.
-        const opened = await store.open('roster-import-thread-');
-        stores.push(opened);
-        const server = await startServer(opened.env);
-        servers.push(server);
-        const api = client(server);
-        expect((await api('POST', '/v1/tenants', JSON.stringify({ slug: 'threads' }))).status).toBe(201);
+        const { api } = await freshServer();
         const rows = 10_000;
-        const submitted = await api('POST', '/v1/imports', ndjson('imp', rows), 'application/x-ndjson');
-        expect(submitted.status).toBe(202);
-        const id = submitted.body.id as string;
+        const id = await submitImport(api, 'imp', rows);
         await jobWhen(api, id, (j) => (j.processed as number) > 0, 'the import to make progress', 180_000);
         const statuses: number[] = [];
         const updates: number[] = [];
@@ -186,16 +192,9 @@ for (const store of processStores) {
       'should end on SIGTERM in the middle of a job with the job queued again, and finish it on the next start, each row once',
       { timeout: 900_000 },
       async () => {
-        const opened = await store.open('roster-import-thread-');
-        stores.push(opened);
-        let server = await startServer(opened.env);
-        servers.push(server);
-        let api = client(server);
-        expect((await api('POST', '/v1/tenants', JSON.stringify({ slug: 'threads' }))).status).toBe(201);
+        const { server, api, restart } = await freshServer();
         const rows = 20_000;
-        const submitted = await api('POST', '/v1/imports', ndjson('t', rows), 'application/x-ndjson');
-        expect(submitted.status).toBe(202);
-        const id = submitted.body.id as string;
+        const id = await submitImport(api, 't', rows);
         let job = await jobWhen(
           api,
           id,
@@ -209,12 +208,10 @@ for (const store of processStores) {
         expect(await exited(server.child)).toBe(0);
         expect(logged(server, 'the import thread is leaving').map((l) => l.reason)).toEqual(['stop']);
 
-        server = await startServer(opened.env);
-        servers.push(server);
-        api = client(server);
-        job = await jobWhen(api, id, ended, 'the import to finish after the restart', 300_000);
+        const again = await restart();
+        job = await jobWhen(again.api, id, ended, 'the import to finish after the restart', 300_000);
         expect([job.status, job.created, job.failed, job.processed]).toEqual(['completed', rows, 0, rows]);
-        expect((await api('GET', '/v1/users?limit=1&count=true')).body.total).toBe(rows);
+        expect((await again.api('GET', '/v1/users?limit=1&count=true')).body.total).toBe(rows);
       },
     );
   });

@@ -8,8 +8,7 @@ import { BackgroundWorker } from './background-worker.js';
 /** What the server process tells its import thread. */
 export type ToImportThread = { type: 'wake' } | { type: 'stop' };
 /** What the import thread tells the server process. */
-export type FromImportThread =
-  { type: 'started' } | { type: 'users-created'; count: number } | { type: 'mail-queued' } | { type: 'closed' };
+export type FromImportThread = { type: 'users-created'; count: number } | { type: 'mail-queued' };
 
 type Log = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 
