@@ -70,6 +70,13 @@ await build({
   external,
   banner: { js: banner },
   sourcemap: 'linked',
+  // V8 keeps a script's whole source in the heap, as two bytes per character once one character is not
+  // Latin-1 (a comment's "§" or "–" was enough): 13 MiB for the readable bundle. Without comments and
+  // indentation, in ASCII, it is 3.9 MiB (idle RSS -10 MiB). Names stay as written: stack traces read as
+  // before, and the linked source map gives the lines. Full minification measured no smaller RSS.
+  minifyWhitespace: true,
+  charset: 'ascii',
+  legalComments: 'linked',
   logLevel: 'warning',
   plugins: [ownLocation],
 });

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Db } from '../db/database.js';
 import { nowIso } from '../lib/time.js';
 import { discardLinkToken, drawLinkToken, fillLinks, hasLinkPlaceholder, settleLinkToken } from '../modules/mail/link-token.js';
@@ -19,7 +19,9 @@ const BATCH = 20;
  * longer allows is replaced by the operator's address under the tenant's display name.
  */
 export class MailWorker extends BackgroundWorker {
-  readonly #transport: Transporter | undefined;
+  readonly #smtpUrl: string | undefined;
+  // Loaded with the first mail to send: nodemailer is ~300 KiB of code an idle server without mail never runs.
+  #transport: Promise<Transporter> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -29,12 +31,17 @@ export class MailWorker extends BackgroundWorker {
     private readonly senders = new MailSenderPolicy(),
   ) {
     super(log, pollMs, 'mail worker');
-    this.#transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : undefined;
+    this.#smtpUrl = smtpUrl || undefined;
   }
 
   override async stop(): Promise<void> {
     await super.stop();
-    this.#transport?.close();
+    (await this.#transport)?.close();
+  }
+
+  #smtp(url: string): Promise<Transporter> {
+    this.#transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(url));
+    return this.#transport;
   }
 
   protected async drain(): Promise<void> {
@@ -48,7 +55,7 @@ export class MailWorker extends BackgroundWorker {
         .execute();
       if (pending.length === 0) return;
       for (const message of pending) {
-        if (!this.#transport) {
+        if (this.#smtpUrl === undefined) {
           await this.db
             .updateTable('mailMessages')
             .set({ status: 'stored' })
@@ -57,7 +64,7 @@ export class MailWorker extends BackgroundWorker {
             .execute();
           continue;
         }
-        if (!(await this.send(this.#transport, message))) return; // the server is likely down: try again on the next tick
+        if (!(await this.send(await this.#smtp(this.#smtpUrl), message))) return; // the server is likely down: try again on the next tick
       }
     }
   }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { describe, expect, it } from 'vitest';
-import { canonicalLocale, countryCode } from './locale.js';
+import { canonicalLocale, canonicalTimezone, countryCode } from './locale.js';
 import { memoized } from './memo.js';
 import { DEFAULT_PROHIBITED_NAME_CHARACTERS, isProhibitedPersonName } from './person-name.js';
 import { normalizePhone } from './phone.js';
@@ -124,6 +124,19 @@ describe('rule shortcuts answer as the full rules do', () => {
           expect(countryCode(sent), sent).toBe(expected);
         }
     for (const sent of ['FRA', '', 'F', '1A']) expect(countryCode(sent), sent).toBeUndefined();
+  });
+
+  it('should name time zones as ICU does, UTC included', () => {
+    for (const zone of ['UTC', 'utc', 'Etc/UTC', 'GMT', 'Europe/Paris', 'america/new_york', 'Mars/Olympus', ' UTC', 'UTC ']) {
+      let expected: string | undefined;
+      try {
+        expected = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+      } catch {
+        expected = undefined;
+      }
+      expect(canonicalTimezone(zone), zone).toBe(expected);
+      expect(canonicalTimezone(zone), zone).toBe(expected);
+    }
   });
 
   it('should keep at most its limit of answers, and remember undefined answers too', () => {
