@@ -6,6 +6,7 @@ import { startMetricsServer } from './http/metrics-server.js';
 import { buildHttpServer } from './http/server.js';
 import { ImportThread } from './jobs/import-thread.js';
 import { assertCanListen, portProblem } from './lib/port-check.js';
+import { growYoungGenerationUnderLoad } from './lib/young-generation.js';
 import { StartupError } from './lib/startup-error.js';
 
 // The entry point reports these two apart; it takes them from here so that they are the bundle's classes.
@@ -102,6 +103,7 @@ export async function serve(): Promise<void> {
     await stopImportThread?.();
     await core.close();
   });
+  growYoungGenerationUnderLoad();
   app.log.info(
     { database: core.database.dialect, workers: config.runWorkers, admin: `${config.publicUrl}/admin`, docs: `${config.publicUrl}/docs` },
     'Roster is ready',

