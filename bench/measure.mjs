@@ -166,7 +166,11 @@ export function sampleReads(roster, rate) {
           headers: { authorization: `Bearer ${roster.key}` },
         });
         await res.arrayBuffer();
-        if (res.ok) latencies.push(performance.now() - started);
+        const ms = performance.now() - started;
+        // BENCH_SLOW_READ_MS: print each read slower than this (when, which), to find what a maximum coincides with.
+        if (ms > Number(process.env.BENCH_SLOW_READ_MS ?? Infinity))
+          process.stderr.write(`[slow read] ${new Date().toISOString()} ${Math.round(ms)} ms ${SAMPLED_READS[i % SAMPLED_READS.length]}\n`);
+        if (res.ok) latencies.push(ms);
         else failed += 1;
       } catch {
         failed += 1;

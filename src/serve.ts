@@ -24,7 +24,12 @@ function startWorkers(core: Core, config: Config, log: Log, options: { importThr
   if (options.importThread) {
     const thread = new ImportThread(
       core.database.db,
-      { usersCreated: (count) => core.metrics.usersCreated.inc(count), mailQueued: () => core.mailWorker.wake() },
+      {
+        usersCreated: (count) => core.metrics.usersCreated.inc(count),
+        mailQueued: () => core.mailWorker.wake(),
+        // SQLite: the thread's connection, which writes the import's pages, checkpoints them on its thread.
+        running: (running) => core.database.leaveCheckpointsToOthers?.(running),
+      },
       log,
       config.importStaleSeconds * 1000,
     );

@@ -39,6 +39,11 @@ export interface Database {
   poolStats?: () => { total: number; idle: number; waiting: number };
   /** With a read replica: its state and lag, for /metrics and /readyz. */
   replicaStatus?: () => ReplicaStatus;
+  /**
+   * SQLite: while another connection writes most of the pages (the import thread), this one leaves WAL
+   * checkpoints to it (see sqlite-open.ts); `false` takes them back.
+   */
+  leaveCheckpointsToOthers?: (leave: boolean) => void;
 }
 
 // The PostgreSQL driver is loaded only when PostgreSQL is used: a SQLite deployment starts faster and smaller without it.

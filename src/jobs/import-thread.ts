@@ -15,6 +15,8 @@ type Log = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 export interface ImportThreadHooks {
   usersCreated(count: number): void;
   mailQueued(): void;
+  /** The thread started (true) or ended (false). */
+  running?(running: boolean): void;
 }
 
 /**
@@ -56,9 +58,11 @@ export class ImportThread extends BackgroundWorker {
   #spawn(): void {
     const thread = startThread();
     this.#thread = thread;
+    this.hooks.running?.(true);
     this.#closed = new Promise<void>((resolve) => {
       thread.once('exit', (code) => {
         this.#thread = undefined;
+        this.hooks.running?.(false);
         resolve();
         // A clean exit (idle) may have raced a job queued meanwhile: look again. A crash waits for the next poll.
         if (code === 0) this.wake();

@@ -61,7 +61,13 @@ export class ImportWorker extends BackgroundWorker {
     super(log, pollMs, 'import worker');
   }
 
+  #leftoversDropped = false;
+
   protected async drain(): Promise<void> {
+    if (!this.#leftoversDropped) {
+      await imports.dropFinishedJobsData(this.db);
+      this.#leftoversDropped = true;
+    }
     for (;;) {
       if (this.stopping) return;
       const job = await imports.findNextRunnable(this.db, new Date(Date.now() - this.staleMs).toISOString());
@@ -109,6 +115,7 @@ export class ImportWorker extends BackgroundWorker {
           ]);
       });
       this.log.info({ importId: job.id }, 'import completed');
+      await imports.dropJobData(this.db, job.tenantId, job.id);
     } catch (error) {
       if (error instanceof CredentialEnded) return this.stopForCredential(job, error.message);
       if (error instanceof Stopping) {
@@ -129,6 +136,7 @@ export class ImportWorker extends BackgroundWorker {
         'The import stopped on an internal error; see the server log',
         nowIso(),
       );
+      await imports.dropJobData(this.db, job.tenantId, job.id);
     }
   }
 
@@ -184,5 +192,6 @@ export class ImportWorker extends BackgroundWorker {
   private async stopForCredential(job: ImportJobRow, reason: string): Promise<void> {
     this.log.warn({ importId: job.id, tenantId: job.tenantId }, reason);
     await imports.finishJob(this.db, job.tenantId, job.id, 'failed', reason, nowIso());
+    await imports.dropJobData(this.db, job.tenantId, job.id);
   }
 }

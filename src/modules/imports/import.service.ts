@@ -155,6 +155,7 @@ export class ImportService {
         header ? `The header has problems: ${(error as Error).message}` : `The file could not be read: ${(error as Error).message}`,
         nowIso(),
       );
+      await imports.dropJobData(this.db, ctx.tenantId, id);
       // The answer names the failed job, whose `error` says the same.
       if (error instanceof AppError)
         throw new AppError(error.code, {

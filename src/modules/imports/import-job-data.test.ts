@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../lib/ids.js';
+import { nowIso } from '../../lib/time.js';
+import { createTestApp, type TestApp } from '../../testing/test-app.js';
+import { testDialects } from '../../testing/test-db.js';
+import { until } from '../../testing/until.js';
+import * as imports from './import.repository.js';
+import type { ImportJob } from './import.schemas.js';
+
+/**
+ * A job's stored rows and references are dropped once it ends, a page per statement (never one statement
+ * holding the write lock for a whole upload), and what a process that died half-way left behind is
+ * dropped when an import worker starts.
+ */
+for (const dialect of testDialects) {
+  describe.skipIf(!dialect.available)(`${dialect.name}: what an import stores, once it ends`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp(dialect);
+    });
+    afterAll(async () => t?.close());
+
+    const stored = async (table: 'importRows' | 'importJobRefs', jobId: string) =>
+      Number(
+        (
+          await t.core.database.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('jobId', '=', jobId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    it('should drop every stored row of a completed job, over several pages', { timeout: 600_000 }, async () => {
+      const { key } = await t.tenantWithKey();
+      const rows = 4_500; // more than two pages of 2,000
+      const body = ['email', ...Array.from({ length: rows }, (_, i) => `drop${i}@example.com`)].join('\n');
+      const res = await t.request(key, { method: 'POST', url: '/v1/imports', headers: { 'content-type': 'text/csv' }, payload: body });
+      expect(res.statusCode, res.body).toBe(202);
+      const { id } = res.json<ImportJob>();
+      const job = await t.waitForImport(key, id);
+      expect(job).toMatchObject({ status: 'completed', created: rows });
+      await until(async () => (await stored('importRows', id)) === 0, `the rows of ${id} to be dropped`, 60_000);
+    });
+
+    it("should drop, when a worker starts, the rows and references a finished job's process left behind", async () => {
+      const { tenantId } = await t.tenantWithKey();
+      const db = t.core.database.db;
+      const now = nowIso();
+      const finished = newId();
+      const running = newId();
+      for (const [id, status] of [
+        [finished, 'completed'],
+        [running, 'running'],
+      ] as const) {
+        await imports.insertJob(db, {
+          tenantId,
+          id,
+          status,
+          format: 'csv',
+          dryRun: false,
+          columnMap: '{}',
+          principal: '{}',
+          scope: null,
+          totalRows: 2_500,
+          processed: 0,
+          created: 0,
+          failed: 0,
+          headerErrors: null,
+          lastRow: 0,
+          error: null,
+          createdBy: 'test',
+          createdAt: now,
+          updatedAt: now,
+          finishedAt: status === 'completed' ? now : null,
+        });
+        await imports.insertRows(
+          db,
+          tenantId,
+          id,
+          Array.from({ length: 2_500 }, (_, i) => ({ row: i + 1, data: '{}' })),
+        );
+        await db
+          .insertInto('importJobRefs')
+          .values(Array.from({ length: 300 }, (_, i) => ({ tenantId, jobId: id, ref: `ref-${i}`, row: i + 1, outcome: 'created' })))
+          .execute();
+      }
+
+      await imports.dropFinishedJobsData(db);
+
+      expect(await stored('importRows', finished)).toBe(0);
+      expect(await stored('importJobRefs', finished)).toBe(0);
+      // A job still running keeps what it reads.
+      expect(await stored('importRows', running)).toBe(2_500);
+      expect(await stored('importJobRefs', running)).toBe(300);
+    });
+  });
+}
