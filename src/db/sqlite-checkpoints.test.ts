@@ -1,10 +1,8 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { sqlitePair } from '../testing/sqlite-pair.js';
 import type { Database } from './kysely.js';
-import { openSqlite } from './sqlite-open.js';
 
 /**
  * The server's connection leaves WAL checkpoints to the import thread's while the thread runs: a small
@@ -12,15 +10,7 @@ import { openSqlite } from './sqlite-open.js';
  * What is observable is the WAL: frames a checkpoint has not yet copied stay in it.
  */
 describe('sqlite: checkpoints left to another connection', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-checkpoints-'));
-  const file = path.join(dir, 'checkpoints.sqlite');
-  const server = openSqlite(file, 'inline');
-  const importer = openSqlite(file, 'inline');
-  afterAll(async () => {
-    await server.close();
-    await importer.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const { file, first: server, second: importer } = sqlitePair('checkpoints');
 
   /** About `pages` pages of 4 KiB, in commits of 100. */
   async function write(database: Database, pages: number): Promise<void> {

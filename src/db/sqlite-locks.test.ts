@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
-import { openSqlite } from './sqlite-open.js';
+import { describe, expect, it } from 'vitest';
+import { sqlitePair } from '../testing/sqlite-pair.js';
 
 /**
  * Two connections writing one SQLite file (the server's and its import thread's, or another process's):
@@ -12,15 +9,7 @@ import { openSqlite } from './sqlite-open.js';
  * block the thread: here, the first connection could then never finish, and the second would fail.
  */
 describe('sqlite: a write waiting for another connection', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-locks-'));
-  const file = path.join(dir, 'locks.sqlite');
-  const first = openSqlite(file, 'inline');
-  const second = openSqlite(file, 'inline');
-  afterAll(async () => {
-    await first.close();
-    await second.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const { first, second } = sqlitePair('locks');
 
   it('should wait on a timer while the lock is held, keep the event loop free, and write once the lock is released', async () => {
     await sql`create table t (n integer not null)`.execute(first.db);

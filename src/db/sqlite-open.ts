@@ -115,9 +115,10 @@ export function openSqlite(file: string, mode = sqliteWriterMode()): Database {
     close: () => db.destroy(),
     // A commit that finds the WAL past 1,000 pages checkpoints it, synchronously, whatever wrote those
     // pages: during an import, a small commit of the server's (a webhook's fan-out) could copy the import's
-    // pages into the database with the event loop held (reads during a 1,000,000-row import: max 1.8 s).
-    // The import's own connection still checkpoints after its chunks, on its thread. (With the writer
-    // thread, this connection never commits.)
+    // pages into the database with the event loop held. The import's own connection still checkpoints after
+    // its chunks, on its thread. (Measured alone, this did not move the reads' maximum during a 1,000,000-row
+    // import: that came from the finished job's delete, see dropJobData. With the writer thread, this
+    // connection never commits.)
     ...(writer
       ? {}
       : { leaveCheckpointsToOthers: (leave: boolean) => sqlite.pragma(`wal_autocheckpoint = ${leave ? 0 : DEFAULT_AUTOCHECKPOINT}`) }),

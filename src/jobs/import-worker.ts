@@ -128,15 +128,7 @@ export class ImportWorker extends BackgroundWorker {
         return;
       }
       this.log.error({ err: error, importId: job.id }, 'import failed');
-      await imports.finishJob(
-        this.db,
-        job.tenantId,
-        job.id,
-        'failed',
-        'The import stopped on an internal error; see the server log',
-        nowIso(),
-      );
-      await imports.dropJobData(this.db, job.tenantId, job.id);
+      await imports.failJob(this.db, job.tenantId, job.id, 'The import stopped on an internal error; see the server log');
     }
   }
 
@@ -191,7 +183,6 @@ export class ImportWorker extends BackgroundWorker {
 
   private async stopForCredential(job: ImportJobRow, reason: string): Promise<void> {
     this.log.warn({ importId: job.id, tenantId: job.tenantId }, reason);
-    await imports.finishJob(this.db, job.tenantId, job.id, 'failed', reason, nowIso());
-    await imports.dropJobData(this.db, job.tenantId, job.id);
+    await imports.failJob(this.db, job.tenantId, job.id, reason);
   }
 }

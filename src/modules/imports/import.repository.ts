@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
+import { nowIso } from '../../lib/time.js';
 import type { RowError } from './import-runner.js';
 import type { ImportJobTable } from './import.table.js';
 import type { Insertable, Selectable } from 'kysely';
@@ -223,6 +224,12 @@ export async function dropJobData(db: Executor, tenantId: string, jobId: string)
       if (Number(numDeletedRows) < DROP_PAGE) break;
     }
   }
+}
+
+/** Marks a job failed with `error`, then drops what it stored (dropJobData): every way a job fails outside a transaction. */
+export async function failJob(db: Executor, tenantId: string, id: string, error: string): Promise<void> {
+  await finishJob(db, tenantId, id, 'failed', error, nowIso());
+  await dropJobData(db, tenantId, id);
 }
 
 /** Drops what dropJobData left of finished jobs when its process died (run when an import worker starts). */

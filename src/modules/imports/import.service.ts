@@ -147,15 +147,12 @@ export class ImportService {
       await imports.insertRows(this.db, ctx.tenantId, id, pending);
     } catch (error) {
       const header = error instanceof AppError && error.code === 'IMPORT_HEADER_INVALID';
-      await imports.finishJob(
+      await imports.failJob(
         this.db,
         ctx.tenantId,
         id,
-        'failed',
         header ? `The header has problems: ${(error as Error).message}` : `The file could not be read: ${(error as Error).message}`,
-        nowIso(),
       );
-      await imports.dropJobData(this.db, ctx.tenantId, id);
       // The answer names the failed job, whose `error` says the same.
       if (error instanceof AppError)
         throw new AppError(error.code, {
