@@ -43,15 +43,21 @@ for (const dialect of testDialects) {
       await until(async () => (await stored('importRows', id)) === 0, `the rows of ${id} to be dropped`, 60_000);
     });
 
-    it("should drop, when a worker starts, the rows and references a finished job's process left behind", async () => {
+    it("should drop, when a worker starts, the rows and references a finished job's process left behind, and only those", async () => {
       const { tenantId } = await t.tenantWithKey();
       const db = t.core.database.db;
       const now = nowIso();
       const finished = newId();
+      const failed = newId();
       const running = newId();
-      for (const [id, status] of [
-        [finished, 'completed'],
-        [running, 'running'],
+      // An upload in progress is stored as a failed job without an end ('upload incomplete') until its last
+      // row is in: a worker starting meanwhile must not take it for a finished one.
+      const uploading = newId();
+      for (const [id, status, finishedAt, error] of [
+        [finished, 'completed', now, null],
+        [failed, 'failed', now, 'The file could not be read'],
+        [running, 'running', null, null],
+        [uploading, 'failed', null, 'upload incomplete'],
       ] as const) {
         await imports.insertJob(db, {
           tenantId,
@@ -68,11 +74,11 @@ for (const dialect of testDialects) {
           failed: 0,
           headerErrors: null,
           lastRow: 0,
-          error: null,
+          error,
           createdBy: 'test',
           createdAt: now,
           updatedAt: now,
-          finishedAt: status === 'completed' ? now : null,
+          finishedAt,
         });
         await imports.insertRows(
           db,
@@ -88,11 +94,15 @@ for (const dialect of testDialects) {
 
       await imports.dropFinishedJobsData(db);
 
-      expect(await stored('importRows', finished)).toBe(0);
-      expect(await stored('importJobRefs', finished)).toBe(0);
-      // A job still running keeps what it reads.
-      expect(await stored('importRows', running)).toBe(2_500);
-      expect(await stored('importJobRefs', running)).toBe(300);
+      for (const ended of [finished, failed]) {
+        expect(await stored('importRows', ended)).toBe(0);
+        expect(await stored('importJobRefs', ended)).toBe(0);
+      }
+      // A job still running keeps what it reads; an upload still going keeps what it stored so far.
+      for (const going of [running, uploading]) {
+        expect(await stored('importRows', going)).toBe(2_500);
+        expect(await stored('importJobRefs', going)).toBe(300);
+      }
     });
   });
 }

@@ -232,12 +232,17 @@ export async function failJob(db: Executor, tenantId: string, id: string, error:
   await dropJobData(db, tenantId, id);
 }
 
-/** Drops what dropJobData left of finished jobs when its process died (run when an import worker starts). */
+/**
+ * Drops what dropJobData left of finished jobs when its process died (run when an import worker starts).
+ * Finished means ended by finishJob (`finishedAt` set): an upload in progress is also stored as `failed`
+ * ('upload incomplete') until its last row is in, and its rows are the job's input.
+ */
 export async function dropFinishedJobsData(db: Executor): Promise<void> {
   const finished = await db
     .selectFrom('importJobs')
     .select(['tenantId', 'id'])
     .where('status', 'in', ['completed', 'failed'])
+    .where('finishedAt', 'is not', null)
     .where((eb) =>
       eb.or([
         eb.exists(
