@@ -82,7 +82,8 @@ export interface CoreOptions {
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export function databaseFromConfig(config: Config): Database {
+/** @param sqliteWriter how a SQLite file is written, over ROSTER_SQLITE_WRITER (the CLI's import takes the writer thread) */
+export function databaseFromConfig(config: Config, sqliteWriter?: 'thread' | 'inline'): Database {
   return openDatabase(
     config.databaseUrl
       ? {
@@ -91,7 +92,7 @@ export function databaseFromConfig(config: Config): Database {
           readUrl: config.databaseReadUrl,
           readMaxLagSeconds: config.readMaxLagSeconds,
         }
-      : { sqlitePath: `${config.dataDir}/roster.sqlite` },
+      : { sqlitePath: `${config.dataDir}/roster.sqlite`, ...(sqliteWriter ? { sqliteWriter } : {}) },
   );
 }
 

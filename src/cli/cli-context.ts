@@ -1,4 +1,4 @@
-import { createCore, type Core } from '../app.js';
+import { createCore, databaseFromConfig, type Core } from '../app.js';
 import { loadConfig } from '../config/config.js';
 import type { Principal, TenantContext } from '../modules/context.js';
 import { platformPermissions, PLATFORM_ADMIN_ROLE } from '../modules/roles/permissions.js';
@@ -12,8 +12,10 @@ export const cliPrincipal: Principal = {
   permissions: new Set(platformPermissions),
 };
 
-export async function withCore<T>(fn: (core: Core) => Promise<T>): Promise<T> {
-  const core = await createCore({ config: loadConfig() });
+/** @param options.sqliteWriter how a SQLite store is written, over ROSTER_SQLITE_WRITER (`roster import` takes the writer thread) */
+export async function withCore<T>(fn: (core: Core) => Promise<T>, options: { sqliteWriter?: 'thread' | 'inline' } = {}): Promise<T> {
+  const config = loadConfig();
+  const core = await createCore({ config, database: databaseFromConfig(config, options.sqliteWriter) });
   try {
     return await fn(core);
   } finally {

@@ -473,16 +473,21 @@ program
         throw new CliUsageError('--batch-size must be 1-1000');
       const tenant = opts.tenant;
       const { withCore, tenantContext, importFile } = await local();
-      await withCore(async (core) => {
-        const ctx = await tenantContext(core, tenant);
-        const totals = await importFile(core, ctx, file, { ...opts });
-        print(
-          !!opts.json,
-          totals,
-          `${opts.dryRun ? 'Checked' : 'Imported'} ${totals.processed} rows: ${totals.created} ${opts.dryRun ? 'valid' : 'created'}, ${totals.failed} failed`,
-        );
-        if (totals.failed > 0) process.exitCode = EXIT.partial;
-      });
+      await withCore(
+        async (core) => {
+          const ctx = await tenantContext(core, tenant);
+          const totals = await importFile(core, ctx, file, { ...opts });
+          print(
+            !!opts.json,
+            totals,
+            `${opts.dryRun ? 'Checked' : 'Imported'} ${totals.processed} rows: ${totals.created} ${opts.dryRun ? 'valid' : 'created'}, ${totals.failed} failed`,
+          );
+          if (totals.failed > 0) process.exitCode = EXIT.partial;
+        },
+        // A SQLite file is written by a thread of its own, which commits one batch while this one validates
+        // the next (runImport): one of the two cores each. ROSTER_SQLITE_WRITER=inline keeps one thread.
+        { sqliteWriter: process.env.ROSTER_SQLITE_WRITER ? undefined : 'thread' },
+      );
     },
   );
 

@@ -21,6 +21,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** SQLite file path, or `:memory:`. */
   sqlitePath?: string;
+  /** How a SQLite file is written (sqlite-open.ts, sqliteWriterMode): ROSTER_SQLITE_WRITER's choice when unset. */
+  sqliteWriter?: 'thread' | 'inline';
   /** Where PostgreSQL connection errors are reported (once per burst); JSON on stderr by default. */
   log?: DatabaseLog;
   /** PostgreSQL: a replica (or several hosts, libpq form) for list reads (DATABASE_READ_URL); see read-replica.ts. */
@@ -116,5 +118,5 @@ export function openDatabase(options: DatabaseOptions): Database {
       ...(replicaStatus ? { replicaStatus } : {}),
     };
   }
-  return openSqlite(options.sqlitePath ?? ':memory:');
+  return openSqlite(options.sqlitePath ?? ':memory:', options.sqliteWriter);
 }

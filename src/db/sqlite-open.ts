@@ -9,10 +9,12 @@ import {
   type DatabaseConnection,
   type Dialect as KyselyDialect,
   type Driver,
+  type QueryResult,
 } from 'kysely';
 import type { DB } from './database.js';
 import type { Database } from './kysely.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
+import { isStatementBatch, statementsOf, type BatchAnswerRow } from './statement-batch.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import { SplitSqliteDialect } from './sqlite-writer/split-dialect.js';
 import { WriterThread } from './sqlite-writer/writer-thread.js';
@@ -75,9 +77,17 @@ async function whenUnlocked<T>(run: () => Promise<T>, timeoutMs = BUSY_TIMEOUT_M
   }
 }
 
+/** Each statement retried while another connection holds the lock; a statement batch run one statement after the other. */
 function retryWhenBusy(connection: DatabaseConnection): void {
   const execute = connection.executeQuery.bind(connection);
-  connection.executeQuery = (query) => whenUnlocked(() => execute(query));
+  const one = <R>(query: CompiledQuery) => whenUnlocked(() => execute<R>(query));
+  connection.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+    if (!isStatementBatch(query)) return one<R>(query);
+    const rows: BatchAnswerRow[] = [];
+    for (const { sql, parameters } of statementsOf(query))
+      rows.push({ rows: (await one<Record<string, unknown>>(CompiledQuery.raw(sql, [...parameters]))).rows });
+    return { rows: rows as R[] };
+  };
 }
 
 /** SQLite's default: a commit that leaves the WAL past this many pages checkpoints it. */

@@ -28,8 +28,13 @@ async function openSqliteTest(): Promise<Database> {
     await migrateToLatest(database);
     return database;
   }
+  return openSqliteFile();
+}
+
+/** A migrated SQLite file in a fresh temporary folder, removed by `close`. */
+async function openSqliteFile(sqliteWriter?: 'thread' | 'inline'): Promise<Database> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-test-sqlite-'));
-  const database = openDatabase({ sqlitePath: path.join(dir, 'roster.sqlite') });
+  const database = openDatabase({ sqlitePath: path.join(dir, 'roster.sqlite'), ...(sqliteWriter ? { sqliteWriter } : {}) });
   await migrateToLatest(database);
   return {
     ...database,
@@ -67,4 +72,13 @@ export const testDialects: TestDialect[] = [
     open: openSqliteTest,
   },
   { name: 'postgres', available: Boolean(pgUrl), open: (options) => openPostgres(options?.poolSize ?? 10) },
+];
+
+/** SQLite on a file with its writes on the writer thread (`roster import`'s store, ROSTER_SQLITE_WRITER=thread). */
+export const sqliteWriterThread: TestDialect = { name: 'sqlite', available: true, open: () => openSqliteFile('thread') };
+
+/** Every store a create path runs on: testDialects, and SQLite with its writer thread, each with a label for describe. */
+export const testStores: Array<{ label: string; dialect: TestDialect }> = [
+  ...testDialects.map((dialect) => ({ label: dialect.name, dialect })),
+  { label: 'sqlite (writer thread)', dialect: sqliteWriterThread },
 ];

@@ -16,6 +16,7 @@ import {
   type QueryResult,
   type SqliteDatabase,
 } from 'kysely';
+import { isStatementBatch, statementsOf, type BatchAnswerRow } from '../statement-batch.js';
 import type { WriterResult, WriterThread } from './writer-thread.js';
 
 /** One holder at a time of the write connection: a transaction (BEGIN to COMMIT/ROLLBACK) or one write. */
@@ -46,6 +47,7 @@ function isRead(query: CompiledQuery, reader: SqliteDatabase): boolean {
 }
 
 function fromWriter<R>(result: WriterResult): QueryResult<R> {
+  if (result.results) return { rows: result.results.map((rows): BatchAnswerRow => ({ rows: rows as BatchAnswerRow['rows'] })) as R[] };
   if (result.rows) return { rows: result.rows as R[] };
   return {
     numAffectedRows: result.changes !== undefined ? BigInt(result.changes) : undefined,
@@ -82,10 +84,19 @@ class SplitConnection implements DatabaseConnection {
     if (this.release) {
       const begin = this.beginPending;
       this.beginPending = false;
-      const answer = this.writer.run(query.sql, query.parameters, begin, this.thread);
+      const answer = isStatementBatch(query)
+        ? this.writer.runBatch(statementsOf(query), begin, this.thread)
+        : this.writer.run(query.sql, query.parameters, begin, this.thread);
       // BEGIN ran even if the statement after it failed: the transaction lives on that thread from now on.
       if (begin) this.thread = (await answer.catch(() => ({ thread: undefined }))).thread;
       return fromWriter(await answer);
+    }
+    if (isStatementBatch(query)) {
+      // Outside a transaction a batch is its statements one by one, each a write or a read as it is.
+      const rows: BatchAnswerRow[] = [];
+      for (const { sql, parameters } of statementsOf(query))
+        rows.push({ rows: (await this.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, [...parameters]))).rows });
+      return { rows: rows as R[] };
     }
     if (isRead(query, this.reader)) return readOn(this.reader, query);
     const release = await this.mutex.lock();

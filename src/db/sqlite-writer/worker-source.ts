@@ -3,9 +3,10 @@
  * text works under tsx, vitest and the compiled build, with no second entry file to ship or transpile.
  *
  * Messages in: `{ id, sql, parameters, begin }` (`begin`: run BEGIN first, which saves a round trip per
- * transaction) or `{ close: true }`. Messages out: `{ ready: true }` once the store is open, then for each
- * statement `{ id, rows }` (a reader), `{ id, changes, lastInsertRowid }` (a writer) or
- * `{ id, error: { message, code } }`. Statements run in arrival order on one connection, so a transaction
+ * transaction), `{ id, batch: [{ sql, parameters }], begin }` (statements in order, one answer) or
+ * `{ close: true }`. Messages out: `{ ready: true }` once the store is open, then for each statement
+ * `{ id, rows }` (a reader), `{ id, changes, lastInsertRowid }` (a writer), for a batch `{ id, results }`
+ * (each statement's rows; the first that fails stops the batch) or `{ id, error: { message, code } }`. Statements run in arrival order on one connection, so a transaction
  * is the statements the main thread sends between its BEGIN and its COMMIT.
  */
 export const writerSource = String.raw`
@@ -48,6 +49,19 @@ parentPort.on('message', (message) => {
   const id = message.id;
   try {
     if (message.begin) prepare('begin immediate').run();
+    if (message.batch) {
+      const results = [];
+      for (const { sql, parameters } of message.batch) {
+        const statement = prepare(sql);
+        if (statement.reader) results.push(statement.all(parameters));
+        else {
+          statement.run(parameters);
+          results.push([]);
+        }
+      }
+      parentPort.postMessage({ id, results });
+      return;
+    }
     const statement = prepare(message.sql);
     if (statement.reader) {
       parentPort.postMessage({ id, rows: statement.all(message.parameters) });

@@ -8,6 +8,8 @@ const require = createRequire(import.meta.url);
 /** What a statement run by the writer answers. */
 export interface WriterResult {
   rows?: unknown[];
+  /** A statement batch's answer: each statement's rows (none for a write without RETURNING). */
+  results?: unknown[][];
   changes?: number;
   lastInsertRowid?: number | bigint;
   /** Which thread ran the statement. */
@@ -23,6 +25,7 @@ interface Reply {
   id: number;
   ready?: boolean;
   rows?: unknown[];
+  results?: unknown[][];
   changes?: number;
   lastInsertRowid?: number | bigint;
   error?: { message: string; code?: string };
@@ -120,7 +123,16 @@ export class WriterThread {
    * answer said) pins the statement to the thread that ran its transaction's BEGIN: if that thread ended,
    * the statement fails instead of running, outside any transaction, on a new one.
    */
-  async run(sql: string, parameters: readonly unknown[], begin = false, thread?: number): Promise<WriterResult> {
+  run(sql: string, parameters: readonly unknown[], begin = false, thread?: number): Promise<WriterResult> {
+    return this.#send({ sql, parameters, begin }, thread);
+  }
+
+  /** Runs statements in order in one message (statement-batch.ts), as `run` runs one; the first that fails stops the rest. */
+  runBatch(batch: ReadonlyArray<{ sql: string; parameters: readonly unknown[] }>, begin = false, thread?: number): Promise<WriterResult> {
+    return this.#send({ batch, begin }, thread);
+  }
+
+  async #send(message: object, thread: number | undefined): Promise<WriterResult> {
     if (thread === undefined) await this.start();
     const worker = this.#worker;
     if (!worker || (thread !== undefined && thread !== this.#generation)) throw new WriterUnavailableError('it ended');
@@ -128,7 +140,7 @@ export class WriterThread {
     const id = this.#nextId++;
     const answer = new Promise<WriterResult>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     if (this.#pending.size === 1) worker.ref();
-    worker.postMessage({ id, sql, parameters, begin });
+    worker.postMessage({ id, ...message });
     try {
       return { ...(await answer), thread: generation };
     } finally {

@@ -42,6 +42,8 @@ export interface RunImportOptions {
 }
 
 const VALUE_CHARS = 100;
+/** Records read between two breaks for the event loop (see readAndFlush). */
+const YIELD_EVERY_RECORDS = 50;
 /** Fields whose value is a secret: a row error never repeats it. */
 const SECRET_FIELDS = new Set(['password', 'passwordHash']);
 
@@ -128,9 +130,14 @@ export async function runImport(
   if (options.onChunk && options.batchSize > CHUNK_SIZE) throw new Error(`batchSize must be at most ${CHUNK_SIZE} with onChunk`);
   const progress: ImportProgress = { processed: 0, created: 0, failed: 0 };
   let batch: Array<{ row: number; item: CreateUserInput | AppError; input?: unknown }> = [];
+  // Two batches in flight: one is validated (on this thread) while the one before it writes (on SQLite's
+  // writer thread, or in PostgreSQL); each writes, and is reported, only after the one before it. A job's
+  // turn is one batch (its resume point is a batch's last row), so jobs never overlap.
+  let previous: Promise<void> = Promise.resolve();
+  let beforePrevious: Promise<void> = Promise.resolve();
 
-  const flush = async () => {
-    if (batch.length === 0) return;
+  const flush = async (writeAfter: Promise<void>) => {
+    if (batch.length === 0) return writeAfter;
     const current = batch;
     batch = [];
     const lastRow = current.at(-1)?.row ?? 0;
@@ -159,6 +166,7 @@ export async function runImport(
         returnUsers: false,
         // Imports are background work that waits its turn; the 503 admission is for request floods.
         background: true,
+        writeAfter,
         ...(options.dryRun ? { dryRun: true } : {}),
         ...(onChunk
           ? {
@@ -170,6 +178,7 @@ export async function runImport(
           : {}),
       },
     );
+    await writeAfter;
     const { delta, errors } = tally(outcomes);
     progress.processed += delta.processed;
     progress.created += delta.created;
@@ -178,22 +187,45 @@ export async function runImport(
     await yieldToEventLoop();
   };
 
-  for await (const record of records) {
-    if (options.resumeAfterRow !== undefined && record.row <= options.resumeAfterRow) continue;
-    if (record.readError !== undefined) {
-      batch.push({ row: record.row, item: new AppError(record.readErrorCode ?? 'VALIDATION_FAILED', { detail: record.readError }) });
-    } else {
-      // A caller who may carry creation dates over (users:import) gets an export's createdAt column kept.
-      const { input, error } = toCreateInput(
-        record.value,
-        options.format,
-        options.columnMap,
-        ctx.principal.permissions.has('users:import'),
-      );
-      batch.push({ row: record.row, item: error ?? (input as CreateUserInput), input });
-    }
-    if (batch.length >= options.batchSize) await flush();
+  try {
+    await readAndFlush();
+  } catch (error) {
+    // Nothing goes on writing after the caller hears of the failure.
+    await Promise.allSettled([beforePrevious, previous]);
+    throw error;
   }
-  await flush();
   return progress;
+
+  async function readAndFlush() {
+    let sinceYield = 0;
+    for await (const record of records) {
+      // A stream's piece holds hundreds of records, read without a macrotask break: the writer's answers to the
+      // batch in flight would wait for all of them.
+      if (++sinceYield >= YIELD_EVERY_RECORDS) {
+        sinceYield = 0;
+        await yieldToEventLoop();
+      }
+      if (options.resumeAfterRow !== undefined && record.row <= options.resumeAfterRow) continue;
+      if (record.readError !== undefined) {
+        batch.push({ row: record.row, item: new AppError(record.readErrorCode ?? 'VALIDATION_FAILED', { detail: record.readError }) });
+      } else {
+        // A caller who may carry creation dates over (users:import) gets an export's createdAt column kept.
+        const { input, error } = toCreateInput(
+          record.value,
+          options.format,
+          options.columnMap,
+          ctx.principal.permissions.has('users:import'),
+        );
+        batch.push({ row: record.row, item: error ?? (input as CreateUserInput), input });
+      }
+      if (batch.length >= options.batchSize) {
+        await beforePrevious;
+        beforePrevious = previous;
+        previous = flush(previous);
+        // Awaited by the next flush or at the end; a rejection surfaces there, never as unhandled.
+        previous.catch(() => undefined);
+      }
+    }
+    await flush(previous);
+  }
 }

@@ -1,5 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import type { Executor } from '../../db/database.js';
+import type { BatchStatement } from '../../db/statement-batch.js';
 
 /**
  * Multi-row INSERTs of the create path without query building: the SQL text depends only on the
@@ -34,6 +35,24 @@ function insertText(dialect: SqlDialect, table: string, columns: readonly string
   return text;
 }
 
+/** The statement inserting `rows` (objects keyed by the camelCase `columns`), for a batch (statement-batch.ts); none for no rows. */
+export function insertStatement(
+  dialect: SqlDialect,
+  table: string,
+  columns: readonly string[],
+  rows: ReadonlyArray<Record<string, unknown>>,
+  tail = '',
+): BatchStatement | undefined {
+  if (rows.length === 0) return undefined;
+  const parameters: unknown[] = [];
+  for (const row of rows)
+    for (const c of columns) {
+      const value = row[c] ?? null;
+      parameters.push(dialect === 'sqlite' && typeof value === 'boolean' ? (value ? 1 : 0) : value);
+    }
+  return { sql: insertText(dialect, table, columns, rows.length, tail), parameters };
+}
+
 /**
  * Inserts `rows` (objects keyed by the camelCase `columns`) in one statement.
  * @param tail SQL after the VALUES list, e.g. ` ON CONFLICT DO NOTHING RETURNING user_id, value`
@@ -47,13 +66,8 @@ export async function insertRows<R = unknown>(
   rows: ReadonlyArray<Record<string, unknown>>,
   tail = '',
 ): Promise<R[]> {
-  if (rows.length === 0) return [];
-  const parameters: unknown[] = [];
-  for (const row of rows)
-    for (const c of columns) {
-      const value = row[c] ?? null;
-      parameters.push(dialect === 'sqlite' && typeof value === 'boolean' ? (value ? 1 : 0) : value);
-    }
-  const result = await db.executeQuery<R>(CompiledQuery.raw(insertText(dialect, table, columns, rows.length, tail), parameters));
+  const statement = insertStatement(dialect, table, columns, rows, tail);
+  if (!statement) return [];
+  const result = await db.executeQuery<R>(CompiledQuery.raw(statement.sql, statement.parameters as unknown[]));
   return result.rows;
 }
