@@ -27,8 +27,9 @@ const BUSY_TIMEOUT_MS = 5000;
  * `thread` runs every write and transaction on a writer thread, so a commit's fsync never blocks the event
  * loop, while reads outside transactions run on a main-thread connection beside it. Measured on a quiet
  * 2-core machine (BENCHMARKS.md), `thread` costs more CPU per create than the fsync it takes off the event
- * loop (a message per statement, a second connection: single creates about -25 %, idle RSS +20 MiB), but
- * keeps reads fast while a long import writes; hence a choice, not the default. `:memory:` is always
+ * loop (messages to and from the thread, a second connection: single creates about a third fewer, idle RSS
+ * +20 MiB), but keeps reads fast while a long import writes, and lets `roster import` validate one batch while
+ * the thread commits another; hence a choice, not the server's default. `:memory:` is always
  * inline (an in-memory database cannot be shared by two connections).
  */
 export function sqliteWriterMode(env: NodeJS.ProcessEnv = process.env): 'thread' | 'inline' {
