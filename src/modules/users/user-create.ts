@@ -685,7 +685,12 @@ export class UserCreator {
       ),
     ];
     const claimed = [claims.identifiers.length, claims.attributeClaims.length, claims.externalIds.length];
+    // The savepoint of the transaction's chunk before, if left open: released first, so that this chunk's
+    // writes are not kept for a rollback to it.
+    const releasePrevious = chunkSavepoints.has(trx) ? [{ sql: 'RELEASE SAVEPOINT create_chunk', parameters: [] }] : [];
+    chunkSavepoints.delete(trx);
     const statements = [
+      ...releasePrevious,
       { sql: 'SAVEPOINT create_chunk', parameters: [] },
       insertStatement(
         dialect,
@@ -720,7 +725,8 @@ export class UserCreator {
       ]);
       return this.insertChunk(trx, ctx, tenant, options, items);
     }
-    // The savepoint is left open: the transaction's COMMIT releases it, a round trip fewer.
+    // The savepoint is left open, a round trip fewer: the transaction's COMMIT releases it, or its next chunk.
+    chunkSavepoints.add(trx);
     await this.queueMail(trx, ctx, tenant, items);
     return { lost: new Map(), resources };
   }
@@ -848,6 +854,9 @@ function claimsOf(items: Array<{ candidate: Candidate; row: { id: string } }>) {
     ),
   };
 }
+
+/** Transactions whose last chunk left its savepoint open (insertChunkBatched). */
+const chunkSavepoints = new WeakSet<Executor>();
 
 /** A user of a chunk: the candidate and the row written for it. */
 type ChunkItem = { candidate: Candidate; row: NewUserRow & { id: string } };

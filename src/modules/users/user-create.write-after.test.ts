@@ -87,6 +87,25 @@ for (const { label, dialect } of testStores) {
       expect(holder).toEqual([{ id: rivalId, givenName: 'Rival' }]);
     });
 
+    it('should decide such an item in the second chunk of a batch, keeping the first chunk and the rest of the second', async () => {
+      const ctx = await contextOf();
+      await baseline(ctx.tenantId);
+      const writeAfter: PromiseLike<void> = {
+        then: (resolve, reject) =>
+          t.core.users
+            .createUser(ctx, { email: 'many550@example.com' })
+            .then(() => undefined)
+            .then(resolve, reject),
+      };
+      const inputs = Array.from({ length: 600 }, (_, i) => ({ email: `many${i}@example.com` }));
+      const outcomes = await t.core.users.createUsers(ctx, inputs, { mode: 'partial', writeAfter, returnUsers: false });
+      expect(outcomes.filter((o) => o.status === 'created')).toHaveLength(599);
+      expect(outcomes[550]).toMatchObject({ status: 'failed', error: expect.objectContaining({ code: 'USER_EMAIL_TAKEN' }) });
+      expect(await count('users', ctx.tenantId)).toBe(600);
+      expect(await count('events', ctx.tenantId)).toBe(600);
+      expect(await count('userIdentifiers', ctx.tenantId)).toBe(600);
+    });
+
     it('should write nothing when what it waits for fails', async () => {
       const ctx = await contextOf();
       await baseline(ctx.tenantId);
