@@ -18,7 +18,8 @@ const counts = (job: ImportJob) => ({
 });
 
 for (const dialect of testDialects) {
-  describe.skipIf(!dialect.available)(`${dialect.name}: import modes (upsert, sync)`, () => {
+  // Each test waits for jobs: on a busy machine (CI beside other suites) one took over 30 s, vitest's default.
+  describe.skipIf(!dialect.available)(`${dialect.name}: import modes (upsert, sync)`, { timeout: 300_000 }, () => {
     let t: TestApp;
     beforeAll(async () => {
       t = await createTestApp(dialect);

@@ -73,6 +73,13 @@ for (const { label, dialect } of testStores) {
       const stored = await emails(ctx.tenantId);
       expect(stored).toHaveLength(447);
       expect(new Set(stored).size).toBe(447);
+      // User numbers (reserved ahead in blocks on SQLite) are unique and follow the rows' order.
+      const numbers = (await t.core.database.db.selectFrom('users').select(['email', 'seq']).where('tenantId', '=', ctx.tenantId).execute())
+        .map((u) => ({ row: Number(/^row(\d+)@/.exec(String(u.email).toLowerCase())?.[1]), seq: Number(u.seq) }))
+        .sort((a, b) => a.row - b.row)
+        .map((u) => u.seq);
+      const unordered = numbers.flatMap((seq, i) => (i > 0 && seq <= (numbers[i - 1] as number) ? [[i, numbers[i - 1], seq]] : []));
+      expect(unordered).toEqual([]);
     });
 
     it('should stop writing before it reports a failure of the file', async () => {

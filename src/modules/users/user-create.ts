@@ -16,6 +16,7 @@ import {
 import { actorRef, requirePermission, type TenantContext } from '../context.js';
 import { EVENT_ROW_COLUMNS, eventsOfNewResources } from '../events/event.service.js';
 import { insertRows, insertStatement } from './user-insert.sql.js';
+import { SeqBlocks, type SeqTurn } from './seq-blocks.js';
 import { executeBatch, type BatchStatement } from '../../db/statement-batch.js';
 import type { NewEvent } from '../events/event.catalog.js';
 import { isUniqueViolation } from '../../db/errors.js';
@@ -195,6 +196,8 @@ const claimKey = (c: AttributeClaim) => `${c.key}\u0000${c.value}`;
  * insert per chunk of 500, and passwords hashed concurrently on the thread pool.
  */
 export class UserCreator {
+  private readonly seqBlocks = new SeqBlocks();
+
   constructor(
     private readonly db: Db,
     private readonly hasher: PasswordHasher,
@@ -213,6 +216,23 @@ export class UserCreator {
     tenant: Tenant,
     items: Array<CreateUserInput | AppError>,
     options: CreateOptions,
+  ): Promise<ItemOutcome[]> {
+    // An import on SQLite numbers its users from blocks reserved ahead, in the order its batches came, whichever
+    // is validated first (SeqBlocks.turn).
+    const turn = this.seqInTransaction && options.writeAfter !== undefined ? this.seqBlocks.turn(ctx.tenantId) : undefined;
+    try {
+      return await this.createInTurn(ctx, tenant, items, options, turn);
+    } finally {
+      turn?.skip();
+    }
+  }
+
+  private async createInTurn(
+    ctx: TenantContext,
+    tenant: Tenant,
+    items: Array<CreateUserInput | AppError>,
+    options: CreateOptions,
+    turn: SeqTurn | undefined,
   ): Promise<ItemOutcome[]> {
     const { tenantId, principal } = ctx;
     const { settings } = tenant;
@@ -249,7 +269,8 @@ export class UserCreator {
       !candidates.some((c) => needsHash(c.input));
     let accepted = withinBatch(candidates, fail);
     if (!optimistic) accepted = await this.checkTaken(tenantId, accepted, fail);
-    await options.writeAfter;
+    // SQLite waits in insert(), once its chunks are built; nothing writes before either.
+    if (!this.seqInTransaction) await options.writeAfter;
 
     const settled = () => {
       const failed = outcomes.some((o) => o.error);
@@ -266,7 +287,7 @@ export class UserCreator {
       accepted = await this.checkTaken(tenantId, accepted, fail);
       if (settled()) return outcomes;
     }
-    await this.insert(ctx, tenant, accepted, outcomes, options, reservedSeq);
+    await this.insert(ctx, tenant, accepted, outcomes, options, reservedSeq, turn);
     return outcomes;
   }
 
@@ -555,6 +576,8 @@ export class UserCreator {
     options: CreateOptions,
     /** PostgreSQL: numbers an optimistic attempt reserved already (it rolled back, so they are unused). */
     reservedSeq?: number,
+    /** SQLite imports: this batch's turn to take numbers from the blocks reserved ahead. */
+    turn?: SeqTurn,
   ): Promise<void> {
     const { tenantId } = ctx;
     const { settings } = tenant;
@@ -576,26 +599,33 @@ export class UserCreator {
     } finally {
       own?.release();
     }
+    // An import on SQLite (writeAfter) numbers its users from a block reserved ahead (SeqBlocks), so that each
+    // chunk is built before the batch before it has written, and its transaction is the writer's work alone.
+    const numbered = turn !== undefined && accepted.length > 0;
     const firstSeq =
       reservedSeq ??
-      (accepted.length > 0 && !this.seqInTransaction ? await reserveSeqPostgres(this.db, tenantId, 'users', accepted.length) : 0);
+      (numbered
+        ? await turn.take(this.db, accepted.length)
+        : accepted.length > 0 && !this.seqInTransaction
+          ? await reserveSeqPostgres(this.db, tenantId, 'users', accepted.length)
+          : 0);
     const rows = this.userRows(ctx, accepted, firstSeq, hashes);
     const chunks = chunksOf(accepted.length);
     const failedEarly = outcomes.filter((o) => o.error);
-    const runChunk = async (trx: Executor, positions: number[], first: boolean) => {
-      if (first && this.seqInTransaction && rows.length > 0) {
+    const itemsOf = (positions: number[]): ChunkItem[] =>
+      positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } }));
+    const prepared = numbered ? chunks.map((positions) => this.prepareChunk(ctx, options, itemsOf(positions))) : undefined;
+    if (this.seqInTransaction) await options.writeAfter;
+    const runChunk = async (trx: Executor, positions: number[], first: boolean, index: number) => {
+      if (first && this.seqInTransaction && !numbered && rows.length > 0) {
         const start = await reserveSeqSqlite(trx, tenantId, rows.length);
         rows.forEach((row, i) => (row.seq = start + i));
       }
       // SQLite: the chunk in one batch (one message to the writer thread); PostgreSQL's careful path as it is.
-      const { lost, resources } = await (this.seqInTransaction ? this.insertChunkBatched : this.insertChunk).call(
-        this,
-        trx,
-        ctx,
-        tenant,
-        options,
-        positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } })),
-      );
+      const items = itemsOf(positions);
+      const { lost, resources } = this.seqInTransaction
+        ? await this.insertChunkBatched(trx, ctx, tenant, options, items, prepared?.[index])
+        : await this.insertChunk(trx, ctx, tenant, options, items);
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {
         const candidate = accepted[p] as Candidate;
@@ -617,11 +647,11 @@ export class UserCreator {
       // One transaction (one commit) for a request's batch; import jobs commit each chunk with its progress, so they resume there.
       if (options.mode === 'atomic' || !options.onChunk)
         await this.db.transaction().execute(async (trx) => {
-          for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0);
+          for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0, i);
         });
       else {
         for (const [i, chunk] of chunks.entries()) {
-          await this.db.transaction().execute((trx) => runChunk(trx, chunk, i === 0));
+          await this.db.transaction().execute((trx) => runChunk(trx, chunk, i === 0, i));
           await yieldToEventLoop();
         }
       }
@@ -641,20 +671,8 @@ export class UserCreator {
     }
   }
 
-  /**
-   * SQLite: writes a chunk as one statement batch (statement-batch.ts: one message to the writer thread)
-   * inside a savepoint, expecting every claim to be won, as the early uniqueness round found. When a
-   * claim was lost after all (a race, or an import's earlier batch written meanwhile: runImport), the
-   * savepoint is rolled back and insertChunk decides item by item.
-   */
-  private async insertChunkBatched(
-    trx: Executor,
-    ctx: TenantContext,
-    tenant: Tenant,
-    options: CreateOptions,
-    items: ChunkItem[],
-  ): Promise<ChunkWritten> {
-    if (items.length === 0) return { lost: new Map(), resources: new Map() };
+  /** What insertChunkBatched sends for a chunk whose users are numbered: built once, possibly before its transaction. */
+  private prepareChunk(ctx: TenantContext, options: CreateOptions, items: ChunkItem[]): PreparedChunk {
     const { tenantId } = ctx;
     const dialect = 'sqlite';
     const withTenant = <T extends object>(list: T[]) => list.map((x) => ({ tenantId, ...x }));
@@ -685,13 +703,7 @@ export class UserCreator {
       ),
     ];
     const claimed = [claims.identifiers.length, claims.attributeClaims.length, claims.externalIds.length];
-    // The savepoint of the transaction's chunk before, if left open: released first, so that this chunk's
-    // writes are not kept for a rollback to it.
-    const releasePrevious = chunkSavepoints.has(trx) ? [{ sql: 'RELEASE SAVEPOINT create_chunk', parameters: [] }] : [];
-    chunkSavepoints.delete(trx);
     const statements = [
-      ...releasePrevious,
-      { sql: 'SAVEPOINT create_chunk', parameters: [] },
       insertStatement(
         dialect,
         'users',
@@ -711,13 +723,38 @@ export class UserCreator {
         ),
       ),
     ].filter((x): x is BatchStatement => x !== undefined);
+    return {
+      statements,
+      claims: claimStatements.flatMap((statement, i) => (statement ? [{ statement, count: claimed[i] ?? 0 }] : [])),
+      resources,
+    };
+  }
+
+  /**
+   * SQLite: writes a chunk as one statement batch (statement-batch.ts: one message to the writer thread)
+   * inside a savepoint, expecting every claim to be won, as the early uniqueness round found. When a
+   * claim was lost after all (a race, or an import's earlier batch written meanwhile: runImport), the
+   * savepoint is rolled back and insertChunk decides item by item.
+   */
+  private async insertChunkBatched(
+    trx: Executor,
+    ctx: TenantContext,
+    tenant: Tenant,
+    options: CreateOptions,
+    items: ChunkItem[],
+    /** The chunk as prepareChunk built it ahead (numbered users); built here otherwise. */
+    ahead?: PreparedChunk,
+  ): Promise<ChunkWritten> {
+    if (items.length === 0) return { lost: new Map(), resources: new Map() };
+    const prepared = ahead ?? this.prepareChunk(ctx, options, items);
+    // The savepoint of the transaction's chunk before, if left open: released first, so that this chunk's
+    // writes are not kept for a rollback to it.
+    const releasePrevious = chunkSavepoints.has(trx) ? [{ sql: 'RELEASE SAVEPOINT create_chunk', parameters: [] }] : [];
+    chunkSavepoints.delete(trx);
+    const statements = [...releasePrevious, { sql: 'SAVEPOINT create_chunk', parameters: [] }, ...prepared.statements];
     const answers = await executeBatch(trx, statements);
     // Each claim statement answers the rows it inserted (RETURNING): as many as it was given means all were won.
-    const wonAll = claimStatements.every((statement) => {
-      if (!statement) return true;
-      const index = statements.indexOf(statement);
-      return (answers[index]?.length ?? 0) === claimed[claimStatements.indexOf(statement)];
-    });
+    const wonAll = prepared.claims.every(({ statement, count }) => answers[statements.indexOf(statement)]?.length === count);
     if (!wonAll) {
       await executeBatch(trx, [
         { sql: 'ROLLBACK TO SAVEPOINT create_chunk', parameters: [] },
@@ -728,7 +765,7 @@ export class UserCreator {
     // The savepoint is left open, a round trip fewer: the transaction's COMMIT releases it, or its next chunk.
     chunkSavepoints.add(trx);
     await this.queueMail(trx, ctx, tenant, items);
-    return { lost: new Map(), resources };
+    return { lost: new Map(), resources: prepared.resources };
   }
 
   /**
@@ -853,6 +890,13 @@ function claimsOf(items: Array<{ candidate: Candidate; row: { id: string } }>) {
       i.candidate.profile.externalId === null ? [] : [{ userId: i.row.id, value: i.candidate.profile.externalId }],
     ),
   };
+}
+
+/** A chunk's statements for insertChunkBatched: its claims (each with how many it claims) among them, and the resources written. */
+interface PreparedChunk {
+  statements: BatchStatement[];
+  claims: Array<{ statement: BatchStatement; count: number }>;
+  resources: Map<number, User>;
 }
 
 /** Transactions whose last chunk left its savepoint open (insertChunkBatched). */
