@@ -15,7 +15,7 @@ import {
 } from '../attributes/attribute.service.js';
 import { actorRef, requirePermission, type TenantContext } from '../context.js';
 import { EVENT_ROW_COLUMNS, eventsOfNewResources } from '../events/event.service.js';
-import { insertRows, insertStatement } from './user-insert.sql.js';
+import { insertRows, insertStatement, runStatement, type SqlDialect } from './user-insert.sql.js';
 import { SeqBlocks, type SeqTurn } from './seq-blocks.js';
 import { executeBatch, type BatchStatement } from '../../db/statement-batch.js';
 import type { NewEvent } from '../events/event.catalog.js';
@@ -673,61 +673,26 @@ export class UserCreator {
 
   /** What insertChunkBatched sends for a chunk whose users are numbered: built once, possibly before its transaction. */
   private prepareChunk(ctx: TenantContext, options: CreateOptions, items: ChunkItem[]): PreparedChunk {
-    const { tenantId } = ctx;
-    const dialect = 'sqlite';
-    const withTenant = <T extends object>(list: T[]) => list.map((x) => ({ tenantId, ...x }));
     const claims = claimsOf(items);
+    const claimed = claimStatements('sqlite', ctx.tenantId, claims);
     const { resources, roles, groups, events } = this.survivorWrites(ctx, options, items);
     const { rows: eventRows, counters } = eventsOfNewResources(ctx, events);
-    const claimStatements = [
-      insertStatement(
-        dialect,
-        'user_identifiers',
-        ['tenantId', 'userId', 'value', 'scope'],
-        withTenant(claims.identifiers),
-        CLAIM_TAILS.identifiers,
-      ),
-      insertStatement(
-        dialect,
-        'user_attribute_claims',
-        ['tenantId', 'userId', 'key', 'value'],
-        withTenant(claims.attributeClaims),
-        CLAIM_TAILS.attributes,
-      ),
-      insertStatement(
-        dialect,
-        'user_external_ids',
-        ['tenantId', 'userId', 'value'],
-        withTenant(claims.externalIds),
-        CLAIM_TAILS.externalIds,
-      ),
-    ];
-    const claimed = [claims.identifiers.length, claims.attributeClaims.length, claims.externalIds.length];
+    const claimList = [
+      { statement: claimed.identifiers, count: claims.identifiers.length },
+      { statement: claimed.attributes, count: claims.attributeClaims.length },
+      { statement: claimed.externalIds, count: claims.externalIds.length },
+    ].flatMap(({ statement, count }) => (statement ? [{ statement, count }] : []));
     const statements = [
       insertStatement(
-        dialect,
+        'sqlite',
         'users',
         users.userColumns,
         items.map((i) => i.row),
       ),
-      ...claimStatements,
-      insertStatement(dialect, 'user_roles', ['tenantId', 'userId', 'roleId'], withTenant(roles)),
-      insertStatement(dialect, 'user_groups', ['tenantId', 'userId', 'groupId'], withTenant(groups), ' ON CONFLICT DO NOTHING'),
-      insertStatement(dialect, 'resource_sequences', ['tenantId', 'resourceType', 'resourceId', 'lastSequence'], withTenant(counters)),
-      ...chunksOf(eventRows.length).map((positions) =>
-        insertStatement(
-          dialect,
-          'events',
-          EVENT_ROW_COLUMNS,
-          positions.map((p) => eventRows[p] as (typeof eventRows)[number]),
-        ),
-      ),
+      ...claimList.map((c) => c.statement),
+      ...survivorStatements('sqlite', ctx.tenantId, { roles, groups, counters, eventRows }),
     ].filter((x): x is BatchStatement => x !== undefined);
-    return {
-      statements,
-      claims: claimStatements.flatMap((statement, i) => (statement ? [{ statement, count: claimed[i] ?? 0 }] : [])),
-      resources,
-    };
+    return { statements, claims: claimList, resources };
   }
 
   /**
@@ -784,7 +749,7 @@ export class UserCreator {
     const { tenantId } = ctx;
     const claims = claimsOf(items);
     const dialect = this.seqInTransaction ? 'sqlite' : 'postgres';
-    const withTenant = <T extends object>(list: T[]) => list.map((x) => ({ tenantId, ...x }));
+    const claimed = claimStatements(dialect, tenantId, claims);
     await insertRows(
       trx,
       dialect,
@@ -792,34 +757,9 @@ export class UserCreator {
       users.userColumns,
       items.map((i) => i.row),
     );
-    const won = await insertRows<{ userId: string; value: string }>(
-      trx,
-      dialect,
-      'user_identifiers',
-      ['tenantId', 'userId', 'value', 'scope'],
-      withTenant(claims.identifiers),
-      CLAIM_TAILS.identifiers,
-    );
-    const wonAttributes = await insertRows<AttributeClaim & { userId: string }>(
-      trx,
-      dialect,
-      'user_attribute_claims',
-      ['tenantId', 'userId', 'key', 'value'],
-      withTenant(claims.attributeClaims),
-      CLAIM_TAILS.attributes,
-    );
-    const wonExternalIds = new Set(
-      (
-        await insertRows<{ userId: string }>(
-          trx,
-          dialect,
-          'user_external_ids',
-          ['tenantId', 'userId', 'value'],
-          withTenant(claims.externalIds),
-          CLAIM_TAILS.externalIds,
-        )
-      ).map((w) => w.userId),
-    );
+    const won = await runStatement<{ userId: string; value: string }>(trx, claimed.identifiers);
+    const wonAttributes = await runStatement<AttributeClaim & { userId: string }>(trx, claimed.attributes);
+    const wonExternalIds = new Set((await runStatement<{ userId: string }>(trx, claimed.externalIds)).map((w) => w.userId));
     const wonSet = new Set(won.map((w) => `${w.userId}\u0000${w.value}`));
     const wonAttributeSet = new Set(wonAttributes.map((w) => `${w.userId}\u0000${claimKey(w)}`));
     const lost = new Map<number, AppError>();
@@ -838,26 +778,78 @@ export class UserCreator {
     await users.deleteMany(trx, tenantId, losers);
     const survivors = items.filter((i) => !lost.has(i.candidate.index));
     const { resources, roles, groups, events } = this.survivorWrites(ctx, options, survivors);
-    await insertRows(trx, dialect, 'user_roles', ['tenantId', 'userId', 'roleId'], withTenant(roles));
-    // Group membership is idempotent everywhere (group.repository.ts, addMembers).
-    await insertRows(trx, dialect, 'user_groups', ['tenantId', 'userId', 'groupId'], withTenant(groups), ' ON CONFLICT DO NOTHING');
-    // Announced in the same transaction: committed users and their user.created events go together. The
-    // users are new, so their events are numbered from 1 without reading counters (what recordFor writes).
     const { rows: eventRows, counters } = eventsOfNewResources(ctx, events);
-    await insertRows(trx, dialect, 'resource_sequences', ['tenantId', 'resourceType', 'resourceId', 'lastSequence'], withTenant(counters));
-    for (let i = 0; i < eventRows.length; i += CHUNK_SIZE)
-      await insertRows(trx, dialect, 'events', EVENT_ROW_COLUMNS, eventRows.slice(i, i + CHUNK_SIZE));
+    for (const statement of survivorStatements(dialect, tenantId, { roles, groups, counters, eventRows }))
+      await runStatement(trx, statement);
     await this.queueMail(trx, ctx, tenant, survivors);
     return { lost, resources };
   }
 }
 
-/** A claim is an insert that does nothing on conflict and answers what it inserted: the rows it won. */
-const CLAIM_TAILS = {
-  identifiers: ' ON CONFLICT (tenant_id, value, scope) DO NOTHING RETURNING user_id, value',
-  attributes: ' ON CONFLICT (tenant_id, key, value) DO NOTHING RETURNING user_id, key, value',
-  externalIds: ' ON CONFLICT (tenant_id, value) DO NOTHING RETURNING user_id',
-};
+const withTenant = <T extends object>(tenantId: string, list: T[]) => list.map((x) => ({ tenantId, ...x }));
+
+/**
+ * A chunk's claims (claimsOf), a statement each (none when it claims nothing): an insert that does nothing on
+ * conflict and answers what it inserted, the rows it won.
+ */
+function claimStatements(dialect: SqlDialect, tenantId: string, claims: ReturnType<typeof claimsOf>) {
+  return {
+    identifiers: insertStatement(
+      dialect,
+      'user_identifiers',
+      ['tenantId', 'userId', 'value', 'scope'],
+      withTenant(tenantId, claims.identifiers),
+      ' ON CONFLICT (tenant_id, value, scope) DO NOTHING RETURNING user_id, value',
+    ),
+    attributes: insertStatement(
+      dialect,
+      'user_attribute_claims',
+      ['tenantId', 'userId', 'key', 'value'],
+      withTenant(tenantId, claims.attributeClaims),
+      ' ON CONFLICT (tenant_id, key, value) DO NOTHING RETURNING user_id, key, value',
+    ),
+    externalIds: insertStatement(
+      dialect,
+      'user_external_ids',
+      ['tenantId', 'userId', 'value'],
+      withTenant(tenantId, claims.externalIds),
+      ' ON CONFLICT (tenant_id, value) DO NOTHING RETURNING user_id',
+    ),
+  };
+}
+
+/** The rows of survivorStatements: memberships from survivorWrites, event counters and events from eventsOfNewResources. */
+interface SurvivorRows {
+  roles: Array<{ userId: string; roleId: string }>;
+  groups: Array<{ userId: string; groupId: string }>;
+  counters: ReturnType<typeof eventsOfNewResources>['counters'];
+  eventRows: ReturnType<typeof eventsOfNewResources>['rows'];
+}
+
+/** What a chunk's surviving users add beside their rows and claims (survivorWrites, eventsOfNewResources), in order. */
+function survivorStatements(dialect: SqlDialect, tenantId: string, { roles, groups, counters, eventRows }: SurvivorRows): BatchStatement[] {
+  return [
+    insertStatement(dialect, 'user_roles', ['tenantId', 'userId', 'roleId'], withTenant(tenantId, roles)),
+    // Group membership is idempotent everywhere (group.repository.ts, addMembers).
+    insertStatement(dialect, 'user_groups', ['tenantId', 'userId', 'groupId'], withTenant(tenantId, groups), ' ON CONFLICT DO NOTHING'),
+    // Announced in the same transaction: committed users and their user.created events go together. The
+    // users are new, so their events are numbered from 1 without reading counters (what recordFor writes).
+    insertStatement(
+      dialect,
+      'resource_sequences',
+      ['tenantId', 'resourceType', 'resourceId', 'lastSequence'],
+      withTenant(tenantId, counters),
+    ),
+    ...chunksOf(eventRows.length).map((positions) =>
+      insertStatement(
+        dialect,
+        'events',
+        EVENT_ROW_COLUMNS,
+        positions.map((p) => eventRows[p] as (typeof eventRows)[number]),
+      ),
+    ),
+  ].filter((x): x is BatchStatement => x !== undefined);
+}
 
 /** Duplicates within the batch, reported against the later item. */
 function withinBatch(candidates: Candidate[], fail: (i: number, e: AppError) => void): Candidate[] {

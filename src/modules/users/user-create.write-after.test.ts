@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPrincipal } from '../../cli/cli-context.js';
+import { tenantContext } from '../../cli/cli-context.js';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import { testStores } from '../../testing/test-db.js';
 import type { TenantContext } from '../context.js';
@@ -20,11 +20,8 @@ for (const { label, dialect } of testStores) {
     });
     afterAll(async () => t?.close());
 
-    const contextOf = async (): Promise<TenantContext> => ({
-      tenantId: (await t.tenantWithKey()).tenantId,
-      principal: cliPrincipal,
-      requestId: 'test',
-    });
+    // The CLI's context (cli-context.ts) on a new tenant: every path's rules, with the store's own rights.
+    const contextOf = async (): Promise<TenantContext> => tenantContext(t.core, (await t.tenantWithKey()).tenantId);
     type Table = 'users' | 'events' | 'userIdentifiers' | 'resourceSequences';
     const countAll = async (table: Table, tenantId: string) =>
       Number(

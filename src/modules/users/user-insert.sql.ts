@@ -66,8 +66,12 @@ export async function insertRows<R = unknown>(
   rows: ReadonlyArray<Record<string, unknown>>,
   tail = '',
 ): Promise<R[]> {
-  const statement = insertStatement(dialect, table, columns, rows, tail);
+  return runStatement<R>(db, insertStatement(dialect, table, columns, rows, tail));
+}
+
+/** Runs a statement built by insertStatement (none: nothing to run) and answers its rows, camel-cased. */
+export async function runStatement<R = unknown>(db: Executor, statement: BatchStatement | undefined): Promise<R[]> {
   if (!statement) return [];
-  const result = await db.executeQuery<R>(CompiledQuery.raw(statement.sql, statement.parameters as unknown[]));
+  const result = await db.executeQuery<R>(CompiledQuery.raw(statement.sql, [...statement.parameters]));
   return result.rows;
 }
