@@ -160,6 +160,7 @@ export async function createCore({
   let wakeImports = () => importWorker.wake();
   const importWorker = new ImportWorker(
     database.db,
+    database.dialect,
     users,
     logger ?? silentLogger,
     config.importStaleSeconds * 1000,
