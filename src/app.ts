@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
 import type { Config } from './config/config.js';
-import { openDatabase, type Database } from './db/kysely.js';
+import { openDatabase, type Database, type DatabaseOptions } from './db/kysely.js';
 import { migrateToLatest } from './db/migrate.js';
 import { StatisticsKeeper } from './db/statistics.js';
 import { registerReplicaMetrics } from './db/read-replica.js';
@@ -82,8 +82,8 @@ export interface CoreOptions {
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** @param sqliteWriter how a SQLite file is written, over ROSTER_SQLITE_WRITER (the CLI's import takes the writer thread) */
-export function databaseFromConfig(config: Config, sqliteWriter?: 'thread' | 'inline'): Database {
+/** @param sqlite how a SQLite file is written: the thread over ROSTER_SQLITE_WRITER, the checkpoint interval (the CLI's import takes both) */
+export function databaseFromConfig(config: Config, sqlite: Pick<DatabaseOptions, 'sqliteWriter' | 'sqliteCheckpointPages'> = {}): Database {
   return openDatabase(
     config.databaseUrl
       ? {
@@ -92,7 +92,7 @@ export function databaseFromConfig(config: Config, sqliteWriter?: 'thread' | 'in
           readUrl: config.databaseReadUrl,
           readMaxLagSeconds: config.readMaxLagSeconds,
         }
-      : { sqlitePath: `${config.dataDir}/roster.sqlite`, ...(sqliteWriter ? { sqliteWriter } : {}) },
+      : { sqlitePath: `${config.dataDir}/roster.sqlite`, ...sqlite },
   );
 }
 

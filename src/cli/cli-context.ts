@@ -12,10 +12,10 @@ export const cliPrincipal: Principal = {
   permissions: new Set(platformPermissions),
 };
 
-/** @param options.sqliteWriter how a SQLite store is written, over ROSTER_SQLITE_WRITER (`roster import` takes the writer thread) */
-export async function withCore<T>(fn: (core: Core) => Promise<T>, options: { sqliteWriter?: 'thread' | 'inline' } = {}): Promise<T> {
+/** @param sqlite how a SQLite store is written (`roster import` takes the writer thread and a longer checkpoint interval) */
+export async function withCore<T>(fn: (core: Core) => Promise<T>, sqlite: Parameters<typeof databaseFromConfig>[1] = {}): Promise<T> {
   const config = loadConfig();
-  const core = await createCore({ config, database: databaseFromConfig(config, options.sqliteWriter) });
+  const core = await createCore({ config, database: databaseFromConfig(config, sqlite) });
   try {
     return await fn(core);
   } finally {

@@ -23,6 +23,12 @@ export interface DatabaseOptions {
   sqlitePath?: string;
   /** How a SQLite file is written (sqlite-open.ts, sqliteWriterMode): ROSTER_SQLITE_WRITER's choice when unset. */
   sqliteWriter?: 'thread' | 'inline';
+  /**
+   * SQLite: the WAL pages after which a commit checkpoints them into the database (SQLite's default 1,000).
+   * A bulk writer (`roster import`) takes more: a page that many chunks rewrite (an index's last leaf, the
+   * events' tail) is copied once instead of at every checkpoint. Every commit's log is still synced.
+   */
+  sqliteCheckpointPages?: number;
   /** Where PostgreSQL connection errors are reported (once per burst); JSON on stderr by default. */
   log?: DatabaseLog;
   /** PostgreSQL: a replica (or several hosts, libpq form) for list reads (DATABASE_READ_URL); see read-replica.ts. */
@@ -118,5 +124,5 @@ export function openDatabase(options: DatabaseOptions): Database {
       ...(replicaStatus ? { replicaStatus } : {}),
     };
   }
-  return openSqlite(options.sqlitePath ?? ':memory:', options.sqliteWriter);
+  return openSqlite(options.sqlitePath ?? ':memory:', options.sqliteWriter, options.sqliteCheckpointPages);
 }

@@ -95,7 +95,8 @@ function retryWhenBusy(connection: DatabaseConnection): void {
 const DEFAULT_AUTOCHECKPOINT = 1000;
 
 /** The embedded store: one SQLite file (or `:memory:`) behind Kysely. */
-export function openSqlite(file: string, mode = sqliteWriterMode()): Database {
+/** @param checkpointPages WAL pages after which a commit checkpoints (DatabaseOptions.sqliteCheckpointPages) */
+export function openSqlite(file: string, mode = sqliteWriterMode(), checkpointPages = DEFAULT_AUTOCHECKPOINT): Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -108,11 +109,12 @@ export function openSqlite(file: string, mode = sqliteWriterMode()): Database {
   if (file === ':memory:' || mode === 'inline') {
     // Lock waits are timers on this connection (ImmediateTransactionsDialect), never a sleep inside a call.
     sqlite.pragma('busy_timeout = 0');
+    sqlite.pragma(`wal_autocheckpoint = ${checkpointPages}`);
     dialect = new ImmediateTransactionsDialect({ database: withStatementCache(sqlite), onCreateConnection: async (c) => retryWhenBusy(c) });
   } else {
     // This connection only reads: a write routed here by mistake fails loudly instead of bypassing the writer.
     sqlite.pragma('query_only = ON');
-    writer = new WriterThread(file, { busyTimeoutMs: BUSY_TIMEOUT_MS, cacheCapacity: 1000 });
+    writer = new WriterThread(file, { busyTimeoutMs: BUSY_TIMEOUT_MS, cacheCapacity: 1000, checkpointPages });
     dialect = new SplitSqliteDialect(withStatementCache(sqlite), writer);
   }
   const db = new Kysely<DB>({
@@ -132,7 +134,7 @@ export function openSqlite(file: string, mode = sqliteWriterMode()): Database {
     // connection never commits.)
     ...(writer
       ? {}
-      : { leaveCheckpointsToOthers: (leave: boolean) => sqlite.pragma(`wal_autocheckpoint = ${leave ? 0 : DEFAULT_AUTOCHECKPOINT}`) }),
+      : { leaveCheckpointsToOthers: (leave: boolean) => sqlite.pragma(`wal_autocheckpoint = ${leave ? 0 : checkpointPages}`) }),
   };
 }
 

@@ -21,6 +21,7 @@ try {
   // FULL: COMMIT returns only once the log is on disk, so an acknowledged write survives power loss.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  db.pragma('wal_autocheckpoint = ' + Number(workerData.checkpointPages));
 } catch (error) {
   parentPort.postMessage({ id: 0, error: { message: error.message, code: error.code } });
   process.exit(1);

@@ -60,7 +60,7 @@ export class WriterThread {
 
   constructor(
     private readonly file: string,
-    private readonly options: { busyTimeoutMs: number; cacheCapacity: number },
+    private readonly options: { busyTimeoutMs: number; cacheCapacity: number; checkpointPages: number },
   ) {}
 
   /** Starts the thread (once) and waits until it has the store open. */
@@ -80,6 +80,7 @@ export class WriterThread {
         driverPath: require.resolve('better-sqlite3'),
         busyTimeoutMs: this.options.busyTimeoutMs,
         cacheCapacity: this.options.cacheCapacity,
+        checkpointPages: this.options.checkpointPages,
       },
     });
     this.#worker = worker;
