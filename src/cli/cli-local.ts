@@ -12,3 +12,4 @@ export { cliPrincipal, tenantContext, withCore } from './cli-context.js';
 export { importFile } from './import-export.js';
 export { localBackend } from './cli-backend.js';
 export { backupSqlite, restoreSqlite } from '../db/sqlite-backup.js';
+export { BULK_CHECKPOINT_PAGES } from '../db/sqlite-open.js';

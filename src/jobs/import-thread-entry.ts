@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import pino from 'pino';
-import { createCore } from '../app.js';
+import { createCore, databaseFromConfig } from '../app.js';
+import { BULK_CHECKPOINT_PAGES } from '../db/sqlite-open.js';
 import { loadConfig } from '../config/config.js';
 import type { FromImportThread, ToImportThread } from './import-thread.js';
 
@@ -18,6 +19,8 @@ const config = loadConfig();
 const log = pino({ level: config.logLevel }).child({ thread: 'imports' });
 const core = await createCore({
   config,
+  // This connection writes the imports' chunks: its checkpoints copy a page many chunks rewrote once.
+  database: databaseFromConfig(config, { sqliteCheckpointPages: BULK_CHECKPOINT_PAGES }),
   logger: log,
   // The server process migrated before it started this thread.
   migrate: false,
