@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { createCore, databaseFromConfig } from '../app.js';
 import { BULK_CHECKPOINT_PAGES } from '../db/sqlite-open.js';
@@ -47,6 +48,11 @@ async function leave(reason: 'idle' | 'stop'): Promise<void> {
   leaving ??= (async () => {
     log.info({ reason }, 'the import thread is leaving');
     try {
+      await core.importWorker.stop();
+      // The thread's connection lets the WAL grow to BULK_CHECKPOINT_PAGES; once it leaves, the server's
+      // connection checkpoints again at SQLite's 1,000 pages, and its next commit would copy all of that
+      // (up to about 40 MiB) with the event loop held. So the thread copies it first.
+      if (core.database.dialect === 'sqlite') await sql`pragma wal_checkpoint(PASSIVE)`.execute(core.database.db);
       await core.close();
     } catch (error) {
       log.error({ err: error }, 'the import thread did not close cleanly');

@@ -178,15 +178,31 @@ export class ImportWorker extends BackgroundWorker {
         .where('tenantId', '=', job.tenantId)
         .where('id', '=', job.id)
         .execute();
-      // The deactivations look up every user in scope in the ledger. On PostgreSQL, with statistics
-      // taken while the ledger was empty (jobs drop theirs when they end), the planner read the whole
-      // ledger once per user: 58 s a page of 20,000 users. Statistics taken now, with every named user
-      // in it, give it the ledger's true size (a sample, well under a second; a role that does not own
-      // the table gets a warning from PostgreSQL, not an error).
-      if (this.dialect === 'postgres') await sql`analyze import_job_refs`.execute(this.db);
       return true;
     }
+    await this.ledgerStatistics(job);
     return runDeactivateTurn(env, ctx, job, PAGE);
+  }
+
+  /** Sync jobs whose ledger statistics this process took (ledgerStatistics). */
+  #ledgersAnalyzed = new Set<string>();
+
+  /**
+   * The deactivations look up every user in scope in the job's ledger. On PostgreSQL, with statistics taken
+   * while the ledger was empty (jobs drop theirs when they end), the planner read the whole ledger once per
+   * user: 58 s a page of 20,000 users. Statistics taken once the ledger holds every named user give it its
+   * true size (a sample, well under a second), once per job in each process that runs its deactivations (a
+   * job resumed elsewhere takes them again). Without them the deactivations are slower, not wrong: a failure
+   * is logged and the job goes on.
+   */
+  private async ledgerStatistics(job: ImportJobRow): Promise<void> {
+    if (this.dialect !== 'postgres' || this.#ledgersAnalyzed.has(job.id)) return;
+    this.#ledgersAnalyzed.add(job.id);
+    try {
+      await sql`analyze import_job_refs`.execute(this.db);
+    } catch (error) {
+      this.log.warn({ err: error, importId: job.id }, 'the import ledger could not be analyzed; deactivations may be slow');
+    }
   }
 
   private async stopForCredential(job: ImportJobRow, reason: string): Promise<void> {

@@ -212,21 +212,27 @@ const DROP_PAGE = 2000;
 export async function dropJobData(db: Executor, tenantId: string, jobId: string): Promise<void> {
   for (const table of ['importRows', 'importJobRefs'] as const) {
     const key = table === 'importRows' ? 'row' : 'ref';
+    // A column chosen at run time cannot be typed by Kysely: `key as 'row'` stands for either.
+    const column = key as 'row';
+    // Each page starts after the last one's last key: the index entries of deleted rows stay until a
+    // vacuum, and starting from the first key again would step over all of them on every page.
+    let after: unknown;
     for (;;) {
-      const last = await db
-        .selectFrom(table)
-        .select(key)
-        .where('tenantId', '=', tenantId)
-        .where('jobId', '=', jobId)
-        .orderBy(key)
+      let last = db.selectFrom(table).select(column).where('tenantId', '=', tenantId).where('jobId', '=', jobId);
+      if (after !== undefined) last = last.where(column, '>', after as never);
+      const bound = await last
+        .orderBy(column)
         .offset(DROP_PAGE - 1)
         .limit(1)
         .executeTakeFirst();
       let page = db.deleteFrom(table).where('tenantId', '=', tenantId).where('jobId', '=', jobId);
-      // Fewer than a page left: the rest goes in this statement. A column chosen at run time cannot be typed by Kysely.
-      if (last !== undefined) page = page.where(key as 'row', '<=', (last as Record<string, unknown>)[key] as never);
+      if (after !== undefined) page = page.where(column, '>', after as never);
+      // Fewer than a page left: the rest goes in this statement.
+      const boundKey = bound === undefined ? undefined : (bound as Record<string, unknown>)[key];
+      if (boundKey !== undefined) page = page.where(column, '<=', boundKey as never);
       await page.execute();
-      if (last === undefined) break;
+      if (boundKey === undefined) break;
+      after = boundKey;
     }
   }
 }
