@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Config } from './config/config.js';
 import { openDatabase, type Database, type DatabaseOptions } from './db/kysely.js';
 import { migrateToLatest } from './db/migrate.js';
-import { StatisticsKeeper } from './db/statistics.js';
+import { DELIVERY_TABLES, StatisticsKeeper, USER_TABLES } from './db/statistics.js';
 import { registerReplicaMetrics } from './db/read-replica.js';
 import { Metrics } from './lib/metrics.js';
 import { registerBacklogMetrics } from './lib/backlog-metrics.js';
@@ -118,10 +118,10 @@ export async function createCore({
   const mailSenders = new MailSenderPolicy(config.mailFromDomains);
   const tenants = new TenantService(database.db, mailSenders);
   const apiKeys = new ApiKeyService(database.db, new PrincipalCache(config.authCacheMs));
-  const statistics =
-    database.dialect === 'postgres'
-      ? new StatisticsKeeper(database.db, (error) => (logger ?? silentLogger).error({ err: error }, 'analyze failed'))
-      : undefined;
+  const analyzeFailed = (error: unknown) => (logger ?? silentLogger).error({ err: error }, 'analyze failed');
+  const statistics = database.dialect === 'postgres' ? new StatisticsKeeper(database.db, analyzeFailed, USER_TABLES) : undefined;
+  const deliveryStatistics =
+    database.dialect === 'postgres' ? new StatisticsKeeper(database.db, analyzeFailed, DELIVERY_TABLES) : undefined;
   const onUsersCreated = (n: number) => {
     metrics.usersCreated.inc(n);
     statistics?.rowsWritten(n);
@@ -154,6 +154,7 @@ export async function createCore({
       pollMs: webhookPollMs,
       pauseWhenBusy: !dedicatedWorkers,
       targets: webhookTargets,
+      ...(deliveryStatistics ? { deliveriesQueued: (n: number) => deliveryStatistics.rowsWritten(n) } : {}),
     },
     logger ?? silentLogger,
   );
@@ -222,6 +223,7 @@ export async function createCore({
       await webhookWorker.stop();
       await mailWorker.stop();
       await statistics?.settle();
+      await deliveryStatistics?.settle();
       await database.close();
     },
   };

@@ -26,6 +26,8 @@ export interface WebhookWorkerOptions {
   pauseWhenBusy?: boolean;
   /** Which non-public targets may be reached; each target is resolved and checked before every attempt, and the checked address is the one connected to. */
   targets?: TargetPolicy;
+  /** Told how many deliveries each fan-out queued (PostgreSQL's StatisticsKeeper for the delivery table). */
+  deliveriesQueued?: (count: number) => void;
 }
 
 /** Deliveries claimed, sent and recorded together: two lookups and a few writes serve the whole batch. */
@@ -121,17 +123,20 @@ export class WebhookWorker extends BackgroundWorker {
    * @returns how many events were fanned out.
    */
   private async fanOut(): Promise<number> {
-    return this.db.transaction().execute(async (trx) => {
+    const { events, queued } = await this.db.transaction().execute(async (trx) => {
       const events = await claimPendingFanout(trx, this.dialect, FANOUT_BATCH);
+      let queued = 0;
       for (const tenantId of new Set(events.map((e) => e.tenantId))) {
-        await enqueueDeliveries(
+        queued += await enqueueDeliveries(
           trx,
           tenantId,
           events.filter((e) => e.tenantId === tenantId),
         );
       }
-      return events.length;
+      return { events: events.length, queued };
     });
+    if (queued > 0) this.options.deliveriesQueued?.(queued);
+    return events;
   }
 
   /** The webhooks and events of a batch of deliveries, one query each per tenant, and each event's body serialised once. */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import { testDialects } from '../../testing/test-db.js';
 import { until } from '../../testing/until.js';
+import { analyzedSince, databaseNow } from '../../testing/pg-statistics.js';
 import type { ImportJob } from './import.schemas.js';
 
 type RowErrorBody = { row: number; code: string; field: string | null; message: string; value: string | null; duplicateOf: number | null };
@@ -187,7 +188,7 @@ for (const dialect of testDialects) {
       let analyzedBefore = '';
       if (dialect.name === 'postgres') {
         await sql`analyze import_job_refs`.execute(db);
-        analyzedBefore = (await sql<{ now: string }>`select now()::text as now`.execute(db)).rows[0]!.now;
+        analyzedBefore = await databaseNow(db);
       }
 
       const kept = [header, ...Array.from({ length: 11_500 }, (_, i) => person(i))].join('\n');
@@ -207,15 +208,7 @@ for (const dialect of testDialects) {
       expect(inactive.sort()).toEqual(Array.from({ length: 500 }, (_, i) => `s${11_500 + i}`).sort());
       // The worker took the ledger's statistics before its deactivations (PostgreSQL reports them within seconds).
       if (dialect.name === 'postgres')
-        await until(
-          async () =>
-            (
-              await sql<{ analyzed: boolean }>`select coalesce(last_analyze > ${analyzedBefore}::timestamptz, false) as analyzed
-                from pg_stat_user_tables where schemaname = current_schema() and relname = 'import_job_refs'`.execute(db)
-            ).rows[0]?.analyzed === true,
-          'the ledger to be analyzed',
-          60_000,
-        );
+        await until(() => analyzedSince(db, 'import_job_refs', analyzedBefore), 'the ledger to be analyzed', 60_000);
     }, 120_000);
 
     it('should report a user changed after the job started as a conflict, and neither overwrite nor deactivate it', async () => {

@@ -82,18 +82,18 @@ const subscribed = (row: WebhookRow, type: string) => row.eventTypes === null ||
  * webhook worker runs it for committed events (`pendingFanout`), so neither the number of webhooks
  * nor any endpoint slows a write.
  */
-export async function enqueueDeliveries(trx: Executor, tenantId: string, events: FanoutEvent[]): Promise<void> {
+/** @returns how many deliveries were queued */
+export async function enqueueDeliveries(trx: Executor, tenantId: string, events: FanoutEvent[]): Promise<number> {
   const active = await webhooks.listActive(trx, tenantId);
-  if (active.length === 0) return;
+  if (active.length === 0) return 0;
   const now = nowIso();
   // Fan-out runs after the commit: a webhook receives only events that happened once it existed.
   const existedAt = (w: WebhookRow, event: { occurredAt: string | Date }) => toIso(w.createdAt) <= toIso(event.occurredAt);
-  await webhooks.insertDeliveries(
-    trx,
-    events.flatMap((event) =>
-      active.filter((w) => subscribed(w, event.type) && existedAt(w, event)).map((w) => pendingDelivery(tenantId, w.id, event, now)),
-    ),
+  const deliveries = events.flatMap((event) =>
+    active.filter((w) => subscribed(w, event.type) && existedAt(w, event)).map((w) => pendingDelivery(tenantId, w.id, event, now)),
   );
+  await webhooks.insertDeliveries(trx, deliveries);
+  return deliveries.length;
 }
 
 /** Webhook endpoints of a tenant (`/v1/webhooks`). */
