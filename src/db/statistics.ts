@@ -35,7 +35,7 @@ export class StatisticsKeeper {
   constructor(
     private readonly db: Db,
     private readonly onError: (error: unknown) => void,
-    private readonly tables: readonly string[] = USER_TABLES,
+    private readonly tables: readonly string[],
   ) {}
 
   rowsWritten(count: number): void {

@@ -78,10 +78,11 @@ for (const dialect of testDialects) {
           kept,
           Array.from({ length: 10 }, (_, i) => ({ row: i + 1, data: '{}' })),
         );
-        for (let i = 0; i < 30_001; i += 1_000)
+        const droppedRefs = refsOf(tenantId, dropped, 30_001);
+        for (let i = 0; i < droppedRefs.length; i += 1_000)
           await db
             .insertInto('importJobRefs')
-            .values(refsOf(tenantId, dropped, 30_001).slice(i, i + 1_000))
+            .values(droppedRefs.slice(i, i + 1_000))
             .execute();
         await db
           .insertInto('importJobRefs')

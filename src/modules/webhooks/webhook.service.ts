@@ -81,8 +81,8 @@ const subscribed = (row: WebhookRow, type: string) => row.eventTypes === null ||
  * The outbox fan-out: one pending delivery per event and active webhook subscribed to it. The
  * webhook worker runs it for committed events (`pendingFanout`), so neither the number of webhooks
  * nor any endpoint slows a write.
+ * @returns how many deliveries were queued
  */
-/** @returns how many deliveries were queued */
 export async function enqueueDeliveries(trx: Executor, tenantId: string, events: FanoutEvent[]): Promise<number> {
   const active = await webhooks.listActive(trx, tenantId);
   if (active.length === 0) return 0;
