@@ -82,8 +82,14 @@ export interface CoreOptions {
 
 const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** @param sqlite how a SQLite file is written: the thread over ROSTER_SQLITE_WRITER, the checkpoint interval (the CLI's import takes both) */
-export function databaseFromConfig(config: Config, sqlite: Pick<DatabaseOptions, 'sqliteWriter' | 'sqliteCheckpointPages'> = {}): Database {
+/**
+ * @param sqlite how a SQLite file is written: the thread over ROSTER_SQLITE_WRITER, the checkpoint interval (the
+ *   CLI's import takes both), checkpoints on a thread of their own (the server's)
+ */
+export function databaseFromConfig(
+  config: Config,
+  sqlite: Pick<DatabaseOptions, 'sqliteWriter' | 'sqliteCheckpointPages' | 'sqliteCheckpointThread'> = {},
+): Database {
   return openDatabase(
     config.databaseUrl
       ? {

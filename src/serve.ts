@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { createCore, type Core } from './app.js';
+import { createCore, databaseFromConfig, type Core } from './app.js';
 import { loadConfig, type Config } from './config/config.js';
 import { waitForDatabase } from './db/wait-for-database.js';
 import { startMetricsServer } from './http/metrics-server.js';
@@ -14,6 +14,9 @@ export { ConfigError } from './config/config.js';
 export { StartupError } from './lib/startup-error.js';
 
 type Log = Pick<pino.Logger, 'info' | 'warn' | 'error'>;
+
+/** A long-running process checkpoints a SQLite file on a thread of its own: never inside a request's commit. */
+const SERVER_SQLITE = { sqliteCheckpointThread: true };
 
 /**
  * Starts the background workers (imports, webhooks, mail) and the hourly purges; returns what stops the
@@ -78,7 +81,7 @@ async function preflight(config: Config, log: Log, options: { listens: boolean }
 export async function serve(): Promise<void> {
   const config = loadConfig();
   await preflight(config, pino({ level: config.logLevel }), { listens: true });
-  const core = await createCore({ config });
+  const core = await createCore({ config, database: databaseFromConfig(config, SERVER_SQLITE) });
   const bootstrapKey = await core.apiKeys.ensureAdminKey(config.adminKey);
   if (bootstrapKey) {
     // Printed once, straight to the terminal and not through the logger: logs never carry secrets.
@@ -123,7 +126,7 @@ export async function work(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel });
   await preflight(config, log, { listens: false });
-  const core = await createCore({ config, logger: log, dedicatedWorkers: true });
+  const core = await createCore({ config, database: databaseFromConfig(config, SERVER_SQLITE), logger: log, dedicatedWorkers: true });
   // A worker process serves no requests: its imports need no thread of their own.
   startWorkers(core, config, log, { importThread: false });
   // The workers' timers do not hold the process open (they must not keep a stopped server alive); this does.

@@ -29,6 +29,11 @@ export interface DatabaseOptions {
    * events' tail) is copied once instead of at every checkpoint. Every commit's log is still synced.
    */
   sqliteCheckpointPages?: number;
+  /**
+   * SQLite, inline: checkpoints run on a thread of their own (sqlite-checkpoint-thread.ts) instead of inside
+   * the commit that crosses the interval, with the event loop held. The server and `roster worker` take it.
+   */
+  sqliteCheckpointThread?: boolean;
   /** Where PostgreSQL connection errors are reported (once per burst); JSON on stderr by default. */
   log?: DatabaseLog;
   /** PostgreSQL: a replica (or several hosts, libpq form) for list reads (DATABASE_READ_URL); see read-replica.ts. */
@@ -124,5 +129,5 @@ export function openDatabase(options: DatabaseOptions): Database {
       ...(replicaStatus ? { replicaStatus } : {}),
     };
   }
-  return openSqlite(options.sqlitePath ?? ':memory:', options.sqliteWriter, options.sqliteCheckpointPages);
+  return openSqlite(options.sqlitePath ?? ':memory:', options.sqliteWriter, options.sqliteCheckpointPages, options.sqliteCheckpointThread);
 }

@@ -5,7 +5,9 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqlitePair } from '../testing/sqlite-pair.js';
 import type { Database } from './kysely.js';
+import { framesWaiting } from './sqlite-checkpoint-thread.js';
 import { openSqlite } from './sqlite-open.js';
+import { until } from '../testing/until.js';
 
 /**
  * The server's connection leaves WAL checkpoints to the import thread's while the thread runs: a small
@@ -88,3 +90,52 @@ describe.each(['inline', 'thread'] as const)('sqlite (%s): a longer checkpoint i
     expect(walRestarts(file)).toBeGreaterThan(before);
   });
 });
+
+/**
+ * The server's connection checkpoints on a thread of its own: its commits never copy the WAL with the event
+ * loop held, and the thread copies it once 1,000 frames wait, so the WAL is started over as before.
+ */
+describe('sqlite (inline): checkpoints on a thread of their own', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'roster-checkpoint-thread-'));
+  const file = path.join(dir, 'server.sqlite');
+  const server = openSqlite(file, 'inline', 1000, true);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('should leave checkpoints out of its commits, copy the WAL on the thread, and remove it on close', async () => {
+    await sql`create table t (b blob not null)`.execute(server.db);
+    await write(server, 100);
+    const before = walRestarts(file);
+
+    // The thread held back (as while the import thread writes): the commits alone never checkpoint.
+    server.leaveCheckpointsToOthers!(true);
+    await write(server, 2500);
+    expect(walRestarts(file)).toBe(before);
+    expect(framesWaiting(file)).toBeGreaterThanOrEqual(2500);
+
+    // Let go, the next commit finds 2,500 frames waiting and returns with them still waiting (an inline
+    // connection's commit would have copied them before returning): the thread, starting, copies them.
+    server.leaveCheckpointsToOthers!(false);
+    await sql`insert into t (b) values (x'00')`.execute(server.db);
+    expect(framesWaiting(file)).toBeGreaterThanOrEqual(2500);
+    // A write after the thread's checkpoint starts the WAL over.
+    await until(async () => {
+      await sql`insert into t (b) values (x'00')`.execute(server.db);
+      return framesWaiting(file)! < 1000 && walRestarts(file) > before;
+    }, 'the checkpoint thread to copy the WAL');
+
+    await server.close();
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    expect(Number((await countRows(file)).n)).toBeGreaterThan(2600);
+  });
+});
+
+/** Rows of `t` in `file`, read by a connection of its own. */
+async function countRows(file: string): Promise<{ n: number }> {
+  const reader = openSqlite(file, 'inline');
+  try {
+    const { rows } = await sql<{ n: number }>`select count(*) as n from t`.execute(reader.db);
+    return rows[0]!;
+  } finally {
+    await reader.close();
+  }
+}

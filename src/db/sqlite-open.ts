@@ -15,6 +15,8 @@ import type { DB } from './database.js';
 import type { Database } from './kysely.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
 import { isStatementBatch, statementsOf, type BatchAnswerRow } from './statement-batch.js';
+import { CheckpointThread } from './sqlite-checkpoint-thread.js';
+import { stderrJsonLog } from './connection-error-log.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import { SplitSqliteDialect } from './sqlite-writer/split-dialect.js';
 import { WriterThread } from './sqlite-writer/writer-thread.js';
@@ -78,10 +80,20 @@ async function whenUnlocked<T>(run: () => Promise<T>, timeoutMs = BUSY_TIMEOUT_M
   }
 }
 
-/** Each statement retried while another connection holds the lock; a statement batch run one statement after the other. */
-function retryWhenBusy(connection: DatabaseConnection): void {
+/**
+ * Each statement retried while another connection holds the lock; a statement batch run one statement after
+ * the other. `settled` runs after each statement that leaves no transaction open (a commit, or a statement
+ * outside a transaction).
+ */
+function retryWhenBusy(connection: DatabaseConnection, sqlite: SQLite.Database, settled?: () => void): void {
   const execute = connection.executeQuery.bind(connection);
-  const one = <R>(query: CompiledQuery) => whenUnlocked(() => execute<R>(query));
+  const one = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+    try {
+      return await whenUnlocked(() => execute<R>(query));
+    } finally {
+      if (settled && !sqlite.inTransaction) settled();
+    }
+  };
   connection.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
     if (!isStatementBatch(query)) return one<R>(query);
     const rows: BatchAnswerRow[] = [];
@@ -100,9 +112,18 @@ const DEFAULT_AUTOCHECKPOINT = 1000;
  */
 export const BULK_CHECKPOINT_PAGES = 10_000;
 
-/** The embedded store: one SQLite file (or `:memory:`) behind Kysely. */
-/** @param checkpointPages WAL pages after which a commit checkpoints (DatabaseOptions.sqliteCheckpointPages) */
-export function openSqlite(file: string, mode = sqliteWriterMode(), checkpointPages = DEFAULT_AUTOCHECKPOINT): Database {
+/**
+ * The embedded store: one SQLite file (or `:memory:`) behind Kysely.
+ * @param checkpointPages WAL pages after which a checkpoint copies them (DatabaseOptions.sqliteCheckpointPages)
+ * @param checkpointThread an inline file store's checkpoints run on a thread of their own instead of in the
+ *   commit that crosses the interval (DatabaseOptions.sqliteCheckpointThread)
+ */
+export function openSqlite(
+  file: string,
+  mode = sqliteWriterMode(),
+  checkpointPages = DEFAULT_AUTOCHECKPOINT,
+  checkpointThread = false,
+): Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -112,11 +133,21 @@ export function openSqlite(file: string, mode = sqliteWriterMode(), checkpointPa
   sqlite.pragma('foreign_keys = ON');
   let dialect: KyselyDialect;
   let writer: WriterThread | undefined;
+  let checkpoints: CheckpointThread | undefined;
   if (file === ':memory:' || mode === 'inline') {
     // Lock waits are timers on this connection (ImmediateTransactionsDialect), never a sleep inside a call.
     sqlite.pragma('busy_timeout = 0');
-    sqlite.pragma(`wal_autocheckpoint = ${checkpointPages}`);
-    dialect = new ImmediateTransactionsDialect({ database: withStatementCache(sqlite), onCreateConnection: async (c) => retryWhenBusy(c) });
+    let settled: (() => void) | undefined;
+    if (checkpointThread && file !== ':memory:') {
+      const thread = new CheckpointThread(file, checkpointPages, (err) => stderrJsonLog({ msg: 'SQLite checkpoint failed', err }));
+      sqlite.pragma('wal_autocheckpoint = 0');
+      settled = () => thread.afterCommit();
+      checkpoints = thread;
+    } else sqlite.pragma(`wal_autocheckpoint = ${checkpointPages}`);
+    dialect = new ImmediateTransactionsDialect({
+      database: withStatementCache(sqlite),
+      onCreateConnection: async (c) => retryWhenBusy(c, sqlite, settled),
+    });
   } else {
     // This connection only reads: a write routed here by mistake fails loudly instead of bypassing the writer.
     sqlite.pragma('query_only = ON');
@@ -131,16 +162,25 @@ export function openSqlite(file: string, mode = sqliteWriterMode(), checkpointPa
   return {
     db,
     dialect: 'sqlite',
-    close: () => db.destroy(),
-    // A commit that finds the WAL past 1,000 pages checkpoints it, synchronously, whatever wrote those
-    // pages: during an import, a small commit of the server's (a webhook's fan-out) could copy the import's
-    // pages into the database with the event loop held. The import's own connection still checkpoints after
-    // its chunks, on its thread. (Measured alone, this did not move the reads' maximum during a 1,000,000-row
-    // import: that came from the finished job's delete, see dropJobData. With the writer thread, this
-    // connection never commits.)
+    // The checkpoint thread's connection closes first, so this one, the last, copies the WAL and removes it.
+    close: async () => {
+      await checkpoints?.close();
+      await db.destroy();
+    },
+    // While the import thread writes, this connection leaves the WAL to the thread's, which copies the
+    // import's pages every BULK_CHECKPOINT_PAGES on its own thread; otherwise a small commit of the server's
+    // (a webhook's fan-out) that found the WAL past 1,000 pages would copy them, here with the event loop held,
+    // or on the checkpoint thread, again and again. (Measured alone, this did not move the reads' maximum
+    // during a 1,000,000-row import: that came from the finished job's delete, see dropJobData. With the
+    // writer thread, this connection never commits.)
     ...(writer
       ? {}
-      : { leaveCheckpointsToOthers: (leave: boolean) => sqlite.pragma(`wal_autocheckpoint = ${leave ? 0 : checkpointPages}`) }),
+      : {
+          leaveCheckpointsToOthers: (leave: boolean) => {
+            if (checkpoints) checkpoints.pause(leave);
+            else sqlite.pragma(`wal_autocheckpoint = ${leave ? 0 : checkpointPages}`);
+          },
+        }),
   };
 }
 

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { writerSource } from './worker-source.js';
+import { closeWorker } from '../../lib/close-worker.js';
 
 const require = createRequire(import.meta.url);
 
@@ -162,11 +163,7 @@ export class WriterThread {
   async close(): Promise<void> {
     this.#closed = true;
     const worker = this.#worker;
-    if (!worker) return;
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    worker.ref();
-    worker.postMessage({ close: true });
-    await exited;
+    if (worker) await closeWorker(worker);
   }
 }
 
