@@ -1,31 +1,45 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { closeWorker } from '../lib/close-worker.js';
 
 const require = createRequire(import.meta.url);
 
-/** How often, at most, a commit looks at how much of the WAL is waiting for a checkpoint. */
+/** A commit looks at the WAL after this long, or after this many statements, since the last look. */
 const LOOK_INTERVAL_MS = 50;
+const LOOK_EVERY_STATEMENTS = 64;
+
+/** Failed checkpoints in a row after which the thread is ended and the main connection checkpoints on its own. */
+const MAX_FAILURES = 3;
+
+/** The WAL frames past which the main connection copies whatever is waiting, even while the thread works on. */
+const HARD_CAP_INTERVALS = 8;
+
+/** Slots of the state the thread shares: checkpoints it finished (each request is answered by one). */
+const HANDLED = 0;
 
 /**
  * The thread's code, run with `new Worker(source, { eval: true })` as the writer thread's is. It opens its
  * own connection to the file and answers each `{ checkpoint: true }` with a PASSIVE checkpoint, which copies
- * what no reader still needs and never waits for a lock; `{ close: true }` closes it.
+ * what no reader still needs and never waits for a lock, then counts it in the shared state (readable without
+ * the main thread's event loop turning); `{ close: true }` closes it.
  */
 const checkpointSource = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const SQLite = require(workerData.driverPath);
+const shared = new Int32Array(workerData.shared);
 let db;
 parentPort.on('message', (message) => {
-  try {
-    if (message.close) {
+  if (message.close) {
+    try {
       if (db) db.close();
+    } finally {
       parentPort.close();
-      return;
     }
+    return;
+  }
+  try {
     if (!db) {
       db = new SQLite(workerData.file, { fileMustExist: true });
       // A checkpoint syncs the database file before the WAL may be started over: power loss keeps every commit.
@@ -36,90 +50,140 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ done: true });
   } catch (error) {
     parentPort.postMessage({ done: true, error: String(error && error.message) });
+  } finally {
+    Atomics.add(shared, ${HANDLED}, 1);
   }
 });
 `;
 
 /**
- * The WAL frames a checkpoint has not copied yet, read from the wal-index (`<file>-shm`) header without
- * touching the database: `mxFrame` (the last committed frame, at byte 16) less `nBackfill` (the frames
- * checkpointed, at byte 96), in the machine's byte order (https://sqlite.org/walformat.html, "The
- * WAL-Index Header"). Undefined while there is no wal-index to read.
+ * How many frames the WAL holds since it was last started over, as far as `limits` goes: the largest of
+ * `limits` whose frame is there, 0 if none. A frame belongs to the current WAL when its salts are the
+ * header's (https://sqlite.org/fileformat2.html#walformat): a frame left from before the WAL was started over
+ * has older ones. Read from the `-wal` file, on which SQLite takes no locks (never from the `-shm` wal-index:
+ * SQLite's locks on it are POSIX locks, which closing any descriptor of it in the process would drop).
  */
-export function framesWaiting(file: string): number | undefined {
-  const header = Buffer.alloc(100);
+export function walFramesAtLeast(file: string, limits: readonly number[]): number {
   let fd: number;
   try {
-    fd = fs.openSync(`${file}-shm`, 'r');
+    fd = fs.openSync(`${file}-wal`, 'r');
   } catch {
-    return undefined;
+    return 0;
   }
   try {
-    if (fs.readSync(fd, header, 0, 100, 0) < 100) return undefined;
+    const header = Buffer.alloc(32);
+    if (fs.readSync(fd, header, 0, 32, 0) < 32) return 0;
+    const frameBytes = header.readUInt32BE(8) + 24;
+    const frame = Buffer.alloc(24);
+    let reached = 0;
+    for (const n of limits) {
+      if (fs.readSync(fd, frame, 0, 24, 32 + (n - 1) * frameBytes) < 24) break;
+      if (frame.readUInt32BE(8) !== header.readUInt32BE(16) || frame.readUInt32BE(12) !== header.readUInt32BE(20)) break;
+      reached = n;
+    }
+    return reached;
   } finally {
     fs.closeSync(fd);
   }
-  const little = os.endianness() === 'LE';
-  const mxFrame = little ? header.readUInt32LE(16) : header.readUInt32BE(16);
-  const backfilled = little ? header.readUInt32LE(96) : header.readUInt32BE(96);
-  return Math.max(0, mxFrame - backfilled);
+}
+
+/** What the main connection does for its thread: its own checkpoint, and where problems are reported. */
+export interface CheckpointHost {
+  /** A PASSIVE checkpoint on the main connection, with the event loop held. */
+  checkpointHere(): void;
+  onError(message: string): void;
 }
 
 /**
  * Copies a SQLite file's WAL into the database on a thread of its own, for a connection on the main thread
- * whose own checkpoints are off (`wal_autocheckpoint = 0`). SQLite's automatic checkpoint runs inside the
- * commit that crosses the interval: with the event loop held, it copies up to the interval's pages and syncs
- * the database file (a batch of 1,000 creates writes about 1,000 pages, so each such commit took a
- * checkpoint, about half its time). Here a commit only looks at the wal-index, at most every 50 ms, and past
- * `pages` frames waiting asks the thread for a checkpoint; the next commit after it completes starts the WAL
- * over. Commits stay as durable (their log is synced either way); the thread starts on the first checkpoint
- * asked for, so a process that never writes that much never starts it.
+ * whose automatic checkpoints are off (`wal_autocheckpoint = 0`). SQLite's automatic checkpoint runs inside
+ * the commit that crosses the interval: with the event loop held, it copies the interval's pages and syncs the
+ * database file (a batch of 1,000 creates writes about 1,000 pages, so each such commit took one, about half
+ * its time). Commits stay as durable: their log is synced either way.
+ *
+ * After a statement that leaves no transaction open, at most every 50 ms or 64 statements, the WAL is looked at:
+ * - `pages` frames or more since it was started over: the thread is asked for a checkpoint, unless it has not
+ *   finished the last one asked for.
+ * - Twice that, with the thread done: its checkpoints are not getting the WAL started over (commits landing
+ *   during each leave a tail behind it), so the main connection copies the tail itself, a few pages, and its
+ *   next write starts the WAL over.
+ * - 8 times that: the thread is stuck or far behind, and the main connection copies what waits, as SQLite
+ *   would have. The WAL stays bounded whatever the thread does.
+ * - After 3 failed checkpoints in a row the thread is ended and the main connection checkpoints at `pages`.
+ *
+ * The thread starts with the first checkpoint asked for, so a process that never writes that much never starts
+ * it (about 8 MiB once started). It never holds the process open: a checkpoint cut short by an exit loses nothing.
  */
 export class CheckpointThread {
   #worker: Worker | undefined;
-  #busy = false;
-  #again = false;
+  readonly #shared = new Int32Array(new SharedArrayBuffer(4));
+  #asked = 0;
   #paused = false;
   #closed = false;
   #lastLook = 0;
-  #completed = 0;
+  #sinceLook = 0;
+  #failures = 0;
+  #here = 0;
 
   constructor(
     readonly file: string,
     readonly pages: number,
-    private readonly onError: (message: string) => void = () => undefined,
+    private readonly host: CheckpointHost,
   ) {}
 
-  /** Checkpoints completed by the thread (tests wait on it). */
-  get completed(): number {
-    return this.#completed;
+  /** Checkpoints finished by the thread, and taken by the main connection (for tests). */
+  get counts(): { thread: number; here: number } {
+    return { thread: Atomics.load(this.#shared, HANDLED), here: this.#here };
   }
 
-  /** While another connection writes most of the pages and checkpoints them itself (the import thread), none are asked for. */
+  /** While another connection writes most of the pages and checkpoints them itself (the import thread), none are taken. */
   pause(paused: boolean): void {
     this.#paused = paused;
   }
 
-  /** After a commit on the main connection: asks for a checkpoint when `pages` frames or more are waiting. */
+  /** After a statement that leaves no transaction open on the main connection (see the class). */
   afterCommit(): void {
     if (this.#paused || this.#closed) return;
     const now = Date.now();
-    if (now - this.#lastLook < LOOK_INTERVAL_MS) return;
+    if (++this.#sinceLook < LOOK_EVERY_STATEMENTS && now - this.#lastLook < LOOK_INTERVAL_MS) return;
     this.#lastLook = now;
-    if ((framesWaiting(this.file) ?? 0) >= this.pages) this.request();
+    this.#sinceLook = 0;
+    const threadGone = this.#failures >= MAX_FAILURES;
+    const frames = walFramesAtLeast(this.file, [this.pages, 2 * this.pages, HARD_CAP_INTERVALS * this.pages]);
+    if (frames === 0) return;
+    const idle = Atomics.load(this.#shared, HANDLED) === this.#asked;
+    if (threadGone || frames === HARD_CAP_INTERVALS * this.pages || (frames === 2 * this.pages && idle)) this.#checkpointHere();
+    else if (idle) this.#ask();
   }
 
-  /** Asks for a checkpoint now; one asked for while another runs follows it. */
-  request(): void {
-    if (this.#closed) return;
-    if (this.#busy) {
-      this.#again = true;
+  #checkpointHere(): void {
+    this.#here++;
+    try {
+      this.host.checkpointHere();
+    } catch (error) {
+      // The statement before it is done (a commit on disk): a failed checkpoint must not fail it.
+      this.host.onError(`checkpoint on the main connection: ${(error as Error).message}`);
+    }
+  }
+
+  #ask(): void {
+    try {
+      const worker = this.#start();
+      this.#asked++;
+      worker.postMessage({ checkpoint: true });
+    } catch (error) {
+      this.#failed((error as Error).message);
+    }
+  }
+
+  #failed(message: string): void {
+    this.#failures++;
+    if (this.#failures < MAX_FAILURES) {
+      this.host.onError(message);
       return;
     }
-    this.#busy = true;
-    const worker = this.#start();
-    worker.ref();
-    worker.postMessage({ checkpoint: true });
+    this.host.onError(`${message}; the connection checkpoints on its own from now on`);
+    void this.#worker?.terminate();
   }
 
   #start(): Worker {
@@ -128,22 +192,19 @@ export class CheckpointThread {
       eval: true,
       execArgv: [],
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
-      workerData: { file: this.file, driverPath: require.resolve('better-sqlite3') },
+      workerData: { file: this.file, driverPath: require.resolve('better-sqlite3'), shared: this.#shared.buffer },
     });
+    worker.unref();
     worker.on('message', (reply: { done: boolean; error?: string }) => {
-      this.#busy = false;
-      if (reply.error) this.onError(reply.error);
-      else this.#completed++;
-      if (this.#again && !this.#closed) {
-        this.#again = false;
-        this.request();
-      } else worker.unref();
+      if (reply.error) this.#failed(reply.error);
+      else this.#failures = 0;
     });
-    // A thread that dies (out of memory, a crash in the driver) is started again at the next request.
+    // A thread that dies (out of memory, a crash in the driver) is started again at the next checkpoint asked for.
     const gone = (reason: string) => {
-      if (this.#worker === worker) this.#worker = undefined;
-      this.#busy = false;
-      if (!this.#closed) this.onError(reason);
+      if (this.#worker !== worker) return; // 'error' and then 'exit': one failure
+      this.#worker = undefined;
+      this.#asked = Atomics.load(this.#shared, HANDLED); // what it left unanswered never will be
+      if (!this.#closed && this.#failures < MAX_FAILURES) this.#failed(reason);
     };
     worker.on('error', (error) => gone(error.message));
     worker.on('exit', (code) => gone(`the checkpoint thread exited (code ${code})`));

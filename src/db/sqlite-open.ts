@@ -139,7 +139,10 @@ export function openSqlite(
     sqlite.pragma('busy_timeout = 0');
     let settled: (() => void) | undefined;
     if (checkpointThread && file !== ':memory:') {
-      const thread = new CheckpointThread(file, checkpointPages, (err) => stderrJsonLog({ msg: 'SQLite checkpoint failed', err }));
+      const thread = new CheckpointThread(file, checkpointPages, {
+        checkpointHere: () => sqlite.pragma('wal_checkpoint(PASSIVE)'),
+        onError: (err) => stderrJsonLog({ msg: 'SQLite checkpoint failed', err }),
+      });
       sqlite.pragma('wal_autocheckpoint = 0');
       settled = () => thread.afterCommit();
       checkpoints = thread;
@@ -159,6 +162,7 @@ export function openSqlite(
     plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true }), new SqliteBooleanPlugin()],
   });
   if (writer) writers.set(db, writer);
+  if (checkpoints) checkpointThreads.set(db, checkpoints);
   return {
     db,
     dialect: 'sqlite',
@@ -185,6 +189,12 @@ export function openSqlite(
 }
 
 const writers = new WeakMap<Kysely<DB>, WriterThread>();
+const checkpointThreads = new WeakMap<Kysely<DB>, CheckpointThread>();
+
+/** The checkpoint thread of an inline file store opened with one (tests count its checkpoints). */
+export function sqliteCheckpointThreadOf(db: Kysely<DB>): CheckpointThread | undefined {
+  return checkpointThreads.get(db);
+}
 
 /** The writer thread of a file store opened in `thread` mode (tests end it to see a crash handled). */
 export function sqliteWriterOf(db: Kysely<DB>): WriterThread | undefined {
