@@ -5,9 +5,15 @@ const sqlite = processStores.find((s) => s.name === 'sqlite')!;
 /** Creates acknowledged before the kill; the kill comes while CONCURRENCY more are in flight. */
 const ACKNOWLEDGED_BEFORE_KILL = 300;
 const CONCURRENCY = 32;
+/**
+ * Batches of BATCH_SIZE acknowledged before the kill, one more in flight: each writes about 500 WAL pages, so
+ * checkpoints (on the server's checkpoint thread inline, on the writer thread otherwise) run while it dies.
+ */
+const BATCHES_BEFORE_KILL = 4;
+const BATCH_SIZE = 500;
 
-// A server on a SQLite file, killed with SIGKILL while concurrent creates are in flight, then started again
-// on the same folder: every create it answered 2xx is there, once. Both ways of writing: the writer thread
+// A server on a SQLite file, killed with SIGKILL while concurrent creates and a batch are in flight, then
+// started again on the same folder: every create it answered 2xx is there, once. Both ways of writing: the writer thread
 // (the default) and one connection on the main thread.
 for (const mode of ['thread', 'inline'] as const) {
   describe(`sqlite (${mode} writer): acknowledged creates survive SIGKILL`, { timeout: 300_000 }, () => {
@@ -37,6 +43,11 @@ for (const mode of ['thread', 'inline'] as const) {
       let killed = false;
       let reachedKill!: () => void;
       const killPoint = new Promise<void>((resolve) => (reachedKill = resolve));
+      let singles = 0;
+      let batches = 0;
+      const atKillPoint = () => {
+        if (singles >= ACKNOWLEDGED_BEFORE_KILL && batches >= BATCHES_BEFORE_KILL) reachedKill();
+      };
       const client = async () => {
         while (!killed) {
           const email = `durable-${next++}@example.com`;
@@ -44,20 +55,36 @@ for (const mode of ['thread', 'inline'] as const) {
             const response = await call()('POST', '/v1/users', { email });
             if (response.status >= 200 && response.status < 300) {
               acknowledged.set(email, response.body.id as string);
-              if (acknowledged.size >= ACKNOWLEDGED_BEFORE_KILL) reachedKill();
+              singles++;
+              atKillPoint();
             }
           } catch {
             // the connection died with the server: this create was never acknowledged
           }
         }
       };
-      const clients = Array.from({ length: CONCURRENCY }, client);
+      const batcher = async () => {
+        for (let batch = 0; !killed; batch++) {
+          const users = Array.from({ length: BATCH_SIZE }, (_, i) => ({ email: `durable-batch-${batch}-${i}@example.com` }));
+          try {
+            const response = await call()('POST', '/v1/users/batch', { users, mode: 'atomic' });
+            if (response.status !== 200) continue;
+            for (const result of response.body.results as Array<{ status: string; user?: { id: string; email: string } }>)
+              if (result.status === 'created' && result.user) acknowledged.set(result.user.email, result.user.id);
+            batches++;
+            atKillPoint();
+          } catch {
+            // the connection died with the server: this batch was never acknowledged
+          }
+        }
+      };
+      const clients = [...Array.from({ length: CONCURRENCY }, client), batcher()];
       await killPoint;
       // Requests are in flight right now (every client loops): the kill lands in the middle of batches.
       killed = true;
       await procs.stop(server, 'SIGKILL');
       await Promise.all(clients);
-      expect(acknowledged.size).toBeGreaterThanOrEqual(ACKNOWLEDGED_BEFORE_KILL);
+      expect(acknowledged.size).toBeGreaterThanOrEqual(ACKNOWLEDGED_BEFORE_KILL + BATCHES_BEFORE_KILL * BATCH_SIZE);
 
       procs.start(port);
       await procs.ready(port);
