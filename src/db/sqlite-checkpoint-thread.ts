@@ -5,7 +5,7 @@ import { closeWorker } from '../lib/close-worker.js';
 
 const require = createRequire(import.meta.url);
 
-/** A commit looks at the WAL after this long, or after this many statements, since the last look. */
+/** A statement that wrote and left no transaction open looks at the WAL after this long, or this many such statements, since the last look. */
 const LOOK_INTERVAL_MS = 50;
 const LOOK_EVERY_STATEMENTS = 64;
 
@@ -15,8 +15,13 @@ const MAX_FAILURES = 3;
 /** The WAL frames past which the main connection copies whatever is waiting, even while the thread works on. */
 const HARD_CAP_INTERVALS = 8;
 
-/** Slots of the state the thread shares: checkpoints it finished (each request is answered by one). */
+/**
+ * Slots of the state the thread shares: checkpoints it finished (each request is answered by one), and of
+ * its last one, the WAL it copied (the header's salt-1) and how many of that WAL's frames it had copied.
+ */
 const HANDLED = 0;
+const COPIED_SALT = 1;
+const COPIED_FRAMES = 2;
 
 /**
  * The thread's code, run with `new Worker(source, { eval: true })` as the writer thread's is. It opens its
@@ -28,8 +33,21 @@ const checkpointSource = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const SQLite = require(workerData.driverPath);
+const fs = require('node:fs');
 const shared = new Int32Array(workerData.shared);
 let db;
+// The WAL's salt-1 (its generation), read before the checkpoint: were it started over meanwhile, the copy is
+// recorded for the older generation, and the main connection asks again.
+function walSalt() {
+  const header = Buffer.alloc(20);
+  const fd = fs.openSync(workerData.file + '-wal', 'r');
+  try {
+    fs.readSync(fd, header, 0, 20, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return header.readInt32BE(16);
+}
 parentPort.on('message', (message) => {
   if (message.close) {
     try {
@@ -46,7 +64,10 @@ parentPort.on('message', (message) => {
       db.pragma('synchronous = FULL');
       db.pragma('wal_autocheckpoint = 0');
     }
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const salt = walSalt();
+    const [{ checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
+    Atomics.store(shared, ${COPIED_SALT}, salt);
+    Atomics.store(shared, ${COPIED_FRAMES}, checkpointed);
     parentPort.postMessage({ done: true });
   } catch (error) {
     parentPort.postMessage({ done: true, error: String(error && error.message) });
@@ -64,16 +85,27 @@ parentPort.on('message', (message) => {
  * SQLite's locks on it are POSIX locks, which closing any descriptor of it in the process would drop).
  */
 export function walFramesAtLeast(file: string, limits: readonly number[]): number {
+  return walState(file, limits).frames;
+}
+
+/** `walFramesAtLeast`, with the WAL's salt-1 (which generation of the WAL it is; 0 when there is none). */
+export function walState(file: string, limits: readonly number[]): { frames: number; salt: number } {
+  const none = { frames: 0, salt: 0 };
   let fd: number;
   try {
     fd = fs.openSync(`${file}-wal`, 'r');
   } catch {
-    return 0;
+    return none;
   }
   try {
     const header = Buffer.alloc(32);
-    if (fs.readSync(fd, header, 0, 32, 0) < 32) return 0;
-    const frameBytes = header.readUInt32BE(8) + 24;
+    if (fs.readSync(fd, header, 0, 32, 0) < 32) return none;
+    const magic = header.readUInt32BE(0);
+    const pageSize = header.readUInt32BE(8);
+    if ((magic !== 0x377f0682 && magic !== 0x377f0683) || pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
+      return none;
+    const salt = header.readInt32BE(16);
+    const frameBytes = pageSize + 24;
     const frame = Buffer.alloc(24);
     let reached = 0;
     for (const n of limits) {
@@ -81,7 +113,7 @@ export function walFramesAtLeast(file: string, limits: readonly number[]): numbe
       if (frame.readUInt32BE(8) !== header.readUInt32BE(16) || frame.readUInt32BE(12) !== header.readUInt32BE(20)) break;
       reached = n;
     }
-    return reached;
+    return { frames: reached, salt };
   } finally {
     fs.closeSync(fd);
   }
@@ -101,29 +133,34 @@ export interface CheckpointHost {
  * database file (a batch of 1,000 creates writes about 1,000 pages, so each such commit took one, about half
  * its time). Commits stay as durable: their log is synced either way.
  *
- * After a statement that leaves no transaction open, at most every 50 ms or 64 statements, the WAL is looked at:
+ * After a statement that wrote and left no transaction open, at most every LOOK_INTERVAL_MS or
+ * LOOK_EVERY_STATEMENTS, the WAL is looked at:
  * - `pages` frames or more since it was started over: the thread is asked for a checkpoint, unless it has not
  *   finished the last one asked for.
- * - Twice that, with the thread done: its checkpoints are not getting the WAL started over (commits landing
- *   during each leave a tail behind it), so the main connection copies the tail itself, a few pages, and its
- *   next write starts the WAL over.
- * - 8 times that: the thread is stuck or far behind, and the main connection copies what waits, as SQLite
- *   would have. The WAL stays bounded whatever the thread does.
- * - After 3 failed checkpoints in a row the thread is ended and the main connection checkpoints at `pages`.
+ * - Twice that, once the thread has copied an interval or more of this same WAL and is done: its checkpoints are
+ *   not getting the WAL started over (commits landing during each leave a tail behind it), so the main
+ *   connection copies the tail itself (what was written since the thread's checkpoint began), and its next
+ *   write starts the WAL over. A WAL that reached twice the interval before the thread copied any of it (one
+ *   large commit, or another process's) is the thread's.
+ * - HARD_CAP_INTERVALS times that: the thread is stuck or far behind, and the main connection tries to copy what
+ *   waits, as SQLite would have (a PASSIVE checkpoint copies nothing while the thread holds the checkpoint
+ *   lock, so a checkpoint that hangs on the thread still holds the WAL back).
+ * - After MAX_FAILURES failed checkpoints in a row the thread is ended and the main connection checkpoints at
+ *   `pages`.
  *
  * The thread starts with the first checkpoint asked for, so a process that never writes that much never starts
  * it (about 8 MiB once started). It never holds the process open: a checkpoint cut short by an exit loses nothing.
  */
 export class CheckpointThread {
   #worker: Worker | undefined;
-  readonly #shared = new Int32Array(new SharedArrayBuffer(4));
+  readonly #shared = new Int32Array(new SharedArrayBuffer(12));
   #asked = 0;
   #paused = false;
   #closed = false;
   #lastLook = 0;
   #sinceLook = 0;
   #failures = 0;
-  #here = 0;
+  #mainCheckpoints = 0;
 
   constructor(
     readonly file: string,
@@ -131,9 +168,9 @@ export class CheckpointThread {
     private readonly host: CheckpointHost,
   ) {}
 
-  /** Checkpoints finished by the thread, and taken by the main connection (for tests). */
-  get counts(): { thread: number; here: number } {
-    return { thread: Atomics.load(this.#shared, HANDLED), here: this.#here };
+  /** Checkpoints finished by the thread, and tried by the main connection (for tests). */
+  get counts(): { thread: number; main: number } {
+    return { thread: Atomics.load(this.#shared, HANDLED), main: this.#mainCheckpoints };
   }
 
   /** While another connection writes most of the pages and checkpoints them itself (the import thread), none are taken. */
@@ -141,23 +178,36 @@ export class CheckpointThread {
     this.#paused = paused;
   }
 
-  /** After a statement that leaves no transaction open on the main connection (see the class). */
+  /**
+   * After a statement that wrote and left no transaction open on the main connection (see the class). Never
+   * throws: the statement before it is done, a commit on disk.
+   */
   afterCommit(): void {
+    try {
+      this.#look();
+    } catch (error) {
+      this.host.onError(`looking at the WAL: ${(error as Error).message}`);
+    }
+  }
+
+  #look(): void {
     if (this.#paused || this.#closed) return;
     const now = Date.now();
     if (++this.#sinceLook < LOOK_EVERY_STATEMENTS && now - this.#lastLook < LOOK_INTERVAL_MS) return;
     this.#lastLook = now;
     this.#sinceLook = 0;
     const threadGone = this.#failures >= MAX_FAILURES;
-    const frames = walFramesAtLeast(this.file, [this.pages, 2 * this.pages, HARD_CAP_INTERVALS * this.pages]);
+    const { frames, salt } = walState(this.file, [this.pages, 2 * this.pages, HARD_CAP_INTERVALS * this.pages]);
     if (frames === 0) return;
     const idle = Atomics.load(this.#shared, HANDLED) === this.#asked;
-    if (threadGone || frames === HARD_CAP_INTERVALS * this.pages || (frames === 2 * this.pages && idle)) this.#checkpointHere();
+    // Only a tail is left to the main connection: the thread has copied an interval or more of this very WAL.
+    const tailOnly = idle && Atomics.load(this.#shared, COPIED_SALT) === salt && Atomics.load(this.#shared, COPIED_FRAMES) >= this.pages;
+    if (threadGone || frames === HARD_CAP_INTERVALS * this.pages || (frames === 2 * this.pages && tailOnly)) this.#checkpointHere();
     else if (idle) this.#ask();
   }
 
   #checkpointHere(): void {
-    this.#here++;
+    this.#mainCheckpoints++;
     try {
       this.host.checkpointHere();
     } catch (error) {

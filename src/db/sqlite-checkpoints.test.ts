@@ -127,7 +127,7 @@ describe('sqlite (inline): checkpoints on a thread of their own', () => {
       'the checkpoint thread to copy the WAL',
       20_000,
     );
-    expect(thread.counts.here).toBe(0);
+    expect(thread.counts.main).toBe(0);
   });
 
   it('should keep the WAL bounded under commits back to back', async () => {

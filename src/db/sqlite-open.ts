@@ -82,8 +82,8 @@ async function whenUnlocked<T>(run: () => Promise<T>, timeoutMs = BUSY_TIMEOUT_M
 
 /**
  * Each statement retried while another connection holds the lock; a statement batch run one statement after
- * the other. `settled` runs after each statement that leaves no transaction open (a commit, or a statement
- * outside a transaction).
+ * the other. `settled` runs after each statement but a select that leaves no transaction open (a commit, or
+ * a write outside a transaction).
  */
 function retryWhenBusy(connection: DatabaseConnection, sqlite: SQLite.Database, settled?: () => void): void {
   const execute = connection.executeQuery.bind(connection);
@@ -91,7 +91,8 @@ function retryWhenBusy(connection: DatabaseConnection, sqlite: SQLite.Database, 
     try {
       return await whenUnlocked(() => execute<R>(query));
     } finally {
-      if (settled && !sqlite.inTransaction) settled();
+      // A read adds nothing to the WAL: only what wrote (or committed) looks at it.
+      if (settled && !sqlite.inTransaction && query.query.kind !== 'SelectQueryNode') settled();
     }
   };
   connection.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
