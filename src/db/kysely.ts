@@ -24,7 +24,8 @@ export interface DatabaseOptions {
   /** How a SQLite file is written (sqlite-open.ts, sqliteWriterMode): ROSTER_SQLITE_WRITER's choice when unset. */
   sqliteWriter?: 'thread' | 'inline';
   /**
-   * SQLite: the WAL pages after which a commit checkpoints them into the database (SQLite's default 1,000).
+   * SQLite: the WAL pages after which a checkpoint copies them into the database (SQLite's default 1,000): in
+   * the commit that crosses them, or on the checkpoint thread (`sqliteCheckpointThread`).
    * A bulk writer (`roster import`) takes more: a page that many chunks rewrite (an index's last leaf, the
    * events' tail) is copied once instead of at every checkpoint. Every commit's log is still synced.
    */

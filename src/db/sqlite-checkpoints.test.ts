@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlitePair } from '../testing/sqlite-pair.js';
 import type { Database } from './kysely.js';
 import { walFramesAtLeast } from './sqlite-checkpoint-thread.js';
@@ -107,13 +107,15 @@ describe('sqlite (inline): checkpoints on a thread of their own', () => {
   const server = openSqlite(file, 'inline', 1000, true);
   const thread = sqliteCheckpointThreadOf(server.db)!;
   const framesSteps = Array.from({ length: 80 }, (_, i) => (i + 1) * 100);
+  beforeAll(async () => {
+    await sql`create table t (b blob not null)`.execute(server.db);
+  });
   afterAll(async () => {
     await server.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('should take no checkpoint inside a commit, and copy the WAL on the thread', async () => {
-    await sql`create table t (b blob not null)`.execute(server.db);
     const { rows } = await sql<Record<string, number>>`pragma wal_autocheckpoint`.execute(server.db);
     expect(Object.values(rows[0] ?? {})).toEqual([0]);
     const before = walRestarts(file);
@@ -151,7 +153,7 @@ describe('sqlite (inline): checkpoints on a thread of their own', () => {
       let reading = true;
       const read = execFileAsync(process.execPath, ['-e', readerScript(file)]).finally(() => (reading = false));
       while (reading) {
-        await write(server, 5);
+        await write(server, 100);
         await new Promise((resolve) => setImmediate(resolve));
       }
       expect(Number((await read).stdout)).toBeGreaterThanOrEqual(rows[0]!.n);

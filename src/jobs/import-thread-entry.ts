@@ -49,9 +49,9 @@ async function leave(reason: 'idle' | 'stop'): Promise<void> {
     log.info({ reason }, 'the import thread is leaving');
     try {
       await core.importWorker.stop();
-      // The thread's connection lets the WAL grow to BULK_CHECKPOINT_PAGES; once it leaves, the server's
-      // connection checkpoints again at SQLite's 1,000 pages, and its next commit would copy all of that
-      // (up to about 40 MiB) with the event loop held. So the thread copies it first.
+      // The thread's connection lets the WAL grow to BULK_CHECKPOINT_PAGES; once it leaves, the server takes
+      // checkpoints back, and its first ones would copy all of that (up to about 40 MiB): on its checkpoint
+      // thread, or with the event loop held where it has none. So this thread copies it first.
       if (core.database.dialect === 'sqlite') await sql`pragma wal_checkpoint(PASSIVE)`.execute(core.database.db);
       await core.close();
     } catch (error) {
