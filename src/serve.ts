@@ -15,7 +15,7 @@ export { StartupError } from './lib/startup-error.js';
 
 type Log = Pick<pino.Logger, 'info' | 'warn' | 'error'>;
 
-/** A long-running process checkpoints a SQLite file on a thread of its own: never inside a request's commit. */
+/** A long-running process checkpoints a SQLite file on a thread of its own, not inside the commit that crosses the interval. */
 const SERVER_SQLITE = { sqliteCheckpointThread: true };
 
 /**

@@ -25,29 +25,18 @@ const COPIED_FRAMES = 2;
 
 /**
  * The thread's code, run with `new Worker(source, { eval: true })` as the writer thread's is. It opens its
- * own connection to the file and answers each `{ checkpoint: true }` with a PASSIVE checkpoint, which copies
- * what no reader still needs and never waits for a lock, then counts it in the shared state (readable without
- * the main thread's event loop turning); `{ close: true }` closes it.
+ * own connection to the file and answers each `{ checkpoint: true, salt }` with a PASSIVE checkpoint, which
+ * copies what no reader still needs and never waits for a lock, then records it in the shared state (readable
+ * without the main thread's event loop turning); `{ close: true }` closes it. `salt` is the WAL's generation
+ * when the main connection asked: were the WAL started over meanwhile, the copy is recorded for the older one,
+ * and the main connection asks again.
  */
 const checkpointSource = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const SQLite = require(workerData.driverPath);
-const fs = require('node:fs');
 const shared = new Int32Array(workerData.shared);
 let db;
-// The WAL's salt-1 (its generation), read before the checkpoint: were it started over meanwhile, the copy is
-// recorded for the older generation, and the main connection asks again.
-function walSalt() {
-  const header = Buffer.alloc(20);
-  const fd = fs.openSync(workerData.file + '-wal', 'r');
-  try {
-    fs.readSync(fd, header, 0, 20, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return header.readInt32BE(16);
-}
 parentPort.on('message', (message) => {
   if (message.close) {
     try {
@@ -64,9 +53,8 @@ parentPort.on('message', (message) => {
       db.pragma('synchronous = FULL');
       db.pragma('wal_autocheckpoint = 0');
     }
-    const salt = walSalt();
     const [{ checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
-    Atomics.store(shared, ${COPIED_SALT}, salt);
+    Atomics.store(shared, ${COPIED_SALT}, message.salt);
     Atomics.store(shared, ${COPIED_FRAMES}, checkpointed);
     parentPort.postMessage({ done: true });
   } catch (error) {
@@ -78,17 +66,13 @@ parentPort.on('message', (message) => {
 `;
 
 /**
- * How many frames the WAL holds since it was last started over, as far as `limits` goes: the largest of
- * `limits` whose frame is there, 0 if none. A frame belongs to the current WAL when its salts are the
+ * How many frames the WAL holds since it was last started over, as far as `limits` goes (the largest of
+ * `limits` whose frame is there, 0 if none), and its salt-1, which tells its generations apart (0 when there
+ * is no WAL). A frame belongs to the current WAL when its salts are the
  * header's (https://sqlite.org/fileformat2.html#walformat): a frame left from before the WAL was started over
  * has older ones. Read from the `-wal` file, on which SQLite takes no locks (never from the `-shm` wal-index:
  * SQLite's locks on it are POSIX locks, which closing any descriptor of it in the process would drop).
  */
-export function walFramesAtLeast(file: string, limits: readonly number[]): number {
-  return walState(file, limits).frames;
-}
-
-/** `walFramesAtLeast`, with the WAL's salt-1 (which generation of the WAL it is; 0 when there is none). */
 export function walState(file: string, limits: readonly number[]): { frames: number; salt: number } {
   const none = { frames: 0, salt: 0 };
   let fd: number;
@@ -168,9 +152,9 @@ export class CheckpointThread {
     private readonly host: CheckpointHost,
   ) {}
 
-  /** Checkpoints finished by the thread, and tried by the main connection (for tests). */
-  get counts(): { thread: number; main: number } {
-    return { thread: Atomics.load(this.#shared, HANDLED), main: this.#mainCheckpoints };
+  /** Checkpoints the main connection tried itself (for tests). */
+  get mainCheckpoints(): number {
+    return this.#mainCheckpoints;
   }
 
   /** While another connection writes most of the pages and checkpoints them itself (the import thread), none are taken. */
@@ -203,7 +187,7 @@ export class CheckpointThread {
     // Only a tail is left to the main connection: the thread has copied an interval or more of this very WAL.
     const tailOnly = idle && Atomics.load(this.#shared, COPIED_SALT) === salt && Atomics.load(this.#shared, COPIED_FRAMES) >= this.pages;
     if (threadGone || frames === HARD_CAP_INTERVALS * this.pages || (frames === 2 * this.pages && tailOnly)) this.#checkpointHere();
-    else if (idle) this.#ask();
+    else if (idle) this.#ask(salt);
   }
 
   #checkpointHere(): void {
@@ -216,11 +200,11 @@ export class CheckpointThread {
     }
   }
 
-  #ask(): void {
+  #ask(salt: number): void {
     try {
       const worker = this.#start();
       this.#asked++;
-      worker.postMessage({ checkpoint: true });
+      worker.postMessage({ checkpoint: true, salt });
     } catch (error) {
       this.#failed((error as Error).message);
     }

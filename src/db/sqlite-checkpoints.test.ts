@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlitePair } from '../testing/sqlite-pair.js';
 import type { Database } from './kysely.js';
-import { walFramesAtLeast } from './sqlite-checkpoint-thread.js';
+import { walState } from './sqlite-checkpoint-thread.js';
 import { openSqlite, sqliteCheckpointThreadOf } from './sqlite-open.js';
 import { until } from '../testing/until.js';
 
@@ -129,7 +129,7 @@ describe('sqlite (inline): checkpoints on a thread of their own', () => {
       'the checkpoint thread to copy the WAL',
       20_000,
     );
-    expect(thread.counts.main).toBe(0);
+    expect(thread.mainCheckpoints).toBe(0);
   });
 
   it('should keep the WAL bounded under commits back to back', async () => {
@@ -138,7 +138,7 @@ describe('sqlite (inline): checkpoints on a thread of their own', () => {
     // One row of 3 pages a commit, each awaited without the event loop turning in between (inline SQLite answers at once).
     for (let i = 0; i < 2500; i++) {
       await sql`insert into t (b) values (randomblob(12000))`.execute(server.db);
-      largest = Math.max(largest, walFramesAtLeast(file, framesSteps));
+      largest = Math.max(largest, walState(file, framesSteps).frames);
     }
     // Unchecked, these commits leave more than 7,500 frames; here never past 3,000 (twice the interval and a look's worth).
     expect(largest).toBeLessThan(3000);
