@@ -21,7 +21,13 @@ for (const dialect of testDialects) {
       return res.json();
     };
     const open = async (section: string, title: string) => {
-      await page.goto(`${s.base}/admin#/settings/${section}`);
+      const target = `${s.base}/admin#/settings/${section}`;
+      // Going to the hash the page shows already would not draw it again (no hashchange): pass by another.
+      if (page.url() === target) {
+        await page.goto(`${s.base}/admin#/users`);
+        await expect.poll(() => page.locator('main h1').textContent()).toBe('Users');
+      }
+      await page.goto(target);
       await expect.poll(() => page.locator('#settings-body h1').textContent()).toBe(title);
     };
     const saved = (text: string) => expect.poll(() => page.getByRole('status').allTextContents()).toContain(text);
@@ -42,25 +48,33 @@ for (const dialect of testDialects) {
     afterAll(async () => s?.close());
 
     it('should keep the page the admin moved to when the page left behind answers later', async () => {
-      // The users list answers only after Settings is shown (held in the browser, then sent on to the
-      // server): before each navigation had its own container, the late list replaced the Roles page.
+      // The users list answers only after Roles is shown (held in the browser, then fetched from the server
+      // and handed to the page): before each navigation had its own container, the late list replaced the
+      // Roles page. The route's own handler says when the list was asked for and when its answer was handed
+      // over, so the test waits for those events rather than for a response event it could miss.
       let release!: () => void;
       const held = new Promise<void>((resolve) => (release = resolve));
+      let asked = false;
+      let answered: number | undefined;
       const usersList = (url: URL) => url.pathname === '/v1/users';
       await page.route(usersList, async (route) => {
+        asked = true;
         await held;
-        await route.continue().catch(() => undefined); // unrouted meanwhile: the test has ended
+        try {
+          const response = await route.fetch();
+          await route.fulfill({ response });
+          answered = response.status();
+        } catch {
+          answered = -1; // unrouted or the page closed meanwhile: the test has ended
+        }
       });
       try {
         await page.goto(`${s.base}/admin#/users/new`);
         await page.goto(`${s.base}/admin#/users`);
-        const late = page.waitForResponse((response) => usersList(new URL(response.url())));
-        late.catch(() => undefined); // awaited below; a failure before that must not surface as unhandled
+        await expect.poll(() => asked, { message: 'the users list asked the server' }).toBe(true);
         await open('roles', 'Roles');
         release();
-        const response = await late;
-        expect(response.status()).toBe(200);
-        await response.finished();
+        await expect.poll(() => answered, { message: 'the held users list was answered' }).toBe(200);
         // The page has read the late answer and drawn whatever it draws by the next frame's tasks.
         await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
         expect(await page.locator('main h1').allTextContents()).toEqual(['Roles']);
@@ -69,9 +83,6 @@ for (const dialect of testDialects) {
         release();
         await page.unroute(usersList);
       }
-      // Leave the page where the next test expects it (opening the same hash again would not re-read it).
-      await page.goto(`${s.base}/admin#/users`);
-      await expect.poll(() => page.locator('main h1').textContent()).toBe('Users');
     });
 
     it('should draw the users list once after sign-in, asking the server once', async () => {
