@@ -4,9 +4,9 @@
 // 1,000 (median), and stops. Runs alternate (A B B A by default), so a machine that speeds up or slows down
 // during the comparison weighs on both builds alike; absolute figures across days do not compare.
 //
-//   cp -r dist /tmp/base-dist && …change, npm run build…      # keep the "before" build somewhere
-//   AB_BASE=/tmp/base-dist/main.js node bench/ab.mjs            # node_modules must resolve from that folder:
-//                                                               # a copy inside the checkout (e.g. .ab/base/dist) does
+//   npm run build && cp -r dist bench/results/base-dist         # the "before" build, inside the checkout so that
+//   …change, npm run build…                                      # its imports find node_modules (bench/results/ is
+//   AB_BASE=bench/results/base-dist/main.js node bench/ab.mjs    # not tracked)
 //
 // Knobs: AB_BASE (required), AB_NEW (default dist/main.js), AB_ORDER (default base,new,new,base), DURATION
 // (default 10; 0 skips single creates), BATCHES (default 9; 0 skips batches), PASSWORD=1 (creates with a
