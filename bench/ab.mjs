@@ -14,12 +14,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startRoster } from './lib.mjs';
+import { median, root, startRoster } from './lib.mjs';
 import { createLoad } from './load.mjs';
 import { batchMs } from './measure.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 if (!process.env.AB_BASE) {
   console.error('AB_BASE must name the main.js of the build to compare against');
   process.exit(2);
@@ -51,8 +49,7 @@ for (const name of order) {
       await batchMs(roster, `warm${Date.now()}`, false);
       const times = [];
       for (let i = 0; i < batches; i++) times.push(await batchMs(roster, `r${i}${Date.now()}`, false));
-      times.sort((a, b) => a - b);
-      row.batchMedianMs = Math.round(times[Math.floor(times.length / 2)] * 10) / 10;
+      row.batchMedianMs = Math.round(median(times) * 10) / 10;
     }
     console.log(JSON.stringify(row));
   } finally {
