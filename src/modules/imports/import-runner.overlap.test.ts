@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantContext } from '../../cli/cli-context.js';
 import { createTestApp, type TestApp } from '../../testing/test-app.js';
 import { testStores } from '../../testing/test-db.js';
+import { until } from '../../testing/until.js';
 import type { TenantContext } from '../context.js';
 import type { ImportRecord } from './import-records.js';
 import { runImport, type ImportProgress, type RowError } from './import-runner.js';
@@ -77,6 +78,28 @@ for (const { label, dialect } of testStores) {
         .map((u) => u.seq);
       const unordered = numbers.flatMap((seq, i) => (i > 0 && seq <= (numbers[i - 1] as number) ? [[i, numbers[i - 1], seq]] : []));
       expect(unordered).toEqual([]);
+    });
+
+    it('should write a batch while the report of the one before it is still held, and report it after that one', async () => {
+      const ctx = await contextOf();
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const reported: number[] = [];
+      const running = runImport(t.core.users, ctx, records(450), {
+        format: 'csv',
+        columnMap: new Map(),
+        batchSize: BATCH,
+        onBatch: async (_current, _errors, lastRow) => {
+          if (lastRow === 100) await held;
+          reported.push(lastRow);
+        },
+      });
+      // Rows 1-200 but row 150 (a repeat): the second batch is written while the first one's report waits.
+      await until(async () => (await emails(ctx.tenantId)).length >= 199, 'the second batch to be written', 30_000);
+      expect(reported).toEqual([]);
+      release();
+      expect(await running).toEqual({ processed: 450, created: 447, failed: 3 });
+      expect(reported).toEqual([100, 200, 300, 400, 450]);
     });
 
     it('should stop writing before it reports a failure of the file', async () => {

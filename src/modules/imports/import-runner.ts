@@ -102,6 +102,12 @@ export function toCreateInput(
   }
 }
 
+/** A batch on its way: when its rows are written (or it failed), and when it has been reported after the ones before it. */
+interface InFlight {
+  written: Promise<void>;
+  reported: Promise<void>;
+}
+
 const TAKEN_FIELDS: Record<string, string> = { EMAIL_TAKEN: 'email', USERNAME_TAKEN: 'username', EXTERNAL_ID_TAKEN: 'externalId' };
 
 /** For an identifier the batch itself already used: the earlier row of the batch with the same value (compared case-insensitively). */
@@ -131,13 +137,15 @@ export async function runImport(
   const progress: ImportProgress = { processed: 0, created: 0, failed: 0 };
   let batch: Array<{ row: number; item: CreateUserInput | AppError; input?: unknown }> = [];
   // Two batches in flight: one is validated (on this thread) while the one before it writes (on SQLite's
-  // writer thread, or in PostgreSQL); each writes, and is reported, only after the one before it. A job's
-  // turn is one batch (its resume point is a batch's last row), so jobs never overlap.
-  let previous: Promise<void> = Promise.resolve();
-  let beforePrevious: Promise<void> = Promise.resolve();
+  // writer thread, or in PostgreSQL). Each writes only once the one before it has written (`written`: its
+  // rows built meanwhile), and is reported only after the one before it was (`reported`). A job's turn is
+  // one batch (its resume point is a batch's last row), so jobs never overlap.
+  const settledBatch: InFlight = { written: Promise.resolve(), reported: Promise.resolve() };
+  let previous = settledBatch;
+  let beforePrevious = settledBatch;
 
-  const flush = async (writeAfter: Promise<void>) => {
-    if (batch.length === 0) return writeAfter;
+  const flush = (after: InFlight): InFlight => {
+    if (batch.length === 0) return after;
     const current = batch;
     batch = [];
     const lastRow = current.at(-1)?.row ?? 0;
@@ -158,7 +166,7 @@ export async function runImport(
       return { delta, errors };
     };
     const onChunk = options.onChunk;
-    const outcomes = await users.createUsers(
+    const created = users.createUsers(
       ctx,
       current.map((c) => c.item),
       {
@@ -166,7 +174,7 @@ export async function runImport(
         returnUsers: false,
         // Imports are background work that waits its turn; the 503 admission is for request floods.
         background: true,
-        writeAfter,
+        writeAfter: after.written,
         ...(options.dryRun ? { dryRun: true } : {}),
         ...(onChunk
           ? {
@@ -178,20 +186,28 @@ export async function runImport(
           : {}),
       },
     );
-    await writeAfter;
-    const { delta, errors } = tally(outcomes);
-    progress.processed += delta.processed;
-    progress.created += delta.created;
-    progress.failed += delta.failed;
-    await options.onBatch?.(progress, errors, lastRow);
-    await yieldToEventLoop();
+    const reported = (async () => {
+      const outcomes = await created;
+      await after.reported;
+      const { delta, errors } = tally(outcomes);
+      progress.processed += delta.processed;
+      progress.created += delta.created;
+      progress.failed += delta.failed;
+      await options.onBatch?.(progress, errors, lastRow);
+      await yieldToEventLoop();
+    })();
+    const written = created.then(() => undefined);
+    // Awaited by the next batch or at the end; a rejection surfaces there, never as unhandled.
+    written.catch(() => undefined);
+    reported.catch(() => undefined);
+    return { written, reported };
   };
 
   try {
     await readAndFlush();
   } catch (error) {
     // Nothing goes on writing after the caller hears of the failure.
-    await Promise.allSettled([beforePrevious, previous]);
+    await Promise.allSettled([beforePrevious.reported, previous.reported]);
     throw error;
   }
   return progress;
@@ -219,13 +235,11 @@ export async function runImport(
         batch.push({ row: record.row, item: error ?? (input as CreateUserInput), input });
       }
       if (batch.length >= options.batchSize) {
-        await beforePrevious;
+        await beforePrevious.reported;
         beforePrevious = previous;
         previous = flush(previous);
-        // Awaited by the next flush or at the end; a rejection surfaces there, never as unhandled.
-        previous.catch(() => undefined);
       }
     }
-    await flush(previous);
+    await flush(previous).reported;
   }
 }

@@ -269,6 +269,12 @@ export class UserCreator {
       !candidates.some((c) => needsHash(c.input));
     let accepted = withinBatch(candidates, fail);
     if (!optimistic) accepted = await this.checkTaken(tenantId, accepted, fail);
+    // A lone optimistic statement's rows (numbered by the statement itself) are built before its turn: an import
+    // builds its next batch while the one before it writes, instead of between two writes.
+    const prebuilt =
+      optimistic && accepted.length > 0 && !(options.mode === 'atomic' && outcomes.some((o) => o.error))
+        ? this.prebuildAlone(ctx, accepted, options)
+        : undefined;
     // SQLite waits in insert(), once its chunks are built; nothing writes before either.
     if (!this.seqInTransaction) await options.writeAfter;
 
@@ -281,7 +287,7 @@ export class UserCreator {
     if (settled()) return outcomes;
     let reservedSeq: number | undefined;
     if (optimistic && accepted.length > 0) {
-      const attempt = await this.insertOptimistic(ctx, tenant, accepted, outcomes, options);
+      const attempt = await this.insertOptimistic(ctx, tenant, accepted, outcomes, options, prebuilt);
       if (attempt.done) return outcomes;
       reservedSeq = attempt.reservedSeq;
       accepted = await this.checkTaken(tenantId, accepted, fail);
@@ -444,6 +450,7 @@ export class UserCreator {
    * with nothing else to commit (no mail, no import progress) is one autocommitted statement that also
    * reserves the users' numbers; otherwise the numbers are reserved first and the chunks written in one
    * transaction with what must commit with them.
+   * @param prebuilt the lone statement's chunk, built ahead (prebuildAlone)
    * @returns done: false when a claim was lost: nothing was written, and the careful path must run
    * (with the numbers reserved, if any).
    */
@@ -453,41 +460,19 @@ export class UserCreator {
     accepted: Candidate[],
     outcomes: ItemOutcome[],
     options: CreateOptions,
+    prebuilt?: OptimisticChunk[],
   ): Promise<{ done: boolean; reservedSeq?: number }> {
     const { tenantId } = ctx;
-    const mailed = accepted.some(({ input }) => input.sendWelcomeEmail || input.sendVerificationEmail);
-    const chunks = chunksOf(accepted.length);
-    const alone = chunks.length === 1 && !mailed && !options.onChunk;
+    const mailed = isMailed(accepted);
+    const alone = prebuilt !== undefined;
     // Alone, the statement reserves the numbers: rows and payloads carry offsets 0, 1, … until it answers.
     const reservedSeq = alone ? undefined : await reserveSeqPostgres(this.db, tenantId, 'users', accepted.length);
-    const rows = this.userRows(
-      ctx,
-      accepted,
-      reservedSeq ?? 0,
-      accepted.map((c) => ({ hash: c.importedHash ?? null })),
-    );
+    const chunks = prebuilt ?? this.optimisticChunks(ctx, accepted, options, reservedSeq);
     const failedEarly = outcomes.filter((o) => o.error);
     // Outcomes are set once everything committed; onChunk sees its chunk's as they will be.
     const settled: ItemOutcome[] = [];
-    const writeChunk = async (db: Executor, positions: number[], first: boolean) => {
-      const items = positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } }));
-      const { resources, roles, groups, events } = this.survivorWrites(ctx, options, items);
-      const { rows: eventRows, counters } = eventsOfNewResources(ctx, events);
-      const offsets = new Map(items.map((i) => [i.row.id, Number(i.row.seq)]));
-      const base = await insertChunkPostgres(
-        db,
-        tenantId,
-        {
-          users: items.map((i) => i.row),
-          ...claimsOf(items),
-          roles,
-          groups,
-          events: eventRows,
-          counters,
-          eventUserSeq: eventRows.map((e) => (alone ? (offsets.get(e.resourceId) ?? null) : null)),
-        },
-        alone,
-      );
+    const writeChunk = async (db: Executor, { items, resources, writes }: OptimisticChunk, first: boolean) => {
+      const base = await insertChunkPostgres(db, tenantId, writes, alone);
       if (mailed) await this.queueMail(db, ctx, tenant, items);
       const chunkOutcomes = items.map(({ candidate, row }): ItemOutcome => {
         const resource = resources.get(candidate.index) as User;
@@ -498,7 +483,7 @@ export class UserCreator {
       await options.onChunk?.(db, first ? [...failedEarly, ...chunkOutcomes] : chunkOutcomes);
     };
     try {
-      if (alone) await writeChunk(this.db, chunks[0] as number[], true);
+      if (alone) await writeChunk(this.db, chunks[0] as OptimisticChunk, true);
       else
         await this.db.transaction().execute(async (trx) => {
           for (const [i, chunk] of chunks.entries()) await writeChunk(trx, chunk, i === 0);
@@ -509,6 +494,46 @@ export class UserCreator {
     }
     for (const o of settled) Object.assign(outcomes[o.index] as ItemOutcome, o);
     return { done: true };
+  }
+
+  /**
+   * The chunk of a lone optimistic statement (one chunk, no mail, no import progress: the statement reserves
+   * the users' numbers itself), or none when the write is not alone. Pure: nothing is read or written.
+   */
+  private prebuildAlone(ctx: TenantContext, accepted: Candidate[], options: CreateOptions): OptimisticChunk[] | undefined {
+    const alone = accepted.length <= CHUNK_SIZE && !isMailed(accepted) && !options.onChunk;
+    return alone ? this.optimisticChunks(ctx, accepted, options, undefined) : undefined;
+  }
+
+  /** The optimistic statements' rows, a chunk each, numbered from `reservedSeq` (undefined: offsets 0, 1, … the statement numbers). */
+  private optimisticChunks(
+    ctx: TenantContext,
+    accepted: Candidate[],
+    options: CreateOptions,
+    reservedSeq: number | undefined,
+  ): OptimisticChunk[] {
+    const rows = this.userRows(
+      ctx,
+      accepted,
+      reservedSeq ?? 0,
+      accepted.map((c) => ({ hash: c.importedHash ?? null })),
+    );
+    return chunksOf(accepted.length).map((positions) => {
+      const items = positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } }));
+      const { resources, roles, groups, events } = this.survivorWrites(ctx, options, items);
+      const { rows: eventRows, counters } = eventsOfNewResources(ctx, events);
+      const offsets = new Map(items.map((i) => [i.row.id, Number(i.row.seq)]));
+      const writes = {
+        users: items.map((i) => i.row),
+        ...claimsOf(items),
+        roles,
+        groups,
+        events: eventRows,
+        counters,
+        eventUserSeq: eventRows.map((e) => (reservedSeq === undefined ? (offsets.get(e.resourceId) ?? null) : null)),
+      };
+      return { items, resources, writes };
+    });
   }
 
   /** What a chunk's surviving users add beside their rows: roles, groups, and the events whose payload is the answer. */
@@ -896,6 +921,11 @@ const chunkSavepoints = new WeakSet<Executor>();
 
 /** A user of a chunk: the candidate and the row written for it. */
 type ChunkItem = { candidate: Candidate; row: NewUserRow & { id: string } };
+/** One optimistic statement's chunk: its users, their resources (the answers) and the rows it writes. */
+type OptimisticChunk = { items: ChunkItem[]; resources: Map<number, User>; writes: Parameters<typeof insertChunkPostgres>[2] };
+
+/** Whether any of these users is sent a mail on creation (queued in the creating transaction). */
+const isMailed = (accepted: Candidate[]) => accepted.some(({ input }) => input.sendWelcomeEmail || input.sendVerificationEmail);
 /** What writing a chunk did: the items that lost a race (with their 409) and the resources of the others. */
 type ChunkWritten = { lost: Map<number, AppError>; resources: Map<number, User> };
 
