@@ -78,6 +78,40 @@ for (const dialect of testDialects) {
         expect(body.results[4].error.code).toBe('USER_EMAIL_TAKEN');
       });
 
+      it('should store and announce every character an item sent: quotes, backslashes, line breaks, JSON-looking text, emoji', async () => {
+        const { key } = await t.tenantWithKey();
+        // Names refuse quotes and backslashes (NAME_INVALID); an address keeps them.
+        const tricky = ['O"Brien \\ "Jr"', '{"seq": 1, "a": [null]}', 'NULL', '😀 é ﬁ', 'it\'s \\"quoted\\"'];
+        const names = ["O'Brien", 'Zoë 😀', 'NULL', 'ﬁona', "D'Arcy-Smith"];
+        const sent = tricky.map((text, i) => ({
+          email: `tricky${i}@example.com`,
+          givenName: names[i],
+          familyName: `${names[i]} ${i}`,
+          address: { street: `${text}\nsecond line`, city: `"${text}"\\` },
+        }));
+        const res = await batch(key, sent);
+        expect(res.statusCode, res.body).toBe(200);
+        const results = res.json().results as Array<{ status: string; user: { id: string } }>;
+        expect(
+          results.map((r) => r.status),
+          res.body,
+        ).toEqual(tricky.map(() => 'created'));
+        for (const [i, item] of sent.entries()) {
+          const stored = (await t.request(key, { method: 'GET', url: `/v1/users/${results[i]!.user.id}` })).json();
+          expect(stored).toMatchObject({ givenName: item.givenName, familyName: item.familyName, address: item.address });
+        }
+        const announced = (await t.request(key, { method: 'GET', url: '/v1/events?type=user.created&limit=50' })).json().data as Array<{
+          data: { id: string; givenName: string; familyName: string; address: unknown; seq: number };
+        }>;
+        for (const [i, item] of sent.entries()) {
+          const event = announced.find((e) => e.data.id === results[i]!.user.id);
+          expect(event?.data).toMatchObject({ givenName: item.givenName, familyName: item.familyName, address: item.address });
+        }
+        // Each payload carries its user's own number.
+        const numbers = announced.map((e) => e.data.seq).sort((a, b) => a - b);
+        expect(new Set(numbers).size).toBe(sent.length);
+      });
+
       it('should create 1000 users in one request with consecutive numbers', async () => {
         const { key, tenantId } = await t.tenantWithKey();
         const users = Array.from({ length: 1000 }, (_, i) => ({ email: `bulk${i}@example.com`, givenName: `User ${i}` }));
