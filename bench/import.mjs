@@ -4,6 +4,7 @@
 //
 //   npm run build && node bench/import.mjs
 //   ROWS=100000 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node bench/import.mjs
+//   BENCH_CLI=bench/results/base-dist/cli/main.js node bench/import.mjs   # another build, for before/after pairs
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -121,7 +121,8 @@ export function writeCsv(dir, rows) {
 
 /** `roster import` of a generated CSV into tenant `bench`, timed from outside, peak RSS from GNU time. */
 export function cliImport(label, env, rows, dir) {
-  const cli = path.join(root, 'dist/cli/main.js');
+  // BENCH_CLI: another build's cli/main.js (kept inside the checkout, e.g. bench/results/base-dist, so it finds node_modules).
+  const cli = process.env.BENCH_CLI ? path.resolve(process.env.BENCH_CLI) : path.join(root, 'dist/cli/main.js');
   const file = writeCsv(dir, rows);
   const fullEnv = { ...process.env, ...env, LOG_LEVEL: 'warn' };
   execFileSync(process.execPath, [cli, 'tenants', 'create', 'bench'], { env: fullEnv, stdio: 'ignore' });
