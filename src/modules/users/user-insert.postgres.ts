@@ -35,9 +35,11 @@ export interface ChunkWrites {
   counters: Array<{ resourceType: string; resourceId: string; lastSequence: number }>;
 }
 
-/** Column types, text otherwise. JSON documents (address, attributes, an event's data) come as the text the row holds and are cast. */
+/** Column types, text otherwise. */
 const USER_COLUMN_TYPES: Partial<Record<(typeof userColumns)[number], string>> = {
   seq: 'int8',
+  address: 'jsonb',
+  attributes: 'jsonb',
   active: 'bool',
   emailVerified: 'bool',
   requirePasswordChange: 'bool',
@@ -57,13 +59,10 @@ const EVENT_COLUMNS = [
   ['requestId', 'text'],
   ['resourceType', 'text'],
   ['resourceId', 'text'],
-  ['data', 'text'],
+  ['data', 'jsonb'],
   ['pendingFanout', 'bool'],
   ['sequence', 'int4'],
 ] as const;
-
-/** Columns of the rows' JSON documents read as jsonb (they arrive as the JSON text the row holds). */
-const JSON_COLUMNS = new Set(['address', 'attributes', 'data']);
 
 /**
  * Builds the statement's text once: `$1` is the tenant, `$2` the number of users, then one JSON parameter
@@ -79,7 +78,10 @@ function buildText(reserve: boolean): string {
         `ON CONFLICT (scope, name) DO UPDATE SET value = sequences.value + excluded.value RETURNING value - $2::int8 + 1 AS base)`
       : `s AS (SELECT $2::int8 * 0 AS base)`,
   ];
-  /** `select`: per column, its expression over `t` (the column itself by default, cast to jsonb for a JSON document). */
+  /**
+   * `select`: per column, its expression over `t` (the column itself by default). A jsonb column arrives as the
+   * JSON text the row holds (a string in the parameter), so it is read as text and cast.
+   */
   const add = (
     alias: string,
     table: string,
@@ -90,8 +92,8 @@ function buildText(reserve: boolean): string {
       extra = [],
     }: { select?: Record<string, string>; suffix?: string; extra?: Array<readonly [string, string]> } = {},
   ) => {
-    const values = columns.map(([c]) => select[c] ?? (JSON_COLUMNS.has(c) ? `t."${c}"::jsonb` : `t."${c}"`)).join(', ');
-    const record = [...columns, ...extra].map(([c, type]) => `"${c}" ${type}`).join(', ');
+    const values = columns.map(([c, type]) => select[c] ?? (type === 'jsonb' ? `t."${c}"::jsonb` : `t."${c}"`)).join(', ');
+    const record = [...columns, ...extra].map(([c, type]) => `"${c}" ${type === 'jsonb' ? 'text' : type}`).join(', ');
     tables.push(
       `${alias} AS (INSERT INTO ${table} (tenant_id, ${columns.map(([c]) => `"${snake(c)}"`).join(', ')}) ` +
         `SELECT $1::text, ${values} FROM json_to_recordset($${++n}::json) AS t(${record}), s${suffix})`,
