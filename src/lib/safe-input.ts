@@ -53,36 +53,52 @@ function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/** A value met by the walk, with the way to it; its JSON pointer is only spelled out for a problem. */
+interface Walked {
+  value: unknown;
+  depth: number;
+  parent: Walked | undefined;
+  segment: string;
+}
+
+function pointerOf(node: Walked): string {
+  const segments: string[] = [];
+  for (let n: Walked | undefined = node; n?.parent !== undefined; n = n.parent) segments.push(escapePointer(n.segment));
+  return segments.reduceRight((pointer, segment) => `${pointer}/${segment}`, '');
+}
+
 /**
  * The first hostile part of a parsed value, or null: a member named `__proto__`/`constructor`/
  * `prototype`, nesting deeper than `maxDepth`, or (with `text`) a NUL or unpaired surrogate in a
- * key or string. Walks iteratively, so no nesting can overflow the stack.
+ * key or string. Walks iteratively, so no nesting can overflow the stack. Every part of an import's
+ * rows goes through here, so the walk builds no pointer text until it has a problem to report.
  */
 export function findInputProblem(value: unknown, options: { maxDepth?: number; text?: boolean } = {}): InputProblem | null {
   const maxDepth = options.maxDepth ?? MAX_INPUT_DEPTH;
-  const stack: Array<{ value: unknown; pointer: string; depth: number }> = [{ value, pointer: '', depth: 0 }];
+  const stack: Walked[] = [{ value, depth: 0, parent: undefined, segment: '' }];
   while (stack.length > 0) {
-    const { value: current, pointer, depth } = stack.pop() as { value: unknown; pointer: string; depth: number };
+    const node = stack.pop() as Walked;
+    const { value: current, depth } = node;
     if (typeof current === 'string') {
-      if (options.text && hasInvalidText(current)) return { kind: 'invalid-text', pointer };
+      if (options.text && hasInvalidText(current)) return { kind: 'invalid-text', pointer: pointerOf(node) };
       continue;
     }
     if (typeof current !== 'object' || current === null) continue;
     // Parsed input is plain objects and arrays; anything else (a stream, a Buffer) is not input data.
     const proto = Object.getPrototypeOf(current);
     if (!Array.isArray(current) && proto !== Object.prototype && proto !== null) continue;
-    if (depth >= maxDepth) return { kind: 'too-deep', pointer };
+    if (depth >= maxDepth) return { kind: 'too-deep', pointer: pointerOf(node) };
     if (Array.isArray(current)) {
-      for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], pointer: `${pointer}/${i}`, depth: depth + 1 });
+      for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], depth: depth + 1, parent: node, segment: String(i) });
       continue;
     }
     const keys = Object.keys(current);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;
-      const child = `${pointer}/${escapePointer(key)}`;
-      if (isPrototypeKey(key)) return { kind: 'prototype-key', pointer: child, key };
-      if (options.text && hasInvalidText(key)) return { kind: 'invalid-text', pointer: child };
-      stack.push({ value: (current as Record<string, unknown>)[key], pointer: child, depth: depth + 1 });
+      const child: Walked = { value: (current as Record<string, unknown>)[key], depth: depth + 1, parent: node, segment: key };
+      if (isPrototypeKey(key)) return { kind: 'prototype-key', pointer: pointerOf(child), key };
+      if (options.text && hasInvalidText(key)) return { kind: 'invalid-text', pointer: pointerOf(child) };
+      stack.push(child);
     }
   }
   return null;

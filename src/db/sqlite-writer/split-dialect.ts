@@ -16,7 +16,7 @@ import {
   type QueryResult,
   type SqliteDatabase,
 } from 'kysely';
-import { isStatementBatch, statementsOf, type BatchAnswerRow } from '../statement-batch.js';
+import { COMMITTED_ROW, commitWhenOf, isStatementBatch, statementsOf, type BatchAnswerRow } from '../statement-batch.js';
 import type { WriterResult, WriterThread } from './writer-thread.js';
 
 /** One holder at a time of the write connection: a transaction (BEGIN to COMMIT/ROLLBACK) or one write. */
@@ -47,7 +47,11 @@ function isRead(query: CompiledQuery, reader: SqliteDatabase): boolean {
 }
 
 function fromWriter<R>(result: WriterResult): QueryResult<R> {
-  if (result.results) return { rows: result.results.map((rows): BatchAnswerRow => ({ rows: rows as BatchAnswerRow['rows'] })) as R[] };
+  if (result.results) {
+    const rows = result.results.map((rows): BatchAnswerRow => ({ rows: rows as BatchAnswerRow['rows'] }));
+    if (result.committed) rows.push({ rows: [COMMITTED_ROW] });
+    return { rows: rows as R[] };
+  }
   if (result.rows) return { rows: result.rows as R[] };
   return {
     numAffectedRows: result.changes !== undefined ? BigInt(result.changes) : undefined,
@@ -73,6 +77,8 @@ class SplitConnection implements DatabaseConnection {
   beginPending = false;
   /** The writer thread that ran the transaction's BEGIN. */
   thread: number | undefined;
+  /** The writer committed the transaction with its last batch (executeBatch's `commitWhen`). */
+  committed = false;
 
   constructor(
     private readonly reader: SqliteDatabase,
@@ -82,14 +88,18 @@ class SplitConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.release) {
+      // Anything after a batch that committed would run outside the transaction the caller believes open.
+      if (this.committed) throw new Error('The transaction was committed with its last statement batch: nothing may follow it.');
       const begin = this.beginPending;
       this.beginPending = false;
       const answer = isStatementBatch(query)
-        ? this.writer.runBatch(statementsOf(query), begin, this.thread)
+        ? this.writer.runBatch(statementsOf(query), begin, this.thread, commitWhenOf(query))
         : this.writer.run(query.sql, query.parameters, begin, this.thread);
       // BEGIN ran even if the statement after it failed: the transaction lives on that thread from now on.
       if (begin) this.thread = (await answer.catch(() => ({ thread: undefined }))).thread;
-      return fromWriter(await answer);
+      const result = await answer;
+      if (result.committed) this.committed = true;
+      return fromWriter(result);
     }
     if (isStatementBatch(query)) {
       // Outside a transaction a batch is its statements one by one, each a write or a read as it is.
@@ -116,10 +126,15 @@ class SplitConnection implements DatabaseConnection {
     for (const row of (await this.executeQuery<R>(query)).rows) yield { rows: [row] };
   }
 
-  /** Ends the transaction with `sql` (COMMIT or ROLLBACK); nothing to send when no statement ran. */
+  /**
+   * Ends the transaction with `sql` (COMMIT or ROLLBACK); nothing to send when no statement ran, or when the
+   * writer committed it with its last batch (a ROLLBACK then, from a caller failing after that batch, has
+   * nothing left to undo: `commitWhen` is only for a batch that is its transaction's last step).
+   */
   async end(sql: string): Promise<void> {
-    if (this.beginPending) {
+    if (this.beginPending || this.committed) {
       this.beginPending = false;
+      this.committed = false;
       return;
     }
     try {
@@ -180,6 +195,7 @@ class SplitDriver implements Driver {
     const release = split.release;
     split.release = undefined;
     split.beginPending = false;
+    split.committed = false;
     split.thread = undefined;
     release?.();
   }

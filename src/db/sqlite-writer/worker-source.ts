@@ -3,9 +3,10 @@
  * text works under tsx, vitest and the compiled build, with no second entry file to ship or transpile.
  *
  * Messages in: `{ id, sql, parameters, begin }` (`begin`: run BEGIN first, which saves a round trip per
- * transaction), `{ id, batch: [{ sql, parameters }], begin }` (statements in order, one answer) or
- * `{ close: true }`. Messages out: `{ ready: true }` once the store is open, then for each statement
- * `{ id, rows }` (a reader), `{ id, changes, lastInsertRowid }` (a writer), for a batch `{ id, results }`
+ * transaction), `{ id, batch: [{ sql, parameters }], begin, commitWhen }` (statements in order, one answer;
+ * `commitWhen`: `[{ statement, rows }]`, COMMIT after them when each listed statement answered that many rows)
+ * or `{ close: true }`. Messages out: `{ ready: true }` once the store is open, then for each statement
+ * `{ id, rows }` (a reader), `{ id, changes, lastInsertRowid }` (a writer), for a batch `{ id, results, committed }`
  * (each statement's rows; the first that fails stops the batch) or `{ id, error: { message, code } }`. Statements run in arrival order on one connection, so a transaction
  * is the statements the main thread sends between its BEGIN and its COMMIT.
  */
@@ -60,7 +61,12 @@ parentPort.on('message', (message) => {
           results.push([]);
         }
       }
-      parentPort.postMessage({ id, results });
+      // The batch is its transaction's last write: committed here when every listed statement answered that
+      // many rows (statement-batch.ts, commitWhen), without waiting for the main thread to ask.
+      const committed = message.commitWhen !== undefined &&
+        message.commitWhen.every((c) => results[c.statement] !== undefined && results[c.statement].length === c.rows);
+      if (committed) prepare('commit').run();
+      parentPort.postMessage({ id, results, committed });
       return;
     }
     const statement = prepare(message.sql);

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { writerSource } from './worker-source.js';
+import type { RowCountCondition } from '../statement-batch.js';
 import { closeWorker } from '../../lib/close-worker.js';
 
 const require = createRequire(import.meta.url);
@@ -11,6 +12,8 @@ export interface WriterResult {
   rows?: unknown[];
   /** A statement batch's answer: each statement's rows (none for a write without RETURNING). */
   results?: unknown[][];
+  /** A statement batch's `commitWhen` was met: the thread committed the transaction after it. */
+  committed?: boolean;
   changes?: number;
   lastInsertRowid?: number | bigint;
   /** Which thread ran the statement. */
@@ -27,6 +30,7 @@ interface Reply {
   ready?: boolean;
   rows?: unknown[];
   results?: unknown[][];
+  committed?: boolean;
   changes?: number;
   lastInsertRowid?: number | bigint;
   error?: { message: string; code?: string };
@@ -133,9 +137,17 @@ export class WriterThread {
     return this.#send({ sql, parameters, begin }, thread);
   }
 
-  /** Runs statements in order in one message (statement-batch.ts), as `run` runs one; the first that fails stops the rest. */
-  runBatch(batch: ReadonlyArray<{ sql: string; parameters: readonly unknown[] }>, begin = false, thread?: number): Promise<WriterResult> {
-    return this.#send({ batch, begin }, thread);
+  /**
+   * Runs statements in order in one message (statement-batch.ts), as `run` runs one; the first that fails stops the rest.
+   * `commitWhen`: COMMIT after them when each listed statement answered that many rows (`committed` in the answer).
+   */
+  runBatch(
+    batch: ReadonlyArray<{ sql: string; parameters: readonly unknown[] }>,
+    begin = false,
+    thread?: number,
+    commitWhen?: RowCountCondition[],
+  ): Promise<WriterResult> {
+    return this.#send(commitWhen ? { batch, begin, commitWhen } : { batch, begin }, thread);
   }
 
   async #send(message: object, thread: number | undefined): Promise<WriterResult> {

@@ -17,7 +17,7 @@ import { actorRef, requirePermission, type TenantContext } from '../context.js';
 import { EVENT_ROW_COLUMNS, eventsOfNewResources } from '../events/event.service.js';
 import { insertRows, insertStatement, runStatement, type SqlDialect } from './user-insert.sql.js';
 import { SeqBlocks, type SeqTurn } from './seq-blocks.js';
-import { executeBatch, type BatchStatement } from '../../db/statement-batch.js';
+import { executeBatch, rowCountsMet, type BatchStatement } from '../../db/statement-batch.js';
 import type { NewEvent } from '../events/event.catalog.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { insertChunkPostgres, reserveSeqPostgres } from './user-insert.postgres.js';
@@ -641,7 +641,8 @@ export class UserCreator {
       positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } }));
     const prepared = numbered ? chunks.map((positions) => this.prepareChunk(ctx, options, itemsOf(positions))) : undefined;
     if (this.seqInTransaction) await options.writeAfter;
-    const runChunk = async (trx: Executor, positions: number[], first: boolean, index: number) => {
+    // `last`: nothing follows the chunk's write in its transaction, so SQLite's writer may commit with it (insertChunkBatched).
+    const runChunk = async (trx: Executor, positions: number[], first: boolean, index: number, last = false) => {
       if (first && this.seqInTransaction && !numbered && rows.length > 0) {
         const start = await reserveSeqSqlite(trx, tenantId, rows.length);
         rows.forEach((row, i) => (row.seq = start + i));
@@ -649,7 +650,7 @@ export class UserCreator {
       // SQLite: the chunk in one batch (one message to the writer thread); PostgreSQL's careful path as it is.
       const items = itemsOf(positions);
       const { lost, resources } = this.seqInTransaction
-        ? await this.insertChunkBatched(trx, ctx, tenant, options, items, prepared?.[index])
+        ? await this.insertChunkBatched(trx, ctx, tenant, options, items, prepared?.[index], last && !options.onChunk)
         : await this.insertChunk(trx, ctx, tenant, options, items);
       if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
       const chunkOutcomes = positions.map((p) => {
@@ -672,7 +673,7 @@ export class UserCreator {
       // One transaction (one commit) for a request's batch; import jobs commit each chunk with its progress, so they resume there.
       if (options.mode === 'atomic' || !options.onChunk)
         await this.db.transaction().execute(async (trx) => {
-          for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0, i);
+          for (const [i, chunk] of chunks.entries()) await runChunk(trx, chunk, i === 0, i, i === chunks.length - 1);
         });
       else {
         for (const [i, chunk] of chunks.entries()) {
@@ -734,6 +735,8 @@ export class UserCreator {
     items: ChunkItem[],
     /** The chunk as prepareChunk built it ahead (numbered users); built here otherwise. */
     ahead?: PreparedChunk,
+    /** Nothing follows this chunk in its transaction: unless it queues mail, the batch commits when every claim is won. */
+    last = false,
   ): Promise<ChunkWritten> {
     if (items.length === 0) return { lost: new Map(), resources: new Map() };
     const prepared = ahead ?? this.prepareChunk(ctx, options, items);
@@ -742,10 +745,13 @@ export class UserCreator {
     const releasePrevious = chunkSavepoints.has(trx) ? [{ sql: 'RELEASE SAVEPOINT create_chunk', parameters: [] }] : [];
     chunkSavepoints.delete(trx);
     const statements = [...releasePrevious, { sql: 'SAVEPOINT create_chunk', parameters: [] }, ...prepared.statements];
-    const answers = await executeBatch(trx, statements);
     // Each claim statement answers the rows it inserted (RETURNING): as many as it was given means all were won.
-    const wonAll = prepared.claims.every(({ statement, count }) => answers[statements.indexOf(statement)]?.length === count);
-    if (!wonAll) {
+    const allWon = prepared.claims.map(({ statement, count }) => ({ statement: statements.indexOf(statement), rows: count }));
+    // The transaction's last write, with no mail to queue after it: the writer thread commits when every claim
+    // was won, in the same message, instead of waiting for the main thread to send COMMIT (an import's batch).
+    const commitWhen = last && !isMailed(items.map((i) => i.candidate)) ? allWon : undefined;
+    const { answers } = await executeBatch(trx, statements, commitWhen);
+    if (!rowCountsMet(answers, allWon)) {
       await executeBatch(trx, [
         { sql: 'ROLLBACK TO SAVEPOINT create_chunk', parameters: [] },
         { sql: 'RELEASE SAVEPOINT create_chunk', parameters: [] },
