@@ -31,4 +31,14 @@ describe('findInputProblem', () => {
     expect(findInputProblem({ top: deep }, { maxDepth: 4 })).toEqual({ kind: 'too-deep', pointer: '/top/n/n/n' });
     expect(findInputProblem([[[[1]]]], { maxDepth: 2 })).toEqual({ kind: 'too-deep', pointer: '/0/0' });
   });
+
+  it('should report a refused member name without reading the member', () => {
+    const value = {
+      ok: 1,
+      get constructor(): never {
+        throw new Error('read');
+      },
+    };
+    expect(findInputProblem(value)).toEqual({ kind: 'prototype-key', pointer: '/constructor', key: 'constructor' });
+  });
 });

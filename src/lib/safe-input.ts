@@ -95,9 +95,11 @@ export function findInputProblem(value: unknown, options: { maxDepth?: number; t
     const keys = Object.keys(current);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;
-      const child: Walked = { value: (current as Record<string, unknown>)[key], depth: depth + 1, parent: node, segment: key };
+      // The member is read only once its name has passed: a refused name is reported, never dereferenced.
+      const child: Walked = { value: undefined, depth: depth + 1, parent: node, segment: key };
       if (isPrototypeKey(key)) return { kind: 'prototype-key', pointer: pointerOf(child), key };
       if (options.text && hasInvalidText(key)) return { kind: 'invalid-text', pointer: pointerOf(child) };
+      child.value = (current as Record<string, unknown>)[key];
       stack.push(child);
     }
   }

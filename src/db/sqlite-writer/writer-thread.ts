@@ -39,7 +39,8 @@ interface Reply {
 /**
  * Raised for statements the writer thread could not answer because it ended (a crash, or the store closing):
  * SQLSTATE 08006 (connection failure) so that `isDatabaseUnavailable` makes it a 503, as for a PostgreSQL
- * connection lost mid-request. Whatever transaction was open is rolled back by SQLite (never committed).
+ * connection lost mid-request. Whatever transaction was open is rolled back by SQLite (never committed), unless
+ * its last batch had already committed it (executeBatch's commitWhen, answered `committed` before the end).
  */
 export class WriterUnavailableError extends Error {
   readonly code = '08006';

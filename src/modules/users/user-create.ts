@@ -574,7 +574,9 @@ export class UserCreator {
     tenant: Tenant,
     survivors: Array<{ candidate: Candidate; row: NewUserRow & { id: string } }>,
   ): Promise<void> {
-    const mailed = survivors.filter(({ candidate }) => candidate.input.sendWelcomeEmail || candidate.input.sendVerificationEmail);
+    const mailed = survivors.filter(({ candidate }) => mailsOnCreate(candidate));
+    // No SQL at all when nobody is mailed: insertChunkBatched's early commit relies on it (nothing follows it).
+    if (mailed.length === 0) return;
     await queueUserMail(
       trx,
       ctx,
@@ -930,8 +932,10 @@ type ChunkItem = { candidate: Candidate; row: NewUserRow & { id: string } };
 /** One optimistic statement's chunk: its users, their resources (the answers) and the rows it writes. */
 type OptimisticChunk = { items: ChunkItem[]; resources: Map<number, User>; writes: Parameters<typeof insertChunkPostgres>[2] };
 
-/** Whether any of these users is sent a mail on creation (queued in the creating transaction). */
-const isMailed = (accepted: Candidate[]) => accepted.some(({ input }) => input.sendWelcomeEmail || input.sendVerificationEmail);
+/** Whether this user is sent a mail on creation (queued in the creating transaction by queueMail). */
+const mailsOnCreate = ({ input }: Candidate) => input.sendWelcomeEmail === true || input.sendVerificationEmail === true;
+/** Whether any of these users is sent a mail on creation: the one predicate queueMail filters by. */
+const isMailed = (accepted: Candidate[]) => accepted.some(mailsOnCreate);
 /** What writing a chunk did: the items that lost a race (with their 409) and the resources of the others. */
 type ChunkWritten = { lost: Map<number, AppError>; resources: Map<number, User> };
 
