@@ -70,7 +70,20 @@ export async function migrateToLatest(database: Database, only?: readonly string
     allowUnorderedMigrations: true,
     ...(database.schema ? { migrationTableSchema: database.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (!(attempt < 10 && droppedMeanwhile(error, database.schema))) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  }
+}
+
+/**
+ * Kysely looks for its own tables by reading every schema's tables (`has_schema_privilege` on each name) before
+ * it takes its lock: a schema another client drops during that read fails it with 3F000 naming that schema
+ * (seen in CI, where test files drop theirs as they end). Nothing ran yet, so it is tried again a little later.
+ */
+function droppedMeanwhile(error: unknown, ours: string | undefined): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '3F000' && typeof message === 'string' && (ours === undefined || !message.includes(`"${ours}"`));
 }
