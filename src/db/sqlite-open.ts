@@ -14,7 +14,7 @@ import {
 import type { DB } from './database.js';
 import type { Database } from './kysely.js';
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js';
-import { isStatementBatch, statementsOf, type BatchAnswerRow } from './statement-batch.js';
+import { batchEndOf, isStatementBatch, statementsOf, type BatchAnswerRow } from './statement-batch.js';
 import { CheckpointThread } from './sqlite-checkpoint-thread.js';
 import { stderrJsonLog } from './connection-error-log.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
@@ -97,6 +97,8 @@ function retryWhenBusy(connection: DatabaseConnection, sqlite: SQLite.Database, 
   };
   connection.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
     if (!isStatementBatch(query)) return one<R>(query);
+    // Speculation is the writer thread's: here it writes nothing, and the caller writes the usual way.
+    if (batchEndOf(query)?.speculative) return { rows: [] };
     const rows: BatchAnswerRow[] = [];
     for (const { sql, parameters } of statementsOf(query))
       rows.push({ rows: (await one<Record<string, unknown>>(CompiledQuery.raw(sql, [...parameters]))).rows });

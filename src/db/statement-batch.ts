@@ -11,8 +11,8 @@ import type { Executor } from './database.js';
  * statements: the connection, the transaction and its lock stay Kysely's.
  */
 const BATCH_SQL = '/* roster: statement batch */';
-/** The pseudo-statement that ends a batch carrying a commit condition (executeBatch's `commitWhen`): never run as SQL. */
-const COMMIT_WHEN_SQL = '/* roster: commit when */';
+/** The pseudo-statement that ends a batch carrying a BatchEnd (executeBatch's `commitWhen`): never run as SQL. */
+const BATCH_END_SQL = '/* roster: batch end */';
 
 export interface BatchStatement {
   sql: string;
@@ -25,20 +25,30 @@ export interface RowCountCondition {
   rows: number;
 }
 
+/** What a batch asks of SQLite's writer thread after its statements. */
+export interface BatchEnd {
+  /** COMMIT after the statements when each listed statement answered that many rows. */
+  commitWhen: RowCountCondition[];
+  /** Names this batch's commit, so that a speculative batch may run only after it (`speculative.after`). */
+  token?: number;
+  /** A speculative batch (executeSpeculatively): run alone, at once, only after the commit named `after`. */
+  speculative?: { after: number; abandoned: PromiseLike<unknown> };
+}
+
 export function isStatementBatch(query: CompiledQuery): boolean {
   return query.sql === BATCH_SQL;
 }
 
-/** The batch's statements, without its commit condition. */
+/** The batch's statements, without its end. */
 export function statementsOf(query: CompiledQuery): BatchStatement[] {
   const statements = query.parameters as BatchStatement[];
-  return statements.at(-1)?.sql === COMMIT_WHEN_SQL ? statements.slice(0, -1) : statements;
+  return statements.at(-1)?.sql === BATCH_END_SQL ? statements.slice(0, -1) : statements;
 }
 
-/** The batch's commit condition (executeBatch's `commitWhen`), when it carries one. */
-export function commitWhenOf(query: CompiledQuery): RowCountCondition[] | undefined {
+/** What the batch asks after its statements (a commit condition), when it asks anything. */
+export function batchEndOf(query: CompiledQuery): BatchEnd | undefined {
   const last = (query.parameters as BatchStatement[]).at(-1);
-  return last?.sql === COMMIT_WHEN_SQL ? (last.parameters as RowCountCondition[]) : undefined;
+  return last?.sql === BATCH_END_SQL ? (last.parameters[0] as BatchEnd) : undefined;
 }
 
 /** A SQLite connection's answer to a batch: one row per statement, holding the statement's own rows. */
@@ -75,8 +85,35 @@ export async function executeBatch(
   db: Executor,
   statements: BatchStatement[],
   commitWhen?: RowCountCondition[],
+  /** Names the commit, for a speculative batch that must run after it (executeSpeculatively). */
+  token?: number,
 ): Promise<{ answers: unknown[][]; committed: boolean }> {
-  const sent = commitWhen ? [...statements, { sql: COMMIT_WHEN_SQL, parameters: commitWhen }] : statements;
+  return send(db, statements, commitWhen && { commitWhen, ...(token !== undefined ? { token } : {}) });
+}
+
+/**
+ * SQLite's writer thread only, outside any transaction: runs `statements` as a transaction of their own (BEGIN,
+ * the statements, COMMIT when every `commitWhen` condition holds, ROLLBACK otherwise), in one message, and only
+ * if the batch named `after` committed (its executeBatch `token`) and no transaction is open when this one's turn
+ * comes. It is posted once that batch is posted, without waiting for its answer, so the writer goes from one
+ * transaction to the next without waiting for the main thread; nothing runs if `abandoned` settles first (that
+ * batch will never be posted). `committed: false` means nothing was written: the caller writes the usual way.
+ */
+export async function executeSpeculatively(
+  db: Executor,
+  statements: BatchStatement[],
+  options: { commitWhen: RowCountCondition[]; token: number; after: number; abandoned: PromiseLike<unknown> },
+): Promise<{ answers: unknown[][]; committed: boolean }> {
+  const { commitWhen, token, after, abandoned } = options;
+  return send(db, statements, { commitWhen, token, speculative: { after, abandoned } });
+}
+
+async function send(
+  db: Executor,
+  statements: BatchStatement[],
+  end: BatchEnd | undefined,
+): Promise<{ answers: unknown[][]; committed: boolean }> {
+  const sent = end ? [...statements, { sql: BATCH_END_SQL, parameters: [end] }] : statements;
   // The plugin camel-cases the answer's own rows ({ rows }); the statements' rows inside are kept as SQLite named them.
   const { rows } = await db.executeQuery<BatchAnswerRow>(CompiledQuery.raw(BATCH_SQL, sent));
   const answers = rows

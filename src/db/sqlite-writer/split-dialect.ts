@@ -16,7 +16,7 @@ import {
   type QueryResult,
   type SqliteDatabase,
 } from 'kysely';
-import { COMMITTED_ROW, commitWhenOf, isStatementBatch, statementsOf, type BatchAnswerRow } from '../statement-batch.js';
+import { batchEndOf, COMMITTED_ROW, isStatementBatch, statementsOf, type BatchAnswerRow } from '../statement-batch.js';
 import type { WriterResult, WriterThread } from './writer-thread.js';
 
 /** One holder at a time of the write connection: a transaction (BEGIN to COMMIT/ROLLBACK) or one write. */
@@ -47,6 +47,7 @@ function isRead(query: CompiledQuery, reader: SqliteDatabase): boolean {
 }
 
 function fromWriter<R>(result: WriterResult): QueryResult<R> {
+  if (result.skipped) return { rows: [] };
   if (result.results) {
     const rows = result.results.map((rows): BatchAnswerRow => ({ rows: rows as BatchAnswerRow['rows'] }));
     if (result.committed) rows.push({ rows: [COMMITTED_ROW] });
@@ -90,10 +91,12 @@ class SplitConnection implements DatabaseConnection {
     if (this.release) {
       // Anything after a batch that committed would run outside the transaction the caller believes open.
       if (this.committed) throw new Error('The transaction was committed with its last statement batch: nothing may follow it.');
+      const end = isStatementBatch(query) ? batchEndOf(query) : undefined;
+      if (end?.speculative) throw new Error('A speculative batch is a transaction of its own: it cannot run inside another.');
       const begin = this.beginPending;
       this.beginPending = false;
       const answer = isStatementBatch(query)
-        ? this.writer.runBatch(statementsOf(query), begin, this.thread, commitWhenOf(query))
+        ? this.writer.runBatch(statementsOf(query), begin, this.thread, end)
         : this.writer.run(query.sql, query.parameters, begin, this.thread);
       // BEGIN ran even if the statement after it failed: the transaction lives on that thread from now on.
       if (begin) this.thread = (await answer.catch(() => ({ thread: undefined }))).thread;
@@ -101,6 +104,9 @@ class SplitConnection implements DatabaseConnection {
       if (result.committed) this.committed = true;
       return fromWriter(result);
     }
+    const end = isStatementBatch(query) ? batchEndOf(query) : undefined;
+    // Not under the lock: it is a transaction of its own in one message, and the thread runs it only between two others.
+    if (end?.speculative) return fromWriter(await this.writer.speculate(statementsOf(query), { ...end, speculative: end.speculative }));
     if (isStatementBatch(query)) {
       // Outside a transaction a batch is its statements one by one, each a write or a read as it is.
       const rows: BatchAnswerRow[] = [];

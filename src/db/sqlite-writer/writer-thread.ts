@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { writerSource } from './worker-source.js';
-import type { RowCountCondition } from '../statement-batch.js';
+import type { BatchEnd, BatchStatement } from '../statement-batch.js';
 import { closeWorker } from '../../lib/close-worker.js';
 
 const require = createRequire(import.meta.url);
@@ -14,6 +14,8 @@ export interface WriterResult {
   results?: unknown[][];
   /** A statement batch's `commitWhen` was met: the thread committed the transaction after it. */
   committed?: boolean;
+  /** A speculative batch wrote nothing (statement-batch.ts, executeSpeculatively). */
+  skipped?: boolean;
   changes?: number;
   lastInsertRowid?: number | bigint;
   /** Which thread ran the statement. */
@@ -31,6 +33,7 @@ interface Reply {
   rows?: unknown[];
   results?: unknown[][];
   committed?: boolean;
+  skipped?: boolean;
   changes?: number;
   lastInsertRowid?: number | bigint;
   error?: { message: string; code?: string };
@@ -140,15 +143,57 @@ export class WriterThread {
 
   /**
    * Runs statements in order in one message (statement-batch.ts), as `run` runs one; the first that fails stops the rest.
-   * `commitWhen`: COMMIT after them when each listed statement answered that many rows (`committed` in the answer).
+   * `end.commitWhen`: COMMIT after them when each listed statement answered that many rows (`committed` in the
+   * answer); `end.token` names that commit for a speculative batch.
    */
   runBatch(
-    batch: ReadonlyArray<{ sql: string; parameters: readonly unknown[] }>,
+    batch: readonly BatchStatement[],
     begin = false,
     thread?: number,
-    commitWhen?: RowCountCondition[],
+    end?: Pick<BatchEnd, 'commitWhen' | 'token'>,
   ): Promise<WriterResult> {
-    return this.#send(commitWhen ? { batch, begin, commitWhen } : { batch, begin }, thread);
+    return this.#send(end ? { batch, begin, commitWhen: end.commitWhen, token: end.token } : { batch, begin }, thread);
+  }
+
+  /**
+   * A transaction of its own in one message, run only after the commit named `after` (executeSpeculatively).
+   * Posted as soon as the batch named `after` is, so that it waits in the thread's queue instead of on the main
+   * thread; not posted at all (answered `skipped`) when `abandoned` settles first.
+   */
+  async speculate(
+    batch: readonly BatchStatement[],
+    end: BatchEnd & { speculative: NonNullable<BatchEnd['speculative']> },
+  ): Promise<WriterResult> {
+    const { after, abandoned } = end.speculative;
+    if (!this.#posted.has(after) && !(await this.#postedBefore(after, abandoned))) return { skipped: true };
+    return this.#send({ batch, speculative: true, commitWhen: end.commitWhen, token: end.token, after }, undefined);
+  }
+
+  /** Tokens of the batches posted lately (runBatch's `end.token`), and who waits for one to be. */
+  #posted = new Set<number>();
+  #postedWaiters = new Map<number, Set<() => void>>();
+
+  /** Whether the batch named `token` gets posted before `abandoned` settles. */
+  async #postedBefore(token: number, abandoned: PromiseLike<unknown>): Promise<boolean> {
+    let waiter!: () => void;
+    const posted = new Promise<true>((resolve) => (waiter = () => resolve(true)));
+    const waiters = this.#postedWaiters.get(token) ?? new Set();
+    this.#postedWaiters.set(token, waiters.add(waiter));
+    const gaveUp = Promise.resolve(abandoned).then(
+      () => false as const,
+      () => false as const,
+    );
+    const outcome = await Promise.race([posted, gaveUp]);
+    waiters.delete(waiter);
+    if (waiters.size === 0 && this.#postedWaiters.get(token) === waiters) this.#postedWaiters.delete(token);
+    return outcome;
+  }
+
+  #markPosted(token: number): void {
+    this.#posted.add(token);
+    // A handful is enough: a speculative batch names the batch posted just before its own.
+    if (this.#posted.size > 64) this.#posted.delete(this.#posted.values().next().value as number);
+    for (const waiter of this.#postedWaiters.get(token) ?? []) waiter();
   }
 
   async #send(message: object, thread: number | undefined): Promise<WriterResult> {
@@ -160,6 +205,8 @@ export class WriterThread {
     const answer = new Promise<WriterResult>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     if (this.#pending.size === 1) worker.ref();
     worker.postMessage({ id, ...message });
+    const { token } = message as { token?: number };
+    if (token !== undefined) this.#markPosted(token);
     try {
       return { ...(await answer), thread: generation };
     } finally {

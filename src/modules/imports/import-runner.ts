@@ -110,6 +110,9 @@ interface InFlight {
 
 const TAKEN_FIELDS: Record<string, string> = { EMAIL_TAKEN: 'email', USERNAME_TAKEN: 'username', EXTERNAL_ID_TAKEN: 'externalId' };
 
+/** Names of batches, unique in the process (CreateOptions.pipeline): the writer thread is shared by every import. */
+let nextBatchToken = 1;
+
 /** For an identifier the batch itself already used: the earlier row of the batch with the same value (compared case-insensitively). */
 function duplicateOf(batch: Array<{ row: number; input?: unknown }>, index: number, field: string): number | null {
   const key = (input: unknown) => {
@@ -143,6 +146,9 @@ export async function runImport(
   const settledBatch: InFlight = { written: Promise.resolve(), reported: Promise.resolve() };
   let previous = settledBatch;
   let beforePrevious = settledBatch;
+  // Batches without job progress are named for SQLite's writer thread, each to run right after the one before it.
+  const pipelined = !options.onChunk && !options.dryRun;
+  let previousToken: number | undefined;
 
   const flush = (after: InFlight): InFlight => {
     if (batch.length === 0) return after;
@@ -166,6 +172,9 @@ export async function runImport(
       return { delta, errors };
     };
     const onChunk = options.onChunk;
+    const token = pipelined ? nextBatchToken++ : undefined;
+    const pipeline = token !== undefined ? { token, ...(previousToken !== undefined ? { after: previousToken } : {}) } : undefined;
+    previousToken = token;
     const created = users.createUsers(
       ctx,
       current.map((c) => c.item),
@@ -175,6 +184,7 @@ export async function runImport(
         // Imports are background work that waits its turn; the 503 admission is for request floods.
         background: true,
         writeAfter: after.written,
+        ...(pipeline ? { pipeline } : {}),
         ...(options.dryRun ? { dryRun: true } : {}),
         ...(onChunk
           ? {

@@ -17,7 +17,7 @@ import { actorRef, requirePermission, type TenantContext } from '../context.js';
 import { EVENT_ROW_COLUMNS, eventsOfNewResources } from '../events/event.service.js';
 import { insertRows, insertStatement, runStatement, type SqlDialect } from './user-insert.sql.js';
 import { SeqBlocks, type SeqTurn } from './seq-blocks.js';
-import { executeBatch, rowCountsMet, type BatchStatement } from '../../db/statement-batch.js';
+import { executeBatch, executeSpeculatively, rowCountsMet, type BatchStatement } from '../../db/statement-batch.js';
 import type { NewEvent } from '../events/event.catalog.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { insertChunkPostgres, reserveSeqPostgres } from './user-insert.postgres.js';
@@ -99,9 +99,16 @@ export interface CreateOptions {
   /**
    * Nothing is written before this settles, and nothing at all if it rejects: an import validates its next
    * batch while the one before it writes (runImport), and writes after it. Uniqueness against that batch
-   * is then decided by the claims the insert makes, with the same 409s.
+   * is then decided by the claims the insert makes, with the same 409s. With `pipeline.after`, a batch may
+   * be written before this settles, but only once the batch named `after` (this one's write) has committed.
    */
   writeAfter?: PromiseLike<unknown>;
+  /**
+   * SQLite imports: this batch's name (`token`) and the name of the batch before it (`after`, whose write is
+   * `writeAfter`). A batch written in one piece is then posted to the writer thread as soon as that one is, to
+   * run right after it commits (executeSpeculatively); if it did not commit, this one is written the usual way.
+   */
+  pipeline?: { token: number; after?: number };
 }
 
 export interface ItemOutcome {
@@ -642,20 +649,9 @@ export class UserCreator {
     const itemsOf = (positions: number[]): ChunkItem[] =>
       positions.map((p) => ({ candidate: accepted[p] as Candidate, row: rows[p] as NewUserRow & { id: string } }));
     const prepared = numbered ? chunks.map((positions) => this.prepareChunk(ctx, options, itemsOf(positions))) : undefined;
-    if (this.seqInTransaction) await options.writeAfter;
-    // `last`: nothing follows the chunk's write in its transaction, so SQLite's writer may commit with it (insertChunkBatched).
-    const runChunk = async (trx: Executor, positions: number[], first: boolean, index: number, last = false) => {
-      if (first && this.seqInTransaction && !numbered && rows.length > 0) {
-        const start = await reserveSeqSqlite(trx, tenantId, rows.length);
-        rows.forEach((row, i) => (row.seq = start + i));
-      }
-      // SQLite: the chunk in one batch (one message to the writer thread); PostgreSQL's careful path as it is.
-      const items = itemsOf(positions);
-      const { lost, resources } = this.seqInTransaction
-        ? await this.insertChunkBatched(trx, ctx, tenant, options, items, prepared?.[index], last && !options.onChunk)
-        : await this.insertChunk(trx, ctx, tenant, options, items);
-      if (lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(lost);
-      const chunkOutcomes = positions.map((p) => {
+    // Each chunk's outcomes once it is written: created, or failed for a claim another writer won.
+    const settleChunk = (positions: number[], { lost, resources }: ChunkWritten) =>
+      positions.map((p) => {
         const candidate = accepted[p] as Candidate;
         const outcome = outcomes[candidate.index] as ItemOutcome;
         const error = lost.get(candidate.index);
@@ -667,6 +663,33 @@ export class UserCreator {
           generated ? { generatedPassword: generated } : {},
         );
       });
+    // An import's batch in one piece: posted to run right after the batch before it, without waiting for its answer.
+    const speculated =
+      prepared?.length === 1 && options.pipeline?.after !== undefined && !isMailed(accepted) && !options.onChunk
+        ? await this.writeSpeculatively(
+            prepared[0] as PreparedChunk,
+            { ...options.pipeline, after: options.pipeline.after },
+            options.writeAfter,
+          )
+        : undefined;
+    if (speculated) {
+      settleChunk(chunks[0] as number[], speculated);
+      return;
+    }
+    if (this.seqInTransaction) await options.writeAfter;
+    // `last`: nothing follows the chunk's write in its transaction, so SQLite's writer may commit with it (insertChunkBatched).
+    const runChunk = async (trx: Executor, positions: number[], first: boolean, index: number, last = false) => {
+      if (first && this.seqInTransaction && !numbered && rows.length > 0) {
+        const start = await reserveSeqSqlite(trx, tenantId, rows.length);
+        rows.forEach((row, i) => (row.seq = start + i));
+      }
+      // SQLite: the chunk in one batch (one message to the writer thread); PostgreSQL's careful path as it is.
+      const items = itemsOf(positions);
+      const written = this.seqInTransaction
+        ? await this.insertChunkBatched(trx, ctx, tenant, options, items, prepared?.[index], last && !options.onChunk)
+        : await this.insertChunk(trx, ctx, tenant, options, items);
+      if (written.lost.size > 0 && options.mode === 'atomic') throw new AtomicConflict(written.lost);
+      const chunkOutcomes = settleChunk(positions, written);
       await options.onChunk?.(trx, first ? [...failedEarly, ...chunkOutcomes] : chunkOutcomes);
     };
     if (chunks.length === 0 && options.onChunk) chunks.push([]);
@@ -752,7 +775,7 @@ export class UserCreator {
     // The transaction's last write, with no mail to queue after it: the writer thread commits when every claim
     // was won, in the same message, instead of waiting for the main thread to send COMMIT (an import's batch).
     const commitWhen = last && !isMailed(items.map((i) => i.candidate)) ? allWon : undefined;
-    const { answers } = await executeBatch(trx, statements, commitWhen);
+    const { answers } = await executeBatch(trx, statements, commitWhen, options.pipeline?.token);
     if (!rowCountsMet(answers, allWon)) {
       await executeBatch(trx, [
         { sql: 'ROLLBACK TO SAVEPOINT create_chunk', parameters: [] },
@@ -764,6 +787,28 @@ export class UserCreator {
     chunkSavepoints.add(trx);
     await this.queueMail(trx, ctx, tenant, items);
     return { lost: new Map(), resources: prepared.resources };
+  }
+
+  /**
+   * SQLite imports: the whole batch (one prepared chunk, no mail) as a transaction of its own, posted to the
+   * writer thread to run right after the batch before it commits (executeSpeculatively). Its outcome when every
+   * claim was won and it committed; undefined when it wrote nothing, and the usual path then writes it.
+   */
+  private async writeSpeculatively(
+    prepared: PreparedChunk,
+    pipeline: { token: number; after: number },
+    writeAfter: PromiseLike<unknown> | undefined,
+  ): Promise<ChunkWritten | undefined> {
+    const { statements, claims, resources } = prepared;
+    const commitWhen = claims.map(({ statement, count }) => ({ statement: statements.indexOf(statement), rows: count }));
+    // Whatever goes wrong here (the thread ended, the store closing) wrote nothing: the usual path meets it again.
+    const { committed } = await executeSpeculatively(this.db, statements, {
+      commitWhen,
+      token: pipeline.token,
+      after: pipeline.after,
+      abandoned: writeAfter ?? Promise.resolve(),
+    }).catch(() => ({ committed: false }));
+    return committed ? { lost: new Map(), resources } : undefined;
   }
 
   /**
